@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# The one entry point for building, demoing, testing and benchmarking dotnet-workers.
+#
+#   ./build.sh              build everything: the native core and launcher (CMake), the
+#                           managed library, tests, samples and benchmarks (dotnet)
+#   ./build.sh demo         build, then run the main demo through the launcher
+#   ./build.sh test         build, then run every test suite: native (plain and under
+#                           ASan+UBSan), managed, launcher, sample smoke runs. The last
+#                           line totals them all: "N passed, N failed".
+#   ./build.sh bench [name] build, then run the benchmarks (all, or one of: boot);
+#                           figures print one per line and land in artifacts/bench/*.json
+#   ./build.sh clean        remove build/ and artifacts/
+#
+# Environment: JOBS (parallel native jobs, default: cores), DW_SKIP_SANITIZERS=1 to leave
+# out the sanitizer build of the native tests (CI never sets it).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$ROOT"
+JOBS="${JOBS:-$(nproc)}"
+ARTIFACTS="$ROOT/artifacts"
+RESULTS="$ARTIFACTS/test-results"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_CLI_USE_MSBUILD_SERVER=0
+
+log() { printf '\n== %s\n' "$*"; }
+
+build_native() {
+  log "native: configure and build (build/native -> artifacts/bin)"
+  cmake -S . -B build/native -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  cmake --build build/native -j "$JOBS"
+}
+
+build_native_sanitized() {
+  log "native: build under AddressSanitizer + UndefinedBehaviorSanitizer (build/asan)"
+  cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=Debug -DDW_SANITIZE=ON \
+    -DDW_OUTPUT_DIR="$ROOT/build/asan/bin" >/dev/null
+  cmake --build build/asan -j "$JOBS"
+}
+
+build_managed() {
+  log "managed: build the solution (artifacts/managed, tests, samples, testapps)"
+  dotnet build dotnet-workers.slnx -c Release -nodeReuse:false -v:minimal -clp:NoSummary
+}
+
+build_all() {
+  build_native
+  build_managed
+}
+
+# ---- test suites: each adds to PASSED / FAILED --------------------------------------
+
+PASSED=0
+FAILED=0
+SUMMARY=()
+
+count() { # suite passed failed
+  PASSED=$((PASSED + $2))
+  FAILED=$((FAILED + $3))
+  SUMMARY+=("$(printf '%-24s %5d passed, %d failed' "$1" "$2" "$3")")
+}
+
+run_ctest() { # suite build-dir
+  local suite="$1" dir="$2" out
+  log "$suite: ctest in $dir"
+  out="$(ctest --test-dir "$dir" -j "$JOBS" --output-on-failure --timeout 120 2>&1)" || true
+  printf '%s\n' "$out" | grep -E "Failed|\*\*\*|tests passed|tests failed" || true
+  # "100% tests passed, 0 tests failed out of 53"
+  local line total failed
+  line="$(printf '%s\n' "$out" | grep -E 'tests failed out of [0-9]+' | tail -1)"
+  if [[ -z "$line" ]]; then
+    printf '%s\n' "$out" | tail -20
+    count "$suite" 0 1
+    return
+  fi
+  failed="$(sed -E 's/.* ([0-9]+) tests failed out of ([0-9]+).*/\1/' <<<"$line")"
+  total="$(sed -E 's/.* tests failed out of ([0-9]+).*/\1/' <<<"$line")"
+  count "$suite" $((total - failed)) "$failed"
+}
+
+run_dotnet_tests() { # suite project
+  local suite="$1" project="$2" trx="$RESULTS/$1.trx"
+  log "$suite: dotnet test $project"
+  rm -f "$trx"
+  dotnet test "$project" -c Release --no-build -nodeReuse:false \
+    --logger "trx;LogFileName=$trx" --logger "console;verbosity=minimal" || true
+  if [[ ! -f "$trx" ]]; then
+    echo "no test results from $project: counting the suite as one failure"
+    count "$suite" 0 1
+    return
+  fi
+  # <Counters total="27" executed="27" passed="27" failed="0" ... />
+  local counters passed failed total
+  counters="$(grep -o '<Counters [^>]*>' "$trx" | head -1)"
+  total="$(grep -o 'total="[0-9]*"' <<<"$counters" | grep -o '[0-9]*')"
+  passed="$(grep -o ' passed="[0-9]*"' <<<"$counters" | grep -o '[0-9]*')"
+  failed=$((total - passed))
+  count "$suite" "$passed" "$failed"
+}
+
+run_sample_smoke() {
+  log "smoke: every sample through the launcher (--workers=2, 60 s bound each)"
+  local passed=0 failed=0 dir name rc
+  for dir in "$ARTIFACTS"/samples/*/; do
+    name="$(basename "$dir")"
+    rc=0
+    timeout --kill-after=5 60 "$ARTIFACTS/bin/dotnet-workers" --workers=2 "$dir$name.dll" >"$RESULTS/smoke-$name.log" 2>&1 || rc=$?
+    if [[ $rc -eq 0 ]]; then
+      passed=$((passed + 1)); echo "  ok    $name"
+    else
+      failed=$((failed + 1)); echo "  FAIL  $name (exit $rc)"; tail -20 "$RESULTS/smoke-$name.log"
+    fi
+  done
+  count "smoke (samples)" "$passed" "$failed"
+}
+
+run_tests() {
+  mkdir -p "$RESULTS"
+  run_ctest "native" build/native
+  if [[ "${DW_SKIP_SANITIZERS:-0}" != 1 ]]; then
+    build_native_sanitized
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+      run_ctest "native (asan+ubsan)" build/asan
+  fi
+  run_dotnet_tests "managed" tests/managed/DotnetWorkers.Tests/DotnetWorkers.Tests.csproj
+  run_dotnet_tests "launcher" tests/launcher/DotnetWorkers.LauncherTests/DotnetWorkers.LauncherTests.csproj
+  run_sample_smoke
+
+  log "summary"
+  printf '%s\n' "${SUMMARY[@]}"
+  echo "$PASSED passed, $FAILED failed"
+  [[ $FAILED -eq 0 ]]
+}
+
+run_demo() {
+  log "demo: artifacts/bin/dotnet-workers --workers=4 artifacts/samples/Hello/Hello.dll"
+  "$ARTIFACTS/bin/dotnet-workers" --workers=4 "$ARTIFACTS/samples/Hello/Hello.dll"
+}
+
+run_bench() {
+  log "bench: ${1:-all} (results in artifacts/bench/)"
+  mkdir -p "$ARTIFACTS/bench"
+  dotnet "$ARTIFACTS/bench/runner/DotnetWorkers.Bench.dll" "${1:-all}" --out "$ARTIFACTS/bench"
+}
+
+case "${1:-build}" in
+  build) build_all ;;
+  demo) build_all; run_demo ;;
+  test) build_all; run_tests ;;
+  bench) build_all; run_bench "${2:-all}" ;;
+  clean) rm -rf build artifacts; find . -name obj -type d -prune -exec rm -rf {} + ;;
+  -h|--help|help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' ;;
+  *) echo "unknown command '$1' (see ./build.sh --help)" >&2; exit 2 ;;
+esac

@@ -1,0 +1,112 @@
+// dotnet-workers: runs a .NET app as a supervised cluster of processes sharing one region.
+//
+//   parse options -> check the app -> resolve and initialize hostfxr -> create the region
+//   -> block signals -> fork the primary and the workers -> supervise until all have ended
+//
+// Nothing here runs managed code: every runtime is booted in a child, after fork.
+#include <cstdio>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <limits.h>
+#include <unistd.h>
+
+#include "app_check.h"
+#include "clr_boot.h"
+#include "dotnet_workers/region_layout.h"
+#include "last_error.h"
+#include "options.h"
+#include "process_start.h"
+#include "region.h"
+#include "signals.h"
+#include "supervisor.h"
+#include "version.h"
+
+namespace {
+
+constexpr int kUsageError = 2;
+constexpr int kStartError = 1;
+
+int Error(int code, const std::string& message) {
+  std::fprintf(stderr, "dotnet-workers: error: %s\n", message.c_str());
+  return code;
+}
+
+std::string ExecutablePath() {
+  char path[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
+  if (n <= 0) return {};
+  path[n] = '\0';
+  return path;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace dw::host;
+
+  if (argc >= 3 && std::string_view(argv[1]) == kSpawnedChildFlag) {
+    return RunSpawnedChild(argv[2], std::vector<std::string>(argv + 3, argv + argc));
+  }
+
+  std::vector<std::string_view> args(argv + 1, argv + argc);
+  LauncherOptions options;
+  std::string error;
+  switch (ParseOptions(args, DefaultWorkerCount(), DefaultRegionSize(), &options, &error)) {
+    case ParseOutcome::kHelp:
+      std::fputs(HelpText().c_str(), stdout);
+      return 0;
+    case ParseOutcome::kVersion:
+      std::printf("dotnet-workers %s (region layout %u)\n", kVersion, dw::layout::kLayoutVersion);
+      return 0;
+    case ParseOutcome::kError:
+      return Error(kUsageError, error);
+    case ParseOutcome::kRun:
+      break;
+  }
+
+  if (!CheckDotnetApp(options.app_path, &error)) return Error(kStartError, error);
+
+  // Resolved once, here, and inherited by every forked child. In --spawn mode each child
+  // does this again after exec; doing it here too reports a broken install once.
+  ClrBoot clr;
+  if (!clr.Resolve(&error) || !clr.Initialize(options.app_path, options.app_args, &error)) {
+    return Error(kStartError, error);
+  }
+  if (!options.spawn) clr.PreloadRuntime();
+
+  std::unique_ptr<dw::Region> region;
+  const uint32_t flags = options.spawn ? dw::layout::kFlagSpawned : 0;
+  if (dw::Region::Create(options.memory_bytes, options.WorkerCount(), flags, &region) != DW_OK) {
+    return Error(kStartError, std::string("cannot create the shared region: ") + dw::LastError());
+  }
+
+  SupervisorSignals signals;
+  if (!OpenSupervisorSignals(&signals, &error)) return Error(kStartError, error);
+
+  StartContext context;
+  context.region = region.get();
+  context.clr = &clr;
+  context.options = &options;
+  context.signals = &signals;
+  context.launcher_pid = getpid();
+  context.launcher_path = ExecutablePath();
+
+  Supervisor supervisor(*region, options, signals);
+  std::vector<ProcessSpec> specs{{0, std::string(kPrimaryRole)}};
+  uint32_t next_id = 1;
+  for (const RoleCount& role : options.roles) {
+    for (uint32_t i = 0; i < role.count; ++i) specs.push_back({next_id++, role.name});
+  }
+  for (const ProcessSpec& spec : specs) {
+    pid_t pid = StartProcess(context, spec, &error);
+    if (pid < 0) {
+      supervisor.Abort(kStartError);
+      supervisor.Run();
+      return Error(kStartError, error);
+    }
+    supervisor.Add(spec.id, spec.role, pid);
+  }
+  return supervisor.Run();
+}

@@ -1,0 +1,259 @@
+#include "options.h"
+
+#include <cctype>
+#include <charconv>
+#include <fstream>
+#include <limits>
+
+#include <unistd.h>
+
+#include "dotnet_workers/region_layout.h"
+#include "process_table.h"
+
+namespace dw::host {
+namespace {
+
+static_assert(kMaxProcesses == layout::kProcessCapacity);
+
+std::optional<uint64_t> ParseUnsigned(std::string_view text) {
+  if (text.empty() || !std::isdigit(static_cast<unsigned char>(text.front()))) return std::nullopt;
+  uint64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+std::string Lower(std::string_view text) {
+  std::string s(text);
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// Splits "--name=value" into name and value; returns false if there is no '='.
+bool SplitInline(std::string_view arg, std::string_view* name, std::string_view* value) {
+  size_t eq = arg.find('=');
+  if (eq == std::string_view::npos) return false;
+  *name = arg.substr(0, eq);
+  *value = arg.substr(eq + 1);
+  return true;
+}
+
+bool TakesValue(std::string_view name) {
+  return name == "--workers" || name == "--memory" || name == "--shutdown-timeout" ||
+         name == "--role";
+}
+
+}  // namespace
+
+uint32_t LauncherOptions::WorkerCount() const {
+  uint32_t total = 0;
+  for (const RoleCount& r : roles) total += r.count;
+  return total;
+}
+
+std::optional<uint64_t> ParseSize(std::string_view text) {
+  std::string s = Lower(text);
+  size_t digits = 0;
+  while (digits < s.size() && std::isdigit(static_cast<unsigned char>(s[digits]))) ++digits;
+  std::optional<uint64_t> number = ParseUnsigned(std::string_view(s).substr(0, digits));
+  if (!number) return std::nullopt;
+  std::string_view unit = std::string_view(s).substr(digits);
+  int shift = 0;
+  if (!unit.empty() && unit != "b") {
+    std::string_view rest = unit.substr(1);
+    if (!(rest.empty() || rest == "b" || rest == "ib")) return std::nullopt;
+    switch (unit.front()) {
+      case 'k': shift = 10; break;
+      case 'm': shift = 20; break;
+      case 'g': shift = 30; break;
+      case 't': shift = 40; break;
+      case 'p': shift = 50; break;
+      default: return std::nullopt;
+    }
+  }
+  if (*number > (std::numeric_limits<uint64_t>::max() >> shift)) return std::nullopt;
+  return *number << shift;
+}
+
+std::optional<uint64_t> ParseDuration(std::string_view text) {
+  std::string s = Lower(text);
+  size_t digits = 0;
+  while (digits < s.size() && std::isdigit(static_cast<unsigned char>(s[digits]))) ++digits;
+  std::optional<uint64_t> number = ParseUnsigned(std::string_view(s).substr(0, digits));
+  if (!number) return std::nullopt;
+  std::string_view unit = std::string_view(s).substr(digits);
+  uint64_t scale;
+  if (unit == "ms") scale = 1;
+  else if (unit.empty() || unit == "s") scale = 1000;
+  else if (unit == "m" || unit == "min") scale = 60 * 1000;
+  else if (unit == "h") scale = 3600 * 1000;
+  else return std::nullopt;
+  if (*number > std::numeric_limits<uint64_t>::max() / scale) return std::nullopt;
+  return *number * scale;
+}
+
+uint32_t DefaultWorkerCount() {
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n < 1 ? 1 : static_cast<uint32_t>(std::min<long>(n, kMaxProcesses - 1));
+}
+
+uint64_t DefaultRegionSize() {
+  const uint64_t page = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+  uint64_t size = static_cast<uint64_t>(sysconf(_SC_PHYS_PAGES)) * page;
+  // A container's memory limit is what touched pages can really use.
+  std::ifstream cgroup("/sys/fs/cgroup/memory.max");
+  std::string limit;
+  if (cgroup >> limit) {
+    if (std::optional<uint64_t> bytes = ParseUnsigned(limit); bytes && *bytes < size) size = *bytes;
+  }
+  const uint64_t gib = 1ull << 30;
+  size = (size + gib - 1) / gib * gib;  // whole GiB: it is only reserved address space
+  return std::max<uint64_t>(size, gib);
+}
+
+ParseOutcome ParseOptions(const std::vector<std::string_view>& args, uint32_t default_workers,
+                          uint64_t default_memory, LauncherOptions* options, std::string* error) {
+  LauncherOptions result;
+  std::optional<uint32_t> workers;
+  std::optional<uint64_t> memory;
+  std::vector<RoleCount> roles;
+
+  size_t i = 0;
+  for (; i < args.size(); ++i) {
+    std::string_view arg = args[i];
+    if (arg == "--") {
+      ++i;
+      break;
+    }
+    if (arg.size() < 2 || arg.front() != '-') break;  // the app
+    if (arg == "-h" || arg == "--help" || arg == "-?") return ParseOutcome::kHelp;
+    if (arg == "--version") return ParseOutcome::kVersion;
+    if (arg == "--spawn") {
+      result.spawn = true;
+      continue;
+    }
+
+    std::string_view name = arg;
+    std::string_view value;
+    if (!SplitInline(arg, &name, &value)) {
+      if (!TakesValue(arg)) {
+        *error = "unknown option '" + std::string(arg) + "' (see dotnet-workers --help)";
+        return ParseOutcome::kError;
+      }
+      if (i + 1 >= args.size()) {
+        *error = "option '" + std::string(arg) + "' needs a value";
+        return ParseOutcome::kError;
+      }
+      value = args[++i];
+    } else if (!TakesValue(name)) {
+      *error = "unknown option '" + std::string(name) + "' (see dotnet-workers --help)";
+      return ParseOutcome::kError;
+    }
+
+    if (name == "--workers") {
+      std::optional<uint64_t> n = ParseUnsigned(value);
+      if (!n || *n < 1 || *n > kMaxProcesses - 1) {
+        *error = "invalid --workers '" + std::string(value) + "': expected a whole number from 1 to " +
+                 std::to_string(kMaxProcesses - 1);
+        return ParseOutcome::kError;
+      }
+      workers = static_cast<uint32_t>(*n);
+    } else if (name == "--memory") {
+      memory = ParseSize(value);
+      if (!memory || *memory < layout::kMinRegionSize) {
+        *error = "invalid --memory '" + std::string(value) +
+                 "': expected a size of at least 1m, such as 512m, 64g or 1t";
+        return ParseOutcome::kError;
+      }
+    } else if (name == "--shutdown-timeout") {
+      std::optional<uint64_t> ms = ParseDuration(value);
+      if (!ms || *ms > 24ull * 3600 * 1000) {
+        *error = "invalid --shutdown-timeout '" + std::string(value) +
+                 "': expected a duration such as 500ms, 10s or 2m (at most 24h)";
+        return ParseOutcome::kError;
+      }
+      result.shutdown_timeout_ms = *ms;
+    } else if (name == "--role") {
+      size_t eq = value.find('=');
+      std::string_view role = value.substr(0, eq);
+      std::optional<uint64_t> n =
+          eq == std::string_view::npos ? std::nullopt : ParseUnsigned(value.substr(eq + 1));
+      if (!n || *n < 1 || *n > kMaxProcesses - 1 || !IsValidRoleName(role)) {
+        *error = "invalid --role '" + std::string(value) +
+                 "': expected NAME=COUNT, NAME of 1-31 letters, digits, '_', '-' or '.', COUNT >= 1";
+        return ParseOutcome::kError;
+      }
+      if (role == kPrimaryRole) {
+        *error = "invalid --role '" + std::string(value) + "': 'primary' is the role of process 0";
+        return ParseOutcome::kError;
+      }
+      for (const RoleCount& r : roles) {
+        if (r.name == role) {
+          *error = "role '" + std::string(role) + "' is given twice";
+          return ParseOutcome::kError;
+        }
+      }
+      roles.push_back({std::string(role), static_cast<uint32_t>(*n)});
+    }
+  }
+
+  if (i >= args.size()) {
+    *error = "missing the app to run: dotnet-workers [options] app.dll [app args]";
+    return ParseOutcome::kError;
+  }
+  result.app_path = std::string(args[i]);
+  for (++i; i < args.size(); ++i) result.app_args.emplace_back(args[i]);
+
+  // --workers=N adds N plain workers; without --role or --workers, one per core.
+  if (workers || roles.empty()) {
+    result.roles.push_back({std::string(kDefaultWorkerRole), workers.value_or(default_workers)});
+  }
+  for (RoleCount& r : roles) {
+    if (workers && r.name == kDefaultWorkerRole) {
+      *error = "role 'worker' is given by both --workers and --role";
+      return ParseOutcome::kError;
+    }
+    result.roles.push_back(std::move(r));
+  }
+  if (result.WorkerCount() > kMaxProcesses - 1) {
+    *error = "too many workers (" + std::to_string(result.WorkerCount()) + "): at most " +
+             std::to_string(kMaxProcesses - 1);
+    return ParseOutcome::kError;
+  }
+  result.memory_bytes = memory.value_or(default_memory);
+  *options = std::move(result);
+  return ParseOutcome::kRun;
+}
+
+std::string HelpText() {
+  return R"(Usage: dotnet-workers [options] <app.dll> [app arguments]
+
+Runs a .NET app as a cluster: a primary process (id 0) and workers (ids 1..N), all
+sharing one memory region. Every process runs the app's Main; the DotnetWorkers
+library tells each who it is. Arguments after <app.dll> are passed to the app.
+
+Options:
+  --workers <N>             Start N workers with the role 'worker' (default: the number
+                            of cores, unless --role is given). 1 to 1023.
+  --role <NAME>=<N>         Start N workers with role NAME. Repeatable.
+  --memory <SIZE>           Address space reserved for the shared region, such as 512m,
+                            64g or 1t (default: the machine's memory). Only the pages the
+                            cluster touches cost memory.
+  --shutdown-timeout <DUR>  How long processes get to stop after shutdown is requested,
+                            such as 500ms, 10s or 2m (default: 5s). Then they are killed.
+  --spawn                   Start every process by exec'ing the launcher again instead of
+                            forking it (slower to boot; for debugging and profilers).
+  --version                 Print the version and exit.
+  -h, --help                Print this help and exit.
+
+Each process gets DOTNET_WORKERS_ID (0 = primary), DOTNET_WORKERS_COUNT (N) and
+DOTNET_WORKERS_ROLE in its environment.
+
+Exit code: the primary's. If a worker is killed by a signal or exits non-zero before
+shutdown, every process is stopped and the exit code is 128+signal or the worker's code.
+Ctrl-C or SIGTERM: graceful shutdown; a second Ctrl-C kills at once.
+Usage errors exit with 2, start-up failures with 1.
+)";
+}
+
+}  // namespace dw::host

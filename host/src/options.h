@@ -1,0 +1,53 @@
+// The launcher's command line: `dotnet-workers [options] app.dll [app args]`.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace dw::host {
+
+struct RoleCount {
+  std::string name;
+  uint32_t count = 0;
+};
+
+struct LauncherOptions {
+  std::vector<RoleCount> roles;         // workers by role, in start order ("worker" for --workers)
+  uint64_t memory_bytes = 0;            // --memory, or the default sized from the machine
+  uint64_t shutdown_timeout_ms = 5000;  // --shutdown-timeout
+  bool spawn = false;                   // --spawn
+  std::string app_path;                 // the first non-option argument
+  std::vector<std::string> app_args;    // everything after it, untouched
+
+  uint32_t WorkerCount() const;
+};
+
+enum class ParseOutcome { kRun, kHelp, kVersion, kError };
+
+// Parses argv[1..]. On kError, *error holds a one-line message (without a prefix).
+// `default_workers` and `default_memory` are what the machine suggests; tests pass fixed ones.
+ParseOutcome ParseOptions(const std::vector<std::string_view>& args, uint32_t default_workers,
+                          uint64_t default_memory, LauncherOptions* options, std::string* error);
+
+// "64g", "512m", "1048576", "2GiB" -> bytes (binary units). nullopt if malformed or overflowing.
+std::optional<uint64_t> ParseSize(std::string_view text);
+
+// "5s", "500ms", "2m", "1h", "10" (seconds) -> milliseconds. nullopt if malformed.
+std::optional<uint64_t> ParseDuration(std::string_view text);
+
+// The number of online processors (the default for --workers).
+uint32_t DefaultWorkerCount();
+
+// Physical memory, or the cgroup limit if lower (the default for --memory).
+uint64_t DefaultRegionSize();
+
+std::string HelpText();
+
+inline constexpr uint32_t kMaxProcesses = 1024;  // layout::kProcessCapacity
+inline constexpr std::string_view kPrimaryRole = "primary";
+inline constexpr std::string_view kDefaultWorkerRole = "worker";
+
+}  // namespace dw::host

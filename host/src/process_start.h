@@ -1,0 +1,41 @@
+// Starting one process of the cluster: fork, then in the child everything that must be
+// its own (parent-death signal, environment, stdin, signal mask) before the runtime boots.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <sys/types.h>
+
+#include "clr_boot.h"
+#include "options.h"
+#include "region.h"
+#include "signals.h"
+
+namespace dw::host {
+
+struct ProcessSpec {
+  uint32_t id = 0;      // 0 = primary
+  std::string role;     // "primary", "worker" or a --role name
+};
+
+struct StartContext {
+  Region* region = nullptr;
+  ClrBoot* clr = nullptr;          // initialized before fork (fork mode)
+  const LauncherOptions* options = nullptr;
+  const SupervisorSignals* signals = nullptr;
+  pid_t launcher_pid = 0;
+  std::string launcher_path;       // for --spawn: the executable to exec
+};
+
+// Forks process `spec`. Returns its pid in the launcher; never returns in the child.
+// On failure returns -1 with *error set.
+pid_t StartProcess(const StartContext& context, const ProcessSpec& spec, std::string* error);
+
+// The entry point of a --spawn child after exec: maps the region from DOTNET_WORKERS_REGION
+// at its address, boots the runtime and runs the app. Returns the exit code.
+int RunSpawnedChild(const std::string& app_path, const std::vector<std::string>& app_args);
+
+// The hidden first argument that marks a --spawn child.
+inline constexpr const char* kSpawnedChildFlag = "--internal-spawned-child";
+
+}  // namespace dw::host

@@ -1,0 +1,32 @@
+#include "signals.h"
+
+#include <cerrno>
+#include <cstring>
+
+#include <string.h>
+#include <sys/signalfd.h>
+
+namespace dw::host {
+
+bool OpenSupervisorSignals(SupervisorSignals* signals, std::string* error) {
+  sigset_t handled;
+  sigemptyset(&handled);
+  for (int s : {SIGCHLD, SIGINT, SIGTERM, SIGHUP}) sigaddset(&handled, s);
+  if (sigprocmask(SIG_BLOCK, &handled, &signals->original_mask) != 0) {
+    *error = std::string("cannot block signals: ") + std::strerror(errno);
+    return false;
+  }
+  signals->fd = signalfd(-1, &handled, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (signals->fd < 0) {
+    *error = std::string("cannot create a signalfd: ") + std::strerror(errno);
+    return false;
+  }
+  return true;
+}
+
+std::string SignalName(int signal) {
+  const char* abbreviation = sigabbrev_np(signal);
+  return abbreviation ? std::string("SIG") + abbreviation : "signal " + std::to_string(signal);
+}
+
+}  // namespace dw::host

@@ -1,0 +1,58 @@
+namespace DotnetWorkers;
+
+/// <summary>
+/// The cluster this process belongs to. Every process started by
+/// <c>dotnet-workers app.dll --workers=N</c> runs the same <c>Main</c>; this class tells it
+/// who it is and when the cluster is ending.
+/// </summary>
+/// <remarks>
+/// <para>The first use of any member binds the process to the cluster's shared region. From
+/// then on a worker stays alive after <c>Main</c> returns, until the cluster shuts down
+/// (the primary ends, or Ctrl-C / SIGTERM reaches the launcher).</para>
+/// <para>Under plain <c>dotnet app.dll</c> the app runs as a cluster of one: it is the
+/// primary, has no workers, and one line on stderr says so.</para>
+/// <para>All members are thread-safe.</para>
+/// </remarks>
+public static class Cluster
+{
+    private static readonly Lazy<ClusterRuntime> s_runtime =
+        new(ClusterRuntime.BindCurrentProcess, LazyThreadSafetyMode.ExecutionAndPublication);
+
+    internal static ClusterRuntime Runtime => s_runtime.Value;
+
+    /// <summary>True in process 0, the primary: the one that receives stdin and whose exit code is the cluster's.</summary>
+    /// <exception cref="DotnetWorkersException">The launcher's region cannot be bound (see the message).</exception>
+    /// <exception cref="RegionMismatchException">The launcher and this library come from different releases.</exception>
+    public static bool IsPrimary => Runtime.WorkerId == 0;
+
+    /// <summary>This process's id in the cluster: 0 for the primary, 1..<see cref="WorkerCount"/> for workers.</summary>
+    public static int WorkerId => Runtime.WorkerId;
+
+    /// <summary>How many workers the cluster started with (the primary not included); 0 in a cluster of one.</summary>
+    public static int WorkerCount => Runtime.WorkerCount;
+
+    /// <summary>This process's role: "primary", "worker", or a name given with <c>--role NAME=N</c>.</summary>
+    public static string Role => Runtime.Role;
+
+    /// <summary>The operating system's id of this process.</summary>
+    public static int ProcessId => Environment.ProcessId;
+
+    /// <summary>True when the app was not started by the launcher and runs as a cluster of one.</summary>
+    public static bool IsStandalone => Runtime.IsStandalone;
+
+    /// <summary>
+    /// Cancelled when the cluster shuts down (the primary ended, or the launcher got
+    /// Ctrl-C/SIGTERM) or this process got SIGINT/SIGTERM. Finish up and return: the
+    /// launcher kills what is still running after <c>--shutdown-timeout</c>.
+    /// </summary>
+    public static CancellationToken ShutdownToken => Runtime.Lifetime.ShutdownToken;
+
+    /// <summary>The bytes of address space reserved for the shared region (<c>--memory</c>).</summary>
+    public static long MemoryReserved => (long)Runtime.Region.Size;
+
+    /// <summary>
+    /// A snapshot of every process the cluster has started, ordered by id: the primary
+    /// first, then the workers, with their operating-system pid, role and status.
+    /// </summary>
+    public static IReadOnlyList<WorkerInfo> Workers => Runtime.ReadWorkers();
+}

@@ -1,0 +1,124 @@
+using System.Globalization;
+using DotnetWorkers.Lifetime;
+using DotnetWorkers.Native;
+using DotnetWorkers.Region;
+
+namespace DotnetWorkers;
+
+/// <summary>
+/// This process's membership of the cluster: the region it is bound to, who it is, and its
+/// lifetime. <see cref="Cluster"/> is the public face of the one instance per process.
+/// </summary>
+internal sealed class ClusterRuntime : IDisposable
+{
+    internal const string RegionVariable = "DOTNET_WORKERS_REGION";
+    internal const string IdVariable = "DOTNET_WORKERS_ID";
+
+    /// <summary>The region a cluster of one reserves: address space only, paid on touch.</summary>
+    internal const ulong StandaloneRegionSize = 1UL << 30;
+
+    private ClusterRuntime(SharedRegion region, int workerId, bool standalone, bool keepAlive)
+    {
+        Region = region;
+        WorkerId = workerId;
+        IsStandalone = standalone;
+        WorkerCount = region.WorkerCount;
+        Role = region.ReadProcess(workerId)?.Role ?? "unknown";
+        Lifetime = new ClusterLifetime(region, keepAlive, standalone);
+    }
+
+    internal SharedRegion Region { get; }
+
+    internal int WorkerId { get; }
+
+    internal int WorkerCount { get; }
+
+    internal string Role { get; }
+
+    internal bool IsStandalone { get; }
+
+    internal ClusterLifetime Lifetime { get; }
+
+    /// <summary>Binds this process, reading the launcher's environment variables.</summary>
+    internal static ClusterRuntime BindCurrentProcess() =>
+        Bind(Environment.GetEnvironmentVariable, Console.Error, keepWorkersAlive: true);
+
+    /// <summary>
+    /// Binds to the cluster described by <paramref name="getVariable"/>, or becomes a
+    /// cluster of one (saying so once on <paramref name="diagnostics"/>) when there is none.
+    /// </summary>
+    internal static ClusterRuntime Bind(Func<string, string?> getVariable, TextWriter diagnostics, bool keepWorkersAlive)
+    {
+        string? descriptor = getVariable(RegionVariable);
+        if (string.IsNullOrEmpty(descriptor))
+        {
+            return Standalone(diagnostics, "it was not started by the dotnet-workers launcher");
+        }
+
+        SharedRegion? region;
+        try
+        {
+            region = SharedRegion.AttachIfOwn(descriptor);
+        }
+        catch (DllNotFoundException e)
+        {
+            throw new DotnetWorkersException(
+                "libdotnetworkers.so was not found next to the app: reference the DotnetWorkers package (or project) from the app.", e);
+        }
+
+        if (region is null)
+        {
+            return Standalone(diagnostics,
+                $"it inherited {RegionVariable} from the cluster process that started it, but the launcher did not start it");
+        }
+
+        string? idText = getVariable(IdVariable);
+        if (!int.TryParse(idText, NumberStyles.None, CultureInfo.InvariantCulture, out int id) || id >= RegionLayout.ProcessCapacity)
+        {
+            region.Dispose();
+            throw new DotnetWorkersException($"{IdVariable}='{idText}' is not a process id of this cluster (0 to {RegionLayout.ProcessCapacity - 1}).");
+        }
+
+        NativeErrors.ThrowIfFailed(NativeMethods.ProcessMarkReady(region.Handle, (uint)id, (uint)Environment.ProcessId), "Registering this process");
+        return new ClusterRuntime(region, id, standalone: false, keepAlive: keepWorkersAlive && id != 0);
+    }
+
+    private static ClusterRuntime Standalone(TextWriter diagnostics, string why)
+    {
+        diagnostics.WriteLine($"dotnet-workers: running as a cluster of one process ({why}); start it with `dotnet-workers app.dll` to get workers.");
+        SharedRegion region;
+        try
+        {
+            region = SharedRegion.CreatePrivate(StandaloneRegionSize);
+        }
+        catch (DllNotFoundException e)
+        {
+            throw new DotnetWorkersException(
+                "libdotnetworkers.so was not found next to the app: reference the DotnetWorkers package (or project) from the app.", e);
+        }
+
+        return new ClusterRuntime(region, 0, standalone: true, keepAlive: false);
+    }
+
+    /// <summary>A snapshot of every process the cluster has started, by id.</summary>
+    internal IReadOnlyList<WorkerInfo> ReadWorkers()
+    {
+        var workers = new List<WorkerInfo>();
+        for (int id = 0; id < RegionLayout.ProcessCapacity; id++)
+        {
+            if (Region.ReadProcess(id) is { } info)
+            {
+                workers.Add(info);
+            }
+        }
+
+        return workers;
+    }
+
+    /// <summary>Releases the binding (tests; a real process keeps it until exit).</summary>
+    public void Dispose()
+    {
+        Lifetime.Dispose();
+        Region.Dispose();
+    }
+}

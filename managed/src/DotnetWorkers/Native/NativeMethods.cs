@@ -1,0 +1,67 @@
+using System.Runtime.InteropServices;
+
+namespace DotnetWorkers.Native;
+
+/// <summary>
+/// The C ABI of libdotnetworkers (runtime/include/dotnet_workers/dw.h). Blittable
+/// signatures only; strings cross as UTF-8.
+/// </summary>
+internal static unsafe partial class NativeMethods
+{
+    private const string Library = "dotnetworkers";
+
+    [LibraryImport(Library, EntryPoint = "dw_layout_version")]
+    [SuppressGCTransition]
+    internal static partial uint LayoutVersion();
+
+    [LibraryImport(Library, EntryPoint = "dw_format_word")]
+    [SuppressGCTransition]
+    internal static partial uint FormatWord();
+
+    [LibraryImport(Library, EntryPoint = "dw_layout_value")]
+    [SuppressGCTransition]
+    internal static partial ulong LayoutValue(int which);
+
+    [LibraryImport(Library, EntryPoint = "dw_region_create")]
+    internal static partial DwStatus RegionCreate(ulong size, uint workerCount, uint flags, out nint region);
+
+    [LibraryImport(Library, EntryPoint = "dw_region_attach", StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial DwStatus RegionAttach(string descriptor, out nint region);
+
+    [LibraryImport(Library, EntryPoint = "dw_region_check")]
+    internal static partial DwStatus RegionCheck(void* regionBase, ulong size);
+
+    [LibraryImport(Library, EntryPoint = "dw_region_close")]
+    internal static partial void RegionClose(nint region);
+
+    [LibraryImport(Library, EntryPoint = "dw_region_base")]
+    [SuppressGCTransition]
+    internal static partial byte* RegionBase(nint region);
+
+    [LibraryImport(Library, EntryPoint = "dw_region_size")]
+    [SuppressGCTransition]
+    internal static partial ulong RegionSize(nint region);
+
+    [LibraryImport(Library, EntryPoint = "dw_shutdown_request")]
+    internal static partial DwStatus ShutdownRequest(nint region, uint reason);
+
+    /// <summary>Blocks in the kernel (futex): never call with SuppressGCTransition.</summary>
+    [LibraryImport(Library, EntryPoint = "dw_shutdown_wait")]
+    internal static partial DwStatus ShutdownWait(nint region, long timeoutMs, out uint state);
+
+    [LibraryImport(Library, EntryPoint = "dw_shutdown_wake")]
+    internal static partial DwStatus ShutdownWake(nint region);
+
+    [LibraryImport(Library, EntryPoint = "dw_process_mark_ready")]
+    internal static partial DwStatus ProcessMarkReady(nint region, uint id, uint pid);
+
+    [LibraryImport(Library, EntryPoint = "dw_last_error")]
+    internal static partial byte* LastError();
+
+    /// <summary>The calling thread's message for its last failed call.</summary>
+    internal static string LastErrorMessage()
+    {
+        byte* message = LastError();
+        return message is null ? string.Empty : Marshal.PtrToStringUTF8((nint)message) ?? string.Empty;
+    }
+}

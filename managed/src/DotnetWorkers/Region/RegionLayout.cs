@@ -1,0 +1,52 @@
+namespace DotnetWorkers.Region;
+
+/// <summary>
+/// Mirror of runtime/include/dotnet_workers/region_layout.h (normative text: docs/protocol.md).
+/// The parity test (RegionLayoutTests) compares every value with what the native library
+/// was compiled with; change both together and bump <see cref="Version"/>.
+/// </summary>
+internal static class RegionLayout
+{
+    internal const uint Version = 1;
+    internal const ulong Magic = 0x4E4F494745525744; // "DWREGION"
+
+    internal const int HeaderSize = 4096;
+    internal const int ProcessTableOffset = HeaderSize;
+    internal const int ProcessCapacity = 1024;
+    internal const int ProcessEntrySize = 64;
+    internal const int RoleCapacity = 32;
+    internal const ulong MinRegionSize = 1UL << 20;
+
+    // RegionHeader field offsets.
+    internal const int MagicOffset = 0;
+    internal const int LayoutVersionOffset = 8;
+    internal const int FormatWordOffset = 12;
+    internal const int RegionSizeOffset = 16;
+    internal const int BaseAddressOffset = 24;
+    internal const int LauncherPidOffset = 32;
+    internal const int ProcessCapacityOffset = 36;
+    internal const int WorkerCountOffset = 40;
+    internal const int FlagsOffset = 44;
+    internal const int ProcessTableOffsetOffset = 48;
+    internal const int CreatedUnixNsOffset = 56;
+    internal const int ShutdownStateOffset = 64;
+    internal const int ShutdownReasonOffset = 68;
+
+    // ProcessEntry field offsets.
+    internal const int EntryStateOffset = 0;
+    internal const int EntryPidOffset = 4;
+    internal const int EntryIdOffset = 8;
+    internal const int EntryExitStatusOffset = 12;
+    internal const int EntryStartedNsOffset = 16;
+    internal const int EntryReadyNsOffset = 24;
+    internal const int EntryRoleOffset = 32;
+
+    // RegionHeader.flags.
+    internal const uint FlagSpawned = 1;
+    internal const uint FlagPrivate = 2;
+
+    // RegionHeader.shutdown_state and shutdown_reason.
+    internal const uint Running = 0;
+    internal const uint ShutdownRequested = 1;
+    internal const uint ReasonRequested = 4;
+}

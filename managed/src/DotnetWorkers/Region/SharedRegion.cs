@@ -1,0 +1,103 @@
+using System.Text;
+using DotnetWorkers.Native;
+
+namespace DotnetWorkers.Region;
+
+/// <summary>
+/// The shared region as this process sees it: its base address, its header fields and its
+/// process table. Every read of a field that other processes change is a single aligned
+/// volatile load of that field, never a struct copy that could tear.
+/// </summary>
+internal sealed unsafe class SharedRegion : IDisposable
+{
+    private readonly RegionHandle _handle;
+
+    private SharedRegion(nint handle)
+    {
+        _handle = new RegionHandle(handle);
+        Base = NativeMethods.RegionBase(handle);
+        Size = NativeMethods.RegionSize(handle);
+    }
+
+    /// <summary>Where the region is mapped: the same address in every process of the cluster.</summary>
+    internal byte* Base { get; }
+
+    /// <summary>The bytes reserved for the region.</summary>
+    internal ulong Size { get; }
+
+    /// <summary>The native handle for calls into libdotnetworkers.</summary>
+    internal nint Handle => _handle.DangerousGetHandle();
+
+    internal bool IsPrivate => (ReadUInt32(RegionLayout.FlagsOffset) & RegionLayout.FlagPrivate) != 0;
+
+    internal bool IsSpawned => (ReadUInt32(RegionLayout.FlagsOffset) & RegionLayout.FlagSpawned) != 0;
+
+    internal int WorkerCount => (int)ReadUInt32(RegionLayout.WorkerCountOffset);
+
+    internal bool IsShutdownRequested => Volatile.Read(ref *(uint*)(Base + RegionLayout.ShutdownStateOffset)) != RegionLayout.Running;
+
+    /// <summary>
+    /// Binds to the region described by DOTNET_WORKERS_REGION and checks its header. Returns
+    /// null if the descriptor was written for another process: this process inherited the
+    /// environment from a cluster process that started it, and is not part of the cluster.
+    /// </summary>
+    internal static SharedRegion? AttachIfOwn(string descriptor)
+    {
+        DwStatus status = NativeMethods.RegionAttach(descriptor, out nint handle);
+        if (status == DwStatus.NotThisProcess)
+        {
+            return null;
+        }
+
+        NativeErrors.ThrowIfFailed(status, "Binding to the cluster's shared region");
+        return new SharedRegion(handle);
+    }
+
+    /// <summary>Creates a region private to this process (the single-process fallback, tests).</summary>
+    internal static SharedRegion CreatePrivate(ulong size)
+    {
+        DwStatus status = NativeMethods.RegionCreate(size, 0, RegionLayout.FlagPrivate, out nint handle);
+        NativeErrors.ThrowIfFailed(status, "Creating a private shared region");
+        return new SharedRegion(handle);
+    }
+
+    internal uint ReadUInt32(int offset) => Volatile.Read(ref *(uint*)(Base + offset));
+
+    internal ulong ReadUInt64(int offset) => Volatile.Read(ref *(ulong*)(Base + offset));
+
+    /// <summary>A snapshot of process <paramref name="id"/>'s entry, or null if the id is unused.</summary>
+    internal WorkerInfo? ReadProcess(int id)
+    {
+        byte* entry = Base + RegionLayout.ProcessTableOffset + (long)id * RegionLayout.ProcessEntrySize;
+        // Read the state on both sides of the other fields: if it moved meanwhile, the
+        // snapshot mixes two moments; re-read (bounded: states only move forward).
+        for (int attempt = 0; ; attempt++)
+        {
+            uint state = Volatile.Read(ref *(uint*)(entry + RegionLayout.EntryStateOffset));
+            if (state == 0)
+            {
+                return null;
+            }
+
+            int pid = (int)Volatile.Read(ref *(uint*)(entry + RegionLayout.EntryPidOffset));
+            int exitStatus = Volatile.Read(ref *(int*)(entry + RegionLayout.EntryExitStatusOffset));
+            var roleBytes = new ReadOnlySpan<byte>(entry + RegionLayout.EntryRoleOffset, RegionLayout.RoleCapacity);
+            int length = roleBytes.IndexOf((byte)0);
+            string role = Encoding.UTF8.GetString(length < 0 ? roleBytes : roleBytes[..length]);
+            if (Volatile.Read(ref *(uint*)(entry + RegionLayout.EntryStateOffset)) == state || attempt == 4)
+            {
+                return new WorkerInfo(id, pid, role, (WorkerStatus)state, ExitCodeOf(state, exitStatus));
+            }
+        }
+    }
+
+    private static int? ExitCodeOf(uint state, int exitStatus) => (WorkerStatus)state switch
+    {
+        WorkerStatus.Exited => exitStatus,
+        WorkerStatus.Killed => 128 - exitStatus, // stored as -signal; report like a shell: 128 + signal
+        _ => null,
+    };
+
+    /// <inheritdoc />
+    public void Dispose() => _handle.Dispose();
+}

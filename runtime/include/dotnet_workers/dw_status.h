@@ -1,0 +1,29 @@
+/* dotnet-workers: status codes returned by every dw_ export.
+ *
+ * Append-only: a code is never renumbered or reused. A retired code stays in the
+ * table marked "unused" so old managed builds keep mapping numbers correctly.
+ * The managed mirror is managed/src/DotnetWorkers/Native/DwStatus.cs.
+ */
+#ifndef DOTNET_WORKERS_DW_STATUS_H
+#define DOTNET_WORKERS_DW_STATUS_H
+
+#include <stdint.h>
+
+typedef int32_t dw_status;
+
+#define DW_OK                      0  /* success */
+#define DW_E_INVALID_ARGUMENT      1  /* a null, empty or out-of-range argument */
+#define DW_E_SYSTEM                2  /* a system call failed; dw_last_error() has errno's text */
+#define DW_E_BAD_MAGIC             3  /* the memory does not start with a dotnet-workers region header */
+#define DW_E_LAYOUT_VERSION        4  /* the region was written by a build with another layout version */
+#define DW_E_FORMAT_WORD           5  /* same layout version, but the builds disagree on type sizes */
+#define DW_E_NOT_MAPPED            6  /* the region's address is not mapped in this process */
+#define DW_E_BAD_DESCRIPTOR        7  /* DOTNET_WORKERS_REGION could not be parsed */
+#define DW_E_TIMEOUT               8  /* a bounded wait ended before its condition became true */
+#define DW_E_REGION_UNAVAILABLE    9  /* the region could not be created or reserved (memfd, ftruncate, mmap) */
+#define DW_E_SIZE_MISMATCH        10  /* the header's size disagrees with the descriptor */
+#define DW_E_NOT_FOUND            11  /* no such entry (e.g. a process id outside the table) */
+#define DW_E_ADDRESS_IN_USE       12  /* the region's address is taken in this process (spawn mode) */
+#define DW_E_NOT_THIS_PROCESS     13  /* the descriptor was written for another process (inherited env) */
+
+#endif

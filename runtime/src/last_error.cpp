@@ -1,0 +1,44 @@
+#include "last_error.h"
+
+#include <cerrno>
+#include <cstdarg>
+#include <cstdio>
+#include <cstring>
+
+namespace dw {
+namespace {
+
+// A fixed buffer: recording an error must not allocate (it runs on out-of-memory paths).
+thread_local char t_message[512];
+
+}  // namespace
+
+dw_status Fail(dw_status status, const char* format, ...) noexcept {
+  va_list args;
+  va_start(args, format);
+  std::vsnprintf(t_message, sizeof t_message, format, args);
+  va_end(args);
+  return status;
+}
+
+dw_status FailErrno(dw_status status, const char* format, ...) noexcept {
+  const int saved = errno;
+  va_list args;
+  va_start(args, format);
+  int n = std::vsnprintf(t_message, sizeof t_message, format, args);
+  va_end(args);
+  if (n >= 0 && static_cast<size_t>(n) < sizeof t_message) {
+    char text[128];
+    // GNU strerror_r returns the message pointer (which may not be `text`).
+    const char* reason = strerror_r(saved, text, sizeof text);
+    std::snprintf(t_message + n, sizeof t_message - n, ": %s", reason);
+  }
+  errno = saved;
+  return status;
+}
+
+const char* LastError() noexcept { return t_message; }
+
+void ClearLastError() noexcept { t_message[0] = '\0'; }
+
+}  // namespace dw

@@ -1,0 +1,79 @@
+#include "process_table.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include <sys/wait.h>
+
+#include "clock.h"
+
+namespace dw {
+namespace L = layout;
+
+bool IsValidRoleName(std::string_view role) noexcept {
+  if (role.empty() || role.size() >= L::kRoleCapacity) return false;
+  return std::all_of(role.begin(), role.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '_' || c == '-' || c == '.';
+  });
+}
+
+void ProcessStarting(L::ProcessEntry* entry, std::string_view role) noexcept {
+  const size_t n = std::min(role.size(), static_cast<size_t>(L::kRoleCapacity - 1));
+  std::memset(entry->role, 0, sizeof entry->role);
+  std::memcpy(entry->role, role.data(), n);
+  entry->pid.store(0, std::memory_order_relaxed);
+  entry->exit_status.store(0, std::memory_order_relaxed);
+  entry->ready_ns.store(0, std::memory_order_relaxed);
+  entry->started_ns.store(MonotonicNs(), std::memory_order_relaxed);
+  // Release: a reader that sees `starting` also sees the role and times above.
+  entry->state.store(L::kProcessStarting, std::memory_order_release);
+}
+
+void ProcessForked(L::ProcessEntry* entry, uint32_t pid) noexcept {
+  entry->pid.store(pid, std::memory_order_release);
+}
+
+void ProcessReady(L::ProcessEntry* entry, uint32_t pid) noexcept {
+  entry->pid.store(pid, std::memory_order_relaxed);
+  entry->ready_ns.store(MonotonicNs(), std::memory_order_relaxed);
+  // Only a starting process becomes running: if the launcher already asked it to stop,
+  // `stopping` must not be overwritten.
+  uint32_t expected = L::kProcessStarting;
+  entry->state.compare_exchange_strong(expected, L::kProcessRunning, std::memory_order_release,
+                                       std::memory_order_relaxed);
+}
+
+void ProcessStopping(L::ProcessEntry* entry) noexcept {
+  uint32_t current = entry->state.load(std::memory_order_acquire);
+  while (current == L::kProcessStarting || current == L::kProcessRunning) {
+    if (entry->state.compare_exchange_weak(current, L::kProcessStopping, std::memory_order_release,
+                                           std::memory_order_acquire)) {
+      return;
+    }
+  }
+}
+
+void ProcessEnded(L::ProcessEntry* entry, int wait_status) noexcept {
+  if (WIFSIGNALED(wait_status)) {
+    entry->exit_status.store(-WTERMSIG(wait_status), std::memory_order_relaxed);
+    entry->state.store(L::kProcessKilled, std::memory_order_release);
+  } else {
+    entry->exit_status.store(WEXITSTATUS(wait_status), std::memory_order_relaxed);
+    entry->state.store(L::kProcessExited, std::memory_order_release);
+  }
+}
+
+const char* ProcessStateName(uint32_t state) noexcept {
+  switch (state) {
+    case L::kProcessFree: return "free";
+    case L::kProcessStarting: return "starting";
+    case L::kProcessRunning: return "running";
+    case L::kProcessStopping: return "stopping";
+    case L::kProcessExited: return "exited";
+    case L::kProcessKilled: return "killed";
+    default: return "unknown";
+  }
+}
+
+}  // namespace dw

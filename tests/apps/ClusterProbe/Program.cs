@@ -1,0 +1,202 @@
+// A test app for the launcher tests: every process prints what it is, then does what the
+// first argument says. Every line starts with "probe " so tests can pick them out of
+// whatever else the runtime prints. Every wait is bounded.
+//
+// Processes synchronize through marker files in $PROBE_SYNC_DIR (the tests give each run
+// a fresh folder), so the probe needs nothing from the library but what it tests.
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using DotnetWorkers;
+
+static class Program
+{
+    static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
+
+    static int Main(string[] args)
+    {
+        string action = args.Length > 0 ? args[0] : "report";
+        if (action == "plain")
+        {
+            // Never touches the library: what an app that doesn't reference it sees.
+            Say($"plain env_id={Env("DOTNET_WORKERS_ID")} env_count={Env("DOTNET_WORKERS_COUNT")} env_role={Env("DOTNET_WORKERS_ROLE")} pid={Environment.ProcessId}");
+            // The primary's exit ends the cluster: it waits until every process has spoken.
+            File.Create(Path.Combine(SyncDir, "plain-" + Env("DOTNET_WORKERS_ID"))).Dispose();
+            if (Env("DOTNET_WORKERS_ID") == "0")
+            {
+                AwaitAll("plain", int.Parse(Env("DOTNET_WORKERS_COUNT")) + 1);
+            }
+            return 0;
+        }
+
+        Say($"identity id={Cluster.WorkerId} pid={Cluster.ProcessId} role={Cluster.Role} primary={Cluster.IsPrimary} " +
+            $"count={Cluster.WorkerCount} standalone={Cluster.IsStandalone} memory={Cluster.MemoryReserved} " +
+            $"env_id={Env("DOTNET_WORKERS_ID")} env_count={Env("DOTNET_WORKERS_COUNT")} env_role={Env("DOTNET_WORKERS_ROLE")} " +
+            $"region_fds={RegionFdCount()} args={string.Join(',', args.Skip(1))}");
+
+        switch (action)
+        {
+            case "report":
+                // Everyone has printed its identity (and so bound) before the primary reads the table.
+                Barrier("ready");
+                if (Cluster.IsPrimary)
+                {
+                    foreach (WorkerInfo w in Cluster.Workers)
+                    {
+                        Say($"table id={w.Id} pid={w.ProcessId} role={w.Role} status={w.Status}");
+                    }
+                }
+                return args.Length > 1 && Cluster.IsPrimary ? int.Parse(args[1]) : 0;
+
+            case "crash":
+                // crash <how> [id]: process id (default: worker 1) crashes once every process runs.
+                Barrier("ready");
+                if (Cluster.WorkerId == (args.Length > 2 ? int.Parse(args[2]) : 1))
+                {
+                    Crash(args[1]);
+                }
+                Cluster.ShutdownToken.WaitHandle.WaitOne(Bound);
+                return 0;
+
+            case "worker-exits-early":
+                // Worker 1 ends cleanly while the cluster runs; the primary reports the table.
+                Barrier("ready");
+                if (Cluster.WorkerId == 1)
+                {
+                    Environment.Exit(0);
+                }
+                if (Cluster.IsPrimary)
+                {
+                    var clock = Stopwatch.StartNew();
+                    while (Cluster.Workers[1].Status != WorkerStatus.Exited && clock.Elapsed < Bound)
+                    {
+                        Thread.Sleep(10);
+                    }
+                    foreach (WorkerInfo w in Cluster.Workers)
+                    {
+                        Say($"table id={w.Id} pid={w.ProcessId} role={w.Role} status={w.Status} exit={w.ExitCode?.ToString() ?? "none"}");
+                    }
+                }
+                return 0;
+
+            case "run-child":
+                // The primary starts another copy with plain `dotnet`: the child inherits the
+                // environment but is not part of the cluster.
+                if (Cluster.IsPrimary)
+                {
+                    var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+                    start.ArgumentList.Add(typeof(Program).Assembly.Location);
+                    start.ArgumentList.Add("report");
+                    using Process child = Process.Start(start)!;
+                    Task<string> stderr = child.StandardError.ReadToEndAsync();
+                    string stdout = child.StandardOutput.ReadToEnd();
+                    child.WaitForExit(Bound);
+                    foreach (string outLine in stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+                    {
+                        Say("child-out " + outLine);
+                    }
+                    foreach (string errLine in stderr.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+                    {
+                        Say("child-err " + errLine);
+                    }
+                }
+                return 0;
+
+            case "wait-shutdown":
+                // Every process waits for the token, then says so and returns cleanly.
+                Barrier("ready");
+                Say($"ready id={Cluster.WorkerId}");
+                bool stopped = Cluster.ShutdownToken.WaitHandle.WaitOne(Bound);
+                Say($"stopped id={Cluster.WorkerId} by_token={stopped}");
+                return args.Length > 1 && Cluster.IsPrimary ? int.Parse(args[1]) : 0;
+
+            case "ignore-shutdown":
+                // Nobody ends on their own: the launcher's timeout has to kill them.
+                Barrier("ready");
+                Say($"ready id={Cluster.WorkerId}");
+                Thread.Sleep(Bound);
+                return 0;
+
+            case "primary-exits":
+                // The primary returns at once with the given code; workers stay alive until shutdown.
+                if (Cluster.IsPrimary)
+                {
+                    AwaitAll("returned", Cluster.WorkerCount);
+                    return int.Parse(args[1]);
+                }
+                Cluster.ShutdownToken.Register(() => Say($"stopped id={Cluster.WorkerId}"));
+                Say($"main-returning id={Cluster.WorkerId}");
+                Arrive("returned");
+                return 0;
+
+            case "stdin":
+                string? line = Console.In.ReadLine();
+                Say($"stdin id={Cluster.WorkerId} line={(line is null ? "<eof>" : line)}");
+                return 0;
+
+            default:
+                Say($"unknown action {action}");
+                return 64;
+        }
+    }
+
+    /// <summary>How many of this process's descriptors are the cluster's region (memfd).</summary>
+    static int RegionFdCount() =>
+        new DirectoryInfo("/proc/self/fd").EnumerateFileSystemInfos()
+            .Count(fd => fd.LinkTarget == "/memfd:dotnet-workers (deleted)");
+
+    static string Env(string name) => Environment.GetEnvironmentVariable(name) ?? "<unset>";
+
+    static void Say(string line) => Console.Out.WriteLine("probe " + line);
+
+    static string SyncDir => Environment.GetEnvironmentVariable("PROBE_SYNC_DIR") ?? throw new InvalidOperationException("PROBE_SYNC_DIR is not set");
+
+    /// <summary>Records that this process reached <paramref name="name"/>.</summary>
+    static void Arrive(string name) => File.Create(Path.Combine(SyncDir, $"{name}-{Cluster.WorkerId}")).Dispose();
+
+    /// <summary>Waits until <paramref name="count"/> processes reached <paramref name="name"/>.</summary>
+    static void AwaitAll(string name, int count)
+    {
+        var clock = Stopwatch.StartNew();
+        while (Directory.GetFiles(SyncDir, name + "-*").Length < count)
+        {
+            if (clock.Elapsed > Bound)
+            {
+                Say($"timeout waiting for {count} processes at {name}");
+                Environment.Exit(65);
+            }
+            Thread.Sleep(5);
+        }
+    }
+
+    /// <summary>Every process of the cluster waits here until all have arrived.</summary>
+    static void Barrier(string name)
+    {
+        Arrive(name);
+        AwaitAll(name, Cluster.WorkerCount + 1);
+    }
+
+    static void Crash(string how)
+    {
+        switch (how)
+        {
+            case "segv":
+                Say($"crashing id={Cluster.WorkerId} how=segv");
+                Native.memset(8, 1, 1); // a real fault, in native code: the runtime lets it kill the process
+                break;
+            case "failfast":
+                Say($"crashing id={Cluster.WorkerId} how=failfast");
+                Environment.FailFast("ClusterProbe: failing fast on purpose");
+                break;
+            case "exit3":
+                Say($"crashing id={Cluster.WorkerId} how=exit3");
+                Environment.Exit(3);
+                break;
+        }
+    }
+}
+
+static partial class Native
+{
+    [LibraryImport("libc")]
+    internal static partial nint memset(nint destination, int value, nuint count);
+}

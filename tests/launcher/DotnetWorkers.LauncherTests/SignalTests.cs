@@ -1,0 +1,50 @@
+namespace DotnetWorkers.LauncherTests;
+
+/// <summary>Ctrl-C and SIGTERM shut the cluster down gracefully; a second Ctrl-C kills at once.</summary>
+public class SignalTests
+{
+    [TestCase(Posix.SIGINT)]
+    [TestCase(Posix.SIGTERM)]
+    public void Signal_ShutsEveryProcessDownThroughItsToken(int signal)
+    {
+        using var run = LauncherRun.Start("--workers=2", "--shutdown-timeout=30s", Paths.Probe, "wait-shutdown", "9");
+        run.WaitForLines(l => l.StartsWith("probe ready ", StringComparison.Ordinal), 3);
+
+        run.Signal(signal);
+
+        Assert.That(run.WaitForExit(), Is.EqualTo(9), "the primary's own exit code\n" + run.Transcript());
+        Assert.That(run.ProbeLines.Where(l => l.StartsWith("stopped ", StringComparison.Ordinal)),
+            Is.EquivalentTo(new[] { "stopped id=0 by_token=True", "stopped id=1 by_token=True", "stopped id=2 by_token=True" }), run.Transcript());
+        Assert.That(run.Stderr, Is.Empty);
+        LauncherRun.AssertAllDead(run.ReportedPids);
+    }
+
+    [Test]
+    public void ProcessesIgnoringShutdown_AreKilledAfterTheTimeout()
+    {
+        using var run = LauncherRun.Start("--workers=2", "--shutdown-timeout=300ms", Paths.Probe, "ignore-shutdown");
+        run.WaitForLines(l => l.StartsWith("probe ready ", StringComparison.Ordinal), 3);
+
+        run.Signal(Posix.SIGTERM);
+
+        Assert.That(run.WaitForExit(), Is.EqualTo(128 + Posix.SIGKILL), run.Transcript());
+        Assert.That(run.Stderr.Count(l => l.Contains("did not stop within 300ms of shutdown; killed")), Is.EqualTo(3), run.Transcript());
+        LauncherRun.AssertAllDead(run.ReportedPids);
+    }
+
+    [Test]
+    public void SecondSigint_KillsEveryProcessAtOnce()
+    {
+        using var run = LauncherRun.Start("--workers=2", "--shutdown-timeout=10m", Paths.Probe, "ignore-shutdown");
+        run.WaitForLines(l => l.StartsWith("probe ready ", StringComparison.Ordinal), 3);
+
+        run.Signal(Posix.SIGINT);
+        Thread.Sleep(200);
+        run.Signal(Posix.SIGINT);
+
+        // Far below the 10-minute shutdown timeout: only the second signal can end it this soon.
+        Assert.That(run.WaitForExit(TimeSpan.FromSeconds(20)), Is.EqualTo(128 + Posix.SIGINT), run.Transcript());
+        Assert.That(run.Stderr, Has.One.Contains("second SIGINT: killing every process"));
+        LauncherRun.AssertAllDead(run.ReportedPids);
+    }
+}

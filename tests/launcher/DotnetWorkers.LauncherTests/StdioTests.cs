@@ -1,0 +1,19 @@
+namespace DotnetWorkers.LauncherTests;
+
+/// <summary>Like `dotnet`: stdin goes to the primary, stdout and stderr are shared.</summary>
+public class StdioTests
+{
+    [Test]
+    public void Stdin_ReachesThePrimary_AndWorkersReadEndOfFile()
+    {
+        using var run = LauncherRun.StartWithStdin("--workers=2", Paths.Probe, "stdin");
+        run.Stdin.WriteLine("hello from the terminal");
+        run.Stdin.Close();
+
+        // Workers read EOF at once and stay alive until the primary ends.
+        Assert.That(run.WaitForExit(), Is.Zero, run.Transcript());
+        var stdin = run.ProbeLines.Where(l => l.StartsWith("stdin ", StringComparison.Ordinal)).ToList();
+        Assert.That(stdin, Does.Contain("stdin id=0 line=hello from the terminal"), run.Transcript());
+        Assert.That(stdin.Where(l => !l.StartsWith("stdin id=0 ", StringComparison.Ordinal)), Is.All.EndsWith("line=<eof>"));
+    }
+}

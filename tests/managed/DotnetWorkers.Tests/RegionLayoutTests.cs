@@ -1,0 +1,91 @@
+using DotnetWorkers.Native;
+using DotnetWorkers.Region;
+
+namespace DotnetWorkers.Tests;
+
+/// <summary>
+/// The managed mirror of the region layout must match what libdotnetworkers was compiled
+/// with, field by field: the C++ side pins the same numbers with static_assert.
+/// </summary>
+public class RegionLayoutTests
+{
+    // Numbers from dw.h (DW_LAYOUT_*).
+    private static readonly (int Which, ulong Managed, string Name)[] Values =
+    [
+        (0, RegionLayout.HeaderSize, nameof(RegionLayout.HeaderSize)),
+        (1, RegionLayout.ProcessTableOffset, nameof(RegionLayout.ProcessTableOffset)),
+        (2, RegionLayout.ProcessCapacity, nameof(RegionLayout.ProcessCapacity)),
+        (3, RegionLayout.ProcessEntrySize, nameof(RegionLayout.ProcessEntrySize)),
+        (4, RegionLayout.RoleCapacity, nameof(RegionLayout.RoleCapacity)),
+        (5, RegionLayout.MinRegionSize, nameof(RegionLayout.MinRegionSize)),
+        (6, RegionLayout.MagicOffset, nameof(RegionLayout.MagicOffset)),
+        (7, RegionLayout.LayoutVersionOffset, nameof(RegionLayout.LayoutVersionOffset)),
+        (8, RegionLayout.FormatWordOffset, nameof(RegionLayout.FormatWordOffset)),
+        (9, RegionLayout.RegionSizeOffset, nameof(RegionLayout.RegionSizeOffset)),
+        (10, RegionLayout.BaseAddressOffset, nameof(RegionLayout.BaseAddressOffset)),
+        (11, RegionLayout.LauncherPidOffset, nameof(RegionLayout.LauncherPidOffset)),
+        (12, RegionLayout.ProcessCapacityOffset, nameof(RegionLayout.ProcessCapacityOffset)),
+        (13, RegionLayout.WorkerCountOffset, nameof(RegionLayout.WorkerCountOffset)),
+        (14, RegionLayout.FlagsOffset, nameof(RegionLayout.FlagsOffset)),
+        (15, RegionLayout.ProcessTableOffsetOffset, nameof(RegionLayout.ProcessTableOffsetOffset)),
+        (16, RegionLayout.CreatedUnixNsOffset, nameof(RegionLayout.CreatedUnixNsOffset)),
+        (17, RegionLayout.ShutdownStateOffset, nameof(RegionLayout.ShutdownStateOffset)),
+        (18, RegionLayout.ShutdownReasonOffset, nameof(RegionLayout.ShutdownReasonOffset)),
+        (19, RegionLayout.EntryStateOffset, nameof(RegionLayout.EntryStateOffset)),
+        (20, RegionLayout.EntryPidOffset, nameof(RegionLayout.EntryPidOffset)),
+        (21, RegionLayout.EntryIdOffset, nameof(RegionLayout.EntryIdOffset)),
+        (22, RegionLayout.EntryExitStatusOffset, nameof(RegionLayout.EntryExitStatusOffset)),
+        (23, RegionLayout.EntryStartedNsOffset, nameof(RegionLayout.EntryStartedNsOffset)),
+        (24, RegionLayout.EntryReadyNsOffset, nameof(RegionLayout.EntryReadyNsOffset)),
+        (25, RegionLayout.EntryRoleOffset, nameof(RegionLayout.EntryRoleOffset)),
+        (26, RegionLayout.Magic, nameof(RegionLayout.Magic)),
+    ];
+
+    [Test]
+    public void EveryOffsetAndSize_MatchesTheNativeLibrary()
+    {
+        Assert.Multiple(() =>
+        {
+            foreach (var (which, managed, name) in Values)
+            {
+                Assert.That(NativeMethods.LayoutValue(which), Is.EqualTo(managed), name);
+            }
+        });
+    }
+
+    [Test]
+    public void LayoutVersion_MatchesTheNativeLibrary()
+    {
+        Assert.That(NativeMethods.LayoutVersion(), Is.EqualTo(RegionLayout.Version));
+    }
+
+    [Test]
+    public void FormatWord_ComputedFromTheManagedMirror_MatchesTheNativeOne()
+    {
+        // The same FNV-1a over the same facts as region_layout.h FormatWord(): pointer size,
+        // header size and alignment, entry size and alignment, capacities, two key offsets.
+        ulong[] parts =
+        [
+            (ulong)IntPtr.Size, RegionLayout.HeaderSize, 8, RegionLayout.ProcessEntrySize, 8,
+            RegionLayout.ProcessCapacity, RegionLayout.RoleCapacity, RegionLayout.ShutdownStateOffset,
+            RegionLayout.EntryRoleOffset,
+        ];
+        uint hash = 2166136261;
+        foreach (ulong part in parts)
+        {
+            for (int i = 0; i < 8; i++)
+            {
+                hash ^= (byte)(part >> (8 * i));
+                hash *= 16777619;
+            }
+        }
+
+        Assert.That(NativeMethods.FormatWord(), Is.EqualTo(hash));
+    }
+
+    [Test]
+    public void UnknownLayoutValue_IsMaxValue()
+    {
+        Assert.That(NativeMethods.LayoutValue(-1), Is.EqualTo(ulong.MaxValue));
+    }
+}

@@ -1,0 +1,159 @@
+#include "options.h"
+
+#include <gtest/gtest.h>
+
+namespace dw::host {
+namespace {
+
+constexpr uint32_t kCores = 4;
+constexpr uint64_t kMemory = 8ull << 30;
+
+struct Parsed {
+  ParseOutcome outcome;
+  LauncherOptions options;
+  std::string error;
+};
+
+Parsed Parse(std::vector<std::string_view> args) {
+  Parsed p;
+  p.outcome = ParseOptions(args, kCores, kMemory, &p.options, &p.error);
+  return p;
+}
+
+TEST(Options, Defaults_OneWorkerPerCoreAndTheMachinesMemory) {
+  Parsed p = Parse({"app.dll"});
+  ASSERT_EQ(p.outcome, ParseOutcome::kRun) << p.error;
+  EXPECT_EQ(p.options.app_path, "app.dll");
+  EXPECT_EQ(p.options.WorkerCount(), kCores);
+  ASSERT_EQ(p.options.roles.size(), 1u);
+  EXPECT_EQ(p.options.roles[0].name, "worker");
+  EXPECT_EQ(p.options.memory_bytes, kMemory);
+  EXPECT_EQ(p.options.shutdown_timeout_ms, 5000u);
+  EXPECT_FALSE(p.options.spawn);
+}
+
+TEST(Options, EveryOption_InBothSpellings) {
+  for (auto args : std::vector<std::vector<std::string_view>>{
+           {"--workers=3", "--memory=64g", "--shutdown-timeout=250ms", "--spawn", "a.dll"},
+           {"--workers", "3", "--memory", "64g", "--shutdown-timeout", "250ms", "--spawn", "a.dll"}}) {
+    Parsed p = Parse(args);
+    ASSERT_EQ(p.outcome, ParseOutcome::kRun) << p.error;
+    EXPECT_EQ(p.options.WorkerCount(), 3u);
+    EXPECT_EQ(p.options.memory_bytes, 64ull << 30);
+    EXPECT_EQ(p.options.shutdown_timeout_ms, 250u);
+    EXPECT_TRUE(p.options.spawn);
+  }
+}
+
+TEST(Options, ArgumentsAfterTheApp_BelongToTheApp) {
+  Parsed p = Parse({"--workers=2", "app.dll", "--workers=9", "--help", "x"});
+  ASSERT_EQ(p.outcome, ParseOutcome::kRun) << p.error;
+  EXPECT_EQ(p.options.WorkerCount(), 2u);
+  EXPECT_EQ(p.options.app_args, (std::vector<std::string>{"--workers=9", "--help", "x"}));
+}
+
+TEST(Options, DoubleDash_EndsTheLaunchersOptions) {
+  Parsed p = Parse({"--", "-app.dll", "a"});
+  ASSERT_EQ(p.outcome, ParseOutcome::kRun) << p.error;
+  EXPECT_EQ(p.options.app_path, "-app.dll");
+}
+
+TEST(Options, Roles_StartNamedWorkersInOrder) {
+  Parsed p = Parse({"--role", "web=4", "--role=jobs=2", "app.dll"});
+  ASSERT_EQ(p.outcome, ParseOutcome::kRun) << p.error;
+  ASSERT_EQ(p.options.roles.size(), 2u);
+  EXPECT_EQ(p.options.roles[0].name, "web");
+  EXPECT_EQ(p.options.roles[0].count, 4u);
+  EXPECT_EQ(p.options.roles[1].name, "jobs");
+  EXPECT_EQ(p.options.WorkerCount(), 6u);
+}
+
+TEST(Options, RolesWithWorkers_AddPlainWorkersFirst) {
+  Parsed p = Parse({"--workers=1", "--role=web=2", "app.dll"});
+  ASSERT_EQ(p.outcome, ParseOutcome::kRun) << p.error;
+  ASSERT_EQ(p.options.roles.size(), 2u);
+  EXPECT_EQ(p.options.roles[0].name, "worker");
+  EXPECT_EQ(p.options.WorkerCount(), 3u);
+}
+
+TEST(Options, HelpAndVersion) {
+  EXPECT_EQ(Parse({"--help"}).outcome, ParseOutcome::kHelp);
+  EXPECT_EQ(Parse({"-h", "app.dll"}).outcome, ParseOutcome::kHelp);
+  EXPECT_EQ(Parse({"--version"}).outcome, ParseOutcome::kVersion);
+  EXPECT_NE(HelpText().find("--shutdown-timeout"), std::string::npos);
+}
+
+struct BadCase {
+  std::vector<std::string_view> args;
+  std::string_view message;
+};
+
+TEST(Options, BadInput_IsOneClearError) {
+  const BadCase cases[] = {
+      {{}, "missing the app"},
+      {{"--workers=2"}, "missing the app"},
+      {{"--frobnicate", "a.dll"}, "unknown option '--frobnicate'"},
+      {{"--frob=1", "a.dll"}, "unknown option '--frob'"},
+      {{"--spawn=yes", "a.dll"}, "unknown option '--spawn'"},
+      {{"--workers=0", "a.dll"}, "invalid --workers '0'"},
+      {{"--workers=abc", "a.dll"}, "invalid --workers 'abc'"},
+      {{"--workers=-1", "a.dll"}, "invalid --workers '-1'"},
+      {{"--workers=1024", "a.dll"}, "invalid --workers '1024'"},
+      {{"--workers="}, "invalid --workers ''"},
+      {{"--workers"}, "needs a value"},
+      {{"--memory=1x", "a.dll"}, "invalid --memory '1x'"},
+      {{"--memory=0", "a.dll"}, "invalid --memory '0'"},
+      {{"--memory=12k", "a.dll"}, "invalid --memory '12k'"},
+      {{"--memory=99999999999999p", "a.dll"}, "invalid --memory"},
+      {{"--shutdown-timeout=soon", "a.dll"}, "invalid --shutdown-timeout 'soon'"},
+      {{"--shutdown-timeout=25h", "a.dll"}, "invalid --shutdown-timeout '25h'"},
+      {{"--role=web", "a.dll"}, "invalid --role 'web'"},
+      {{"--role=web=0", "a.dll"}, "invalid --role 'web=0'"},
+      {{"--role=w b=1", "a.dll"}, "invalid --role"},
+      {{"--role=primary=1", "a.dll"}, "'primary' is the role of process 0"},
+      {{"--role=a=1", "--role=a=2", "a.dll"}, "role 'a' is given twice"},
+      {{"--workers=1", "--role=worker=1", "a.dll"}, "given by both"},
+      {{"--role=a=1000", "--role=b=100", "a.dll"}, "too many workers"},
+  };
+  for (const BadCase& c : cases) {
+    Parsed p = Parse(c.args);
+    EXPECT_EQ(p.outcome, ParseOutcome::kError) << c.message;
+    EXPECT_NE(p.error.find(c.message), std::string::npos) << "got: " << p.error;
+    EXPECT_EQ(p.error.find('\n'), std::string::npos) << "one line: " << p.error;
+  }
+}
+
+TEST(ParseSize, BinaryUnits) {
+  EXPECT_EQ(ParseSize("1048576"), 1048576u);
+  EXPECT_EQ(ParseSize("512k"), 512ull << 10);
+  EXPECT_EQ(ParseSize("64g"), 64ull << 30);
+  EXPECT_EQ(ParseSize("64G"), 64ull << 30);
+  EXPECT_EQ(ParseSize("64GB"), 64ull << 30);
+  EXPECT_EQ(ParseSize("2GiB"), 2ull << 30);
+  EXPECT_EQ(ParseSize("1t"), 1ull << 40);
+  EXPECT_EQ(ParseSize("100b"), 100u);
+  for (const char* bad : {"", "g", "1x", "1.5g", "-1g", "1gg", "1 g", "18446744073709551616", "20000000p"}) {
+    EXPECT_FALSE(ParseSize(bad).has_value()) << bad;
+  }
+}
+
+TEST(ParseDuration, Units) {
+  EXPECT_EQ(ParseDuration("10"), 10000u);
+  EXPECT_EQ(ParseDuration("10s"), 10000u);
+  EXPECT_EQ(ParseDuration("250ms"), 250u);
+  EXPECT_EQ(ParseDuration("2m"), 120000u);
+  EXPECT_EQ(ParseDuration("1h"), 3600000u);
+  EXPECT_EQ(ParseDuration("0"), 0u);
+  for (const char* bad : {"", "s", "1d", "1.5s", "-1s", "ms"}) {
+    EXPECT_FALSE(ParseDuration(bad).has_value()) << bad;
+  }
+}
+
+TEST(Defaults, ComeFromTheMachine) {
+  EXPECT_GE(DefaultWorkerCount(), 1u);
+  EXPECT_GE(DefaultRegionSize(), 1ull << 30);
+  EXPECT_EQ(DefaultRegionSize() % (1ull << 30), 0u);
+}
+
+}  // namespace
+}  // namespace dw::host

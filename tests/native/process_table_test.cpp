@@ -1,0 +1,100 @@
+#include "process_table.h"
+
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <cstring>
+#include <sys/wait.h>
+
+#include "region.h"
+
+namespace dw {
+namespace {
+
+namespace L = layout;
+
+class ProcessTable : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_EQ(Region::Create(4ull << 20, 2, 0, &region_), DW_OK); }
+  L::ProcessEntry* Entry(uint32_t id) { return region_->process(id); }
+  std::unique_ptr<Region> region_;
+};
+
+TEST_F(ProcessTable, Starting_RecordsTheRoleAndTime) {
+  ProcessStarting(Entry(1), "web");
+  EXPECT_EQ(Entry(1)->state.load(), L::kProcessStarting);
+  EXPECT_STREQ(Entry(1)->role, "web");
+  EXPECT_GT(Entry(1)->started_ns.load(), 0u);
+  EXPECT_EQ(Entry(1)->pid.load(), 0u);
+}
+
+TEST_F(ProcessTable, Starting_TruncatesARoleThatDoesNotFit) {
+  std::string longer(100, 'r');
+  ProcessStarting(Entry(1), longer);
+  EXPECT_EQ(std::strlen(Entry(1)->role), L::kRoleCapacity - 1);
+}
+
+TEST_F(ProcessTable, Ready_MovesAStartingProcessToRunning) {
+  ProcessStarting(Entry(2), "worker");
+  ProcessReady(Entry(2), 777);
+  EXPECT_EQ(Entry(2)->state.load(), L::kProcessRunning);
+  EXPECT_EQ(Entry(2)->pid.load(), 777u);
+  EXPECT_GE(Entry(2)->ready_ns.load(), Entry(2)->started_ns.load());
+}
+
+TEST_F(ProcessTable, Ready_DoesNotUndoStopping) {
+  ProcessStarting(Entry(2), "worker");
+  ProcessStopping(Entry(2));
+  ProcessReady(Entry(2), 777);
+  EXPECT_EQ(Entry(2)->state.load(), L::kProcessStopping);
+}
+
+TEST_F(ProcessTable, Stopping_LeavesAnEndedProcessAlone) {
+  ProcessStarting(Entry(1), "worker");
+  ProcessEnded(Entry(1), 0);
+  ProcessStopping(Entry(1));
+  EXPECT_EQ(Entry(1)->state.load(), L::kProcessExited);
+}
+
+TEST_F(ProcessTable, Ended_RecordsAnExitCodeOrASignal) {
+  pid_t child = fork();
+  if (child == 0) _exit(3);
+  int status = 0;
+  waitpid(child, &status, 0);
+  ProcessEnded(Entry(1), status);
+  EXPECT_EQ(Entry(1)->state.load(), L::kProcessExited);
+  EXPECT_EQ(Entry(1)->exit_status.load(), 3);
+
+  child = fork();
+  if (child == 0) {
+    raise(SIGKILL);
+    _exit(0);
+  }
+  waitpid(child, &status, 0);
+  ProcessEnded(Entry(2), status);
+  EXPECT_EQ(Entry(2)->state.load(), L::kProcessKilled);
+  EXPECT_EQ(Entry(2)->exit_status.load(), -SIGKILL);
+}
+
+TEST(ProcessStateNames, EveryStateHasAName) {
+  EXPECT_STREQ(ProcessStateName(L::kProcessStarting), "starting");
+  EXPECT_STREQ(ProcessStateName(L::kProcessRunning), "running");
+  EXPECT_STREQ(ProcessStateName(L::kProcessStopping), "stopping");
+  EXPECT_STREQ(ProcessStateName(L::kProcessExited), "exited");
+  EXPECT_STREQ(ProcessStateName(L::kProcessKilled), "killed");
+  EXPECT_STREQ(ProcessStateName(99), "unknown");
+}
+
+TEST(RoleNames, AcceptOnlyShortPlainNames) {
+  EXPECT_TRUE(IsValidRoleName("web"));
+  EXPECT_TRUE(IsValidRoleName("jobs-2.eu_west"));
+  EXPECT_TRUE(IsValidRoleName(std::string(31, 'a')));
+  EXPECT_FALSE(IsValidRoleName(std::string(32, 'a')));
+  EXPECT_FALSE(IsValidRoleName(""));
+  EXPECT_FALSE(IsValidRoleName("a b"));
+  EXPECT_FALSE(IsValidRoleName("a=b"));
+  EXPECT_FALSE(IsValidRoleName("caf\xc3\xa9"));
+}
+
+}  // namespace
+}  // namespace dw

@@ -1,4 +1,3 @@
-using System.Globalization;
 using DotnetWorkers.Lifetime;
 using DotnetWorkers.Native;
 using DotnetWorkers.Region;
@@ -11,6 +10,8 @@ namespace DotnetWorkers;
 /// </summary>
 internal sealed class ClusterRuntime : IDisposable
 {
+    private string? _role;
+
     internal const string RegionVariable = "DOTNET_WORKERS_REGION";
     internal const string IdVariable = "DOTNET_WORKERS_ID";
 
@@ -23,7 +24,6 @@ internal sealed class ClusterRuntime : IDisposable
         WorkerId = workerId;
         IsStandalone = standalone;
         WorkerCount = region.WorkerCount;
-        Role = region.ReadProcess(workerId)?.Role ?? "unknown";
         Lifetime = new ClusterLifetime(region, keepAlive, standalone);
     }
 
@@ -33,26 +33,29 @@ internal sealed class ClusterRuntime : IDisposable
 
     internal int WorkerCount { get; }
 
-    internal string Role { get; }
+    /// <summary>Read from the process table on first use, not at bind (every process pays for bind).</summary>
+    internal string Role => _role ??= Region.ReadProcess(WorkerId)?.Role ?? "unknown";
 
     internal bool IsStandalone { get; }
 
     internal ClusterLifetime Lifetime { get; }
 
     /// <summary>Binds this process, reading the launcher's environment variables.</summary>
+    /// <remarks>Console.Error is touched only to report a cluster of one: creating it sets up
+    /// the console's encoding, which loads ICU (~10 ms) in every process that binds.</remarks>
     internal static ClusterRuntime BindCurrentProcess() =>
-        Bind(Environment.GetEnvironmentVariable, Console.Error, keepWorkersAlive: true);
+        Bind(Environment.GetEnvironmentVariable, line => Console.Error.WriteLine(line), keepWorkersAlive: true);
 
     /// <summary>
     /// Binds to the cluster described by <paramref name="getVariable"/>, or becomes a
-    /// cluster of one (saying so once on <paramref name="diagnostics"/>) when there is none.
+    /// cluster of one (saying so once through <paramref name="report"/>) when there is none.
     /// </summary>
-    internal static ClusterRuntime Bind(Func<string, string?> getVariable, TextWriter diagnostics, bool keepWorkersAlive)
+    internal static ClusterRuntime Bind(Func<string, string?> getVariable, Action<string> report, bool keepWorkersAlive)
     {
         string? descriptor = getVariable(RegionVariable);
         if (string.IsNullOrEmpty(descriptor))
         {
-            return Standalone(diagnostics, "it was not started by the dotnet-workers launcher");
+            return Standalone(report, "it was not started by the dotnet-workers launcher");
         }
 
         SharedRegion? region;
@@ -68,12 +71,12 @@ internal sealed class ClusterRuntime : IDisposable
 
         if (region is null)
         {
-            return Standalone(diagnostics,
+            return Standalone(report,
                 $"it inherited {RegionVariable} from the cluster process that started it, but the launcher did not start it");
         }
 
         string? idText = getVariable(IdVariable);
-        if (!int.TryParse(idText, NumberStyles.None, CultureInfo.InvariantCulture, out int id) || id >= RegionLayout.ProcessCapacity)
+        if (!TryParseProcessId(idText, out int id))
         {
             region.Dispose();
             throw new DotnetWorkersException($"{IdVariable}='{idText}' is not a process id of this cluster (0 to {RegionLayout.ProcessCapacity - 1}).");
@@ -83,9 +86,34 @@ internal sealed class ClusterRuntime : IDisposable
         return new ClusterRuntime(region, id, standalone: false, keepAlive: keepWorkersAlive && id != 0);
     }
 
-    private static ClusterRuntime Standalone(TextWriter diagnostics, string why)
+    /// <summary>
+    /// Parses a process id ("0".."1023") by hand: the number APIs initialize globalization
+    /// (loading ICU costs ~10 ms), which every process of the cluster would pay at bind.
+    /// </summary>
+    private static bool TryParseProcessId(string? text, out int id)
     {
-        diagnostics.WriteLine($"dotnet-workers: running as a cluster of one process ({why}); start it with `dotnet-workers app.dll` to get workers.");
+        id = 0;
+        if (string.IsNullOrEmpty(text) || text.Length > 4)
+        {
+            return false;
+        }
+
+        foreach (char c in text)
+        {
+            if (c is < '0' or > '9')
+            {
+                return false;
+            }
+
+            id = (id * 10) + (c - '0');
+        }
+
+        return id < RegionLayout.ProcessCapacity;
+    }
+
+    private static ClusterRuntime Standalone(Action<string> report, string why)
+    {
+        report($"dotnet-workers: running as a cluster of one process ({why}); start it with `dotnet-workers app.dll` to get workers.");
         SharedRegion region;
         try
         {

@@ -103,14 +103,24 @@ static class Program
 
             case "wait-shutdown":
                 // Every process waits for the token, then says so and returns cleanly.
+                WaitHandle shutdown = Cluster.ShutdownToken.WaitHandle; // before "ready": signals now go to the token
                 Barrier("ready");
                 Say($"ready id={Cluster.WorkerId}");
-                bool stopped = Cluster.ShutdownToken.WaitHandle.WaitOne(Bound);
+                bool stopped = shutdown.WaitOne(Bound);
                 Say($"stopped id={Cluster.WorkerId} by_token={stopped}");
                 return args.Length > 1 && Cluster.IsPrimary ? int.Parse(args[1]) : 0;
 
             case "ignore-shutdown":
-                // Nobody ends on their own: the launcher's timeout has to kill them.
+                // Everyone hears the shutdown but nobody ends: the launcher's timeout has to kill them.
+                Cluster.ShutdownToken.Register(() => Say($"ignoring-shutdown id={Cluster.WorkerId}"));
+                Barrier("ready");
+                Say($"ready id={Cluster.WorkerId}");
+                Thread.Sleep(Bound);
+                return 0;
+
+            case "no-token":
+                // Bound to the cluster but never asks for ShutdownToken: the runtime's own
+                // SIGTERM handling applies (graceful exit, code 143).
                 Barrier("ready");
                 Say($"ready id={Cluster.WorkerId}");
                 Thread.Sleep(Bound);

@@ -20,6 +20,20 @@ public class SignalTests
     }
 
     [Test]
+    public void ProcessNeverAskingForTheToken_KeepsTheRuntimesSigtermBehaviour()
+    {
+        using var run = LauncherRun.Start("--workers=2", "--shutdown-timeout=60s", Paths.Probe, "no-token");
+        run.WaitForLines(l => l.StartsWith("probe ready ", StringComparison.Ordinal), 3);
+
+        run.Signal(Posix.SIGTERM);
+
+        // .NET exits on SIGTERM with 143 by default; far sooner than the 60 s timeout.
+        Assert.That(run.WaitForExit(TimeSpan.FromSeconds(20)), Is.EqualTo(143), run.Transcript());
+        Assert.That(run.Stderr, Is.Empty);
+        LauncherRun.AssertAllDead(run.ReportedPids);
+    }
+
+    [Test]
     public void ProcessesIgnoringShutdown_AreKilledAfterTheTimeout()
     {
         using var run = LauncherRun.Start("--workers=2", "--shutdown-timeout=300ms", Paths.Probe, "ignore-shutdown");

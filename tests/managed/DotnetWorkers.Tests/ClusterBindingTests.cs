@@ -42,7 +42,7 @@ public unsafe class ClusterBindingTests
                 ClusterRuntime.IdVariable => id,
                 _ => null,
             },
-            _diagnostics,
+            _diagnostics.WriteLine,
             keepWorkersAlive: false);
 
     [Test]

@@ -8,44 +8,98 @@ namespace DotnetWorkers.Lifetime;
 /// How long this process belongs to the cluster, and the token that says it is ending.
 /// A thread sleeps on the region's shutdown word (a futex: no CPU while the cluster runs)
 /// and cancels <see cref="ShutdownToken"/> when the launcher requests shutdown, or when
-/// this process receives SIGINT/SIGTERM. On a worker the thread is a foreground thread, so
-/// the process outlives <c>Main</c> until shutdown, as a Node worker outlives its script
-/// while its event loop has work.
+/// this process receives SIGINT/SIGTERM.
 /// </summary>
+/// <remarks>
+/// On a worker the thread starts at bind and is a foreground thread, so the process
+/// outlives <c>Main</c> until shutdown, as a Node worker outlives its script while its event
+/// loop has work. Everything else (the primary's thread, the signal handlers) starts on the
+/// first use of <see cref="ShutdownToken"/>: a process that never asks pays nothing for it,
+/// and keeps the runtime's default SIGINT/SIGTERM behaviour.
+/// </remarks>
 internal sealed class ClusterLifetime : IDisposable
 {
     private readonly SharedRegion _region;
+    private readonly bool _keepProcessAlive;
     private readonly bool _standalone;
     private readonly CancellationTokenSource _shutdown = new();
-    private readonly Thread _watcher;
-    private readonly PosixSignalRegistration[] _signals;
+    private readonly Lock _gate = new();
+    private Thread? _watcher;
+    private PosixSignalRegistration[] _signals = [];
+    private volatile bool _observed;
     private volatile bool _localStop;
     private int _signalsSeen;
 
     internal ClusterLifetime(SharedRegion region, bool keepProcessAlive, bool standalone)
     {
         _region = region;
+        _keepProcessAlive = keepProcessAlive;
         _standalone = standalone;
-        _watcher = new Thread(Watch)
+        if (keepProcessAlive)
         {
-            IsBackground = !keepProcessAlive,
-            Name = "DotnetWorkers lifetime",
-        };
-        _watcher.Start();
-        _signals =
-        [
-            PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal),
-            PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal),
-        ];
+            StartWatcher();
+        }
     }
 
-    internal CancellationToken ShutdownToken => _shutdown.Token;
+    internal CancellationToken ShutdownToken
+    {
+        get
+        {
+            if (!_observed)
+            {
+                Observe();
+            }
+
+            return _shutdown.Token;
+        }
+    }
 
     /// <summary>Ends this process's part in the cluster: the token fires, the keep-alive thread ends.</summary>
     internal void StopLocally()
     {
         _localStop = true;
-        NativeMethods.ShutdownWake(_region.Handle);
+        if (_watcher is null)
+        {
+            CancelToken();
+        }
+        else
+        {
+            NativeMethods.ShutdownWake(_region.Handle);
+        }
+    }
+
+    private void Observe()
+    {
+        lock (_gate)
+        {
+            if (_observed)
+            {
+                return;
+            }
+
+            StartWatcher();
+            _signals =
+            [
+                PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal),
+                PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal),
+            ];
+            _observed = true;
+        }
+    }
+
+    private void StartWatcher()
+    {
+        if (_watcher is not null)
+        {
+            return;
+        }
+
+        _watcher = new Thread(Watch)
+        {
+            IsBackground = !_keepProcessAlive,
+            Name = "DotnetWorkers lifetime",
+        };
+        _watcher.Start();
     }
 
     private void OnSignal(PosixSignalContext context)
@@ -73,6 +127,11 @@ internal sealed class ClusterLifetime : IDisposable
             }
         }
 
+        CancelToken();
+    }
+
+    private void CancelToken()
+    {
         try
         {
             _shutdown.Cancel();
@@ -93,6 +152,6 @@ internal sealed class ClusterLifetime : IDisposable
         }
 
         StopLocally();
-        _watcher.Join(TimeSpan.FromSeconds(5));
+        _watcher?.Join(TimeSpan.FromSeconds(5));
     }
 }

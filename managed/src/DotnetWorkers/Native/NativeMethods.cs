@@ -8,7 +8,12 @@ namespace DotnetWorkers.Native;
 /// </summary>
 internal static unsafe partial class NativeMethods
 {
-    private const string Library = "dotnetworkers";
+    /// <summary>
+    /// The exact file name, so the runtime finds it in the app's folder at the first try
+    /// instead of probing name variants in every search directory (each miss is a failed
+    /// dlopen, paid by every process of the cluster at bind).
+    /// </summary>
+    private const string Library = "libdotnetworkers.so";
 
     [LibraryImport(Library, EntryPoint = "dw_layout_version")]
     [SuppressGCTransition]

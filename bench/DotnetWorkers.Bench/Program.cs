@@ -1,0 +1,45 @@
+// The benchmark runner: ./build.sh bench [suite]. Each suite measures dotnet-workers next
+// to what a user would otherwise use, in the same run, and prints ratios.
+using System.CommandLine;
+using DotnetWorkers.Bench.Boot;
+
+var suite = new Argument<string>("suite")
+{
+    Description = "Which benchmarks to run: all, boot.",
+    DefaultValueFactory = _ => "all",
+};
+suite.AcceptOnlyFromAmong("all", "boot");
+
+var output = new Option<DirectoryInfo>("--out")
+{
+    Description = "Where to write <suite>.json.",
+    DefaultValueFactory = _ => new DirectoryInfo(Path.Combine(DotnetWorkers.Bench.Paths.Artifacts, "bench")),
+};
+
+var repeat = new Option<int>("--repeat")
+{
+    Description = "Measured runs per figure (the median is reported).",
+    DefaultValueFactory = _ => 11,
+};
+repeat.Validators.Add(result =>
+{
+    if (result.GetValue(repeat) < 1)
+    {
+        result.AddError("--repeat must be at least 1");
+    }
+});
+
+var root = new RootCommand("dotnet-workers benchmarks") { suite, output, repeat };
+root.SetAction(parse =>
+{
+    string which = parse.GetValue(suite)!;
+    string directory = parse.GetValue(output)!.FullName;
+    if (which is "all" or "boot")
+    {
+        BootBenchmark.Run(directory, parse.GetValue(repeat));
+    }
+
+    return 0;
+});
+
+return root.Parse(args).Invoke();

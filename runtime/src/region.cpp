@@ -6,6 +6,7 @@
 #include <new>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -45,6 +46,9 @@ dw_status Region::Create(uint64_t size, uint32_t worker_count, uint32_t flags,
   // The name shows in /proc/<pid>/fd and maps; a cluster of one is told apart.
   int fd = memfd_create((flags & L::kFlagPrivate) ? "dotnet-workers-standalone" : "dotnet-workers", MFD_CLOEXEC);
   if (fd < 0) return FailErrno(DW_E_REGION_UNAVAILABLE, "memfd_create failed");
+  // memfds start as 0777; the only way in is /proc/<pid>/fd (same user or root), and the
+  // mode says so too.
+  fchmod(fd, 0600);
   if (ftruncate(fd, static_cast<off_t>(size)) != 0) {
     dw_status s = FailErrno(DW_E_REGION_UNAVAILABLE, "cannot size the region to %" PRIu64 " bytes", size);
     close(fd);

@@ -39,6 +39,14 @@ TEST(Region, Create_WritesAValidHeader) {
   EXPECT_EQ(Region::CheckHeader(region->base(), kSize), DW_OK);
 }
 
+TEST(Region, Create_IsReachableOnlyByItsOwner) {
+  auto region = MakeRegion();
+  struct stat st {};
+  ASSERT_EQ(fstat(region->fd(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_EQ(st.st_uid, getuid());
+}
+
 TEST(Region, Create_NumbersEveryProcessEntry) {
   auto region = MakeRegion();
   for (uint32_t id : {0u, 1u, 500u, L::kProcessCapacity - 1}) {

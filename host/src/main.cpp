@@ -9,7 +9,6 @@
 #include <string_view>
 #include <vector>
 
-#include <limits.h>
 #include <unistd.h>
 
 #include "app_check.h"
@@ -31,14 +30,6 @@ constexpr int kStartError = 1;
 int Error(int code, const std::string& message) {
   std::fprintf(stderr, "dotnet-workers: error: %s\n", message.c_str());
   return code;
-}
-
-std::string ExecutablePath() {
-  char path[PATH_MAX];
-  ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
-  if (n <= 0) return {};
-  path[n] = '\0';
-  return path;
 }
 
 }  // namespace
@@ -74,7 +65,18 @@ int main(int argc, char** argv) {
   if (!clr.Resolve(&error) || !clr.Initialize(options.app_path, options.app_args, &error)) {
     return Error(kStartError, error);
   }
-  if (!options.spawn) clr.PreloadRuntime();
+  if (!options.spawn) {
+    clr.PreloadRuntime();
+    // Forking runs the runtime in the children on the launcher's memory: safe only if the
+    // launcher has one thread. Loading the runtime can start one (LTTng tracing, when
+    // liblttng-ust is installed): then start every process by exec instead.
+    if (uint32_t threads = CountThreads(); threads != 1) {
+      std::fprintf(stderr,
+                   "dotnet-workers: note: loading the runtime left %u threads in the launcher; "
+                   "starting processes by exec (--spawn) instead of fork\n", threads);
+      options.spawn = true;
+    }
+  }
 
   std::unique_ptr<dw::Region> region;
   const uint32_t flags = options.spawn ? dw::layout::kFlagSpawned : 0;
@@ -91,7 +93,6 @@ int main(int argc, char** argv) {
   context.options = &options;
   context.signals = &signals;
   context.launcher_pid = getpid();
-  context.launcher_path = ExecutablePath();
 
   Supervisor supervisor(*region, options, signals);
   std::vector<ProcessSpec> specs{{0, std::string(kPrimaryRole)}};

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <vector>
 
 #include <fcntl.h>
@@ -14,17 +15,73 @@
 #include "last_error.h"
 #include "process_table.h"
 
+extern char** environ;
+
 namespace dw::host {
 namespace {
 
-[[noreturn]] void ChildFail(const std::string& what) {
-  std::fprintf(stderr, "dotnet-workers: error: %s\n", what.c_str());
+// Everything the child needs, built before fork so that the child itself only makes
+// async-signal-safe calls until it execs or boots the runtime (the launcher may have a
+// second thread, see CountThreads; then malloc's lock could be held at fork).
+struct ChildPlan {
+  std::vector<std::string> env_strings;
+  std::vector<char*> envp;
+  std::vector<const char*> argv;  // --spawn only
+  size_t region_env = 0;          // index of DOTNET_WORKERS_REGION in env_strings
+  size_t pid_digits = 0;          // where the 10 pid digits start in that string
+};
+
+constexpr std::string_view kPidField = "pid=";
+
+ChildPlan Plan(const StartContext& context, const ProcessSpec& spec) {
+  ChildPlan plan;
+  const std::pair<std::string, std::string> ours[] = {
+      {"DOTNET_WORKERS_ID", std::to_string(spec.id)},
+      {"DOTNET_WORKERS_COUNT", std::to_string(context.options->WorkerCount())},
+      {"DOTNET_WORKERS_ROLE", spec.role},
+      // The pid is patched in by the child: the descriptor's pid field is 10 digits wide.
+      {DW_REGION_ENV, FormatRegionDescriptor(context.region->Describe(0))},
+  };
+  for (char** e = environ; *e != nullptr; ++e) {
+    std::string_view entry(*e);
+    bool replaced = false;
+    for (const auto& [name, value] : ours) {
+      replaced |= entry.size() > name.size() && entry.substr(0, name.size()) == name && entry[name.size()] == '=';
+    }
+    if (!replaced) plan.env_strings.emplace_back(entry);
+  }
+  for (const auto& [name, value] : ours) plan.env_strings.push_back(name + "=" + value);
+  plan.region_env = plan.env_strings.size() - 1;
+  plan.pid_digits = plan.env_strings[plan.region_env].find(kPidField) + kPidField.size();
+  for (std::string& s : plan.env_strings) plan.envp.push_back(s.data());
+  plan.envp.push_back(nullptr);
+
+  if (context.options->spawn) {
+    plan.argv = {"dotnet-workers", kSpawnedChildFlag, context.options->app_path.c_str()};
+    for (const std::string& a : context.options->app_args) plan.argv.push_back(a.c_str());
+    plan.argv.push_back(nullptr);
+  }
+  return plan;
+}
+
+void WriteDecimal10(char* out, uint32_t value) {
+  for (int i = 9; i >= 0; --i) {
+    out[i] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  }
+}
+
+[[noreturn]] void ChildFail(const char* what) {
+  // write(2) only: async-signal-safe.
+  const char prefix[] = "dotnet-workers: error: ";
+  (void)!write(STDERR_FILENO, prefix, sizeof prefix - 1);
+  (void)!write(STDERR_FILENO, what, std::strlen(what));
+  (void)!write(STDERR_FILENO, "\n", 1);
   _exit(127);
 }
 
-// Runs in the child between fork and the runtime. Only the launcher's own state is
-// touched here: the launcher is single-threaded, so every lock is free after fork.
-[[noreturn]] void RunChild(const StartContext& context, const ProcessSpec& spec) {
+// Runs in the child between fork and the runtime (or exec).
+[[noreturn]] void RunChild(const StartContext& context, const ProcessSpec& spec, ChildPlan& plan) {
   // Die with the launcher, even if it is SIGKILLed. If it died before prctl took effect
   // the parent is already someone else: stop here instead of running unsupervised.
   if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != context.launcher_pid) _exit(1);
@@ -34,16 +91,7 @@ namespace {
 
   const uint32_t pid = static_cast<uint32_t>(getpid());
   ProcessForked(context.region->process(spec.id), pid);
-
-  const std::string id = std::to_string(spec.id);
-  const std::string count = std::to_string(context.options->WorkerCount());
-  const std::string region = FormatRegionDescriptor(context.region->Describe(pid));
-  if (setenv("DOTNET_WORKERS_ID", id.c_str(), 1) != 0 ||
-      setenv("DOTNET_WORKERS_COUNT", count.c_str(), 1) != 0 ||
-      setenv("DOTNET_WORKERS_ROLE", spec.role.c_str(), 1) != 0 ||
-      setenv(DW_REGION_ENV, region.c_str(), 1) != 0) {
-    ChildFail(std::string("cannot set the environment: ") + std::strerror(errno));
-  }
+  WriteDecimal10(plan.env_strings[plan.region_env].data() + plan.pid_digits, pid);
 
   // Like `dotnet`: stdin belongs to the primary; workers read end-of-file.
   if (spec.id != 0) {
@@ -54,20 +102,20 @@ namespace {
 
   if (context.options->spawn) {
     // The exec'd launcher maps the region from this fd; it sets FD_CLOEXEC again itself.
+    // /proc/self/exe, not its path: the binary may have been replaced since we started.
     fcntl(context.region->fd(), F_SETFD, 0);
-    std::vector<const char*> argv{"dotnet-workers", kSpawnedChildFlag, context.options->app_path.c_str()};
-    for (const std::string& a : context.options->app_args) argv.push_back(a.c_str());
-    argv.push_back(nullptr);
-    execv(context.launcher_path.c_str(), const_cast<char* const*>(argv.data()));
-    ChildFail("cannot exec " + context.launcher_path + ": " + std::strerror(errno));
+    execve("/proc/self/exe", const_cast<char* const*>(plan.argv.data()), plan.envp.data());
+    ChildFail("cannot exec the launcher again (--spawn)");
   }
 
+  environ = plan.envp.data();  // fork mode: the launcher was single-threaded at fork
   std::exit(context.clr->RunApp());
 }
 
 }  // namespace
 
 pid_t StartProcess(const StartContext& context, const ProcessSpec& spec, std::string* error) {
+  ChildPlan plan = Plan(context, spec);
   ProcessStarting(context.region->process(spec.id), spec.role);
   std::fflush(nullptr);  // or buffered launcher output would be printed by every child too
   pid_t pid = fork();
@@ -75,9 +123,18 @@ pid_t StartProcess(const StartContext& context, const ProcessSpec& spec, std::st
     *error = std::string("cannot start process ") + std::to_string(spec.id) + ": " + std::strerror(errno);
     return -1;
   }
-  if (pid == 0) RunChild(context, spec);
+  if (pid == 0) RunChild(context, spec, plan);
   ProcessForked(context.region->process(spec.id), static_cast<uint32_t>(pid));
   return pid;
+}
+
+uint32_t CountThreads() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("Threads:", 0) == 0) return static_cast<uint32_t>(std::strtoul(line.c_str() + 8, nullptr, 10));
+  }
+  return 0;
 }
 
 int RunSpawnedChild(const std::string& app_path, const std::vector<std::string>& app_args) {

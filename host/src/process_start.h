@@ -24,12 +24,14 @@ struct StartContext {
   const LauncherOptions* options = nullptr;
   const SupervisorSignals* signals = nullptr;
   pid_t launcher_pid = 0;
-  std::string launcher_path;       // for --spawn: the executable to exec
 };
 
 // Forks process `spec`. Returns its pid in the launcher; never returns in the child.
 // On failure returns -1 with *error set.
 pid_t StartProcess(const StartContext& context, const ProcessSpec& spec, std::string* error);
+
+// Threads in the launcher process right now (/proc/self/status). Fork mode needs 1.
+uint32_t CountThreads();
 
 // The entry point of a --spawn child after exec: maps the region from DOTNET_WORKERS_REGION
 // at its address, boots the runtime and runs the app. Returns the exit code.

@@ -9,6 +9,9 @@
 namespace dw::host {
 
 bool OpenSupervisorSignals(SupervisorSignals* signals, std::string* error) {
+  // Blocking does not change a signal's disposition: if SIGCHLD was inherited as ignored
+  // the kernel would reap the children itself and waitpid would never report them.
+  signal(SIGCHLD, SIG_DFL);
   sigset_t handled;
   sigemptyset(&handled);
   for (int s : {SIGCHLD, SIGINT, SIGTERM, SIGHUP}) sigaddset(&handled, s);

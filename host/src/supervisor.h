@@ -1,6 +1,6 @@
-// The launcher's life after the processes are started: it reaps them, turns signals into a
-// graceful shutdown, enforces crash-fails-all and the shutdown timeout, and decides the
-// exit code. Single-threaded: one poll on a signalfd, with the shutdown deadline as timeout.
+// The launcher's life after the processes are started: it reaps them, turns signals and
+// deaths into actions through ExitPolicy, enforces the shutdown timeout, and returns the
+// policy's exit code. Single-threaded: one poll on a signalfd, the deadline as timeout.
 #pragma once
 
 #include <cstdint>
@@ -9,6 +9,7 @@
 
 #include <sys/types.h>
 
+#include "exit_policy.h"
 #include "options.h"
 #include "region.h"
 #include "signals.h"
@@ -29,34 +30,27 @@ class Supervisor {
 
   void Add(uint32_t id, const std::string& role, pid_t pid);
 
-  // Stops everything at once, without a graceful phase (start-up failed half way).
-  void Abort(int exit_code) { FailCluster(exit_code); }
+  // Start-up failed half way: kill what was started (then Run() reaps it).
+  void Abort(int exit_code) { Carry(policy_.OnStartFailure(exit_code)); }
 
   // Runs until every process has ended. Returns the launcher's exit code.
   int Run();
 
  private:
-  void OnSignal(int signal);
-  void OnExit(SupervisedProcess& process, int wait_status);
-  void BeginShutdown(uint32_t reason);
-  void FailCluster(int exit_code);
-  void OnDeadline();
-  void KillAll();
+  void Carry(const Decision& decision);
+  void DrainSignals();
   void ReapAll();
+  void OnDeadline();
+  void SignalAlive(int signal);
   int64_t MillisecondsToDeadline() const;
   size_t AliveCount() const;
-  std::string Describe(const SupervisedProcess& process) const;
+  std::string Label(const SupervisedProcess& process) const;
 
   Region& region_;
   const LauncherOptions& options_;
   const SupervisorSignals& signals_;
   std::vector<SupervisedProcess> processes_;
-
-  bool shutting_down_ = false;
-  bool failed_ = false;      // crash-fails-all fired, or a second signal: kill, don't wait
-  int exit_code_ = 0;
-  bool primary_done_ = false;
-  int interrupts_ = 0;
+  ExitPolicy policy_;
   uint64_t deadline_ns_ = 0;  // CLOCK_MONOTONIC; 0 = none
 };
 

@@ -122,25 +122,6 @@ dw_status dw_shutdown_request(dw_region* region, uint32_t reason) {
   });
 }
 
-dw_status dw_shutdown_wait(dw_region* region, int64_t timeout_ms, uint32_t* out_state) {
-  return Guard([&] {
-    if (region == nullptr || out_state == nullptr) {
-      return dw::Fail(DW_E_INVALID_ARGUMENT, "region or out_state is null");
-    }
-    const int64_t timeout_ns = timeout_ms < 0 ? -1 : timeout_ms * 1000000;
-    *out_state = dw::WaitForShutdown(*Unwrap(region), timeout_ns);
-    return DW_OK;
-  });
-}
-
-dw_status dw_shutdown_wake(dw_region* region) {
-  return Guard([&] {
-    if (region == nullptr) return dw::Fail(DW_E_INVALID_ARGUMENT, "region is null");
-    dw::WakeShutdownWaiters(*Unwrap(region));
-    return DW_OK;
-  });
-}
-
 dw_status dw_process_mark_ready(dw_region* region, uint32_t id, uint32_t pid) {
   return Guard([&] {
     if (region == nullptr) return dw::Fail(DW_E_INVALID_ARGUMENT, "region is null");
@@ -148,7 +129,33 @@ dw_status dw_process_mark_ready(dw_region* region, uint32_t id, uint32_t pid) {
       return dw::Fail(DW_E_NOT_FOUND, "process id %u is outside the table (0..%u)", id,
                       L::kProcessCapacity - 1);
     }
-    dw::ProcessReady(Unwrap(region)->process(id), pid);
+    if (!dw::ProcessReady(Unwrap(region)->process(id), pid)) {
+      return dw::Fail(DW_E_NOT_FOUND, "the launcher started no process with id %u", id);
+    }
+    return DW_OK;
+  });
+}
+
+dw_status dw_process_wait(dw_region* region, uint32_t id, int64_t timeout_ms, uint32_t* out_state) {
+  return Guard([&] {
+    if (region == nullptr || out_state == nullptr) {
+      return dw::Fail(DW_E_INVALID_ARGUMENT, "region or out_state is null");
+    }
+    if (id >= L::kProcessCapacity) return dw::Fail(DW_E_NOT_FOUND, "process id %u is outside the table", id);
+    // Beyond ~292 years of milliseconds the nanosecond count would overflow: no bound.
+    const int64_t timeout_ns = (timeout_ms < 0 || timeout_ms > INT64_MAX / 1000000) ? -1 : timeout_ms * 1000000;
+    bool ok = true;
+    dw::Region* r = Unwrap(region);
+    *out_state = dw::WaitWhileRunning(r->header(), r->process(id), timeout_ns, &ok);
+    return ok ? DW_OK : dw::FailErrno(DW_E_SYSTEM, "futex wait failed");
+  });
+}
+
+dw_status dw_process_stop(dw_region* region, uint32_t id) {
+  return Guard([&] {
+    if (region == nullptr) return dw::Fail(DW_E_INVALID_ARGUMENT, "region is null");
+    if (id >= L::kProcessCapacity) return dw::Fail(DW_E_NOT_FOUND, "process id %u is outside the table", id);
+    dw::ProcessStopping(Unwrap(region)->process(id));
     return DW_OK;
   });
 }

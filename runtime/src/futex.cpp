@@ -26,7 +26,8 @@ WaitResult FutexWait(std::atomic<uint32_t>* word, uint32_t expected, int64_t tim
   switch (errno) {
     case EAGAIN: return WaitResult::kValueChanged;
     case ETIMEDOUT: return WaitResult::kTimedOut;
-    default: return WaitResult::kInterrupted;  // EINTR: let the caller re-check
+    case EINTR: return WaitResult::kInterrupted;  // let the caller re-check
+    default: return WaitResult::kFailed;
   }
 }
 

@@ -9,7 +9,9 @@
 
 namespace dw {
 
-enum class WaitResult { kWoken, kValueChanged, kTimedOut, kInterrupted };
+// kFailed: the kernel refused the wait (EFAULT, ENOSYS, ...); errno says why. Callers must
+// not retry it in a loop: it would spin.
+enum class WaitResult { kWoken, kValueChanged, kTimedOut, kInterrupted, kFailed };
 
 // Sleeps while *word == expected, at most timeout_ns (negative: no bound). May return
 // kWoken spuriously; callers re-check their condition.

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 
 #include "clock.h"
+#include "futex.h"
 
 namespace dw {
 namespace L = layout;
@@ -34,7 +35,9 @@ void ProcessForked(L::ProcessEntry* entry, uint32_t pid) noexcept {
   entry->pid.store(pid, std::memory_order_release);
 }
 
-void ProcessReady(L::ProcessEntry* entry, uint32_t pid) noexcept {
+bool ProcessReady(L::ProcessEntry* entry, uint32_t pid) noexcept {
+  const uint32_t state = entry->state.load(std::memory_order_acquire);
+  if (state != L::kProcessStarting && state != L::kProcessRunning) return false;
   entry->pid.store(pid, std::memory_order_relaxed);
   entry->ready_ns.store(MonotonicNs(), std::memory_order_relaxed);
   // Only a starting process becomes running: if the launcher already asked it to stop,
@@ -42,16 +45,34 @@ void ProcessReady(L::ProcessEntry* entry, uint32_t pid) noexcept {
   uint32_t expected = L::kProcessStarting;
   entry->state.compare_exchange_strong(expected, L::kProcessRunning, std::memory_order_release,
                                        std::memory_order_relaxed);
+  return true;
 }
 
-void ProcessStopping(L::ProcessEntry* entry) noexcept {
+bool ProcessStopping(L::ProcessEntry* entry) noexcept {
   uint32_t current = entry->state.load(std::memory_order_acquire);
   while (current == L::kProcessStarting || current == L::kProcessRunning) {
     if (entry->state.compare_exchange_weak(current, L::kProcessStopping, std::memory_order_release,
                                            std::memory_order_acquire)) {
-      return;
+      FutexWake(&entry->state, kWakeAll);
+      return true;
     }
   }
+  return false;
+}
+
+uint32_t WaitWhileRunning(const L::RegionHeader* header, L::ProcessEntry* entry,
+                          int64_t timeout_ns, bool* ok) noexcept {
+  *ok = true;
+  // The entry's own word is the one slept on: every way out (a cluster shutdown marks
+  // every entry stopping; a local stop marks this one) changes it, so no wake is lost
+  // between the checks below and the sleep.
+  uint32_t state = entry->state.load(std::memory_order_acquire);
+  if (state != L::kProcessRunning ||
+      header->shutdown_state.load(std::memory_order_acquire) != L::kRunning) {
+    return state;
+  }
+  if (FutexWait(&entry->state, L::kProcessRunning, timeout_ns) == WaitResult::kFailed) *ok = false;
+  return entry->state.load(std::memory_order_acquire);
 }
 
 void ProcessEnded(L::ProcessEntry* entry, int wait_status) noexcept {

@@ -20,11 +20,20 @@ void ProcessStarting(layout::ProcessEntry* entry, std::string_view role) noexcep
 // The launcher after fork, and the child itself (whichever runs first): records the pid.
 void ProcessForked(layout::ProcessEntry* entry, uint32_t pid) noexcept;
 
-// The process itself, when the managed library has bound to the region.
-void ProcessReady(layout::ProcessEntry* entry, uint32_t pid) noexcept;
+// The process itself, when the managed library has bound to the region. Returns false,
+// writing nothing, unless the entry is starting (or already running: binding twice).
+bool ProcessReady(layout::ProcessEntry* entry, uint32_t pid) noexcept;
 
-// The launcher, when it has asked the process to stop.
-void ProcessStopping(layout::ProcessEntry* entry) noexcept;
+// Moves a starting or running entry to stopping and wakes whoever sleeps on its state:
+// the launcher when it shuts the cluster down, or the process itself when it stops alone
+// (SIGTERM to one worker). Returns false if the entry was not starting or running.
+bool ProcessStopping(layout::ProcessEntry* entry) noexcept;
+
+// Sleeps (at most timeout_ns; negative: no bound) while the entry is running and the
+// cluster is not shutting down. Returns the entry's state; kFailed from the futex is
+// reported as false in *ok.
+uint32_t WaitWhileRunning(const layout::RegionHeader* header, layout::ProcessEntry* entry,
+                          int64_t timeout_ns, bool* ok) noexcept;
 
 // The launcher, after waitpid: `wait_status` as waitpid returned it.
 void ProcessEnded(layout::ProcessEntry* entry, int wait_status) noexcept;

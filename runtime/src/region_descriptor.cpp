@@ -42,7 +42,9 @@ bool ParseRegionDescriptor(std::string_view text, RegionDescriptor* out) noexcep
 
 std::string FormatRegionDescriptor(const RegionDescriptor& d) {
   char buffer[128];
-  std::snprintf(buffer, sizeof buffer, "v1:pid=%" PRIu32 ":fd=%d:addr=0x%" PRIx64 ":size=%" PRIu64,
+  // The pid is always 10 digits, so a forked child can write its own pid into the
+  // launcher's prepared string in place, without allocating.
+  std::snprintf(buffer, sizeof buffer, "v1:pid=%010" PRIu32 ":fd=%d:addr=0x%" PRIx64 ":size=%" PRIu64,
                 d.pid, d.fd, d.address, d.size);
   return buffer;
 }

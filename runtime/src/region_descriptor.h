@@ -1,6 +1,6 @@
 // DOTNET_WORKERS_REGION: how the launcher tells a process where its region is.
 //
-//   v1:pid=<pid>:fd=<fd>:addr=0x<hex>:size=<bytes>
+//   v1:pid=<pid, 10 digits>:fd=<fd>:addr=0x<hex>:size=<bytes>
 //
 // The pid is the process the descriptor was written for: a grandchild that inherits the
 // environment (an app that starts another program) is not part of the cluster and must not

@@ -18,6 +18,13 @@ TEST(Futex, Wait_TimesOut) {
   EXPECT_EQ(FutexWait(&word, 0, 1'000'000), WaitResult::kTimedOut);
 }
 
+TEST(Futex, Wait_ReportsAWaitTheKernelRefuses) {
+  // A misaligned word: EINVAL. Reported as kFailed so callers do not spin on it.
+  alignas(8) char bytes[8] = {};
+  auto* misaligned = reinterpret_cast<std::atomic<uint32_t>*>(bytes + 1);
+  EXPECT_EQ(FutexWait(misaligned, 0, 1'000'000), WaitResult::kFailed);
+}
+
 TEST(Futex, Wake_ReleasesAWaitingThread) {
   std::atomic<uint32_t> word{0};
   std::thread waker([&] {

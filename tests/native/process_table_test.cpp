@@ -5,6 +5,8 @@
 #include <csignal>
 #include <cstring>
 #include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
 
 #include "region.h"
 
@@ -42,6 +44,13 @@ TEST_F(ProcessTable, Ready_MovesAStartingProcessToRunning) {
   EXPECT_GE(Entry(2)->ready_ns.load(), Entry(2)->started_ns.load());
 }
 
+TEST_F(ProcessTable, Ready_OfAnIdTheLauncherNeverStarted_WritesNothing) {
+  EXPECT_FALSE(ProcessReady(Entry(7), 777));
+  EXPECT_EQ(Entry(7)->state.load(), L::kProcessFree);
+  EXPECT_EQ(Entry(7)->pid.load(), 0u);
+  EXPECT_EQ(Entry(7)->ready_ns.load(), 0u);
+}
+
 TEST_F(ProcessTable, Ready_DoesNotUndoStopping) {
   ProcessStarting(Entry(2), "worker");
   ProcessStopping(Entry(2));
@@ -74,6 +83,65 @@ TEST_F(ProcessTable, Ended_RecordsAnExitCodeOrASignal) {
   ProcessEnded(Entry(2), status);
   EXPECT_EQ(Entry(2)->state.load(), L::kProcessKilled);
   EXPECT_EQ(Entry(2)->exit_status.load(), -SIGKILL);
+}
+
+TEST_F(ProcessTable, WaitWhileRunning_TimesOutWhileNothingHappens) {
+  ProcessStarting(Entry(1), "worker");
+  ProcessReady(Entry(1), 1);
+  bool ok = false;
+  EXPECT_EQ(WaitWhileRunning(region_->header(), Entry(1), 1'000'000, &ok), L::kProcessRunning);
+  EXPECT_TRUE(ok);
+}
+
+TEST_F(ProcessTable, WaitWhileRunning_ReturnsAtOnceForAStoppingProcessOrAClusterShuttingDown) {
+  ProcessStarting(Entry(1), "worker");
+  ProcessReady(Entry(1), 1);
+  ProcessStopping(Entry(1));
+  bool ok = false;
+  EXPECT_EQ(WaitWhileRunning(region_->header(), Entry(1), -1, &ok), L::kProcessStopping);
+
+  ProcessStarting(Entry(2), "worker");
+  ProcessReady(Entry(2), 2);
+  region_->header()->shutdown_state.store(L::kShutdownRequested);
+  EXPECT_EQ(WaitWhileRunning(region_->header(), Entry(2), -1, &ok), L::kProcessRunning);
+}
+
+// The lost-wakeup case: the stop lands between the waiter's check and its sleep. Sleeping
+// on the entry's own state word makes that impossible; repeat it to give a race a chance.
+TEST_F(ProcessTable, Stopping_AlwaysWakesAThreadWaitingOnItsEntry) {
+  for (int round = 0; round < 200; ++round) {
+    ProcessStarting(Entry(1), "worker");
+    ProcessReady(Entry(1), 1);
+    std::atomic<bool> woke{false};
+    std::thread waiter([&] {
+      bool ok = true;
+      while (WaitWhileRunning(region_->header(), Entry(1), 10'000'000'000, &ok) == L::kProcessRunning) {
+      }
+      woke = true;
+    });
+    ProcessStopping(Entry(1));
+    waiter.join();  // bounded: the wait above gives up after 10 s and the test then fails
+    ASSERT_TRUE(woke.load());
+  }
+}
+
+TEST_F(ProcessTable, Stopping_WakesAWaiterInAnotherProcess) {
+  ProcessStarting(Entry(1), "worker");
+  ProcessReady(Entry(1), 1);
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    for (int i = 0; i < 100; ++i) {  // at most 10 s
+      bool ok = true;
+      if (WaitWhileRunning(region_->header(), Entry(1), 100'000'000, &ok) == L::kProcessStopping) _exit(0);
+    }
+    _exit(1);
+  }
+  usleep(20'000);
+  EXPECT_TRUE(ProcessStopping(Entry(1)));
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
 TEST(ProcessStateNames, EveryStateHasAName) {

@@ -8,7 +8,7 @@ namespace {
 TEST(RegionDescriptor, FormatThenParse_RoundTrips) {
   RegionDescriptor d{4242, 7, 0x200000000000ull, 64ull << 30};
   std::string text = FormatRegionDescriptor(d);
-  EXPECT_EQ(text, "v1:pid=4242:fd=7:addr=0x200000000000:size=68719476736");
+  EXPECT_EQ(text, "v1:pid=0000004242:fd=7:addr=0x200000000000:size=68719476736");
   RegionDescriptor parsed;
   ASSERT_TRUE(ParseRegionDescriptor(text, &parsed));
   EXPECT_EQ(parsed.pid, d.pid);

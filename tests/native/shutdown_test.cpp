@@ -1,5 +1,7 @@
 #include "shutdown.h"
 
+#include "process_table.h"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -25,12 +27,28 @@ TEST_F(Shutdown, Request_KeepsTheFirstReason) {
 }
 
 TEST_F(Shutdown, Wait_TimesOutWhileRunning) {
-  EXPECT_EQ(WaitForShutdown(*region_, 1'000'000), L::kRunning);
+  bool ok = false;
+  EXPECT_EQ(WaitForShutdown(*region_, 1'000'000, &ok), L::kRunning);
+  EXPECT_TRUE(ok);
 }
 
 TEST_F(Shutdown, Wait_ReturnsAtOnceAfterARequest) {
   RequestShutdown(*region_, L::kReasonRequested);
-  EXPECT_EQ(WaitForShutdown(*region_, -1), L::kShutdownRequested);
+  bool ok = false;
+  EXPECT_EQ(WaitForShutdown(*region_, -1, &ok), L::kShutdownRequested);
+}
+
+TEST_F(Shutdown, Request_MarksEveryLiveProcessStopping) {
+  ProcessStarting(region_->process(0), "primary");
+  ProcessReady(region_->process(0), 10);
+  ProcessStarting(region_->process(1), "worker");
+  ProcessStarting(region_->process(2), "worker");
+  ProcessEnded(region_->process(2), 0);
+  RequestShutdown(*region_, L::kReasonSignal);
+  EXPECT_EQ(region_->process(0)->state.load(), L::kProcessStopping);
+  EXPECT_EQ(region_->process(1)->state.load(), L::kProcessStopping);
+  EXPECT_EQ(region_->process(2)->state.load(), L::kProcessExited) << "an ended process stays ended";
+  EXPECT_EQ(region_->process(3)->state.load(), L::kProcessFree);
 }
 
 TEST_F(Shutdown, Request_WakesAWaiterInAnotherProcess) {
@@ -39,7 +57,8 @@ TEST_F(Shutdown, Request_WakesAWaiterInAnotherProcess) {
   if (child == 0) {
     // Bounded: the child gives up after 10 s and reports failure.
     for (int i = 0; i < 100; ++i) {
-      if (WaitForShutdown(*region_, 100'000'000) == L::kShutdownRequested) _exit(0);
+      bool ok = true;
+      if (WaitForShutdown(*region_, 100'000'000, &ok) == L::kShutdownRequested) _exit(0);
     }
     _exit(1);
   }

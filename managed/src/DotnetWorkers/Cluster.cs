@@ -6,9 +6,13 @@ namespace DotnetWorkers;
 /// who it is and when the cluster is ending.
 /// </summary>
 /// <remarks>
-/// <para>The first use of any member binds the process to the cluster's shared region. From
-/// then on a worker stays alive after <c>Main</c> returns, until the cluster shuts down
-/// (the primary ends, or Ctrl-C / SIGTERM reaches the launcher).</para>
+/// <para>The first use of any member except <see cref="ProcessId"/> binds the process to the
+/// cluster's shared region. From then on a worker stays alive after <c>Main</c> returns,
+/// until the cluster shuts down (the primary ends, or Ctrl-C / SIGTERM reaches the launcher).</para>
+/// <para>Binding can fail, on first use of any member, with <see cref="RegionMismatchException"/>
+/// (the launcher and this library come from different releases) or
+/// <see cref="DotnetWorkersException"/> (for example libdotnetworkers.so missing next to the
+/// app). The failure is remembered: later uses throw the same exception.</para>
 /// <para>Under plain <c>dotnet app.dll</c> the app runs as a cluster of one: it is the
 /// primary, has no workers, and one line on stderr says so.</para>
 /// <para>All members are thread-safe.</para>
@@ -21,8 +25,6 @@ public static class Cluster
     internal static ClusterRuntime Runtime => s_runtime.Value;
 
     /// <summary>True in process 0, the primary: the one that receives stdin and whose exit code is the cluster's.</summary>
-    /// <exception cref="DotnetWorkersException">The launcher's region cannot be bound (see the message).</exception>
-    /// <exception cref="RegionMismatchException">The launcher and this library come from different releases.</exception>
     public static bool IsPrimary => Runtime.WorkerId == 0;
 
     /// <summary>This process's id in the cluster: 0 for the primary, 1..<see cref="WorkerCount"/> for workers.</summary>
@@ -34,7 +36,7 @@ public static class Cluster
     /// <summary>This process's role: "primary", "worker", or a name given with <c>--role NAME=N</c>.</summary>
     public static string Role => Runtime.Role;
 
-    /// <summary>The operating system's id of this process.</summary>
+    /// <summary>The operating system's id of this process. Does not bind to the cluster.</summary>
     public static int ProcessId => Environment.ProcessId;
 
     /// <summary>True when the app was not started by the launcher and runs as a cluster of one.</summary>
@@ -45,6 +47,12 @@ public static class Cluster
     /// Ctrl-C/SIGTERM) or this process got SIGINT/SIGTERM. Finish up and return: the
     /// launcher kills what is still running after <c>--shutdown-timeout</c>.
     /// </summary>
+    /// <remarks>
+    /// The first use installs process-wide SIGINT and SIGTERM handlers that cancel the
+    /// runtime's default (terminate now) and fire this token instead. A process that never
+    /// uses it keeps the default: SIGTERM ends it with exit code 143. In a cluster of one,
+    /// the first signal fires the token and a second one terminates the process.
+    /// </remarks>
     public static CancellationToken ShutdownToken => Runtime.Lifetime.ShutdownToken;
 
     /// <summary>The bytes of address space reserved for the shared region (<c>--memory</c>).</summary>

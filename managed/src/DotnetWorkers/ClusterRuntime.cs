@@ -24,7 +24,7 @@ internal sealed class ClusterRuntime : IDisposable
         WorkerId = workerId;
         IsStandalone = standalone;
         WorkerCount = region.WorkerCount;
-        Lifetime = new ClusterLifetime(region, keepAlive, standalone);
+        Lifetime = new ClusterLifetime(region, workerId, keepAlive, standalone);
     }
 
     internal SharedRegion Region { get; }
@@ -75,15 +75,26 @@ internal sealed class ClusterRuntime : IDisposable
                 $"it inherited {RegionVariable} from the cluster process that started it, but the launcher did not start it");
         }
 
-        string? idText = getVariable(IdVariable);
-        if (!TryParseProcessId(idText, out int id))
+        try
+        {
+            string? idText = getVariable(IdVariable);
+            if (!TryParseProcessId(idText, out int id))
+            {
+                throw new DotnetWorkersException($"{IdVariable}='{idText}' is not a process id of this cluster (0 to {RegionLayout.ProcessCapacity - 1}).");
+            }
+
+            if (NativeMethods.ProcessMarkReady(region.Handle, (uint)id, (uint)Environment.ProcessId) != DwStatus.Ok)
+            {
+                throw new DotnetWorkersException($"{IdVariable}={id} is not a process the launcher started: {NativeMethods.LastErrorMessage()}");
+            }
+
+            return new ClusterRuntime(region, id, standalone: false, keepAlive: keepWorkersAlive && id != 0);
+        }
+        catch
         {
             region.Dispose();
-            throw new DotnetWorkersException($"{IdVariable}='{idText}' is not a process id of this cluster (0 to {RegionLayout.ProcessCapacity - 1}).");
+            throw;
         }
-
-        NativeErrors.ThrowIfFailed(NativeMethods.ProcessMarkReady(region.Handle, (uint)id, (uint)Environment.ProcessId), "Registering this process");
-        return new ClusterRuntime(region, id, standalone: false, keepAlive: keepWorkersAlive && id != 0);
     }
 
     /// <summary>
@@ -146,6 +157,8 @@ internal sealed class ClusterRuntime : IDisposable
     /// <summary>Releases the binding (tests; a real process keeps it until exit).</summary>
     public void Dispose()
     {
+        // The lifetime thread may still be inside a native wait: the region's SafeHandle
+        // keeps the native attachment alive until that call returns.
         Lifetime.Dispose();
         Region.Dispose();
     }

@@ -98,23 +98,27 @@ DW_EXPORT uint64_t dw_region_size(const dw_region* region);
 
 /* ---- Shutdown ---------------------------------------------------------------------- */
 
-/* Marks the cluster as shutting down (reason: region_layout.h kReason*) and wakes every
-   waiter in every process. Idempotent: the first reason stays. */
+/* Marks the cluster as shutting down (reason: region_layout.h kReason*), marks every
+   process stopping and wakes every waiter in every process. Idempotent: the first reason
+   stays. */
 DW_EXPORT dw_status dw_shutdown_request(dw_region* region, uint32_t reason);
-
-/* Waits, at most once and at most timeout_ms (negative: no bound), while the cluster is
-   running. Returns DW_OK with the current shutdown state in *out_state; a wake from
-   dw_shutdown_wake may return early with the state still "running". */
-DW_EXPORT dw_status dw_shutdown_wait(dw_region* region, int64_t timeout_ms, uint32_t* out_state);
-
-/* Wakes every shutdown waiter without changing the state (to stop a local waiter). */
-DW_EXPORT dw_status dw_shutdown_wake(dw_region* region);
 
 /* ---- Process table ----------------------------------------------------------------- */
 
 /* Records that process `id` (this process) has bound to the region: state becomes
-   running, the pid and ready time are stored. */
+   running, the pid and ready time are stored. DW_E_NOT_FOUND, writing nothing, if the
+   launcher did not start a process with that id. */
 DW_EXPORT dw_status dw_process_mark_ready(dw_region* region, uint32_t id, uint32_t pid);
+
+/* Waits, at most once and at most timeout_ms (negative: no bound), while process `id` is
+   running and the cluster is not shutting down. Returns DW_OK with the entry's state in
+   *out_state (running again after a spurious wake or the timeout). */
+DW_EXPORT dw_status dw_process_wait(dw_region* region, uint32_t id, int64_t timeout_ms,
+                                    uint32_t* out_state);
+
+/* Marks process `id` (this process) stopping on its own, without stopping the cluster,
+   and wakes its dw_process_wait. */
+DW_EXPORT dw_status dw_process_stop(dw_region* region, uint32_t id);
 
 /* ---- Errors ------------------------------------------------------------------------ */
 

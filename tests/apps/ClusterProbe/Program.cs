@@ -87,10 +87,15 @@ static class Program
                     start.ArgumentList.Add(typeof(Program).Assembly.Location);
                     start.ArgumentList.Add("report");
                     using Process child = Process.Start(start)!;
+                    Task<string> stdout = child.StandardOutput.ReadToEndAsync();
                     Task<string> stderr = child.StandardError.ReadToEndAsync();
-                    string stdout = child.StandardOutput.ReadToEnd();
-                    child.WaitForExit(Bound);
-                    foreach (string outLine in stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+                    if (!child.WaitForExit(Bound) || !Task.WaitAll([stdout, stderr], Bound))
+                    {
+                        child.Kill();
+                        Say("timeout waiting for the child");
+                        return 65;
+                    }
+                    foreach (string outLine in stdout.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries))
                     {
                         Say("child-out " + outLine);
                     }
@@ -118,6 +123,17 @@ static class Program
                 Thread.Sleep(Bound);
                 return 0;
 
+            case "fail-at-shutdown":
+                // Worker 1 returns 3 from Main when the cluster shuts down; the primary returns 0.
+                WaitHandle ending = Cluster.ShutdownToken.WaitHandle;
+                Barrier("ready");
+                if (Cluster.WorkerId == 1)
+                {
+                    ending.WaitOne(Bound);
+                    return 3;
+                }
+                return 0;
+
             case "no-token":
                 // Bound to the cluster but never asks for ShutdownToken: the runtime's own
                 // SIGTERM handling applies (graceful exit, code 143).
@@ -139,7 +155,13 @@ static class Program
                 return 0;
 
             case "stdin":
+                // Everyone reads before anyone returns: the primary's return ends the cluster.
                 string? line = Console.In.ReadLine();
+                Arrive("read");
+                if (Cluster.IsPrimary)
+                {
+                    AwaitAll("read", Cluster.WorkerCount + 1);
+                }
                 Say($"stdin id={Cluster.WorkerId} line={(line is null ? "<eof>" : line)}");
                 return 0;
 

@@ -11,6 +11,8 @@ public class ExitCodeTests
         using var run = LauncherRun.Start("--workers=2", Paths.Probe, "report", code.ToString());
         Assert.That(run.WaitForExit(), Is.EqualTo(code), run.Transcript());
         Assert.That(run.Stderr, Is.Empty);
+        Assert.That(run.Identities, Has.Count.EqualTo(3));
+        LauncherRun.AssertAllDead(run.ReportedPids);
     }
 
     [Test]

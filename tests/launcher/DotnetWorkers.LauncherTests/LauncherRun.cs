@@ -176,6 +176,12 @@ internal sealed partial class LauncherRun : IDisposable
             Kill();
         }
 
+        // Whatever a failed test left running dies here, not in the next test.
+        foreach (int pid in ReportedPids.Where(Posix.IsAlive))
+        {
+            Posix.Kill(pid, Posix.SIGKILL);
+        }
+
         _process.Dispose();
         Directory.Delete(_syncDir, recursive: true);
     }

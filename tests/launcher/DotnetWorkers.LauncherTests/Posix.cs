@@ -5,6 +5,7 @@ namespace DotnetWorkers.LauncherTests;
 /// <summary>The few POSIX calls the tests need that .NET does not expose.</summary>
 internal static partial class Posix
 {
+    internal const int SIGHUP = 1;
     internal const int SIGINT = 2;
     internal const int SIGKILL = 9;
     internal const int SIGTERM = 15;

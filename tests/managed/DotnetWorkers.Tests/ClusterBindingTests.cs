@@ -108,16 +108,52 @@ public unsafe class ClusterBindingTests
     {
         uint* version = (uint*)(_region.Base + RegionLayout.LayoutVersionOffset);
         *version = RegionLayout.Version + 1;
+        var tableEnd = RegionLayout.ProcessTableOffset + (RegionLayout.ProcessCapacity * RegionLayout.ProcessEntrySize);
+        byte[] before = new ReadOnlySpan<byte>(_region.Base, tableEnd).ToArray();
         try
         {
             var e = Assert.Throws<RegionMismatchException>(() => Bind(DescriptorFor(Environment.ProcessId, _region)));
             Assert.That(e!.Message, Does.Contain("layout version 2").And.Contain("different releases"));
-            Assert.That(_region.ReadProcess(0)!.Status, Is.EqualTo(WorkerStatus.Running));
+            Assert.That(new ReadOnlySpan<byte>(_region.Base, tableEnd).SequenceEqual(before), Is.True,
+                "not one byte of the header or the process table was written");
         }
         finally
         {
             *version = RegionLayout.Version;
         }
+    }
+
+    [Test]
+    public void WithASizeTheHeaderDisagreesWith_Throws()
+    {
+        string descriptor = $"v1:pid={Environment.ProcessId}:fd=3:addr=0x{(ulong)_region.Base:x}:size={Size / 2}";
+        var e = Assert.Throws<DotnetWorkersException>(() => Bind(descriptor));
+        Assert.That(e!.Message, Does.Contain($"header says {Size} bytes"));
+    }
+
+    [Test]
+    public void WithTheProcessTableElsewhere_ThrowsRegionMismatch()
+    {
+        ulong* table = (ulong*)(_region.Base + RegionLayout.ProcessTableOffsetOffset);
+        *table += 64;
+        try
+        {
+            var e = Assert.Throws<RegionMismatchException>(() => Bind(DescriptorFor(Environment.ProcessId, _region)));
+            Assert.That(e!.Message, Does.Contain("process table"));
+        }
+        finally
+        {
+            *table -= 64;
+        }
+    }
+
+    [Test]
+    public void WithAnIdTheLauncherNeverStarted_ThrowsAndWritesNothing()
+    {
+        // A private region has only process 0.
+        var e = Assert.Throws<DotnetWorkersException>(() => Bind(DescriptorFor(Environment.ProcessId, _region), id: "5"));
+        Assert.That(e!.Message, Does.Contain("DOTNET_WORKERS_ID=5 is not a process the launcher started"));
+        Assert.That(_region.ReadProcess(5), Is.Null);
     }
 
     [Test]
@@ -179,8 +215,37 @@ public unsafe class ClusterBindingTests
     public void StopLocally_FiresTheTokenWithoutStoppingTheCluster()
     {
         using ClusterRuntime runtime = Bind(DescriptorFor(Environment.ProcessId, _region));
+        CancellationToken token = runtime.Lifetime.ShutdownToken;
         runtime.Lifetime.StopLocally();
-        Assert.That(runtime.Lifetime.ShutdownToken.WaitHandle.WaitOne(Bound), Is.True);
+        Assert.That(token.WaitHandle.WaitOne(Bound), Is.True);
+        Assert.That(runtime.Lifetime.WaitForWatcher(Bound), Is.True, "the lifetime thread ended");
         Assert.That(_region.IsShutdownRequested, Is.False);
+        Assert.That(_region.ReadProcess(0)!.Status, Is.EqualTo(WorkerStatus.Stopping));
+    }
+
+    [Test]
+    public void StopLocally_RightAfterTheWatcherStarts_IsNeverLost()
+    {
+        // The stop can land between the watcher's check and its sleep; the watcher sleeps on
+        // the very word the stop changes, so the wake cannot be lost. Give the race chances.
+        for (int round = 0; round < 50; round++)
+        {
+            using SharedRegion region = SharedRegion.CreatePrivate(Size);
+            using ClusterRuntime runtime = Bind(DescriptorFor(Environment.ProcessId, region));
+            CancellationToken token = runtime.Lifetime.ShutdownToken; // starts the watcher
+            runtime.Lifetime.StopLocally();
+            Assert.That(token.WaitHandle.WaitOne(Bound), Is.True, $"round {round}");
+            Assert.That(runtime.Lifetime.WaitForWatcher(Bound), Is.True, $"round {round}");
+        }
+    }
+
+    [Test]
+    public void ShutdownRequest_EndsTheLifetimeThreadOfEveryProcess()
+    {
+        using ClusterRuntime runtime = Bind(DescriptorFor(Environment.ProcessId, _region));
+        _ = runtime.Lifetime.ShutdownToken;
+        NativeErrors.ThrowIfFailed(NativeMethods.ShutdownRequest(_region.Handle, RegionLayout.ReasonRequested), "request");
+        Assert.That(runtime.Lifetime.WaitForWatcher(Bound), Is.True);
+        Assert.That(_region.ReadProcess(0)!.Status, Is.EqualTo(WorkerStatus.Stopping));
     }
 }

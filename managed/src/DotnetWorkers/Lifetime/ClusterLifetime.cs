@@ -6,9 +6,11 @@ namespace DotnetWorkers.Lifetime;
 
 /// <summary>
 /// How long this process belongs to the cluster, and the token that says it is ending.
-/// A thread sleeps on the region's shutdown word (a futex: no CPU while the cluster runs)
-/// and cancels <see cref="ShutdownToken"/> when the launcher requests shutdown, or when
-/// this process receives SIGINT/SIGTERM.
+/// A thread sleeps on this process's entry in the shared process table (a futex: no CPU
+/// while the cluster runs) and cancels <see cref="ShutdownToken"/> when the entry leaves
+/// "running": the launcher marks every entry stopping when the cluster shuts down, and
+/// this process marks its own when it gets SIGINT/SIGTERM. Sleeping on a word that every
+/// way out changes means no wake-up can be lost between the check and the sleep.
 /// </summary>
 /// <remarks>
 /// On a worker the thread starts at bind and is a foreground thread, so the process
@@ -20,6 +22,7 @@ namespace DotnetWorkers.Lifetime;
 internal sealed class ClusterLifetime : IDisposable
 {
     private readonly SharedRegion _region;
+    private readonly uint _id;
     private readonly bool _keepProcessAlive;
     private readonly bool _standalone;
     private readonly CancellationTokenSource _shutdown = new();
@@ -27,12 +30,12 @@ internal sealed class ClusterLifetime : IDisposable
     private Thread? _watcher;
     private PosixSignalRegistration[] _signals = [];
     private volatile bool _observed;
-    private volatile bool _localStop;
     private int _signalsSeen;
 
-    internal ClusterLifetime(SharedRegion region, bool keepProcessAlive, bool standalone)
+    internal ClusterLifetime(SharedRegion region, int id, bool keepProcessAlive, bool standalone)
     {
         _region = region;
+        _id = (uint)id;
         _keepProcessAlive = keepProcessAlive;
         _standalone = standalone;
         if (keepProcessAlive)
@@ -54,19 +57,21 @@ internal sealed class ClusterLifetime : IDisposable
         }
     }
 
-    /// <summary>Ends this process's part in the cluster: the token fires, the keep-alive thread ends.</summary>
+    /// <summary>
+    /// Ends this process's part in the cluster without stopping the others: its entry
+    /// becomes "stopping", the token fires, the keep-alive thread ends.
+    /// </summary>
     internal void StopLocally()
     {
-        _localStop = true;
-        if (_watcher is null)
+        NativeMethods.ProcessStop(_region.Handle, _id);
+        if (Volatile.Read(ref _watcher) is null)
         {
             CancelToken();
         }
-        else
-        {
-            NativeMethods.ShutdownWake(_region.Handle);
-        }
     }
+
+    /// <summary>True once the watcher has ended (tests).</summary>
+    internal bool WaitForWatcher(TimeSpan bound) => _watcher?.Join(bound) ?? true;
 
     private void Observe()
     {
@@ -94,12 +99,13 @@ internal sealed class ClusterLifetime : IDisposable
             return;
         }
 
-        _watcher = new Thread(Watch)
+        var watcher = new Thread(Watch)
         {
             IsBackground = !_keepProcessAlive,
             Name = "DotnetWorkers lifetime",
         };
-        _watcher.Start();
+        watcher.Start();
+        Volatile.Write(ref _watcher, watcher);
     }
 
     private void OnSignal(PosixSignalContext context)
@@ -118,13 +124,16 @@ internal sealed class ClusterLifetime : IDisposable
 
     private void Watch()
     {
-        while (!_localStop)
+        try
         {
-            DwStatus status = NativeMethods.ShutdownWait(_region.Handle, -1, out uint state);
-            if (status != DwStatus.Ok || state != RegionLayout.Running)
+            while (NativeMethods.ProcessWait(_region.Handle, _id, -1, out uint state) == DwStatus.Ok &&
+                   state == RegionLayout.ProcessRunning && !_region.IsShutdownRequested)
             {
-                break;
             }
+        }
+        catch (ObjectDisposedException)
+        {
+            // The region was released (tests dispose their runtimes): the cluster is over for us.
         }
 
         CancelToken();
@@ -152,6 +161,6 @@ internal sealed class ClusterLifetime : IDisposable
         }
 
         StopLocally();
-        _watcher?.Join(TimeSpan.FromSeconds(5));
+        WaitForWatcher(TimeSpan.FromSeconds(5));
     }
 }

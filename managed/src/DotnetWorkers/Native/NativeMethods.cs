@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using DotnetWorkers.Region;
 
 namespace DotnetWorkers.Native;
 
@@ -47,18 +48,22 @@ internal static unsafe partial class NativeMethods
     [SuppressGCTransition]
     internal static partial ulong RegionSize(nint region);
 
+    // Calls that take the region take its SafeHandle: the marshaller holds a reference for
+    // the duration of the call, so disposing the region cannot free it under a caller
+    // (the lifetime thread sleeps inside dw_process_wait).
+
     [LibraryImport(Library, EntryPoint = "dw_shutdown_request")]
-    internal static partial DwStatus ShutdownRequest(nint region, uint reason);
-
-    /// <summary>Blocks in the kernel (futex): never call with SuppressGCTransition.</summary>
-    [LibraryImport(Library, EntryPoint = "dw_shutdown_wait")]
-    internal static partial DwStatus ShutdownWait(nint region, long timeoutMs, out uint state);
-
-    [LibraryImport(Library, EntryPoint = "dw_shutdown_wake")]
-    internal static partial DwStatus ShutdownWake(nint region);
+    internal static partial DwStatus ShutdownRequest(RegionHandle region, uint reason);
 
     [LibraryImport(Library, EntryPoint = "dw_process_mark_ready")]
-    internal static partial DwStatus ProcessMarkReady(nint region, uint id, uint pid);
+    internal static partial DwStatus ProcessMarkReady(RegionHandle region, uint id, uint pid);
+
+    /// <summary>Blocks in the kernel (futex): never call with SuppressGCTransition.</summary>
+    [LibraryImport(Library, EntryPoint = "dw_process_wait")]
+    internal static partial DwStatus ProcessWait(RegionHandle region, uint id, long timeoutMs, out uint state);
+
+    [LibraryImport(Library, EntryPoint = "dw_process_stop")]
+    internal static partial DwStatus ProcessStop(RegionHandle region, uint id);
 
     [LibraryImport(Library, EntryPoint = "dw_last_error")]
     internal static partial byte* LastError();

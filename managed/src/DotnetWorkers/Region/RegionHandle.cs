@@ -8,6 +8,11 @@ internal sealed class RegionHandle : SafeHandle
 {
     internal RegionHandle(nint handle) : base(nint.Zero, ownsHandle: true) => SetHandle(handle);
 
+    /// <summary>For the interop marshaller.</summary>
+    public RegionHandle() : base(nint.Zero, ownsHandle: true)
+    {
+    }
+
     /// <inheritdoc />
     public override bool IsInvalid => handle == nint.Zero;
 

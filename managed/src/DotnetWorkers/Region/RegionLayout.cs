@@ -49,4 +49,8 @@ internal static class RegionLayout
     internal const uint Running = 0;
     internal const uint ShutdownRequested = 1;
     internal const uint ReasonRequested = 4;
+
+    // ProcessEntry.state.
+    internal const uint ProcessRunning = 2;
+    internal const uint ProcessStopping = 3;
 }

@@ -26,7 +26,7 @@ internal sealed unsafe class SharedRegion : IDisposable
     internal ulong Size { get; }
 
     /// <summary>The native handle for calls into libdotnetworkers.</summary>
-    internal nint Handle => _handle.DangerousGetHandle();
+    internal RegionHandle Handle => _handle;
 
     internal bool IsPrivate => (ReadUInt32(RegionLayout.FlagsOffset) & RegionLayout.FlagPrivate) != 0;
 
@@ -35,6 +35,10 @@ internal sealed unsafe class SharedRegion : IDisposable
     internal int WorkerCount => (int)ReadUInt32(RegionLayout.WorkerCountOffset);
 
     internal bool IsShutdownRequested => Volatile.Read(ref *(uint*)(Base + RegionLayout.ShutdownStateOffset)) != RegionLayout.Running;
+
+    /// <summary>The raw state word of process <paramref name="id"/>'s entry.</summary>
+    internal uint ProcessState(int id) =>
+        Volatile.Read(ref *(uint*)(Base + RegionLayout.ProcessTableOffset + ((long)id * RegionLayout.ProcessEntrySize) + RegionLayout.EntryStateOffset));
 
     /// <summary>
     /// Binds to the region described by DOTNET_WORKERS_REGION and checks its header. Returns
@@ -70,7 +74,8 @@ internal sealed unsafe class SharedRegion : IDisposable
     {
         byte* entry = Base + RegionLayout.ProcessTableOffset + (long)id * RegionLayout.ProcessEntrySize;
         // Read the state on both sides of the other fields: if it moved meanwhile, the
-        // snapshot mixes two moments; re-read (bounded: states only move forward).
+        // snapshot mixes two moments; re-read. States only move forward, so this settles;
+        // after 5 tries the last snapshot is returned as is (its fields are each whole).
         for (int attempt = 0; ; attempt++)
         {
             uint state = Volatile.Read(ref *(uint*)(entry + RegionLayout.EntryStateOffset));

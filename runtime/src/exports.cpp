@@ -8,10 +8,15 @@
 
 #include <unistd.h>
 
+#include "buffers.h"
+#include "cleanup.h"
+#include "heap.h"
 #include "last_error.h"
+#include "named_locks.h"
 #include "process_table.h"
 #include "region.h"
 #include "shutdown.h"
+#include "store.h"
 
 namespace L = dw::layout;
 
@@ -132,6 +137,7 @@ dw_status dw_process_mark_ready(dw_region* region, uint32_t id, uint32_t pid) {
     if (!dw::ProcessReady(Unwrap(region)->process(id), pid)) {
       return dw::Fail(DW_E_NOT_FOUND, "the launcher started no process with id %u", id);
     }
+    Unwrap(region)->set_self(id);
     return DW_OK;
   });
 }
@@ -156,6 +162,189 @@ dw_status dw_process_stop(dw_region* region, uint32_t id) {
     if (region == nullptr) return dw::Fail(DW_E_INVALID_ARGUMENT, "region is null");
     if (id >= L::kProcessCapacity) return dw::Fail(DW_E_NOT_FOUND, "process id %u is outside the table", id);
     dw::ProcessStopping(Unwrap(region)->process(id));
+    return DW_OK;
+  });
+}
+
+dw_status dw_memory_statistics_read(dw_region* region, dw_memory_statistics* statistics) {
+  return Guard([&] {
+    if (region == nullptr || statistics == nullptr || statistics->size < sizeof(dw_memory_statistics)) {
+      return dw::Fail(DW_E_INVALID_ARGUMENT, "region or statistics is null, or statistics->size is too small");
+    }
+    const dw::Region& r = *Unwrap(region);
+    const dw::HeapStatistics h = dw::ReadHeapStatistics(r);
+    statistics->region_bytes = r.size();
+    statistics->heap_bytes = h.heap_bytes;
+    statistics->never_used = h.never_used;
+    statistics->used_bytes = h.used_bytes;
+    statistics->free_bytes = h.free_bytes;
+    statistics->allocations = h.allocations;
+    statistics->frees = h.frees;
+    statistics->store_values = dw::StoreCount(r);
+    statistics->buffers = dw::BufferCount(r);
+    return DW_OK;
+  });
+}
+
+namespace {
+
+dw_status Key(const uint8_t* bytes, uint32_t length, dw::StoreKey* key) { return dw::MakeStoreKey(bytes, length, key); }
+
+}  // namespace
+
+dw_status dw_store_get(dw_region* region, const uint8_t* key, uint32_t key_length, uint8_t* buffer, uint32_t capacity,
+                       uint32_t* out_length, uint64_t* out_version) {
+  return Guard([&] {
+    if (region == nullptr || out_length == nullptr || out_version == nullptr || (buffer == nullptr && capacity > 0)) {
+      return dw::Fail(DW_E_INVALID_ARGUMENT, "a required argument is null");
+    }
+    dw::StoreKey k;
+    if (dw_status s = Key(key, key_length, &k); s != DW_OK) return s;
+    return dw::StoreGet(*Unwrap(region), k, buffer, capacity, out_length, out_version);
+  });
+}
+
+dw_status dw_store_set(dw_region* region, const uint8_t* key, uint32_t key_length, const dw_store_set_args* args,
+                       uint32_t* out_applied, uint64_t* out_version) {
+  return Guard([&] {
+    if (region == nullptr || args == nullptr || out_applied == nullptr || out_version == nullptr ||
+        args->size < sizeof(dw_store_set_args) || (args->value == nullptr && args->value_length > 0) ||
+        (args->expected == nullptr && args->expected_length > 0) || args->mode > DW_SET_IF_EQUAL) {
+      return dw::Fail(DW_E_INVALID_ARGUMENT, "a required argument is null or out of range");
+    }
+    dw::StoreKey k;
+    if (dw_status s = Key(key, key_length, &k); s != DW_OK) return s;
+    dw::SetRequest q;
+    q.value = args->value;
+    q.length = args->value_length;
+    q.ttl_ns = args->ttl_ns;
+    q.mode = static_cast<dw::SetMode>(args->mode);
+    q.expected_version = args->expected_version;
+    q.expected = args->expected;
+    q.expected_length = args->expected_length;
+    bool applied = false;
+    dw_status s = dw::StoreSet(*Unwrap(region), k, q, &applied, out_version);
+    *out_applied = applied ? 1 : 0;
+    return s;
+  });
+}
+
+dw_status dw_store_remove(dw_region* region, const uint8_t* key, uint32_t key_length, uint32_t* out_removed) {
+  return Guard([&] {
+    if (region == nullptr || out_removed == nullptr) return dw::Fail(DW_E_INVALID_ARGUMENT, "a required argument is null");
+    dw::StoreKey k;
+    if (dw_status s = Key(key, key_length, &k); s != DW_OK) return s;
+    bool removed = false;
+    dw_status s = dw::StoreRemove(*Unwrap(region), k, &removed);
+    *out_removed = removed ? 1 : 0;
+    return s;
+  });
+}
+
+dw_status dw_store_increment(dw_region* region, const uint8_t* key, uint32_t key_length, int64_t delta, int64_t* out_value) {
+  return Guard([&] {
+    if (region == nullptr || out_value == nullptr) return dw::Fail(DW_E_INVALID_ARGUMENT, "a required argument is null");
+    dw::StoreKey k;
+    if (dw_status s = Key(key, key_length, &k); s != DW_OK) return s;
+    return dw::StoreIncrement(*Unwrap(region), k, delta, out_value);
+  });
+}
+
+dw_status dw_store_claim(dw_region* region, const uint8_t* key, uint32_t key_length, uint64_t waited_round,
+                         uint8_t* buffer, uint32_t capacity, uint32_t* out_length, uint32_t* out_state,
+                         uint64_t* out_round, uint64_t* out_ref) {
+  return Guard([&] {
+    if (region == nullptr || out_length == nullptr || out_state == nullptr || out_round == nullptr || out_ref == nullptr ||
+        (buffer == nullptr && capacity > 0)) {
+      return dw::Fail(DW_E_INVALID_ARGUMENT, "a required argument is null");
+    }
+    dw::StoreKey k;
+    if (dw_status s = Key(key, key_length, &k); s != DW_OK) return s;
+    dw::ClaimState state = dw::ClaimState::kPending;
+    *out_length = 0;
+    *out_ref = 0;
+    dw_status s = dw::StoreClaim(*Unwrap(region), k, waited_round, buffer, capacity, out_length, &state, out_round, out_ref);
+    *out_state = static_cast<uint32_t>(state);
+    return s;
+  });
+}
+
+dw_status dw_store_resolve(dw_region* region, const uint8_t* key, uint32_t key_length, uint64_t round, uint64_t ref,
+                           uint32_t outcome, const uint8_t* bytes, uint32_t length, int64_t ttl_ns) {
+  return Guard([&] {
+    if (region == nullptr || (bytes == nullptr && length > 0) || outcome < DW_RESOLVE_VALUE || outcome > DW_RESOLVE_ABANDONED) {
+      return dw::Fail(DW_E_INVALID_ARGUMENT, "a required argument is null or out of range");
+    }
+    dw::StoreKey k;
+    if (dw_status s = Key(key, key_length, &k); s != DW_OK) return s;
+    return dw::StoreResolve(*Unwrap(region), k, round, ref, static_cast<dw::ClaimOutcome>(outcome), bytes, length, ttl_ns);
+  });
+}
+
+dw_status dw_store_keys(dw_region* region, const uint8_t* prefix, uint32_t prefix_length, uint64_t* inout_cursor,
+                        uint8_t* buffer, uint32_t capacity, uint32_t* out_used, uint32_t* out_count) {
+  return Guard([&] {
+    if (region == nullptr || inout_cursor == nullptr || buffer == nullptr || out_used == nullptr || out_count == nullptr ||
+        (prefix == nullptr && prefix_length > 0)) {
+      return dw::Fail(DW_E_INVALID_ARGUMENT, "a required argument is null");
+    }
+    dw::Region& r = *Unwrap(region);
+    if (*inout_cursor >= r.header()->bucket_count) {
+      *out_used = 0;
+      *out_count = 0;
+      *inout_cursor = UINT64_MAX;
+      return DW_OK;
+    }
+    dw_status s = dw::StoreKeys(r, prefix, prefix_length, inout_cursor, buffer, capacity, out_used, out_count);
+    if (s == DW_OK && *inout_cursor >= r.header()->bucket_count) *inout_cursor = UINT64_MAX;
+    return s;
+  });
+}
+
+dw_status dw_buffer_open(dw_region* region, const uint8_t* name, uint32_t name_length, uint64_t size, dw_buffer_info* out_info) {
+  return Guard([&] {
+    if (region == nullptr || out_info == nullptr) return dw::Fail(DW_E_INVALID_ARGUMENT, "a required argument is null");
+    dw::BufferView view;
+    dw_status s = dw::OpenBuffer(*Unwrap(region), name, name_length, size, &view);
+    if (s == DW_OK) *out_info = {view.data_offset, view.size, view.index, view.generation, view.created ? 1u : 0u, 0};
+    return s;
+  });
+}
+
+dw_status dw_buffer_release(dw_region* region, uint32_t index, uint32_t generation) {
+  return Guard([&] {
+    if (region == nullptr) return dw::Fail(DW_E_INVALID_ARGUMENT, "region is null");
+    return dw::ReleaseBuffer(*Unwrap(region), index, generation);
+  });
+}
+
+dw_status dw_lock_open(dw_region* region, const uint8_t* name, uint32_t name_length, uint32_t kind, uint32_t max_count,
+                       uint32_t* out_index) {
+  return Guard([&] {
+    if (region == nullptr || out_index == nullptr) return dw::Fail(DW_E_INVALID_ARGUMENT, "a required argument is null");
+    return dw::OpenLock(*Unwrap(region), name, name_length, kind, max_count, out_index);
+  });
+}
+
+dw_status dw_lock_acquire(dw_region* region, uint32_t index, int64_t timeout_ms) {
+  return Guard([&] {
+    if (region == nullptr) return dw::Fail(DW_E_INVALID_ARGUMENT, "region is null");
+    return dw::AcquireLock(*Unwrap(region), index, timeout_ms);
+  });
+}
+
+dw_status dw_lock_release(dw_region* region, uint32_t index) {
+  return Guard([&] {
+    if (region == nullptr) return dw::Fail(DW_E_INVALID_ARGUMENT, "region is null");
+    return dw::ReleaseLock(*Unwrap(region), index);
+  });
+}
+
+dw_status dw_process_cleanup(dw_region* region, uint32_t dead_id) {
+  return Guard([&] {
+    if (region == nullptr) return dw::Fail(DW_E_INVALID_ARGUMENT, "region is null");
+    if (dead_id >= L::kProcessCapacity) return dw::Fail(DW_E_NOT_FOUND, "process id %u is outside the table", dead_id);
+    dw::CleanupProcess(*Unwrap(region), dead_id);
     return DW_OK;
   });
 }

@@ -11,8 +11,10 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "heap.h"
 #include "last_error.h"
 #include "process_table.h"
+#include "robust_mutex.h"
 
 namespace dw {
 namespace L = layout;
@@ -79,6 +81,18 @@ dw_status Region::Create(uint64_t size, uint32_t worker_count, uint32_t flags,
     reinterpret_cast<L::ProcessEntry*>(static_cast<char*>(base) + L::kProcessTableOffset +
                                        id * L::kProcessEntrySize)->id = id;
   }
+  const L::Sections sections = L::ComputeSections(size);
+  h->holdings_offset = sections.holdings_offset;
+  h->heap_control_offset = sections.heap_control_offset;
+  h->objects_control_offset = sections.objects_control_offset;
+  h->stripes_offset = sections.stripes_offset;
+  h->buffers_offset = sections.buffers_offset;
+  h->locks_offset = sections.locks_offset;
+  h->buckets_offset = sections.buckets_offset;
+  h->bucket_bitmap_offset = sections.bucket_bitmap_offset;
+  h->bucket_count = sections.bucket_count;
+  h->heap_offset = sections.heap_offset;
+  h->heap_end = sections.heap_end;
   if (flags & L::kFlagPrivate) {
     // A cluster of one: the creating process is the primary, already running.
     L::ProcessEntry* primary = reinterpret_cast<L::ProcessEntry*>(static_cast<char*>(base) + L::kProcessTableOffset);
@@ -93,7 +107,32 @@ dw_status Region::Create(uint64_t size, uint32_t worker_count, uint32_t flags,
     close(fd);
     return Fail(DW_E_SYSTEM, "out of process memory");
   }
+  if (!(*out)->InitializeLocks()) {
+    out->reset();
+    return Fail(DW_E_SYSTEM, "cannot initialize the region's process-shared robust mutexes");
+  }
+  if (flags & L::kFlagPrivate) (*out)->set_self(0);  // a cluster of one: its creator is process 0
   return DW_OK;
+}
+
+bool Region::InitializeLocks() noexcept {
+  if (!InitializeHeap(*this)) return false;
+  auto* objects = At<L::ObjectsControl>(header()->objects_control_offset);
+  if (!InitRobustMutex(&objects->buffers_mutex) || !InitRobustMutex(&objects->locks_mutex)) return false;
+  auto* stripes = At<L::Stripe>(header()->stripes_offset);
+  for (uint32_t i = 0; i < L::kStripeCount; ++i) {
+    if (!InitRobustMutex(&stripes[i].mutex)) return false;
+  }
+  auto* locks = At<L::LockEntry>(header()->locks_offset);
+  for (uint32_t i = 0; i < L::kLockCapacity; ++i) {
+    if (!InitRobustMutex(&locks[i].mutex)) return false;
+  }
+  return true;
+}
+
+dw_status Region::Corrupt(const char* what) noexcept {
+  header()->corrupt.store(1, std::memory_order_release);
+  return Fail(DW_E_CORRUPT, "the shared region is damaged (%s); it is marked corrupt and refuses further use", what);
 }
 
 dw_status Region::CheckHeader(const void* base, uint64_t size) noexcept {
@@ -125,6 +164,14 @@ dw_status Region::CheckHeader(const void* base, uint64_t size) noexcept {
   }
   if (h->process_table_offset != L::kProcessTableOffset || h->process_capacity != L::kProcessCapacity) {
     return Fail(DW_E_FORMAT_WORD, "the region's process table is not where this library expects it");
+  }
+  const L::Sections s = L::ComputeSections(size);
+  if (h->holdings_offset != s.holdings_offset || h->heap_control_offset != s.heap_control_offset ||
+      h->objects_control_offset != s.objects_control_offset || h->stripes_offset != s.stripes_offset ||
+      h->buffers_offset != s.buffers_offset || h->locks_offset != s.locks_offset ||
+      h->buckets_offset != s.buckets_offset || h->bucket_bitmap_offset != s.bucket_bitmap_offset ||
+      h->bucket_count != s.bucket_count || h->heap_offset != s.heap_offset || h->heap_end != s.heap_end) {
+    return Fail(DW_E_FORMAT_WORD, "the region's sections are not where this library expects them");
   }
   return DW_OK;
 }

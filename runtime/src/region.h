@@ -47,8 +47,32 @@ class Region {
   // The entry for process `id`; id must be below kProcessCapacity.
   layout::ProcessEntry* process(uint32_t id) const noexcept;
 
+  // The object at region offset `offset` (no check: callers validate offsets that come
+  // from shared memory with InHeap first).
+  template <typename T>
+  T* At(uint64_t offset) const noexcept {
+    return reinterpret_cast<T*>(static_cast<char*>(base_) + offset);
+  }
+
+  // True if [offset, offset + length) lies inside the heap: every offset read from shared
+  // memory is checked before use, so damage is reported, never followed.
+  bool InHeap(uint64_t offset, uint64_t length) const noexcept {
+    const layout::RegionHeader* h = header();
+    return offset >= h->heap_offset && offset <= h->heap_end && length <= h->heap_end - offset;
+  }
+
+  // Marks the region corrupt for good (LMDB's sticky fatal flag) and returns DW_E_CORRUPT
+  // with `what` as the message.
+  dw_status Corrupt(const char* what) noexcept;
+
   // The DOTNET_WORKERS_REGION value for process `pid`.
   RegionDescriptor Describe(uint32_t pid) const noexcept;
+
+  // The cluster process this attachment belongs to (set when it binds as process `id`;
+  // kNoProcess for the launcher). Operations that record holdings need it.
+  static constexpr uint32_t kNoProcess = UINT32_MAX;
+  uint32_t self() const noexcept { return self_; }
+  void set_self(uint32_t id) noexcept { self_ = id; }
 
   // Keeps the mapping when this object is destroyed: a launcher child that is about to
   // hand the region to the runtime must not unmap it on the way.
@@ -58,10 +82,13 @@ class Region {
   Region(void* base, uint64_t size, int fd, bool owns_mapping) noexcept
       : base_(base), size_(size), fd_(fd), owns_mapping_(owns_mapping) {}
 
+  bool InitializeLocks() noexcept;
+
   void* base_;
   uint64_t size_;
   int fd_;
   bool owns_mapping_;
+  uint32_t self_ = kNoProcess;
 };
 
 }  // namespace dw

@@ -17,7 +17,7 @@ namespace L = layout;
 
 class ProcessTable : public ::testing::Test {
  protected:
-  void SetUp() override { ASSERT_EQ(Region::Create(4ull << 20, 2, 0, &region_), DW_OK); }
+  void SetUp() override { ASSERT_EQ(Region::Create(16ull << 20, 2, 0, &region_), DW_OK); }
   L::ProcessEntry* Entry(uint32_t id) { return region_->process(id); }
   std::unique_ptr<Region> region_;
 };

@@ -15,7 +15,7 @@ namespace dw {
 namespace {
 
 namespace L = layout;
-constexpr uint64_t kSize = 8ull << 20;
+constexpr uint64_t kSize = 32ull << 20;
 
 std::unique_ptr<Region> MakeRegion(uint64_t size = kSize, uint32_t workers = 3) {
   std::unique_ptr<Region> region;

@@ -15,7 +15,7 @@ namespace L = layout;
 
 class Shutdown : public ::testing::Test {
  protected:
-  void SetUp() override { ASSERT_EQ(Region::Create(4ull << 20, 1, 0, &region_), DW_OK); }
+  void SetUp() override { ASSERT_EQ(Region::Create(16ull << 20, 1, 0, &region_), DW_OK); }
   std::unique_ptr<Region> region_;
 };
 

@@ -120,6 +120,123 @@ DW_EXPORT dw_status dw_process_wait(dw_region* region, uint32_t id, int64_t time
    and wakes its dw_process_wait. */
 DW_EXPORT dw_status dw_process_stop(dw_region* region, uint32_t id);
 
+/* ---- Memory ------------------------------------------------------------------------ */
+
+/* Structs that cross the ABI start with their size, so they can grow. */
+typedef struct dw_memory_statistics {
+  uint32_t size;            /* sizeof(dw_memory_statistics), set by the caller */
+  uint32_t reserved;
+  uint64_t region_bytes;    /* reserved for the region (--memory) */
+  uint64_t heap_bytes;      /* of which the heap: what values, entries and buffers can use */
+  uint64_t never_used;      /* heap bytes never touched (they cost nothing) */
+  uint64_t used_bytes;      /* heap bytes in allocated blocks, headers included */
+  uint64_t free_bytes;      /* heap bytes in freed blocks, ready for reuse */
+  uint64_t allocations;     /* blocks ever allocated */
+  uint64_t frees;           /* blocks ever freed */
+  uint64_t store_values;    /* values in the keyed store */
+  uint64_t buffers;         /* named buffers alive */
+} dw_memory_statistics;
+
+DW_EXPORT dw_status dw_memory_statistics_read(dw_region* region, dw_memory_statistics* statistics);
+
+/* ---- Keyed store ------------------------------------------------------------------- */
+/* Keys are 1..1024 bytes (UTF-8 by convention); values any bytes. Reads never lock.   */
+
+/* Copies the value into `buffer`. DW_E_NOT_FOUND if absent or expired;
+   DW_E_BUFFER_TOO_SMALL with *out_length = the size needed. */
+DW_EXPORT dw_status dw_store_get(dw_region* region, const uint8_t* key, uint32_t key_length, uint8_t* buffer,
+                                 uint32_t capacity, uint32_t* out_length, uint64_t* out_version);
+
+#define DW_SET_ALWAYS 0u     /* Set */
+#define DW_SET_IF_ABSENT 1u  /* TryAdd */
+#define DW_SET_IF_VERSION 2u /* only if the entry's version is still expected_version */
+#define DW_SET_IF_EQUAL 3u   /* only if the value's bytes equal `expected` (compare-and-swap) */
+
+typedef struct dw_store_set_args {
+  uint32_t size;              /* sizeof(dw_store_set_args) */
+  uint32_t mode;              /* DW_SET_* */
+  const uint8_t* value;
+  uint32_t value_length;
+  uint32_t expected_length;
+  int64_t ttl_ns;             /* > 0: the value expires that long from now */
+  uint64_t expected_version;
+  const uint8_t* expected;
+} dw_store_set_args;
+
+/* *out_applied: 1 if the mode's condition held and the value was written. */
+DW_EXPORT dw_status dw_store_set(dw_region* region, const uint8_t* key, uint32_t key_length,
+                                 const dw_store_set_args* args, uint32_t* out_applied, uint64_t* out_version);
+
+DW_EXPORT dw_status dw_store_remove(dw_region* region, const uint8_t* key, uint32_t key_length, uint32_t* out_removed);
+
+/* Adds `delta` to the 64-bit little-endian counter under `key` (0 if absent). */
+DW_EXPORT dw_status dw_store_increment(dw_region* region, const uint8_t* key, uint32_t key_length, int64_t delta,
+                                       int64_t* out_value);
+
+#define DW_CLAIM_VALUE 1u    /* the value was copied out */
+#define DW_CLAIM_PENDING 2u  /* another process computes it: wait, claim again with *out_round */
+#define DW_CLAIM_OWNED 3u    /* compute it, then dw_store_resolve with *out_round and *out_ref */
+#define DW_CLAIM_FAILED 4u   /* the computation waited for failed: its message was copied out */
+
+/* GetOrSet. `waited_round`: the round this caller saw pending (0 the first time). */
+DW_EXPORT dw_status dw_store_claim(dw_region* region, const uint8_t* key, uint32_t key_length, uint64_t waited_round,
+                                   uint8_t* buffer, uint32_t capacity, uint32_t* out_length, uint32_t* out_state,
+                                   uint64_t* out_round, uint64_t* out_ref);
+
+#define DW_RESOLVE_VALUE 1u
+#define DW_RESOLVE_FAILED 2u     /* bytes: the failure's message */
+#define DW_RESOLVE_ABANDONED 3u  /* gave up (cancelled): a waiter takes over */
+
+DW_EXPORT dw_status dw_store_resolve(dw_region* region, const uint8_t* key, uint32_t key_length, uint64_t round,
+                                     uint64_t ref, uint32_t outcome, const uint8_t* bytes, uint32_t length,
+                                     int64_t ttl_ns);
+
+/* Keys starting with `prefix`, from *inout_cursor (0 to start) on, as [uint32 length][bytes]
+   records. Call again with the updated cursor until it comes back as UINT64_MAX. */
+DW_EXPORT dw_status dw_store_keys(dw_region* region, const uint8_t* prefix, uint32_t prefix_length,
+                                  uint64_t* inout_cursor, uint8_t* buffer, uint32_t capacity, uint32_t* out_used,
+                                  uint32_t* out_count);
+
+/* ---- Named buffers ----------------------------------------------------------------- */
+
+typedef struct dw_buffer_info {
+  uint64_t data_offset;  /* region offset of the bytes (base + offset is the same in every process) */
+  uint64_t size;
+  uint32_t index;        /* with generation: what dw_buffer_release takes */
+  uint32_t generation;
+  uint32_t created;      /* 1 if this call created it (zeroed) */
+  uint32_t reserved;
+} dw_buffer_info;
+
+/* Opens `name`, creating it with `size` zeroed bytes if absent; size 0 opens whatever exists.
+   DW_E_CONFLICT if it exists with another size. Each open is one reference. */
+DW_EXPORT dw_status dw_buffer_open(dw_region* region, const uint8_t* name, uint32_t name_length, uint64_t size,
+                                   dw_buffer_info* out_info);
+
+/* Gives back one reference; the last one frees the bytes. */
+DW_EXPORT dw_status dw_buffer_release(dw_region* region, uint32_t index, uint32_t generation);
+
+/* ---- Named locks ------------------------------------------------------------------- */
+
+#define DW_LOCK_MUTEX 1u
+#define DW_LOCK_SEMAPHORE 2u
+
+/* Opens (or creates) a named lock. A mutex has 1 permit; a semaphore `max_count`. */
+DW_EXPORT dw_status dw_lock_open(dw_region* region, const uint8_t* name, uint32_t name_length, uint32_t kind,
+                                 uint32_t max_count, uint32_t* out_index);
+
+/* Waits at most timeout_ms (0: try; negative: no bound). DW_E_TIMEOUT; DW_E_ABANDONED means
+   acquired, from a holder that died. */
+DW_EXPORT dw_status dw_lock_acquire(dw_region* region, uint32_t index, int64_t timeout_ms);
+
+DW_EXPORT dw_status dw_lock_release(dw_region* region, uint32_t index);
+
+/* ---- Supervision ------------------------------------------------------------------- */
+
+/* Process `dead_id` is dead (reaped): gives back its locks, buffer references and pending
+   GetOrSet claims. The launcher calls it with --on-worker-exit=continue. */
+DW_EXPORT dw_status dw_process_cleanup(dw_region* region, uint32_t dead_id);
+
 /* ---- Errors ------------------------------------------------------------------------ */
 
 /* The calling thread's message for its last failed call (empty if none). */

@@ -25,5 +25,13 @@ typedef int32_t dw_status;
 #define DW_E_NOT_FOUND            11  /* no such entry (e.g. a process id outside the table) */
 #define DW_E_ADDRESS_IN_USE       12  /* the region's address is taken in this process (spawn mode) */
 #define DW_E_NOT_THIS_PROCESS     13  /* the descriptor was written for another process (inherited env) */
+#define DW_E_EXHAUSTED            14  /* the region has no room left for an allocation */
+#define DW_E_CORRUPT              15  /* a consistency check failed; the region is marked corrupt for good */
+#define DW_E_BUFFER_TOO_SMALL     16  /* the caller's buffer is smaller than the value; the size needed is returned */
+#define DW_E_NOT_A_COUNTER        17  /* an increment on a value that is not 8 bytes */
+#define DW_E_CONFLICT             18  /* a named object exists with another size or count, or a version moved */
+#define DW_E_CAPACITY             19  /* a fixed table is full (buffers, locks, a process's holdings) */
+#define DW_E_ABANDONED            20  /* acquired, but the previous holder died holding it */
+#define DW_E_NOT_OWNER            21  /* released a lock or buffer this process does not hold */
 
 #endif

@@ -15,11 +15,15 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "heap_layout.h"
+#include "objects_layout.h"
+#include "store_layout.h"
+
 namespace dw::layout {
 
 // "DWREGION" read as a little-endian 64-bit word.
 inline constexpr uint64_t kMagic = 0x4E4F494745525744ull;
-inline constexpr uint32_t kLayoutVersion = 1;
+inline constexpr uint32_t kLayoutVersion = 2;
 
 inline constexpr uint64_t kHeaderOffset = 0;
 inline constexpr uint64_t kHeaderSize = 4096;  // one page; the unused tail stays zero
@@ -27,7 +31,7 @@ inline constexpr uint64_t kProcessTableOffset = kHeaderSize;
 inline constexpr uint32_t kProcessCapacity = 1024;  // ids 0..1023: the primary and up to 1023 workers
 inline constexpr uint64_t kProcessEntrySize = 64;   // one cache line per process
 inline constexpr uint64_t kProcessTableSize = kProcessCapacity * kProcessEntrySize;
-inline constexpr uint64_t kMinRegionSize = 1ull << 20;  // header + table + room to grow
+inline constexpr uint64_t kMinRegionSize = 16ull << 20;  // the fixed sections (~4.5 MiB) + a heap
 inline constexpr uint32_t kRoleCapacity = 32;         // role names are 1..31 bytes, NUL-terminated
 
 // Region flags (RegionHeader::flags).
@@ -69,7 +73,21 @@ struct RegionHeader {
   uint64_t created_unix_ns;                // 56 CLOCK_REALTIME at creation
   std::atomic<uint32_t> shutdown_state;    // 64 atomic, futex: kRunning / kShutdownRequested
   std::atomic<uint32_t> shutdown_reason;   // 68 atomic: kReason*
-  uint8_t reserved[kHeaderSize - 72];      // 72 zero
+  // Where each section starts (region offsets), from Sections below; checked on attach.
+  uint64_t holdings_offset;                // 72 kProcessCapacity x kHoldingsPerProcess Holding
+  uint64_t heap_control_offset;            // 80 HeapControl
+  uint64_t objects_control_offset;         // 88 ObjectsControl
+  uint64_t stripes_offset;                 // 96 kStripeCount Stripe
+  uint64_t buffers_offset;                 // 104 kBufferCapacity BufferEntry
+  uint64_t locks_offset;                   // 112 kLockCapacity LockEntry, then their held counts
+  uint64_t buckets_offset;                 // 120 bucket_count atomic uint64 (entry offsets)
+  uint64_t bucket_bitmap_offset;           // 128 one bit per page of buckets that was ever used
+  uint32_t bucket_count;                   // 136 a power of two
+  std::atomic<uint32_t> corrupt;           // 140 atomic: sticky; non-zero once a check found damage
+  uint64_t heap_offset;                    // 144 first byte of the heap (page-aligned)
+  uint64_t heap_end;                       // 152 = region_size
+  std::atomic<uint64_t> entry_count;       // 160 atomic: store entries linked in buckets
+  uint8_t reserved[kHeaderSize - 168];     // 168 zero
 };
 
 // One per process id, at kProcessTableOffset + id * kProcessEntrySize.
@@ -99,6 +117,19 @@ static_assert(offsetof(RegionHeader, process_table_offset) == 48);
 static_assert(offsetof(RegionHeader, created_unix_ns) == 56);
 static_assert(offsetof(RegionHeader, shutdown_state) == 64);
 static_assert(offsetof(RegionHeader, shutdown_reason) == 68);
+static_assert(offsetof(RegionHeader, holdings_offset) == 72);
+static_assert(offsetof(RegionHeader, heap_control_offset) == 80);
+static_assert(offsetof(RegionHeader, objects_control_offset) == 88);
+static_assert(offsetof(RegionHeader, stripes_offset) == 96);
+static_assert(offsetof(RegionHeader, buffers_offset) == 104);
+static_assert(offsetof(RegionHeader, locks_offset) == 112);
+static_assert(offsetof(RegionHeader, buckets_offset) == 120);
+static_assert(offsetof(RegionHeader, bucket_bitmap_offset) == 128);
+static_assert(offsetof(RegionHeader, bucket_count) == 136);
+static_assert(offsetof(RegionHeader, corrupt) == 140);
+static_assert(offsetof(RegionHeader, heap_offset) == 144);
+static_assert(offsetof(RegionHeader, heap_end) == 152);
+static_assert(offsetof(RegionHeader, entry_count) == 160);
 static_assert(sizeof(RegionHeader) == kHeaderSize);
 
 static_assert(offsetof(ProcessEntry, state) == 0);
@@ -110,6 +141,59 @@ static_assert(offsetof(ProcessEntry, ready_ns) == 24);
 static_assert(offsetof(ProcessEntry, role) == 32);
 static_assert(sizeof(ProcessEntry) == kProcessEntrySize);
 
+// Where every section lives in a region of `region_size` bytes. Fixed sections first, then
+// the store's buckets (sized from the region), then the heap up to the end. Pure: the
+// creator writes it into the header and every attaching process recomputes and compares.
+struct Sections {
+  uint64_t holdings_offset = 0;
+  uint64_t heap_control_offset = 0;
+  uint64_t objects_control_offset = 0;
+  uint64_t stripes_offset = 0;
+  uint64_t buffers_offset = 0;
+  uint64_t locks_offset = 0;
+  uint64_t buckets_offset = 0;
+  uint64_t bucket_bitmap_offset = 0;
+  uint32_t bucket_count = 0;
+  uint64_t heap_offset = 0;
+  uint64_t heap_end = 0;
+};
+
+inline constexpr uint64_t kPage = 4096;
+
+constexpr uint64_t PageAlign(uint64_t n) { return (n + kPage - 1) / kPage * kPage; }
+
+constexpr Sections ComputeSections(uint64_t region_size) {
+  Sections s;
+  uint64_t at = kProcessTableOffset + kProcessTableSize;
+  s.holdings_offset = at;
+  at = PageAlign(at + uint64_t{kProcessCapacity} * kHoldingsPerProcess * sizeof(Holding));
+  s.heap_control_offset = at;
+  at = PageAlign(at + sizeof(HeapControl));
+  s.objects_control_offset = at;
+  at = PageAlign(at + sizeof(ObjectsControl));
+  s.stripes_offset = at;
+  at = PageAlign(at + uint64_t{kStripeCount} * sizeof(Stripe));
+  s.buffers_offset = at;
+  at = PageAlign(at + uint64_t{kBufferCapacity} * sizeof(BufferEntry));
+  s.locks_offset = at;
+  // Then, per lock, one uint16 per process: the semaphore permits each process holds.
+  at = PageAlign(at + uint64_t{kLockCapacity} * (sizeof(LockEntry) + kProcessCapacity * sizeof(uint16_t)));
+  // One bucket per 4 KiB of region, a power of two between 4096 and 4M.
+  uint64_t buckets = kMinBucketCount;
+  while (buckets < kMaxBucketCount && buckets * 2 <= region_size / 4096) buckets *= 2;
+  s.bucket_count = static_cast<uint32_t>(buckets);
+  s.buckets_offset = at;
+  at = PageAlign(at + buckets * 8);
+  s.bucket_bitmap_offset = at;
+  at = PageAlign(at + (buckets / kBucketsPerPage + 7) / 8);
+  s.heap_offset = at;
+  s.heap_end = region_size;
+  return s;
+}
+
+static_assert(ComputeSections(kMinRegionSize).heap_offset < kMinRegionSize / 2,
+              "the minimum region leaves at least half of itself to the heap");
+
 // LMDB's idea: a word computed from the sizes and alignments of every shared type, so
 // two builds that agree on the version number but not on the layout (a different
 // compiler, a hand edit without a version bump) refuse to attach to each other.
@@ -119,6 +203,10 @@ constexpr uint32_t FormatWord() {
       sizeof(ProcessEntry),   alignof(ProcessEntry), kProcessCapacity,
       kRoleCapacity,          offsetof(RegionHeader, shutdown_state),
       offsetof(ProcessEntry, role),
+      sizeof(pthread_mutex_t), sizeof(BlockHeader), sizeof(HeapControl), kSmallClassCount,
+      sizeof(Stripe),         sizeof(StoreEntry),  kStripeCount,         kMaxKeyLength,
+      sizeof(ObjectsControl), sizeof(BufferEntry), sizeof(LockEntry),    sizeof(Holding),
+      kBufferCapacity,        kLockCapacity,       kHoldingsPerProcess,  kMaxNameLength,
   };
   uint32_t h = 2166136261u;  // FNV-1a over the parts
   for (uint64_t p : parts) {

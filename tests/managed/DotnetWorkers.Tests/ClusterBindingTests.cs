@@ -11,7 +11,7 @@ namespace DotnetWorkers.Tests;
 /// </summary>
 public unsafe class ClusterBindingTests
 {
-    private const ulong Size = 4UL << 20;
+    private const ulong Size = 16UL << 20;
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
 
     private SharedRegion _region = null!;

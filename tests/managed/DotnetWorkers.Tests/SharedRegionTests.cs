@@ -4,7 +4,7 @@ namespace DotnetWorkers.Tests;
 
 public unsafe class SharedRegionTests
 {
-    private const ulong Size = 4UL << 20;
+    private const ulong Size = 16UL << 20;
 
     [Test]
     public void CreatePrivate_WritesAHeaderTheManagedSideReadsAtTheDocumentedOffsets()

@@ -1,0 +1,634 @@
+#include "store.h"
+
+#include <sched.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "clock.h"
+#include "hash.h"
+#include "heap.h"
+#include "holdings.h"
+#include "last_error.h"
+#include "robust_mutex.h"
+
+namespace dw {
+namespace L = layout;
+
+namespace {
+
+constexpr uint64_t kEntryHeaderSize = sizeof(L::StoreEntry);
+constexpr uint32_t kMaxReadSteps = 1u << 16;  // a reader following more links read garbage: retry
+constexpr uint64_t kMaxWriteSteps = 1ull << 32;
+
+inline void CpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
+uint64_t Pad8(uint64_t n) { return (n + 7) & ~uint64_t{7}; }
+
+std::atomic<uint64_t>* Buckets(const Region& r) { return r.At<std::atomic<uint64_t>>(r.header()->buckets_offset); }
+L::Stripe* StripeAt(const Region& r, uint32_t stripe) { return r.At<L::Stripe>(r.header()->stripes_offset) + stripe; }
+uint32_t BucketOf(const Region& r, uint64_t hash) { return static_cast<uint32_t>(hash & (r.header()->bucket_count - 1)); }
+uint32_t StripeOf(uint32_t bucket) { return bucket & (L::kStripeCount - 1); }
+
+// One bit per page of buckets that ever held an entry: repairs and enumeration visit only
+// those pages, so untouched parts of the bucket array are never faulted in.
+std::atomic<uint8_t>* BitmapByte(const Region& r, uint32_t bucket) {
+  const uint32_t page = bucket / L::kBucketsPerPage;
+  return r.At<std::atomic<uint8_t>>(r.header()->bucket_bitmap_offset + page / 8);
+}
+uint8_t BitmapBit(uint32_t bucket) { return static_cast<uint8_t>(1u << ((bucket / L::kBucketsPerPage) % 8)); }
+void MarkBucketUsed(const Region& r, uint32_t bucket) {
+  std::atomic<uint8_t>* byte = BitmapByte(r, bucket);
+  if (!(byte->load(std::memory_order_relaxed) & BitmapBit(bucket))) byte->fetch_or(BitmapBit(bucket), std::memory_order_relaxed);
+}
+bool BucketUsed(const Region& r, uint32_t bucket) {
+  return BitmapByte(r, bucket)->load(std::memory_order_acquire) & BitmapBit(bucket);
+}
+
+L::StoreEntry* EntryAt(const Region& r, uint64_t off) { return r.At<L::StoreEntry>(off); }
+const uint8_t* KeyOf(const Region& r, uint64_t off) { return r.At<uint8_t>(off + kEntryHeaderSize); }
+uint64_t SlotOffset(const L::StoreEntry* e, uint64_t off, uint32_t slot) {
+  return off + kEntryHeaderSize + Pad8(e->key_length) + uint64_t{slot} * e->slot_capacity;
+}
+
+bool Expired(const L::StoreEntry* e, int64_t now) {
+  const int64_t deadline = e->expires_ns.load(std::memory_order_relaxed);
+  return deadline != 0 && now >= deadline;
+}
+
+// An entry a writer may trust: a live heap block whose fields fit inside it.
+bool ValidEntry(const Region& r, uint64_t off) {
+  if (off < L::kBlockHeaderSize || !r.InHeap(off - L::kBlockHeaderSize, L::kBlockHeaderSize + kEntryHeaderSize)) return false;
+  const L::BlockHeader* b = r.At<L::BlockHeader>(off - L::kBlockHeaderSize);
+  if ((b->tag & L::kBlockTagMask) != L::kBlockTag || b->state.load(std::memory_order_relaxed) != L::kBlockAllocated) return false;
+  const L::StoreEntry* e = EntryAt(r, off);
+  if (e->key_length == 0 || e->key_length > L::kMaxKeyLength || e->slot_count < 1 || e->slot_count > 2) return false;
+  const uint64_t need = kEntryHeaderSize + Pad8(e->key_length) + uint64_t{e->slot_count} * e->slot_capacity;
+  return need <= b->block_size - L::kBlockHeaderSize && r.InHeap(off, need);
+}
+
+bool KeyMatches(const Region& r, uint64_t off, const L::StoreEntry* e, const StoreKey& key) {
+  return e->hash == key.hash && e->key_length == key.length &&
+         std::memcmp(KeyOf(r, off), key.bytes, key.length) == 0;
+}
+
+void CountValue(Region& r, int delta) {
+  if (delta > 0) r.header()->entry_count.fetch_add(1, std::memory_order_relaxed);
+  if (delta < 0) r.header()->entry_count.fetch_sub(1, std::memory_order_relaxed);
+}
+
+// Checks every chain of a stripe whose writer died, cutting a chain at the first link that
+// is not a valid entry (what follows is leaked, never followed). Single-store updates mean
+// this finds nothing in practice; it is the guard against what "in practice" misses.
+void RepairStripe(Region& r, uint32_t stripe) {
+  const uint32_t buckets = r.header()->bucket_count;
+  for (uint32_t bucket = stripe; bucket < buckets; bucket += L::kStripeCount) {
+    if (!BucketUsed(r, bucket)) continue;
+    std::atomic<uint64_t>* link = &Buckets(r)[bucket];
+    for (uint64_t steps = 0;; ++steps) {
+      const uint64_t off = link->load(std::memory_order_acquire);
+      if (off == 0) break;
+      if (steps > kMaxReadSteps || !ValidEntry(r, off)) {
+        link->store(0, std::memory_order_release);
+        break;
+      }
+      L::StoreEntry* e = EntryAt(r, off);
+      if (e->active.load(std::memory_order_relaxed) >= e->slot_count) e->active.store(0, std::memory_order_relaxed);
+      link = &e->next;
+    }
+  }
+}
+
+// Writers of one stripe: the robust mutex, and the sequence odd while they change things.
+class StripeWriter {
+ public:
+  StripeWriter(Region& r, uint32_t stripe) : r_(r), stripe_(stripe), s_(StripeAt(r, stripe)) {}
+  StripeWriter(const StripeWriter&) = delete;
+  StripeWriter& operator=(const StripeWriter&) = delete;
+
+  dw_status Begin() {
+    switch (LockRobust(&s_->mutex)) {
+      case LockResult::kAcquired:
+        break;
+      case LockResult::kOwnerDied:
+        RepairStripe(r_, stripe_);
+        MarkConsistent(&s_->mutex);
+        break;
+      default:
+        return r_.Corrupt("a store stripe's lock is unrecoverable");
+    }
+    locked_ = true;
+    seq_ = s_->sequence.load(std::memory_order_relaxed);
+    if (seq_ & 1) ++seq_;  // its last writer died mid-change (repaired above)
+    s_->sequence.store(seq_ + 1, std::memory_order_relaxed);
+    std::atomic_thread_fence(std::memory_order_release);
+    return DW_OK;
+  }
+
+  ~StripeWriter() {
+    if (!locked_) return;
+    s_->sequence.store(seq_ + 2, std::memory_order_release);
+    UnlockRobust(&s_->mutex);
+  }
+
+ private:
+  Region& r_;
+  uint32_t stripe_;
+  L::Stripe* s_;
+  uint32_t seq_ = 0;
+  bool locked_ = false;
+};
+
+// A reader's start: an even sequence. A sequence that stays odd may mean its writer died:
+// then the reader checks with a try-lock (it never waits on a lock) and repairs if so.
+uint32_t ReadBegin(Region& r, uint32_t stripe) {
+  L::Stripe* s = StripeAt(r, stripe);
+  for (uint32_t spins = 0;; ++spins) {
+    const uint32_t seq = s->sequence.load(std::memory_order_acquire);
+    if ((seq & 1) == 0) return seq;
+    if (spins < 128) {
+      CpuRelax();
+      continue;
+    }
+    if (spins % 64 == 0) {
+      switch (TryLockRobust(&s->mutex)) {
+        case LockResult::kOwnerDied:
+          RepairStripe(r, stripe);
+          s->sequence.store(s->sequence.load(std::memory_order_relaxed) | 1, std::memory_order_relaxed);
+          s->sequence.fetch_add(1, std::memory_order_release);  // odd + 1: even again
+          MarkConsistent(&s->mutex);
+          UnlockRobust(&s->mutex);
+          break;
+        case LockResult::kAcquired:
+          UnlockRobust(&s->mutex);
+          break;
+        default:
+          break;
+      }
+    }
+    sched_yield();
+  }
+}
+
+bool ReadValid(Region& r, uint32_t stripe, uint32_t seq) {
+  std::atomic_thread_fence(std::memory_order_acquire);
+  return StripeAt(r, stripe)->sequence.load(std::memory_order_relaxed) == seq;
+}
+
+struct Found {
+  std::atomic<uint64_t>* link = nullptr;  // the link that points at `off` (or the chain's end)
+  uint64_t off = 0;
+  L::StoreEntry* e = nullptr;
+};
+
+// Under the stripe lock: walks the bucket's chain, removing expired values on the way.
+dw_status FindForWrite(Region& r, const StoreKey& key, uint32_t bucket, Found* found) {
+  std::atomic<uint64_t>* link = &Buckets(r)[bucket];
+  const int64_t now = static_cast<int64_t>(MonotonicNs());
+  for (uint64_t steps = 0;; ++steps) {
+    const uint64_t off = link->load(std::memory_order_acquire);
+    if (off == 0) {
+      *found = {link, 0, nullptr};
+      return DW_OK;
+    }
+    if (steps > kMaxWriteSteps || !ValidEntry(r, off)) return r.Corrupt("a store chain is damaged");
+    L::StoreEntry* e = EntryAt(r, off);
+    if (e->kind.load(std::memory_order_relaxed) == L::kEntryValue && Expired(e, now)) {
+      link->store(e->next.load(std::memory_order_relaxed), std::memory_order_release);
+      CountValue(r, -1);
+      Free(r, off);
+      continue;
+    }
+    if (KeyMatches(r, off, e, key)) {
+      *found = {link, off, e};
+      return DW_OK;
+    }
+    link = &e->next;
+  }
+}
+
+// A complete entry, not yet linked (so nobody can see it half written).
+dw_status NewEntry(Region& r, const StoreKey& key, const uint8_t* value, uint32_t length, uint32_t kind,
+                   uint32_t owner, uint64_t version, int64_t expires, uint64_t* out) {
+  const bool doubled = length <= L::kDoubleBufferLimit;
+  const uint64_t slot_need = Pad8(std::max<uint64_t>(length, 8));
+  uint64_t off = 0;
+  if (dw_status s = Allocate(r, kEntryHeaderSize + Pad8(key.length) + (doubled ? 2 : 1) * slot_need, &off); s != DW_OK) {
+    return s;
+  }
+  const uint64_t room = PayloadCapacity(r, off) - kEntryHeaderSize - Pad8(key.length);
+  L::StoreEntry* e = EntryAt(r, off);
+  e->next.store(0, std::memory_order_relaxed);
+  e->hash = key.hash;
+  e->version.store(version, std::memory_order_relaxed);
+  e->expires_ns.store(expires, std::memory_order_relaxed);
+  e->key_length = key.length;
+  e->kind.store(kind, std::memory_order_relaxed);
+  e->owner.store(owner, std::memory_order_relaxed);
+  e->slot_count = doubled ? 2 : 1;
+  e->slot_capacity = static_cast<uint32_t>(std::min<uint64_t>((doubled ? room / 2 : room) & ~uint64_t{7}, UINT32_MAX & ~7u));
+  e->active.store(0, std::memory_order_relaxed);
+  e->value_length[0].store(length, std::memory_order_relaxed);
+  e->value_length[1].store(0, std::memory_order_relaxed);
+  std::memcpy(r.At<uint8_t>(off + kEntryHeaderSize), key.bytes, key.length);
+  if (length > 0) std::memcpy(r.At<uint8_t>(SlotOffset(e, off, 0)), value, length);
+  *out = off;
+  return DW_OK;
+}
+
+// Writes a value into the inactive slot, then flips to it: a writer dying in the copy
+// leaves the live slot untouched. False if the value does not fit (single-slot entry).
+bool WriteInPlace(Region& r, uint64_t off, L::StoreEntry* e, const uint8_t* value, uint32_t length) {
+  if (e->slot_count != 2 || length > e->slot_capacity) return false;
+  const uint32_t inactive = 1 - (e->active.load(std::memory_order_relaxed) & 1);
+  if (length > 0) std::memcpy(r.At<uint8_t>(SlotOffset(e, off, inactive)), value, length);
+  e->value_length[inactive].store(length, std::memory_order_relaxed);
+  CrashPoint("store.value.written");
+  e->active.store(inactive, std::memory_order_release);
+  return true;
+}
+
+// The live value's bytes and length, for a writer (under the lock) or a reader (validated later).
+const uint8_t* ActiveValue(const Region& r, uint64_t off, const L::StoreEntry* e, uint32_t* length) {
+  const uint32_t active = e->active.load(std::memory_order_acquire) & 1;
+  *length = e->value_length[active].load(std::memory_order_relaxed);
+  return r.At<uint8_t>(SlotOffset(e, off, active));
+}
+
+// Puts `value` (kind, version, expiry) in the found entry: in place if it fits, else in a
+// new entry linked in its place (then the old one is freed).
+dw_status Replace(Region& r, const StoreKey& key, Found& f, const uint8_t* value, uint32_t length, uint32_t kind,
+                  uint32_t owner, int64_t expires, uint64_t* version) {
+  const uint64_t next_version = f.e->version.load(std::memory_order_relaxed) + 1;
+  if (WriteInPlace(r, f.off, f.e, value, length)) {
+    f.e->expires_ns.store(expires, std::memory_order_relaxed);
+    f.e->owner.store(owner, std::memory_order_relaxed);
+    f.e->kind.store(kind, std::memory_order_relaxed);
+    f.e->version.store(next_version, std::memory_order_release);
+    *version = next_version;
+    return DW_OK;
+  }
+  uint64_t fresh = 0;
+  if (dw_status s = NewEntry(r, key, value, length, kind, owner, next_version, expires, &fresh); s != DW_OK) return s;
+  EntryAt(r, fresh)->next.store(f.e->next.load(std::memory_order_relaxed), std::memory_order_relaxed);
+  f.link->store(fresh, std::memory_order_release);  // the one store that swaps them
+  CrashPoint("store.entry.replaced");
+  Free(r, f.off);
+  f.off = fresh;
+  f.e = EntryAt(r, fresh);
+  *version = next_version;
+  return DW_OK;
+}
+
+dw_status Append(Region& r, const StoreKey& key, uint32_t bucket, Found& f, const uint8_t* value, uint32_t length,
+                 uint32_t kind, uint32_t owner, int64_t expires, uint64_t* version) {
+  uint64_t fresh = 0;
+  if (dw_status s = NewEntry(r, key, value, length, kind, owner, 1, expires, &fresh); s != DW_OK) return s;
+  MarkBucketUsed(r, bucket);
+  f.link->store(fresh, std::memory_order_release);  // the one store that publishes it
+  f.off = fresh;
+  f.e = EntryAt(r, fresh);
+  *version = 1;
+  return DW_OK;
+}
+
+int64_t ExpiryFor(int64_t ttl_ns) { return ttl_ns > 0 ? static_cast<int64_t>(MonotonicNs()) + ttl_ns : 0; }
+
+dw_status CheckUsable(const Region& r) {
+  return r.header()->corrupt.load(std::memory_order_relaxed) ? Fail(DW_E_CORRUPT, "the shared region is marked corrupt")
+                                                              : DW_OK;
+}
+
+}  // namespace
+
+dw_status MakeStoreKey(const uint8_t* bytes, uint32_t length, StoreKey* key) noexcept {
+  if (bytes == nullptr || length == 0) return Fail(DW_E_INVALID_ARGUMENT, "a key must not be empty");
+  if (length > L::kMaxKeyLength) {
+    return Fail(DW_E_INVALID_ARGUMENT, "a key is at most %u bytes of UTF-8; this one is %u", L::kMaxKeyLength, length);
+  }
+  *key = {bytes, length, HashBytes(bytes, length)};
+  return DW_OK;
+}
+
+dw_status StoreGet(Region& r, const StoreKey& key, uint8_t* buffer, uint32_t capacity, uint32_t* length,
+                   uint64_t* version) noexcept {
+  if (dw_status s = CheckUsable(r); s != DW_OK) return s;
+  const uint32_t bucket = BucketOf(r, key.hash);
+  const uint32_t stripe = StripeOf(bucket);
+  for (;;) {
+    const uint32_t seq = ReadBegin(r, stripe);
+    dw_status result = DW_E_NOT_FOUND;
+    bool garbage = false;
+    uint64_t off = Buckets(r)[bucket].load(std::memory_order_acquire);
+    for (uint32_t steps = 0; off != 0; ++steps) {
+      // What a reader sees may be freed and reused under it: check before following.
+      if (steps > kMaxReadSteps || !r.InHeap(off, kEntryHeaderSize)) {
+        garbage = true;
+        break;
+      }
+      const L::StoreEntry* e = EntryAt(r, off);
+      if (e->hash == key.hash && e->key_length == key.length && r.InHeap(off + kEntryHeaderSize, key.length) &&
+          std::memcmp(KeyOf(r, off), key.bytes, key.length) == 0) {
+        uint32_t n = 0;
+        const uint8_t* value = ActiveValue(r, off, e, &n);
+        if (e->slot_count < 1 || e->slot_count > 2 || n > e->slot_capacity || !r.InHeap(value - r.At<uint8_t>(0), n)) {
+          garbage = true;
+          break;
+        }
+        if (e->kind.load(std::memory_order_acquire) == L::kEntryValue && !Expired(e, static_cast<int64_t>(MonotonicNs()))) {
+          *length = n;
+          *version = e->version.load(std::memory_order_relaxed);
+          if (n > capacity) {
+            result = DW_E_BUFFER_TOO_SMALL;
+          } else {
+            if (n > 0) std::memcpy(buffer, value, n);
+            result = DW_OK;
+          }
+        }
+        break;
+      }
+      off = e->next.load(std::memory_order_acquire);
+    }
+    if (!ReadValid(r, stripe, seq)) continue;
+    if (garbage) return r.Corrupt("a store chain is damaged");  // seen with the stripe quiet
+    if (result == DW_E_BUFFER_TOO_SMALL) {
+      return Fail(DW_E_BUFFER_TOO_SMALL, "the value is %u bytes", *length);
+    }
+    return result;
+  }
+}
+
+dw_status StoreSet(Region& r, const StoreKey& key, const SetRequest& q, bool* applied, uint64_t* version) noexcept {
+  if (dw_status s = CheckUsable(r); s != DW_OK) return s;
+  *applied = false;
+  *version = 0;
+  const uint32_t bucket = BucketOf(r, key.hash);
+  StripeWriter writer(r, StripeOf(bucket));
+  if (dw_status s = writer.Begin(); s != DW_OK) return s;
+  Found f;
+  if (dw_status s = FindForWrite(r, key, bucket, &f); s != DW_OK) return s;
+
+  const uint32_t kind = f.e ? f.e->kind.load(std::memory_order_relaxed) : 0;
+  const bool has_value = kind == L::kEntryValue;
+  if (f.e) *version = f.e->version.load(std::memory_order_relaxed);
+  switch (q.mode) {
+    case SetMode::kAlways:
+      break;
+    case SetMode::kIfAbsent:
+      if (has_value || kind == L::kEntryPending) return DW_OK;
+      break;
+    case SetMode::kIfVersion:
+      if (!has_value || *version != q.expected_version) return DW_OK;
+      break;
+    case SetMode::kIfEqual: {
+      if (!has_value) return DW_OK;
+      uint32_t n = 0;
+      const uint8_t* current = ActiveValue(r, f.off, f.e, &n);
+      if (n != q.expected_length || (n > 0 && std::memcmp(current, q.expected, n) != 0)) return DW_OK;
+      break;
+    }
+  }
+
+  const int64_t expires = ExpiryFor(q.ttl_ns);
+  dw_status s = f.e ? Replace(r, key, f, q.value, q.length, L::kEntryValue, 0, expires, version)
+                    : Append(r, key, bucket, f, q.value, q.length, L::kEntryValue, 0, expires, version);
+  if (s != DW_OK) return s;
+  if (!has_value) CountValue(r, +1);
+  *applied = true;
+  return DW_OK;
+}
+
+dw_status StoreRemove(Region& r, const StoreKey& key, bool* removed) noexcept {
+  if (dw_status s = CheckUsable(r); s != DW_OK) return s;
+  *removed = false;
+  const uint32_t bucket = BucketOf(r, key.hash);
+  StripeWriter writer(r, StripeOf(bucket));
+  if (dw_status s = writer.Begin(); s != DW_OK) return s;
+  Found f;
+  if (dw_status s = FindForWrite(r, key, bucket, &f); s != DW_OK) return s;
+  if (f.e == nullptr) return DW_OK;
+  const bool had_value = f.e->kind.load(std::memory_order_relaxed) == L::kEntryValue;
+  f.link->store(f.e->next.load(std::memory_order_relaxed), std::memory_order_release);
+  CrashPoint("store.entry.unlinked");
+  if (had_value) CountValue(r, -1);
+  Free(r, f.off);
+  *removed = had_value;
+  return DW_OK;
+}
+
+dw_status StoreIncrement(Region& r, const StoreKey& key, int64_t delta, int64_t* result) noexcept {
+  if (dw_status s = CheckUsable(r); s != DW_OK) return s;
+  const uint32_t bucket = BucketOf(r, key.hash);
+  StripeWriter writer(r, StripeOf(bucket));
+  if (dw_status s = writer.Begin(); s != DW_OK) return s;
+  Found f;
+  if (dw_status s = FindForWrite(r, key, bucket, &f); s != DW_OK) return s;
+
+  uint64_t version = 0;
+  const uint32_t kind = f.e ? f.e->kind.load(std::memory_order_relaxed) : 0;
+  if (kind == L::kEntryPending) return Fail(DW_E_NOT_A_COUNTER, "the key is being computed by GetOrSet");
+  if (kind != L::kEntryValue) {
+    uint8_t bytes[8];
+    std::memcpy(bytes, &delta, 8);  // little-endian int64: MemoryPack's long
+    dw_status s = f.e ? Replace(r, key, f, bytes, 8, L::kEntryValue, 0, 0, &version)
+                      : Append(r, key, bucket, f, bytes, 8, L::kEntryValue, 0, 0, &version);
+    if (s != DW_OK) return s;
+    CountValue(r, +1);
+    *result = delta;
+    return DW_OK;
+  }
+  uint32_t n = 0;
+  const uint8_t* current = ActiveValue(r, f.off, f.e, &n);
+  if (n != 8) return Fail(DW_E_NOT_A_COUNTER, "the value is %u bytes, not a 64-bit counter", n);
+  uint64_t value = 0;
+  std::memcpy(&value, current, 8);
+  value += static_cast<uint64_t>(delta);  // wraps, like Interlocked.Add
+  uint8_t bytes[8];
+  std::memcpy(bytes, &value, 8);
+  if (dw_status s = Replace(r, key, f, bytes, 8, L::kEntryValue, 0, f.e->expires_ns.load(std::memory_order_relaxed), &version);
+      s != DW_OK) {
+    return s;
+  }
+  *result = static_cast<int64_t>(value);
+  return DW_OK;
+}
+
+dw_status StoreClaim(Region& r, const StoreKey& key, uint64_t waited_round, uint8_t* buffer, uint32_t capacity,
+                     uint32_t* length, ClaimState* state, uint64_t* round, uint64_t* ref) noexcept {
+  if (dw_status s = CheckUsable(r); s != DW_OK) return s;
+  if (r.self() == Region::kNoProcess) return Fail(DW_E_INVALID_ARGUMENT, "this attachment is not a cluster process");
+  const uint32_t bucket = BucketOf(r, key.hash);
+  StripeWriter writer(r, StripeOf(bucket));
+  if (dw_status s = writer.Begin(); s != DW_OK) return s;
+  Found f;
+  if (dw_status s = FindForWrite(r, key, bucket, &f); s != DW_OK) return s;
+
+  const uint32_t kind = f.e ? f.e->kind.load(std::memory_order_relaxed) : 0;
+  if (kind == L::kEntryValue || (kind == L::kEntryFailed && waited_round != 0 &&
+                                 f.e->version.load(std::memory_order_relaxed) == waited_round + 1)) {
+    uint32_t n = 0;
+    const uint8_t* value = ActiveValue(r, f.off, f.e, &n);
+    *state = kind == L::kEntryValue ? ClaimState::kValue : ClaimState::kFailed;
+    *length = n;
+    *round = f.e->version.load(std::memory_order_relaxed);
+    if (n > capacity) return Fail(DW_E_BUFFER_TOO_SMALL, "the value is %u bytes", n);
+    if (n > 0) std::memcpy(buffer, value, n);
+    return DW_OK;
+  }
+  if (kind == L::kEntryPending) {
+    *state = ClaimState::kPending;
+    *round = f.e->version.load(std::memory_order_relaxed);
+    return DW_OK;
+  }
+
+  // Absent, abandoned, or a failure from an earlier round: this process computes it. The
+  // holding is recorded first: if the process dies before the entry says it owns it, the
+  // launcher's clean-up finds no such claim and does nothing.
+  const uint32_t owner = r.self() + 1;
+  uint64_t version = 0;
+  if (f.e != nullptr) {
+    if (dw_status s = AddHolding(r, L::kHoldPending, f.off, 1); s != DW_OK) return s;
+    version = f.e->version.load(std::memory_order_relaxed) + 1;
+    f.e->owner.store(owner, std::memory_order_relaxed);
+    f.e->expires_ns.store(0, std::memory_order_relaxed);
+    f.e->kind.store(L::kEntryPending, std::memory_order_relaxed);
+    f.e->version.store(version, std::memory_order_release);
+  } else {
+    uint64_t fresh = 0;
+    if (dw_status s = NewEntry(r, key, nullptr, 0, L::kEntryPending, owner, 1, 0, &fresh); s != DW_OK) return s;
+    if (dw_status s = AddHolding(r, L::kHoldPending, fresh, 1); s != DW_OK) {
+      Free(r, fresh);
+      return s;
+    }
+    MarkBucketUsed(r, bucket);
+    f.link->store(fresh, std::memory_order_release);
+    f.off = fresh;
+    version = 1;
+  }
+  CrashPoint("store.claim.owned");
+  *state = ClaimState::kOwned;
+  *round = version;
+  *ref = f.off;
+  return DW_OK;
+}
+
+dw_status StoreResolve(Region& r, const StoreKey& key, uint64_t round, uint64_t ref, ClaimOutcome outcome,
+                       const uint8_t* bytes, uint32_t length, int64_t ttl_ns) noexcept {
+  if (dw_status s = CheckUsable(r); s != DW_OK) return s;
+  const uint32_t bucket = BucketOf(r, key.hash);
+  {
+    StripeWriter writer(r, StripeOf(bucket));
+    if (dw_status s = writer.Begin(); s != DW_OK) return s;
+    Found f;
+    if (dw_status s = FindForWrite(r, key, bucket, &f); s != DW_OK) return s;
+    // Only our own claim of that round is resolved: a Set meanwhile wins.
+    if (f.e != nullptr && f.e->kind.load(std::memory_order_relaxed) == L::kEntryPending &&
+        f.e->version.load(std::memory_order_relaxed) == round && f.e->owner.load(std::memory_order_relaxed) == r.self() + 1) {
+      uint64_t version = 0;
+      dw_status s = DW_OK;
+      switch (outcome) {
+        case ClaimOutcome::kValue:
+          s = Replace(r, key, f, bytes, length, L::kEntryValue, 0, ExpiryFor(ttl_ns), &version);
+          if (s == DW_OK) CountValue(r, +1);
+          break;
+        case ClaimOutcome::kFailed:
+          s = Replace(r, key, f, bytes, length, L::kEntryFailed, 0, 0, &version);
+          break;
+        case ClaimOutcome::kAbandoned:
+          f.e->owner.store(0, std::memory_order_relaxed);
+          f.e->kind.store(L::kEntryAbandoned, std::memory_order_relaxed);
+          f.e->version.store(round + 1, std::memory_order_release);
+          break;
+      }
+      if (s != DW_OK) return s;
+    }
+  }
+  RemoveHolding(r, L::kHoldPending, ref, 1);  // a claim already replaced by a Set leaves no holding to find
+  return DW_OK;
+}
+
+void AbandonClaim(Region& r, uint32_t dead_id, uint64_t ref) noexcept {
+  if (!ValidEntry(r, ref)) return;  // freed and reused since: nothing of ours is there
+  const uint64_t hash = EntryAt(r, ref)->hash;
+  const uint32_t bucket = BucketOf(r, hash);
+  StripeWriter writer(r, StripeOf(bucket));
+  if (writer.Begin() != DW_OK) return;
+  std::atomic<uint64_t>* link = &Buckets(r)[bucket];
+  for (uint64_t steps = 0; steps <= kMaxReadSteps; ++steps) {
+    const uint64_t off = link->load(std::memory_order_acquire);
+    if (off == 0 || !ValidEntry(r, off)) return;
+    L::StoreEntry* e = EntryAt(r, off);
+    if (off == ref) {
+      if (e->kind.load(std::memory_order_relaxed) == L::kEntryPending && e->owner.load(std::memory_order_relaxed) == dead_id + 1) {
+        e->owner.store(0, std::memory_order_relaxed);
+        e->kind.store(L::kEntryAbandoned, std::memory_order_relaxed);
+        e->version.fetch_add(1, std::memory_order_release);
+      }
+      return;
+    }
+    link = &e->next;
+  }
+}
+
+dw_status StoreKeys(Region& r, const uint8_t* prefix, uint32_t prefix_length, uint64_t* cursor, uint8_t* buffer,
+                    uint32_t capacity, uint32_t* used, uint32_t* count) noexcept {
+  if (dw_status s = CheckUsable(r); s != DW_OK) return s;
+  *used = 0;
+  *count = 0;
+  const uint32_t buckets = r.header()->bucket_count;
+  for (uint64_t bucket = *cursor; bucket < buckets; ++bucket) {
+    *cursor = bucket;
+    if (!BucketUsed(r, static_cast<uint32_t>(bucket))) {
+      bucket = (bucket / L::kBucketsPerPage + 1) * L::kBucketsPerPage - 1;  // skip the whole page
+      continue;
+    }
+    const uint32_t stripe = StripeOf(static_cast<uint32_t>(bucket));
+    for (;;) {  // one bucket, read consistently (or again)
+      const uint32_t seq = ReadBegin(r, stripe);
+      uint32_t at = *used, n = *count;
+      bool full = false, garbage = false;
+      const int64_t now = static_cast<int64_t>(MonotonicNs());
+      uint64_t off = Buckets(r)[bucket].load(std::memory_order_acquire);
+      for (uint32_t steps = 0; off != 0; ++steps) {
+        if (steps > kMaxReadSteps || !r.InHeap(off, kEntryHeaderSize)) {
+          garbage = true;
+          break;
+        }
+        const L::StoreEntry* e = EntryAt(r, off);
+        const uint32_t klen = e->key_length;
+        if (klen <= L::kMaxKeyLength && r.InHeap(off + kEntryHeaderSize, klen) && klen >= prefix_length &&
+            e->kind.load(std::memory_order_acquire) == L::kEntryValue && !Expired(e, now) &&
+            std::memcmp(KeyOf(r, off), prefix, prefix_length) == 0) {
+          if (at + 4 + klen > capacity) {
+            full = true;
+            break;
+          }
+          std::memcpy(buffer + at, &klen, 4);
+          std::memcpy(buffer + at + 4, KeyOf(r, off), klen);
+          at += 4 + klen;
+          ++n;
+        }
+        off = e->next.load(std::memory_order_acquire);
+      }
+      if (!ReadValid(r, stripe, seq)) continue;
+      if (garbage) return r.Corrupt("a store chain is damaged");
+      if (full) {
+        if (*count == 0) return Fail(DW_E_BUFFER_TOO_SMALL, "one bucket's keys do not fit in %u bytes", capacity);
+        return DW_OK;  // this bucket again next time
+      }
+      *used = at;
+      *count = n;
+      break;
+    }
+  }
+  *cursor = buckets;
+  return DW_OK;
+}
+
+uint64_t StoreCount(const Region& r) noexcept { return r.header()->entry_count.load(std::memory_order_relaxed); }
+
+}  // namespace dw

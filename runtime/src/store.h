@@ -1,0 +1,93 @@
+// The keyed store: byte values under byte keys, in the region, shared by every process.
+//
+// Readers never lock: they read the stripe's sequence, walk the chain, copy the value,
+// and retry if the sequence moved (a writer was there, or freed what they read). Writers
+// lock the stripe's robust mutex and keep every change either a single atomic store
+// (linking, unlinking, flipping a value slot) or invisible until one (a value written to
+// the inactive slot, an entry written in full before it is linked). A writer killed at any
+// instruction therefore leaves no torn entry: the next locker gets "owner died", checks the
+// stripe's chains and puts the sequence back to even. See docs/protocol.md, "Store".
+#pragma once
+
+#include <cstdint>
+
+#include "dotnet_workers/dw_status.h"
+#include "region.h"
+
+namespace dw {
+
+struct StoreKey {
+  const uint8_t* bytes = nullptr;
+  uint32_t length = 0;
+  uint64_t hash = 0;
+};
+
+// Validates a key (1..kMaxKeyLength bytes) and hashes it.
+dw_status MakeStoreKey(const uint8_t* bytes, uint32_t length, StoreKey* key) noexcept;
+
+// Copies the value of `key` into `buffer`. DW_E_NOT_FOUND if absent (or expired, or only a
+// pending GetOrSet); DW_E_BUFFER_TOO_SMALL with *length = the size needed.
+dw_status StoreGet(Region& region, const StoreKey& key, uint8_t* buffer, uint32_t capacity,
+                   uint32_t* length, uint64_t* version) noexcept;
+
+enum class SetMode : uint32_t {
+  kAlways = 0,     // Set
+  kIfAbsent = 1,   // TryAdd
+  kIfVersion = 2,  // optimistic Update: only if the entry's version is still `expected_version`
+  kIfEqual = 3,    // CompareExchange: only if the value's bytes equal `expected`
+};
+
+struct SetRequest {
+  const uint8_t* value = nullptr;
+  uint32_t length = 0;
+  int64_t ttl_ns = 0;  // > 0: expires that long from now; otherwise never
+  SetMode mode = SetMode::kAlways;
+  uint64_t expected_version = 0;
+  const uint8_t* expected = nullptr;
+  uint32_t expected_length = 0;
+};
+
+// Writes `key`. *applied says whether the mode's condition held; *version is the entry's
+// version afterwards (or the current one when not applied; 0 if absent).
+dw_status StoreSet(Region& region, const StoreKey& key, const SetRequest& request, bool* applied,
+                   uint64_t* version) noexcept;
+
+dw_status StoreRemove(Region& region, const StoreKey& key, bool* removed) noexcept;
+
+// Adds `delta` to the 64-bit little-endian counter under `key` (created at 0 if absent)
+// and returns the new value. DW_E_NOT_A_COUNTER if the value is not 8 bytes.
+dw_status StoreIncrement(Region& region, const StoreKey& key, int64_t delta, int64_t* result) noexcept;
+
+// GetOrSet. A claim says what the key holds, or makes this process compute it.
+enum class ClaimState : uint32_t {
+  kValue = 1,    // the value was copied out
+  kPending = 2,  // another process computes it: wait, then claim again with *round
+  kOwned = 3,    // this process must compute it, then StoreResolve with (*round, *ref)
+  kFailed = 4,   // the computation this caller waited for (waited_round) failed; message copied out
+};
+
+// `waited_round`: the round a caller saw pending before (0 on the first call).
+dw_status StoreClaim(Region& region, const StoreKey& key, uint64_t waited_round, uint8_t* buffer,
+                     uint32_t capacity, uint32_t* length, ClaimState* state, uint64_t* round,
+                     uint64_t* ref) noexcept;
+
+enum class ClaimOutcome : uint32_t { kValue = 1, kFailed = 2, kAbandoned = 3 };
+
+// Ends this process's claim: the value (or the failure message) replaces the pending entry,
+// unless something else replaced it meanwhile (a Set wins over a computation).
+dw_status StoreResolve(Region& region, const StoreKey& key, uint64_t round, uint64_t ref,
+                       ClaimOutcome outcome, const uint8_t* bytes, uint32_t length, int64_t ttl_ns) noexcept;
+
+// The launcher, for a dead process: its pending claim on the entry at `ref` becomes
+// abandoned, so a waiter takes over.
+void AbandonClaim(Region& region, uint32_t dead_id, uint64_t ref) noexcept;
+
+// Enumerates keys starting with `prefix` from bucket *cursor on: each as a uint32 length
+// then its bytes, into `buffer`. *cursor is where to continue (bucket_count when done).
+dw_status StoreKeys(Region& region, const uint8_t* prefix, uint32_t prefix_length, uint64_t* cursor,
+                    uint8_t* buffer, uint32_t capacity, uint32_t* used, uint32_t* count) noexcept;
+
+// Values in the store (entries holding a value, including expired ones not yet removed).
+uint64_t StoreCount(const Region& region) noexcept;
+
+}  // namespace dw

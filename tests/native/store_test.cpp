@@ -1,0 +1,439 @@
+#include "store.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <map>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "cleanup.h"
+#include "crash_helpers.h"
+#include "dotnet_workers/dw.h"
+#include "last_error.h"
+#include "process_table.h"
+
+namespace dw {
+namespace {
+
+namespace L = layout;
+
+class Store : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(Region::Create(64ull << 20, 3, 0, &region_), DW_OK) << LastError();
+    region_->set_self(0);
+  }
+
+  // The key points into `s`: keep `s` alive as long as the key.
+  static StoreKey K(const std::string& s) {
+    StoreKey k;
+    EXPECT_EQ(MakeStoreKey(reinterpret_cast<const uint8_t*>(s.data()), static_cast<uint32_t>(s.size()), &k), DW_OK);
+    return k;
+  }
+
+  dw_status Set(const std::string& key, const std::string& value, SetMode mode = SetMode::kAlways, int64_t ttl_ns = 0,
+                bool* applied_out = nullptr) {
+    SetRequest q;
+    q.value = reinterpret_cast<const uint8_t*>(value.data());
+    q.length = static_cast<uint32_t>(value.size());
+    q.mode = mode;
+    q.ttl_ns = ttl_ns;
+    bool applied = false;
+    uint64_t version = 0;
+    dw_status s = StoreSet(*region_, K(key), q, &applied, &version);
+    if (applied_out) *applied_out = applied;
+    return s;
+  }
+
+  // The value, or "<absent>".
+  std::string Get(const std::string& key, uint64_t* version = nullptr) {
+    std::vector<uint8_t> buffer(64);
+    uint32_t length = 0;
+    uint64_t v = 0;
+    dw_status s = StoreGet(*region_, K(key), buffer.data(), static_cast<uint32_t>(buffer.size()), &length, &v);
+    if (s == DW_E_BUFFER_TOO_SMALL) {
+      buffer.resize(length);
+      s = StoreGet(*region_, K(key), buffer.data(), length, &length, &v);
+    }
+    if (version) *version = v;
+    if (s == DW_E_NOT_FOUND) return "<absent>";
+    EXPECT_EQ(s, DW_OK) << LastError();
+    return std::string(buffer.begin(), buffer.begin() + length);
+  }
+
+  int64_t Inc(const std::string& key, int64_t delta) {
+    int64_t v = 0;
+    EXPECT_EQ(StoreIncrement(*region_, K(key), delta, &v), DW_OK) << LastError();
+    return v;
+  }
+
+  std::set<std::string> Keys(const std::string& prefix, uint32_t capacity = 4096) {
+    std::set<std::string> keys;
+    std::vector<uint8_t> buffer(capacity);
+    uint64_t cursor = 0;
+    while (cursor < region_->header()->bucket_count) {
+      uint32_t used = 0, count = 0;
+      EXPECT_EQ(StoreKeys(*region_, reinterpret_cast<const uint8_t*>(prefix.data()), static_cast<uint32_t>(prefix.size()),
+                          &cursor, buffer.data(), capacity, &used, &count), DW_OK) << LastError();
+      for (uint32_t at = 0; at < used;) {
+        uint32_t n = 0;
+        std::memcpy(&n, buffer.data() + at, 4);
+        EXPECT_TRUE(keys.insert(std::string(buffer.begin() + at + 4, buffer.begin() + at + 4 + n)).second) << "listed twice";
+        at += 4 + n;
+      }
+    }
+    return keys;
+  }
+
+  std::unique_ptr<Region> region_;
+};
+
+TEST_F(Store, SetThenGet_RoundTrips_AndAMissingKeyIsNotFound) {
+  EXPECT_EQ(Get("a"), "<absent>");
+  ASSERT_EQ(Set("a", "hello"), DW_OK);
+  EXPECT_EQ(Get("a"), "hello");
+  EXPECT_EQ(StoreCount(*region_), 1u);
+}
+
+TEST_F(Store, Get_IntoASmallBuffer_SaysHowBigTheValueIs) {
+  Set("k", std::string(100, 'x'));
+  uint8_t small[10];
+  uint32_t length = 0;
+  uint64_t version = 0;
+  EXPECT_EQ(StoreGet(*region_, K("k"), small, sizeof small, &length, &version), DW_E_BUFFER_TOO_SMALL);
+  EXPECT_EQ(length, 100u);
+}
+
+TEST_F(Store, Set_Overwrites_SmallerLargerAndBack) {
+  Set("k", "one");
+  EXPECT_EQ(Get("k"), "one");
+  Set("k", std::string(5000, 'b'));  // too big for the slots: a new entry replaces it
+  EXPECT_EQ(Get("k"), std::string(5000, 'b'));
+  Set("k", "two");
+  EXPECT_EQ(Get("k"), "two");
+  Set("k", "");
+  EXPECT_EQ(Get("k"), "");
+  EXPECT_EQ(StoreCount(*region_), 1u);
+}
+
+TEST_F(Store, Version_GrowsWithEveryChange) {
+  uint64_t v1 = 0, v2 = 0, v3 = 0;
+  Set("k", "a");
+  Get("k", &v1);
+  Set("k", "b");
+  Get("k", &v2);
+  Set("k", std::string(1000, 'c'));
+  Get("k", &v3);
+  EXPECT_LT(v1, v2);
+  EXPECT_LT(v2, v3);
+}
+
+TEST_F(Store, TryAdd_OnlyWhenAbsent) {
+  bool applied = false;
+  Set("k", "first", SetMode::kIfAbsent, 0, &applied);
+  EXPECT_TRUE(applied);
+  Set("k", "second", SetMode::kIfAbsent, 0, &applied);
+  EXPECT_FALSE(applied);
+  EXPECT_EQ(Get("k"), "first");
+}
+
+TEST_F(Store, CompareExchange_SwapsOnlyFromTheExpectedBytes) {
+  Set("k", "old");
+  SetRequest q;
+  std::string replacement = "new", wrong = "nope", expected = "old";
+  q.value = reinterpret_cast<const uint8_t*>(replacement.data());
+  q.length = 3;
+  q.mode = SetMode::kIfEqual;
+  q.expected = reinterpret_cast<const uint8_t*>(wrong.data());
+  q.expected_length = 4;
+  bool applied = true;
+  uint64_t version = 0;
+  ASSERT_EQ(StoreSet(*region_, K("k"), q, &applied, &version), DW_OK);
+  EXPECT_FALSE(applied);
+  q.expected = reinterpret_cast<const uint8_t*>(expected.data());
+  q.expected_length = 3;
+  ASSERT_EQ(StoreSet(*region_, K("k"), q, &applied, &version), DW_OK);
+  EXPECT_TRUE(applied);
+  EXPECT_EQ(Get("k"), "new");
+}
+
+TEST_F(Store, SetIfVersion_FailsOnceTheEntryMoved) {
+  Set("k", "a");
+  uint64_t seen = 0;
+  Get("k", &seen);
+  Set("k", "b");  // someone else's update
+  SetRequest q;
+  std::string mine = "mine";
+  q.value = reinterpret_cast<const uint8_t*>(mine.data());
+  q.length = 4;
+  q.mode = SetMode::kIfVersion;
+  q.expected_version = seen;
+  bool applied = true;
+  uint64_t now = 0;
+  ASSERT_EQ(StoreSet(*region_, K("k"), q, &applied, &now), DW_OK);
+  EXPECT_FALSE(applied);
+  q.expected_version = now;
+  ASSERT_EQ(StoreSet(*region_, K("k"), q, &applied, &now), DW_OK);
+  EXPECT_TRUE(applied);
+  EXPECT_EQ(Get("k"), "mine");
+}
+
+TEST_F(Store, Remove_TakesItOut) {
+  Set("k", "v");
+  bool removed = false;
+  ASSERT_EQ(StoreRemove(*region_, K("k"), &removed), DW_OK);
+  EXPECT_TRUE(removed);
+  EXPECT_EQ(Get("k"), "<absent>");
+  ASSERT_EQ(StoreRemove(*region_, K("k"), &removed), DW_OK);
+  EXPECT_FALSE(removed);
+  EXPECT_EQ(StoreCount(*region_), 0u);
+}
+
+TEST_F(Store, Increment_StartsAtZero_AndRefusesNonCounters) {
+  EXPECT_EQ(Inc("c", 5), 5);
+  EXPECT_EQ(Inc("c", -2), 3);
+  uint64_t raw = 0;
+  std::string bytes = Get("c");
+  ASSERT_EQ(bytes.size(), 8u);
+  std::memcpy(&raw, bytes.data(), 8);
+  EXPECT_EQ(raw, 3u) << "a little-endian int64, as MemoryPack writes a long";
+  Set("s", "not eight");
+  int64_t v = 0;
+  EXPECT_EQ(StoreIncrement(*region_, K("s"), 1, &v), DW_E_NOT_A_COUNTER);
+}
+
+TEST_F(Store, Expiry_HidesTheValue_AndWritersCollectIt) {
+  Set("k", "brief", SetMode::kAlways, 1'000'000);  // 1 ms
+  Set("stays", "x");
+  usleep(5'000);
+  EXPECT_EQ(Get("k"), "<absent>");
+  bool applied = false;
+  Set("k", "again", SetMode::kIfAbsent, 0, &applied);  // the writer removes the expired entry first
+  EXPECT_TRUE(applied);
+  EXPECT_EQ(Get("k"), "again");
+  EXPECT_EQ(StoreCount(*region_), 2u);
+}
+
+TEST_F(Store, Keys_ListsEveryMatchingKeyOnce_AcrossCursorCalls) {
+  for (int i = 0; i < 3000; ++i) Set("user:" + std::to_string(i), "v");
+  for (int i = 0; i < 500; ++i) Set("order:" + std::to_string(i), "v");
+  std::set<std::string> users = Keys("user:", 256);  // a small buffer: many calls
+  EXPECT_EQ(users.size(), 3000u);
+  EXPECT_TRUE(users.count("user:2999"));
+  EXPECT_EQ(Keys("").size(), 3500u);
+  EXPECT_EQ(Keys("nothing").size(), 0u);
+}
+
+TEST_F(Store, ManyKeys_ShareBucketsAndStillEachHaveTheirValue) {
+  constexpr int kKeys = 50'000;  // ~12 per bucket in this region
+  for (int i = 0; i < kKeys; ++i) ASSERT_EQ(Set("k" + std::to_string(i), std::to_string(i * 7)), DW_OK);
+  for (int i = 0; i < kKeys; i += 3) {
+    bool removed = false;
+    StoreRemove(*region_, K("k" + std::to_string(i)), &removed);
+  }
+  for (int i = 0; i < kKeys; ++i) {
+    ASSERT_EQ(Get("k" + std::to_string(i)), i % 3 == 0 ? "<absent>" : std::to_string(i * 7)) << i;
+  }
+  EXPECT_EQ(StoreCount(*region_), static_cast<uint64_t>(kKeys - (kKeys + 2) / 3));
+}
+
+TEST_F(Store, BadKeys_AreRefused) {
+  StoreKey k;
+  EXPECT_EQ(MakeStoreKey(nullptr, 0, &k), DW_E_INVALID_ARGUMENT);
+  std::string long_key(L::kMaxKeyLength + 1, 'k');
+  EXPECT_EQ(MakeStoreKey(reinterpret_cast<const uint8_t*>(long_key.data()), static_cast<uint32_t>(long_key.size()), &k),
+            DW_E_INVALID_ARGUMENT);
+  EXPECT_NE(std::strstr(LastError(), "at most 1024 bytes"), nullptr);
+}
+
+TEST_F(Store, ThreadsIncrementingOneCounter_LoseNoUpdate) {
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 20'000; ++i) {
+        int64_t v = 0;
+        StoreIncrement(*region_, K("counter"), 1, &v);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(Inc("counter", 0), 80'000);
+}
+
+TEST_F(Store, ProcessesIncrementingOneCounter_LoseNoUpdate) {
+  std::vector<pid_t> children;
+  for (uint32_t id = 1; id <= 3; ++id) {
+    pid_t child = fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+      region_->set_self(id);
+      for (int i = 0; i < 20'000; ++i) {
+        int64_t v = 0;
+        if (StoreIncrement(*region_, K("counter"), 1, &v) != DW_OK) _exit(1);
+      }
+      _exit(0);
+    }
+    children.push_back(child);
+  }
+  for (pid_t c : children) {
+    int status = 0;
+    ASSERT_EQ(waitpid(c, &status, 0), c);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  }
+  EXPECT_EQ(Inc("counter", 0), 60'000);
+}
+
+TEST_F(Store, ReadersRacingWriters_NeverSeeATornValue) {
+  std::atomic<bool> stop{false};
+  std::atomic<int> torn{0}, reads{0};
+  std::thread writer([&] {
+    for (int i = 0; !stop; ++i) {
+      // Alternate sizes: in place (double-buffered) and replaced entries.
+      const size_t n = (i % 3 == 0) ? 2000 : 40;
+      Set("k", std::string(n, static_cast<char>('a' + i % 26)));
+    }
+  });
+  std::thread reader([&] {
+    std::vector<uint8_t> buffer(4096);
+    while (reads < 50'000) {
+      uint32_t length = 0;
+      uint64_t version = 0;
+      if (StoreGet(*region_, K("k"), buffer.data(), 4096, &length, &version) != DW_OK) continue;
+      ++reads;
+      if (length != 2000 && length != 40) ++torn;
+      for (uint32_t j = 1; j < length; ++j) {
+        if (buffer[j] != buffer[0]) {
+          ++torn;
+          break;
+        }
+      }
+    }
+    stop = true;
+  });
+  reader.join();
+  writer.join();
+  EXPECT_EQ(torn.load(), 0);
+}
+
+TEST_F(Store, AWriterKilledMidValue_LeavesTheOldValueWhole) {
+  Set("k", "original");
+  ASSERT_TRUE(testing::RunAndKillAt(*region_, 1, "store.value.written", [&] { Set("k", "replaced"); }));
+  EXPECT_EQ(Get("k"), "original") << "the half-written slot was never made live";
+  ASSERT_EQ(Set("k", "after"), DW_OK) << "the next writer got the lock (owner died) and repaired";
+  EXPECT_EQ(Get("k"), "after");
+  EXPECT_EQ(region_->At<L::Stripe>(region_->header()->stripes_offset)[0].sequence.load() % 2, 0u);
+}
+
+TEST_F(Store, AWriterKilledAfterSwappingEntries_LeavesTheNewValue) {
+  Set("k", "small");
+  ASSERT_TRUE(testing::RunAndKillAt(*region_, 1, "store.entry.replaced", [&] { Set("k", std::string(3000, 'L')); }));
+  EXPECT_EQ(Get("k"), std::string(3000, 'L')) << "the swap is one store: committed";
+  EXPECT_EQ(Set("k", "next"), DW_OK);
+  EXPECT_EQ(Get("k"), "next");
+}
+
+TEST_F(Store, AWriterKilledAfterUnlinking_LeavesTheKeyRemoved) {
+  Set("k", "v");
+  Set("other", "w");
+  ASSERT_TRUE(testing::RunAndKillAt(*region_, 1, "store.entry.unlinked", [&] {
+    bool removed = false;
+    StoreRemove(*region_, K("k"), &removed);
+  }));
+  EXPECT_EQ(Get("k"), "<absent>");
+  EXPECT_EQ(Get("other"), "w");
+  EXPECT_EQ(Set("k", "back"), DW_OK);
+  EXPECT_EQ(Get("k"), "back");
+}
+
+// GetOrSet ---------------------------------------------------------------------------------
+
+struct Claim {
+  dw_status status;
+  ClaimState state;
+  uint64_t round;
+  uint64_t ref;
+  std::string bytes;
+};
+
+Claim ClaimAs(Region& r, uint32_t id, const StoreKey& key, uint64_t waited = 0) {
+  r.set_self(id);
+  Claim c{};
+  std::vector<uint8_t> buffer(1024);
+  uint32_t length = 0;
+  c.status = StoreClaim(r, key, waited, buffer.data(), 1024, &length, &c.state, &c.round, &c.ref);
+  c.bytes.assign(buffer.begin(), buffer.begin() + length);
+  return c;
+}
+
+TEST_F(Store, GetOrSet_OneClaimsTheOthersWait_ThenAllGetTheValue) {
+  const std::string name = "file:/tmp/foo";
+  StoreKey key = K(name);
+  Claim first = ClaimAs(*region_, 1, key);
+  ASSERT_EQ(first.status, DW_OK);
+  EXPECT_EQ(first.state, ClaimState::kOwned);
+  Claim second = ClaimAs(*region_, 2, key);
+  EXPECT_EQ(second.state, ClaimState::kPending);
+  EXPECT_EQ(second.round, first.round);
+  EXPECT_EQ(Get("file:/tmp/foo"), "<absent>") << "a pending computation is no value yet";
+
+  region_->set_self(1);
+  std::string text = "contents";
+  ASSERT_EQ(StoreResolve(*region_, key, first.round, first.ref, ClaimOutcome::kValue,
+                         reinterpret_cast<const uint8_t*>(text.data()), 8, 0), DW_OK);
+  Claim after = ClaimAs(*region_, 2, key, second.round);
+  EXPECT_EQ(after.state, ClaimState::kValue);
+  EXPECT_EQ(after.bytes, "contents");
+  EXPECT_EQ(Get("file:/tmp/foo"), "contents");
+}
+
+TEST_F(Store, GetOrSet_AFailureReachesItsWaiters_AndTheNextCallerTriesAgain) {
+  const std::string name = "k";
+  StoreKey key = K(name);
+  Claim owner = ClaimAs(*region_, 1, key);
+  Claim waiter = ClaimAs(*region_, 2, key);
+  region_->set_self(1);
+  std::string message = "System.IO.FileNotFoundException: gone";
+  StoreResolve(*region_, key, owner.round, owner.ref, ClaimOutcome::kFailed,
+               reinterpret_cast<const uint8_t*>(message.data()), static_cast<uint32_t>(message.size()), 0);
+  Claim told = ClaimAs(*region_, 2, key, waiter.round);
+  EXPECT_EQ(told.state, ClaimState::kFailed);
+  EXPECT_EQ(told.bytes, message);
+  Claim fresh = ClaimAs(*region_, 0, key);
+  EXPECT_EQ(fresh.state, ClaimState::kOwned) << "a failure is not cached for new callers";
+}
+
+TEST_F(Store, GetOrSet_ASetWinsOverAComputation) {
+  const std::string name = "k";
+  StoreKey key = K(name);
+  Claim owner = ClaimAs(*region_, 1, key);
+  Set("k", "set by someone");
+  region_->set_self(1);
+  std::string late = "computed";
+  ASSERT_EQ(StoreResolve(*region_, key, owner.round, owner.ref, ClaimOutcome::kValue,
+                         reinterpret_cast<const uint8_t*>(late.data()), 8, 0), DW_OK);
+  EXPECT_EQ(Get("k"), "set by someone");
+}
+
+TEST_F(Store, GetOrSet_AComputingProcessKilled_IsTakenOverByAWaiter) {
+  const std::string name = "k";
+  StoreKey key = K(name);
+  ProcessStarting(region_->process(1), "worker");
+  ASSERT_TRUE(testing::RunAndKillAt(*region_, 1, "store.claim.owned", [&] {
+    uint8_t buffer[8];
+    uint32_t length = 0;
+    ClaimState state;
+    uint64_t round = 0, ref = 0;
+    StoreClaim(*region_, key, 0, buffer, 8, &length, &state, &round, &ref);
+  }));
+  Claim waiter = ClaimAs(*region_, 2, key);
+  ASSERT_EQ(waiter.state, ClaimState::kPending) << "the dead process's claim stands until clean-up";
+  CleanupProcess(*region_, 1);  // what the launcher does after reaping it
+  Claim taken = ClaimAs(*region_, 2, key, waiter.round);
+  EXPECT_EQ(taken.state, ClaimState::kOwned);
+}
+
+}  // namespace
+}  // namespace dw

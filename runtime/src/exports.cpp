@@ -76,6 +76,22 @@ uint64_t dw_layout_value(int32_t which) {
     case DW_LAYOUT_OFF_ENTRY_READY_NS: return offsetof(L::ProcessEntry, ready_ns);
     case DW_LAYOUT_OFF_ENTRY_ROLE: return offsetof(L::ProcessEntry, role);
     case DW_LAYOUT_MAGIC: return L::kMagic;
+    case DW_LAYOUT_OFF_HOLDINGS_OFFSET: return offsetof(L::RegionHeader, holdings_offset);
+    case DW_LAYOUT_OFF_HEAP_CONTROL_OFFSET: return offsetof(L::RegionHeader, heap_control_offset);
+    case DW_LAYOUT_OFF_OBJECTS_CONTROL_OFFSET: return offsetof(L::RegionHeader, objects_control_offset);
+    case DW_LAYOUT_OFF_STRIPES_OFFSET: return offsetof(L::RegionHeader, stripes_offset);
+    case DW_LAYOUT_OFF_BUFFERS_OFFSET: return offsetof(L::RegionHeader, buffers_offset);
+    case DW_LAYOUT_OFF_LOCKS_OFFSET: return offsetof(L::RegionHeader, locks_offset);
+    case DW_LAYOUT_OFF_BUCKETS_OFFSET: return offsetof(L::RegionHeader, buckets_offset);
+    case DW_LAYOUT_OFF_BUCKET_BITMAP_OFFSET: return offsetof(L::RegionHeader, bucket_bitmap_offset);
+    case DW_LAYOUT_OFF_BUCKET_COUNT: return offsetof(L::RegionHeader, bucket_count);
+    case DW_LAYOUT_OFF_CORRUPT: return offsetof(L::RegionHeader, corrupt);
+    case DW_LAYOUT_OFF_HEAP_OFFSET: return offsetof(L::RegionHeader, heap_offset);
+    case DW_LAYOUT_OFF_HEAP_END: return offsetof(L::RegionHeader, heap_end);
+    case DW_LAYOUT_OFF_ENTRY_COUNT: return offsetof(L::RegionHeader, entry_count);
+    case DW_LAYOUT_MAX_KEY_LENGTH: return L::kMaxKeyLength;
+    case DW_LAYOUT_MAX_NAME_LENGTH: return L::kMaxNameLength;
+    case DW_LAYOUT_MUTEX_SIZE: return sizeof(pthread_mutex_t);
     default: return UINT64_MAX;
   }
 }

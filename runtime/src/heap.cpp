@@ -199,8 +199,11 @@ void ClearReused(Region& r, uint64_t payload, uint64_t bytes, bool large) {
 dw_status Allocate(Region& r, uint64_t bytes, uint64_t* payload, bool zeroed) noexcept {
   if (r.header()->corrupt.load(std::memory_order_relaxed)) return Fail(DW_E_CORRUPT, "the shared region is marked corrupt");
   if (bytes > r.header()->heap_end) {
-    return Fail(DW_E_EXHAUSTED, "asked for %" PRIu64 " bytes, more than the whole region (%" PRIu64 ")",
-                bytes, r.header()->heap_end);
+    const HeapStatistics h = ReadHeapStatistics(r);
+    return Fail(DW_E_EXHAUSTED,
+                "the shared region is full: asked for %" PRIu64 " bytes, more than the whole region (%" PRIu64
+                " bytes); %" PRIu64 " bytes left",
+                bytes, r.header()->heap_end, h.never_used + h.free_bytes);
   }
   const uint64_t block_size = BlockSizeFor(bytes);
   const bool large = block_size > L::kMaxSmallBlockSize;

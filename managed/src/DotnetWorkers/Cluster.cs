@@ -63,4 +63,16 @@ public static class Cluster
     /// first, then the workers, with their operating-system pid, role and status.
     /// </summary>
     public static IReadOnlyList<WorkerInfo> Workers => Runtime.ReadWorkers();
+
+    /// <summary>The keyed store every process shares: values, counters, <c>GetOrSetAsync</c> computed once.</summary>
+    public static Store.SharedStore Store => Runtime.Store;
+
+    /// <summary>Named blocks of shared bytes, zero copy, reference counted across processes.</summary>
+    public static Buffers.SharedBuffers Buffers => Runtime.Buffers;
+
+    /// <summary>Named mutexes and semaphores across processes, robust to a holder dying.</summary>
+    public static Locks.SharedLocks Locks => Runtime.Locks;
+
+    /// <summary>How the shared region's memory is used right now.</summary>
+    public static MemoryStatistics Memory => MemoryStatistics.From(Runtime.ReadMemoryStatistics());
 }

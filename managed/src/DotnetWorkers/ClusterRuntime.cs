@@ -1,4 +1,7 @@
+using DotnetWorkers.Buffers;
 using DotnetWorkers.Lifetime;
+using DotnetWorkers.Locks;
+using DotnetWorkers.Store;
 using DotnetWorkers.Native;
 using DotnetWorkers.Region;
 
@@ -10,7 +13,9 @@ namespace DotnetWorkers;
 /// </summary>
 internal sealed class ClusterRuntime : IDisposable
 {
+    private readonly nint _regionHandle;
     private string? _role;
+    private volatile bool _disposed;
 
     internal const string RegionVariable = "DOTNET_WORKERS_REGION";
     internal const string IdVariable = "DOTNET_WORKERS_ID";
@@ -24,7 +29,11 @@ internal sealed class ClusterRuntime : IDisposable
         WorkerId = workerId;
         IsStandalone = standalone;
         WorkerCount = region.WorkerCount;
+        _regionHandle = region.Handle.DangerousGetHandle();
         Lifetime = new ClusterLifetime(region, workerId, keepAlive, standalone);
+        Store = new SharedStore(this);
+        Buffers = new SharedBuffers(this);
+        Locks = new SharedLocks(this);
     }
 
     internal SharedRegion Region { get; }
@@ -39,6 +48,35 @@ internal sealed class ClusterRuntime : IDisposable
     internal bool IsStandalone { get; }
 
     internal ClusterLifetime Lifetime { get; }
+
+    internal SharedStore Store { get; }
+
+    internal SharedBuffers Buffers { get; }
+
+    internal SharedLocks Locks { get; }
+
+    internal bool IsDisposed => _disposed;
+
+    /// <summary>
+    /// The native region for the hot paths (store, buffers, locks): raw, without the
+    /// SafeHandle's reference counting. The region lives as long as the process; only tests
+    /// release it, and after that every use throws.
+    /// </summary>
+    internal nint RegionHandle
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return _regionHandle;
+        }
+    }
+
+    internal unsafe NativeMethods.MemoryStatisticsNative ReadMemoryStatistics()
+    {
+        var statistics = new NativeMethods.MemoryStatisticsNative { Size = (uint)sizeof(NativeMethods.MemoryStatisticsNative) };
+        NativeErrors.ThrowIfFailed(NativeMethods.MemoryStatisticsRead(RegionHandle, &statistics), "Reading memory statistics");
+        return statistics;
+    }
 
     /// <summary>Binds this process, reading the launcher's environment variables.</summary>
     /// <remarks>Console.Error is touched only to report a cluster of one: creating it sets up
@@ -159,6 +197,7 @@ internal sealed class ClusterRuntime : IDisposable
     {
         // The lifetime thread may still be inside a native wait: the region's SafeHandle
         // keeps the native attachment alive until that call returns.
+        _disposed = true;
         Lifetime.Dispose();
         Region.Dispose();
     }

@@ -70,6 +70,22 @@ DW_EXPORT uint64_t dw_layout_value(int32_t which);
 #define DW_LAYOUT_OFF_ENTRY_READY_NS         24
 #define DW_LAYOUT_OFF_ENTRY_ROLE             25
 #define DW_LAYOUT_MAGIC                      26
+#define DW_LAYOUT_OFF_HOLDINGS_OFFSET        27
+#define DW_LAYOUT_OFF_HEAP_CONTROL_OFFSET    28
+#define DW_LAYOUT_OFF_OBJECTS_CONTROL_OFFSET 29
+#define DW_LAYOUT_OFF_STRIPES_OFFSET         30
+#define DW_LAYOUT_OFF_BUFFERS_OFFSET         31
+#define DW_LAYOUT_OFF_LOCKS_OFFSET           32
+#define DW_LAYOUT_OFF_BUCKETS_OFFSET         33
+#define DW_LAYOUT_OFF_BUCKET_BITMAP_OFFSET   34
+#define DW_LAYOUT_OFF_BUCKET_COUNT           35
+#define DW_LAYOUT_OFF_CORRUPT                36
+#define DW_LAYOUT_OFF_HEAP_OFFSET            37
+#define DW_LAYOUT_OFF_HEAP_END               38
+#define DW_LAYOUT_OFF_ENTRY_COUNT            39
+#define DW_LAYOUT_MAX_KEY_LENGTH             40
+#define DW_LAYOUT_MAX_NAME_LENGTH            41
+#define DW_LAYOUT_MUTEX_SIZE                 42
 
 /* ---- Regions ----------------------------------------------------------------------- */
 

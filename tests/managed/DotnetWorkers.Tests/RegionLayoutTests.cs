@@ -39,6 +39,22 @@ public class RegionLayoutTests
         (24, RegionLayout.EntryReadyNsOffset, nameof(RegionLayout.EntryReadyNsOffset)),
         (25, RegionLayout.EntryRoleOffset, nameof(RegionLayout.EntryRoleOffset)),
         (26, RegionLayout.Magic, nameof(RegionLayout.Magic)),
+        (27, RegionLayout.HoldingsOffsetOffset, nameof(RegionLayout.HoldingsOffsetOffset)),
+        (28, RegionLayout.HeapControlOffsetOffset, nameof(RegionLayout.HeapControlOffsetOffset)),
+        (29, RegionLayout.ObjectsControlOffsetOffset, nameof(RegionLayout.ObjectsControlOffsetOffset)),
+        (30, RegionLayout.StripesOffsetOffset, nameof(RegionLayout.StripesOffsetOffset)),
+        (31, RegionLayout.BuffersOffsetOffset, nameof(RegionLayout.BuffersOffsetOffset)),
+        (32, RegionLayout.LocksOffsetOffset, nameof(RegionLayout.LocksOffsetOffset)),
+        (33, RegionLayout.BucketsOffsetOffset, nameof(RegionLayout.BucketsOffsetOffset)),
+        (34, RegionLayout.BucketBitmapOffsetOffset, nameof(RegionLayout.BucketBitmapOffsetOffset)),
+        (35, RegionLayout.BucketCountOffset, nameof(RegionLayout.BucketCountOffset)),
+        (36, RegionLayout.CorruptOffset, nameof(RegionLayout.CorruptOffset)),
+        (37, RegionLayout.HeapOffsetOffset, nameof(RegionLayout.HeapOffsetOffset)),
+        (38, RegionLayout.HeapEndOffset, nameof(RegionLayout.HeapEndOffset)),
+        (39, RegionLayout.EntryCountOffset, nameof(RegionLayout.EntryCountOffset)),
+        (40, RegionLayout.MaxKeyLength, nameof(RegionLayout.MaxKeyLength)),
+        (41, RegionLayout.MaxNameLength, nameof(RegionLayout.MaxNameLength)),
+        (42, RegionLayout.MutexSize, nameof(RegionLayout.MutexSize)),
     ];
 
     [Test]
@@ -63,12 +79,18 @@ public class RegionLayoutTests
     public void FormatWord_ComputedFromTheManagedMirror_MatchesTheNativeOne()
     {
         // The same FNV-1a over the same facts as region_layout.h FormatWord(): pointer size,
-        // header size and alignment, entry size and alignment, capacities, two key offsets.
+        // header and entry sizes and alignments, capacities, key offsets, then the sizes of
+        // the heap, store, buffer, lock and holding structures and their capacities (the
+        // ones the managed side never reads are written here as documented in protocol.md).
         ulong[] parts =
         [
             (ulong)IntPtr.Size, RegionLayout.HeaderSize, 8, RegionLayout.ProcessEntrySize, 8,
             RegionLayout.ProcessCapacity, RegionLayout.RoleCapacity, RegionLayout.ShutdownStateOffset,
             RegionLayout.EntryRoleOffset,
+            RegionLayout.MutexSize, 16, 4096, 11,     // block header, heap control, small classes
+            64, 64, 1024, RegionLayout.MaxKeyLength, // stripe, store entry, stripes
+            128, 64, 256, 16,                         // objects control, buffer entry, lock entry, holding
+            4096, 256, 256, RegionLayout.MaxNameLength, // buffers, locks, holdings per process
         ];
         uint hash = 2166136261;
         foreach (ulong part in parts)

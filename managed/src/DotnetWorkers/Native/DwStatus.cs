@@ -20,4 +20,12 @@ internal enum DwStatus
     NotFound = 11,
     AddressInUse = 12,
     NotThisProcess = 13,
+    Exhausted = 14,
+    Corrupt = 15,
+    BufferTooSmall = 16,
+    NotACounter = 17,
+    Conflict = 18,
+    Capacity = 19,
+    Abandoned = 20,
+    NotOwner = 21,
 }

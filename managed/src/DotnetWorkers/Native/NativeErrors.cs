@@ -29,6 +29,9 @@ internal static class NativeErrors
             DwStatus.InvalidArgument => new ArgumentException(message),
             DwStatus.LayoutVersion or DwStatus.FormatWord => new RegionMismatchException(message),
             DwStatus.Timeout => new TimeoutException(message),
+            DwStatus.Exhausted => SharedMemoryExhaustedException.FromNative(message, detail),
+            DwStatus.NotACounter or DwStatus.Conflict or DwStatus.NotOwner => new InvalidOperationException(message),
+            DwStatus.NotFound => new KeyNotFoundException(message),
             _ => new DotnetWorkersException(message),
         };
     }

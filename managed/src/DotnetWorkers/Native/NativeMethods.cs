@@ -65,8 +65,117 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Library, EntryPoint = "dw_process_stop")]
     internal static partial DwStatus ProcessStop(RegionHandle region, uint id);
 
+    // Store, buffers and locks take the raw handle: they are the hot path, and the region
+    // they use lives as long as the process (only tests release one, after its last use).
+
+    [LibraryImport(Library, EntryPoint = "dw_memory_statistics_read")]
+    internal static partial DwStatus MemoryStatisticsRead(nint region, MemoryStatisticsNative* statistics);
+
+    [LibraryImport(Library, EntryPoint = "dw_store_get")]
+    internal static partial DwStatus StoreGet(nint region, byte* key, uint keyLength, byte* buffer, uint capacity, uint* length, ulong* version);
+
+    [LibraryImport(Library, EntryPoint = "dw_store_set")]
+    internal static partial DwStatus StoreSet(nint region, byte* key, uint keyLength, StoreSetArgs* args, uint* applied, ulong* version);
+
+    [LibraryImport(Library, EntryPoint = "dw_store_remove")]
+    internal static partial DwStatus StoreRemove(nint region, byte* key, uint keyLength, uint* removed);
+
+    [LibraryImport(Library, EntryPoint = "dw_store_increment")]
+    internal static partial DwStatus StoreIncrement(nint region, byte* key, uint keyLength, long delta, long* value);
+
+    [LibraryImport(Library, EntryPoint = "dw_store_claim")]
+    internal static partial DwStatus StoreClaim(nint region, byte* key, uint keyLength, ulong waitedRound, byte* buffer, uint capacity,
+        uint* length, uint* state, ulong* round, ulong* reference);
+
+    [LibraryImport(Library, EntryPoint = "dw_store_resolve")]
+    internal static partial DwStatus StoreResolve(nint region, byte* key, uint keyLength, ulong round, ulong reference, uint outcome,
+        byte* bytes, uint length, long ttlNs);
+
+    [LibraryImport(Library, EntryPoint = "dw_store_keys")]
+    internal static partial DwStatus StoreKeys(nint region, byte* prefix, uint prefixLength, ulong* cursor, byte* buffer, uint capacity,
+        uint* used, uint* count);
+
+    [LibraryImport(Library, EntryPoint = "dw_buffer_open")]
+    internal static partial DwStatus BufferOpen(nint region, byte* name, uint nameLength, ulong size, BufferInfo* info);
+
+    [LibraryImport(Library, EntryPoint = "dw_buffer_release")]
+    internal static partial DwStatus BufferRelease(nint region, uint index, uint generation);
+
+    [LibraryImport(Library, EntryPoint = "dw_lock_open")]
+    internal static partial DwStatus LockOpen(nint region, byte* name, uint nameLength, uint kind, uint maxCount, uint* index);
+
+    /// <summary>May block in the kernel up to <paramref name="timeoutMs"/>.</summary>
+    [LibraryImport(Library, EntryPoint = "dw_lock_acquire")]
+    internal static partial DwStatus LockAcquire(nint region, uint index, long timeoutMs);
+
+    [LibraryImport(Library, EntryPoint = "dw_lock_release")]
+    internal static partial DwStatus LockRelease(nint region, uint index);
+
+    [LibraryImport(Library, EntryPoint = "dw_process_cleanup")]
+    internal static partial DwStatus ProcessCleanup(nint region, uint deadId);
+
     [LibraryImport(Library, EntryPoint = "dw_last_error")]
     internal static partial byte* LastError();
+
+    internal const uint SetAlways = 0;
+    internal const uint SetIfAbsent = 1;
+    internal const uint SetIfVersion = 2;
+    internal const uint SetIfEqual = 3;
+
+    internal const uint ClaimValue = 1;
+    internal const uint ClaimPending = 2;
+    internal const uint ClaimOwned = 3;
+    internal const uint ClaimFailed = 4;
+
+    internal const uint ResolveValue = 1;
+    internal const uint ResolveFailed = 2;
+    internal const uint ResolveAbandoned = 3;
+
+    internal const uint LockMutex = 1;
+    internal const uint LockSemaphore = 2;
+
+    /// <summary>dw_store_set_args.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct StoreSetArgs
+    {
+        public uint Size;
+        public uint Mode;
+        public byte* Value;
+        public uint ValueLength;
+        public uint ExpectedLength;
+        public long TtlNs;
+        public ulong ExpectedVersion;
+        public byte* Expected;
+    }
+
+    /// <summary>dw_buffer_info.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct BufferInfo
+    {
+        public ulong DataOffset;
+        public ulong Size;
+        public uint Index;
+        public uint Generation;
+        public uint Created;
+        public uint Reserved;
+    }
+
+    /// <summary>dw_memory_statistics.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct MemoryStatisticsNative
+    {
+        public uint Size;
+        public uint Reserved;
+        public ulong RegionBytes;
+        public ulong HeapBytes;
+        public ulong NeverUsed;
+        public ulong UsedBytes;
+        public ulong FreeBytes;
+        public ulong Allocations;
+        public ulong Frees;
+        public ulong StoreValues;
+        public ulong Buffers;
+    }
 
     /// <summary>The calling thread's message for its last failed call.</summary>
     internal static string LastErrorMessage()

@@ -7,7 +7,7 @@ namespace DotnetWorkers.Region;
 /// </summary>
 internal static class RegionLayout
 {
-    internal const uint Version = 1;
+    internal const uint Version = 2;
     internal const ulong Magic = 0x4E4F494745525744; // "DWREGION"
 
     internal const int HeaderSize = 4096;
@@ -15,7 +15,10 @@ internal static class RegionLayout
     internal const int ProcessCapacity = 1024;
     internal const int ProcessEntrySize = 64;
     internal const int RoleCapacity = 32;
-    internal const ulong MinRegionSize = 1UL << 20;
+    internal const ulong MinRegionSize = 16UL << 20;
+    internal const int MaxKeyLength = 1024;
+    internal const int MaxNameLength = 128;
+    internal const int MutexSize = 40;
 
     // RegionHeader field offsets.
     internal const int MagicOffset = 0;
@@ -31,6 +34,19 @@ internal static class RegionLayout
     internal const int CreatedUnixNsOffset = 56;
     internal const int ShutdownStateOffset = 64;
     internal const int ShutdownReasonOffset = 68;
+    internal const int HoldingsOffsetOffset = 72;
+    internal const int HeapControlOffsetOffset = 80;
+    internal const int ObjectsControlOffsetOffset = 88;
+    internal const int StripesOffsetOffset = 96;
+    internal const int BuffersOffsetOffset = 104;
+    internal const int LocksOffsetOffset = 112;
+    internal const int BucketsOffsetOffset = 120;
+    internal const int BucketBitmapOffsetOffset = 128;
+    internal const int BucketCountOffset = 136;
+    internal const int CorruptOffset = 140;
+    internal const int HeapOffsetOffset = 144;
+    internal const int HeapEndOffset = 152;
+    internal const int EntryCountOffset = 160;
 
     // ProcessEntry field offsets.
     internal const int EntryStateOffset = 0;

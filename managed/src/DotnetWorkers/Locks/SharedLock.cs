@@ -1,0 +1,110 @@
+using DotnetWorkers.Native;
+
+namespace DotnetWorkers.Locks;
+
+/// <summary>
+/// What <see cref="SharedMutex"/> and <see cref="SharedSemaphore"/> share: acquiring with a
+/// timeout and cancellation, synchronously or not. Holds belong to the process, not to a
+/// thread: a lease taken before an <c>await</c> may be released after it, on another thread.
+/// Not reentrant: a second acquire in the same process waits like any other.
+/// </summary>
+public abstract class SharedLock
+{
+    // A waiting acquire sleeps in the kernel in slices this long, to notice cancellation.
+    private const int WaitSliceMs = 50;
+
+    private readonly ClusterRuntime _runtime;
+    private readonly uint _index;
+
+    private protected SharedLock(ClusterRuntime runtime, string name, uint index)
+    {
+        _runtime = runtime;
+        Name = name;
+        _index = index;
+    }
+
+    /// <summary>The lock's name.</summary>
+    public string Name { get; }
+
+    /// <summary>Takes a hold if one is free now; never waits.</summary>
+    /// <exception cref="SharedLockAbandonedException">Acquired, from a holder that died: see its <c>Lease</c>.</exception>
+    public bool TryAcquire([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out SharedLockLease? lease)
+    {
+        DwStatus status = NativeMethods.LockAcquire(_runtime.RegionHandle, _index, 0);
+        lease = status is DwStatus.Ok or DwStatus.Abandoned ? new SharedLockLease(this) : null;
+        ThrowIfAbandonedOrFailed(status, lease, allowTimeout: true);
+        return lease is not null;
+    }
+
+    /// <summary>Waits (blocking this thread) for a hold, at most <paramref name="timeout"/> (none: forever).</summary>
+    /// <exception cref="TimeoutException">No hold came free in time.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled first.</exception>
+    /// <exception cref="SharedLockAbandonedException">Acquired, from a holder that died: see its <c>Lease</c>.</exception>
+    public SharedLockLease Acquire(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        long deadline = Deadline(timeout);
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            long slice = deadline == long.MaxValue ? WaitSliceMs : Math.Clamp(deadline - Environment.TickCount64, 0, WaitSliceMs);
+            DwStatus status = NativeMethods.LockAcquire(_runtime.RegionHandle, _index, slice);
+            if (status is DwStatus.Ok or DwStatus.Abandoned)
+            {
+                var lease = new SharedLockLease(this);
+                ThrowIfAbandonedOrFailed(status, lease, allowTimeout: false);
+                return lease;
+            }
+
+            ThrowIfAbandonedOrFailed(status, null, allowTimeout: true);
+            if (Environment.TickCount64 >= deadline)
+            {
+                throw new TimeoutException($"The lock '{Name}' was not acquired within {timeout}.");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Waits for a hold without blocking the caller: the try is immediate; if it must wait, a
+    /// thread-pool thread waits in the kernel.
+    /// </summary>
+    /// <inheritdoc cref="Acquire" path="/exception"/>
+    public ValueTask<SharedLockLease> AcquireAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        if (TryAcquire(out SharedLockLease? lease))
+        {
+            return new ValueTask<SharedLockLease>(lease);
+        }
+
+        return new ValueTask<SharedLockLease>(Task.Run(() => Acquire(timeout, cancellationToken), cancellationToken));
+    }
+
+    internal void Release()
+    {
+        NativeErrors.ThrowIfFailed(NativeMethods.LockRelease(_runtime.RegionHandle, _index), $"Releasing the lock '{Name}'");
+    }
+
+    private static long Deadline(TimeSpan? timeout)
+    {
+        if (timeout is not { } t || t == Timeout.InfiniteTimeSpan)
+        {
+            return long.MaxValue;
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(t, TimeSpan.Zero, nameof(timeout));
+        return Environment.TickCount64 + (long)t.TotalMilliseconds;
+    }
+
+    private void ThrowIfAbandonedOrFailed(DwStatus status, SharedLockLease? lease, bool allowTimeout)
+    {
+        if (status == DwStatus.Abandoned)
+        {
+            throw new SharedLockAbandonedException(
+                $"The lock '{Name}' was acquired, but its previous holder died holding it: what it protects may be inconsistent.", lease!);
+        }
+
+        if (status != DwStatus.Ok && !(allowTimeout && status == DwStatus.Timeout))
+        {
+            NativeErrors.ThrowIfFailed(status, $"Acquiring the lock '{Name}'");
+        }
+    }
+}

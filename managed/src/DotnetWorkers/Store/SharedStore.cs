@@ -1,0 +1,514 @@
+using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+using DotnetWorkers.Native;
+
+namespace DotnetWorkers.Store;
+
+/// <summary>
+/// The cluster's keyed store: any MemoryPack-serializable value under a string key, in the
+/// shared region, seen by every process at once. There is no server: a Get reads the region
+/// directly (without taking any lock), a write locks one of 1024 stripes for a few hundred
+/// nanoseconds.
+/// </summary>
+/// <remarks>
+/// <para>Keys are 1 to 1024 bytes of UTF-8. Values are MemoryPack bytes; read a key with the
+/// type it was written with (MemoryPack is not self-describing).</para>
+/// <para>A process killed at any instruction leaves no torn value and loses no committed
+/// update. Every member is thread-safe, in every process.</para>
+/// </remarks>
+public sealed class SharedStore
+{
+    private const int StackValueBytes = 256;
+
+    private readonly ClusterRuntime _runtime;
+
+    internal SharedStore(ClusterRuntime runtime) => _runtime = runtime;
+
+    private nint Region => _runtime.RegionHandle;
+
+    /// <summary>Values in the store (including expired ones that no operation has removed yet).</summary>
+    public long Count => (long)_runtime.ReadMemoryStatistics().StoreValues;
+
+    /// <summary>The value under <paramref name="key"/>.</summary>
+    /// <exception cref="KeyNotFoundException">There is no value under the key (or it expired).</exception>
+    /// <exception cref="ArgumentException">The key is null, empty or longer than 1024 bytes of UTF-8.</exception>
+    public T Get<T>(string key)
+    {
+        if (!TryGet(key, out T? value))
+        {
+            ThrowNotFound(key);
+        }
+
+        return value!;
+    }
+
+    /// <summary>Reads the value under <paramref name="key"/> if there is one. Allocates nothing for unmanaged values.</summary>
+    public unsafe bool TryGet<T>(string key, [MaybeNullWhen(false)] out T value)
+    {
+        Span<byte> keyBuffer = stackalloc byte[Utf8Name.MaxKeyBytes];
+        ReadOnlySpan<byte> k = Utf8Name.Encode(key, keyBuffer, "key", nameof(key));
+        byte* small = stackalloc byte[StackValueBytes];
+        uint length;
+        ulong version;
+        DwStatus status;
+        fixed (byte* kp = k)
+        {
+            status = NativeMethods.StoreGet(Region, kp, (uint)k.Length, small, StackValueBytes, &length, &version);
+            if (status == DwStatus.Ok)
+            {
+                value = ValueSerializer.Deserialize<T>(new ReadOnlySpan<byte>(small, (int)length), key);
+                return true;
+            }
+
+            // Bigger than the stack buffer: rent one its size (it may grow again meanwhile).
+            while (status == DwStatus.BufferTooSmall)
+            {
+                byte[] rented = ArrayPool<byte>.Shared.Rent((int)length);
+                try
+                {
+                    fixed (byte* rp = rented)
+                    {
+                        status = NativeMethods.StoreGet(Region, kp, (uint)k.Length, rp, (uint)rented.Length, &length, &version);
+                    }
+
+                    if (status == DwStatus.Ok)
+                    {
+                        value = ValueSerializer.Deserialize<T>(rented.AsSpan(0, (int)length), key);
+                        return true;
+                    }
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(rented);
+                }
+            }
+        }
+
+        if (status != DwStatus.NotFound)
+        {
+            NativeErrors.ThrowIfFailed(status, $"Reading '{key}'");
+        }
+
+        value = default;
+        return false;
+    }
+
+    /// <summary>True if there is a value under <paramref name="key"/>.</summary>
+    public unsafe bool ContainsKey(string key)
+    {
+        Span<byte> keyBuffer = stackalloc byte[Utf8Name.MaxKeyBytes];
+        ReadOnlySpan<byte> k = Utf8Name.Encode(key, keyBuffer, "key", nameof(key));
+        uint length;
+        ulong version;
+        fixed (byte* kp = k)
+        {
+            DwStatus status = NativeMethods.StoreGet(Region, kp, (uint)k.Length, null, 0, &length, &version);
+            if (status is DwStatus.Ok or DwStatus.BufferTooSmall)
+            {
+                return true;
+            }
+
+            if (status != DwStatus.NotFound)
+            {
+                NativeErrors.ThrowIfFailed(status, $"Reading '{key}'");
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Stores <paramref name="value"/> under <paramref name="key"/>, replacing what was there.</summary>
+    /// <param name="key">1 to 1024 bytes of UTF-8.</param>
+    /// <param name="value">Any MemoryPack-serializable value.</param>
+    /// <param name="expiry">If given, the value disappears that long from now.</param>
+    /// <exception cref="SharedMemoryExhaustedException">The region has no room for the value.</exception>
+    public void Set<T>(string key, T value, TimeSpan? expiry = null) =>
+        Write(key, value, NativeMethods.SetAlways, expiry, 0, default, out _);
+
+    /// <summary>Stores <paramref name="value"/> only if the key has no value; returns whether it did.</summary>
+    public bool TryAdd<T>(string key, T value, TimeSpan? expiry = null) =>
+        Write(key, value, NativeMethods.SetIfAbsent, expiry, 0, default, out _);
+
+    /// <summary>
+    /// Replaces the value with <paramref name="replacement"/> only if it currently equals
+    /// <paramref name="expected"/> (their MemoryPack bytes are compared); returns whether it did.
+    /// </summary>
+    public bool CompareExchange<T>(string key, T expected, T replacement)
+    {
+        // The expected value is serialized first and copied aside: the per-thread buffer is
+        // reused for the replacement.
+        byte[] expectedBytes = ValueSerializer.Serialize(expected, nameof(expected)).ToArray();
+        return Write(key, replacement, NativeMethods.SetIfEqual, null, 0, expectedBytes, out _);
+    }
+
+    /// <summary>Removes the value under <paramref name="key"/>; returns whether there was one.</summary>
+    public unsafe bool Remove(string key)
+    {
+        Span<byte> keyBuffer = stackalloc byte[Utf8Name.MaxKeyBytes];
+        ReadOnlySpan<byte> k = Utf8Name.Encode(key, keyBuffer, "key", nameof(key));
+        uint removed;
+        fixed (byte* kp = k)
+        {
+            NativeErrors.ThrowIfFailed(NativeMethods.StoreRemove(Region, kp, (uint)k.Length, &removed), $"Removing '{key}'");
+        }
+
+        return removed != 0;
+    }
+
+    /// <summary>
+    /// Atomically adds <paramref name="delta"/> to the 64-bit counter under <paramref name="key"/>
+    /// (0 if absent) and returns the new value. Read it back with <c>Get&lt;long&gt;</c>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The key holds something that is not a long.</exception>
+    public unsafe long Increment(string key, long delta = 1)
+    {
+        Span<byte> keyBuffer = stackalloc byte[Utf8Name.MaxKeyBytes];
+        ReadOnlySpan<byte> k = Utf8Name.Encode(key, keyBuffer, "key", nameof(key));
+        long result;
+        fixed (byte* kp = k)
+        {
+            DwStatus status = NativeMethods.StoreIncrement(Region, kp, (uint)k.Length, delta, &result);
+            if (status != DwStatus.Ok)
+            {
+                NativeErrors.ThrowIfFailed(status, $"Incrementing '{key}'");
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>Same as <see cref="Increment"/>: adds <paramref name="delta"/> and returns the new value.</summary>
+    public long Add(string key, long delta) => Increment(key, delta);
+
+    /// <summary>
+    /// Replaces the value under <paramref name="key"/> with <c>update(current)</c>, optimistically:
+    /// if another process changed it meanwhile, <paramref name="update"/> runs again on the new
+    /// value. Returns what was stored.
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">There is no value under the key.</exception>
+    public T Update<T>(string key, Func<T, T> update)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        while (true)
+        {
+            (T current, ulong version) = ReadWithVersion<T>(key) ?? throw NotFound(key);
+            T next = update(current);
+            if (Write(key, next, NativeMethods.SetIfVersion, null, version, default, out _))
+            {
+                return next;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Stores <paramref name="addValue"/> if the key has no value, or else <c>update(current)</c>
+    /// (optimistically, like <see cref="Update{T}"/>). Returns what was stored.
+    /// </summary>
+    public T AddOrUpdate<T>(string key, T addValue, Func<T, T> update)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        while (true)
+        {
+            (T Value, ulong Version)? read = ReadWithVersion<T>(key);
+            if (read is null)
+            {
+                if (TryAdd(key, addValue))
+                {
+                    return addValue;
+                }
+
+                continue;
+            }
+
+            (T current, ulong version) = read.Value;
+            T next = update(current);
+            if (Write(key, next, NativeMethods.SetIfVersion, null, version, default, out _))
+            {
+                return next;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The value under <paramref name="key"/>; if there is none, computes it with
+    /// <paramref name="factory"/> <b>once in the whole cluster</b>: every other caller, in any
+    /// process, waits for that value (or gets the factory's failure). If the process running
+    /// the factory dies or gives up (its token is cancelled), a waiting caller takes over.
+    /// </summary>
+    /// <param name="key">1 to 1024 bytes of UTF-8.</param>
+    /// <param name="factory">Computes the value; receives <paramref name="cancellationToken"/>.</param>
+    /// <param name="expiry">If given, the computed value disappears that long after it is stored.</param>
+    /// <param name="cancellationToken">Stops waiting (or computing) in this caller only.</param>
+    /// <exception cref="SharedComputationException">The factory failed in another process; its type, message and stack are given.</exception>
+    public async ValueTask<T> GetOrSetAsync<T>(string key, Func<CancellationToken, ValueTask<T>> factory,
+        TimeSpan? expiry = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        ulong waited = 0;
+        var backoff = TimeSpan.FromMilliseconds(1);
+        while (true)
+        {
+            Claim claim = TryClaim<T>(key, waited);
+            switch (claim.State)
+            {
+                case NativeMethods.ClaimValue:
+                    return (T)claim.Value!;
+                case NativeMethods.ClaimFailed:
+                    throw claim.Failure!;
+                case NativeMethods.ClaimOwned:
+                    return await Compute(key, factory, claim, expiry, cancellationToken).ConfigureAwait(false);
+                default: // pending in another process: wait and ask again
+                    waited = claim.Round;
+                    await Task.Delay(backoff, cancellationToken).ConfigureAwait(false);
+                    backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromMilliseconds(20).Ticks));
+                    break;
+            }
+        }
+    }
+
+    /// <inheritdoc cref="GetOrSetAsync{T}(string, Func{CancellationToken, ValueTask{T}}, TimeSpan?, CancellationToken)"/>
+    public ValueTask<T> GetOrSetAsync<T>(string key, Func<Task<T>> factory, TimeSpan? expiry = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        return GetOrSetAsync(key, _ => new ValueTask<T>(factory()), expiry, cancellationToken);
+    }
+
+    /// <summary>
+    /// The keys that start with <paramref name="prefix"/> (all keys for ""), read as the
+    /// enumeration goes: keys added or removed meanwhile may or may not be listed; none is
+    /// listed twice.
+    /// </summary>
+    public IEnumerable<string> Keys(string prefix = "")
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        byte[] prefixBytes = System.Text.Encoding.UTF8.GetBytes(prefix);
+        return Enumerate(prefixBytes);
+    }
+
+    private IEnumerable<string> Enumerate(byte[] prefix)
+    {
+        ulong cursor = 0;
+        byte[] buffer = new byte[16 * 1024];
+        var batch = new List<string>();
+        while (cursor != ulong.MaxValue)
+        {
+            batch.Clear();
+            ReadKeys(prefix, ref cursor, buffer, batch);
+            foreach (string key in batch)
+            {
+                yield return key;
+            }
+        }
+    }
+
+    private unsafe void ReadKeys(byte[] prefix, ref ulong cursor, byte[] buffer, List<string> batch)
+    {
+        uint used, count;
+        ulong next = cursor;
+        fixed (byte* pp = prefix)
+        fixed (byte* bp = buffer)
+        {
+            NativeErrors.ThrowIfFailed(
+                NativeMethods.StoreKeys(Region, pp, (uint)prefix.Length, &next, bp, (uint)buffer.Length, &used, &count),
+                "Listing keys");
+        }
+
+        for (int at = 0; at < used;)
+        {
+            int length = BitConverter.ToInt32(buffer, at);
+            batch.Add(System.Text.Encoding.UTF8.GetString(buffer, at + 4, length));
+            at += 4 + length;
+        }
+
+        cursor = next;
+    }
+
+    private unsafe (T Value, ulong Version)? ReadWithVersion<T>(string key)
+    {
+        Span<byte> keyBuffer = stackalloc byte[Utf8Name.MaxKeyBytes];
+        ReadOnlySpan<byte> k = Utf8Name.Encode(key, keyBuffer, "key", nameof(key));
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(StackValueBytes);
+        try
+        {
+            while (true)
+            {
+                uint length;
+                ulong version;
+                DwStatus status;
+                fixed (byte* kp = k)
+                fixed (byte* bp = buffer)
+                {
+                    status = NativeMethods.StoreGet(Region, kp, (uint)k.Length, bp, (uint)buffer.Length, &length, &version);
+                }
+
+                switch (status)
+                {
+                    case DwStatus.Ok:
+                        return (ValueSerializer.Deserialize<T>(buffer.AsSpan(0, (int)length), key), version);
+                    case DwStatus.NotFound:
+                        return null;
+                    case DwStatus.BufferTooSmall:
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        buffer = ArrayPool<byte>.Shared.Rent((int)length);
+                        break;
+                    default:
+                        NativeErrors.ThrowIfFailed(status, $"Reading '{key}'");
+                        return null;
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private unsafe bool Write<T>(string key, T value, uint mode, TimeSpan? expiry, ulong expectedVersion, ReadOnlySpan<byte> expected,
+        out ulong version)
+    {
+        Span<byte> keyBuffer = stackalloc byte[Utf8Name.MaxKeyBytes];
+        ReadOnlySpan<byte> k = Utf8Name.Encode(key, keyBuffer, "key", nameof(key));
+        long ttl = TtlNanoseconds(expiry);
+        ReadOnlySpan<byte> bytes = ValueSerializer.Serialize(value, nameof(value));
+        uint applied;
+        ulong v;
+        fixed (byte* kp = k)
+        fixed (byte* vp = bytes)
+        fixed (byte* ep = expected)
+        {
+            var args = new NativeMethods.StoreSetArgs
+            {
+                Size = (uint)sizeof(NativeMethods.StoreSetArgs),
+                Mode = mode,
+                Value = vp,
+                ValueLength = (uint)bytes.Length,
+                ExpectedLength = (uint)expected.Length,
+                TtlNs = ttl,
+                ExpectedVersion = expectedVersion,
+                Expected = ep,
+            };
+            DwStatus status = NativeMethods.StoreSet(Region, kp, (uint)k.Length, &args, &applied, &v);
+            if (status != DwStatus.Ok)
+            {
+                NativeErrors.ThrowIfFailed(status, $"Storing '{key}'");
+            }
+        }
+
+        version = v;
+        return applied != 0;
+    }
+
+    private static long TtlNanoseconds(TimeSpan? expiry)
+    {
+        if (expiry is not { } e)
+        {
+            return 0;
+        }
+
+        if (e <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(expiry), expiry, "An expiry must be positive.");
+        }
+
+        return e.Ticks > long.MaxValue / 100 ? long.MaxValue : e.Ticks * 100;
+    }
+
+    private readonly record struct Claim(uint State, ulong Round, ulong Reference, object? Value, SharedComputationException? Failure);
+
+    private unsafe Claim TryClaim<T>(string key, ulong waited)
+    {
+        Span<byte> keyBuffer = stackalloc byte[Utf8Name.MaxKeyBytes];
+        ReadOnlySpan<byte> k = Utf8Name.Encode(key, keyBuffer, "key", nameof(key));
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(StackValueBytes);
+        try
+        {
+            while (true)
+            {
+                uint length, state;
+                ulong round, reference;
+                DwStatus status;
+                fixed (byte* kp = k)
+                fixed (byte* bp = buffer)
+                {
+                    status = NativeMethods.StoreClaim(Region, kp, (uint)k.Length, waited, bp, (uint)buffer.Length,
+                        &length, &state, &round, &reference);
+                }
+
+                if (status == DwStatus.BufferTooSmall)
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = ArrayPool<byte>.Shared.Rent((int)length);
+                    continue;
+                }
+
+                NativeErrors.ThrowIfFailed(status, $"GetOrSet of '{key}'");
+                return state switch
+                {
+                    NativeMethods.ClaimValue => new Claim(state, round, 0, ValueSerializer.Deserialize<T>(buffer.AsSpan(0, (int)length), key), null),
+                    NativeMethods.ClaimFailed => new Claim(state, round, 0, null,
+                        SharedComputationException.FromText(key, System.Text.Encoding.UTF8.GetString(buffer, 0, (int)length))),
+                    _ => new Claim(state, round, reference, null, null),
+                };
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private async ValueTask<T> Compute<T>(string key, Func<CancellationToken, ValueTask<T>> factory, Claim claim,
+        TimeSpan? expiry, CancellationToken cancellationToken)
+    {
+        T value;
+        try
+        {
+            value = await factory(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            Resolve(key, claim, NativeMethods.ResolveAbandoned, default, null); // a waiter takes over
+            throw;
+        }
+        catch (Exception e)
+        {
+            byte[] text = System.Text.Encoding.UTF8.GetBytes(SharedComputationException.ToText(e));
+            Resolve(key, claim, NativeMethods.ResolveFailed, text, null);
+            throw;
+        }
+
+        try
+        {
+            Resolve(key, claim, NativeMethods.ResolveValue, ValueSerializer.Serialize(value, "factory's result"), expiry);
+        }
+        catch
+        {
+            Resolve(key, claim, NativeMethods.ResolveAbandoned, default, null);
+            throw;
+        }
+
+        return value;
+    }
+
+    private unsafe void Resolve(string key, Claim claim, uint outcome, ReadOnlySpan<byte> bytes, TimeSpan? expiry)
+    {
+        Span<byte> keyBuffer = stackalloc byte[Utf8Name.MaxKeyBytes];
+        ReadOnlySpan<byte> k = Utf8Name.Encode(key, keyBuffer, "key", nameof(key));
+        long ttl = TtlNanoseconds(expiry);
+        fixed (byte* kp = k)
+        fixed (byte* bp = bytes)
+        {
+            NativeErrors.ThrowIfFailed(
+                NativeMethods.StoreResolve(Region, kp, (uint)k.Length, claim.Round, claim.Reference, outcome, bp, (uint)bytes.Length, ttl),
+                $"Storing the computed value of '{key}'");
+        }
+    }
+
+    private static KeyNotFoundException NotFound(string key) => new($"The store has no value under '{key}'.");
+
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowNotFound(string key) => throw NotFound(key);
+}

@@ -1,0 +1,44 @@
+using DotnetWorkers.Region;
+
+namespace DotnetWorkers.Tests;
+
+/// <summary>
+/// A cluster of one on a private region of a chosen size, bound the way a launched process
+/// binds: for in-process tests of the store, buffers and locks. Cross-process behaviour is
+/// tested through the real launcher.
+/// </summary>
+internal sealed unsafe class TestCluster : IDisposable
+{
+    private readonly SharedRegion _region;
+
+    internal TestCluster(ulong size = 64UL << 20)
+    {
+        _region = SharedRegion.CreatePrivate(size);
+        string descriptor = $"v1:pid={Environment.ProcessId}:fd=3:addr=0x{(ulong)_region.Base:x}:size={_region.Size}";
+        Runtime = ClusterRuntime.Bind(
+            name => name switch
+            {
+                ClusterRuntime.RegionVariable => descriptor,
+                ClusterRuntime.IdVariable => "0",
+                _ => null,
+            },
+            _ => { },
+            keepWorkersAlive: false);
+    }
+
+    internal ClusterRuntime Runtime { get; }
+
+    internal Store.SharedStore Store => Runtime.Store;
+
+    internal Buffers.SharedBuffers Buffers => Runtime.Buffers;
+
+    internal Locks.SharedLocks Locks => Runtime.Locks;
+
+    internal MemoryStatistics Memory => MemoryStatistics.From(Runtime.ReadMemoryStatistics());
+
+    public void Dispose()
+    {
+        Runtime.Dispose();
+        _region.Dispose();
+    }
+}

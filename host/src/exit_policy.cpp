@@ -55,10 +55,12 @@ Decision ExitPolicy::OnProcessEnded(uint32_t id, const std::string& label, int s
     if (!signaled || IsStopSignal(WTERMSIG(status))) return {};
     return {Action::kNone, "dotnet-workers: " + label + " " + Cause(status) + " during shutdown", 0};
   } else if (phase_ == Phase::kRunning) {
-    if (signaled || WEXITSTATUS(status) != 0) {
-      return Fail(CodeOf(status), "dotnet-workers: " + label + " " + Cause(status) + "; stopping the cluster");
+    if (!signaled && WEXITSTATUS(status) == 0) return {};  // a worker that finished cleanly just leaves
+    if (continue_on_worker_exit_) {
+      return {Action::kNone,
+              "dotnet-workers: " + label + " " + Cause(status) + "; continuing without it (--on-worker-exit=continue)", 0};
     }
-    return {};  // a worker that finished cleanly just leaves the cluster
+    return Fail(CodeOf(status), "dotnet-workers: " + label + " " + Cause(status) + "; stopping the cluster");
   }
 
   // Shutting down.

@@ -5,6 +5,7 @@
 // The rule, in one place:
 //   - Before shutdown, a worker killed by a signal or exiting non-zero fails the cluster
 //     (crash-fails-all): everything is killed, the exit code is 128+signal or its code.
+//     With --on-worker-exit=continue it is reported and the cluster runs on.
 //     The primary killed by a signal other than SIGINT/SIGTERM/SIGHUP does the same.
 //   - The primary ending otherwise, or the first SIGINT/SIGTERM/SIGHUP, starts a graceful
 //     shutdown. A second SIGINT kills everything: 130.
@@ -32,6 +33,9 @@ struct Decision {
 
 class ExitPolicy {
  public:
+  // --on-worker-exit=continue: a worker failing before shutdown is reported, not fatal.
+  explicit ExitPolicy(bool continue_on_worker_exit = false) : continue_on_worker_exit_(continue_on_worker_exit) {}
+
   // Process `id` (0 = primary), described by `label` ("worker 2 (pid 123, role 'web')"),
   // ended with `wait_status` as waitpid reported it.
   Decision OnProcessEnded(uint32_t id, const std::string& label, int wait_status);
@@ -55,6 +59,7 @@ class ExitPolicy {
 
   Decision Fail(int exit_code, std::string message);
 
+  bool continue_on_worker_exit_;
   Phase phase_ = Phase::kRunning;
   std::optional<int> primary_code_;
   std::optional<int> failure_code_;           // crash-fails-all, second SIGINT, start failure

@@ -40,7 +40,7 @@ bool SplitInline(std::string_view arg, std::string_view* name, std::string_view*
 
 bool TakesValue(std::string_view name) {
   return name == "--workers" || name == "--memory" || name == "--shutdown-timeout" ||
-         name == "--role";
+         name == "--role" || name == "--on-worker-exit";
 }
 
 }  // namespace
@@ -162,7 +162,7 @@ ParseOutcome ParseOptions(const std::vector<std::string_view>& args, uint32_t de
       memory = ParseSize(value);
       if (!memory || *memory < layout::kMinRegionSize) {
         *error = "invalid --memory '" + std::string(value) +
-                 "': expected a size of at least 1m, such as 512m, 64g or 1t";
+                 "': expected a size of at least 16m, such as 512m, 64g or 1t";
         return ParseOutcome::kError;
       }
     } else if (name == "--shutdown-timeout") {
@@ -173,6 +173,12 @@ ParseOutcome ParseOptions(const std::vector<std::string_view>& args, uint32_t de
         return ParseOutcome::kError;
       }
       result.shutdown_timeout_ms = *ms;
+    } else if (name == "--on-worker-exit") {
+      if (value != "fail-all" && value != "continue") {
+        *error = "invalid --on-worker-exit '" + std::string(value) + "': expected fail-all or continue";
+        return ParseOutcome::kError;
+      }
+      result.continue_on_worker_exit = value == "continue";
     } else if (name == "--role") {
       size_t eq = value.find('=');
       std::string_view role = value.substr(0, eq);
@@ -241,6 +247,9 @@ Options:
                             cluster touches cost memory.
   --shutdown-timeout <DUR>  How long processes get to stop after shutdown is requested,
                             such as 500ms, 10s or 2m (default: 5s). Then they are killed.
+  --on-worker-exit <WHAT>   When a worker dies or exits non-zero: fail-all (default) stops
+                            the cluster; continue gives back what it held (locks, buffers,
+                            GetOrSet computations) and runs on without it.
   --spawn                   Start every process by exec'ing the launcher again instead of
                             forking it (slower to boot; for debugging and profilers).
   --version                 Print the version and exit.

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cleanup.h"
 #include "clock.h"
 #include "process_table.h"
 #include "shutdown.h"
@@ -110,7 +111,12 @@ void Supervisor::ReapAll() {
   }
   if (ended.empty()) return;
   DrainSignals();
-  for (auto& [process, status] : ended) Carry(policy_.OnProcessEnded(process->id, Label(*process), status));
+  for (auto& [process, status] : ended) {
+    Carry(policy_.OnProcessEnded(process->id, Label(*process), status));
+    // Give back what it held (locks, buffers, GetOrSet claims), so the survivors go on.
+    // Not when everything is being killed: nobody is left to use it.
+    if (!policy_.killing()) CleanupProcess(region_, process->id);
+  }
 }
 
 void Supervisor::OnDeadline() {

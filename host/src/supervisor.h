@@ -26,7 +26,7 @@ struct SupervisedProcess {
 class Supervisor {
  public:
   Supervisor(Region& region, const LauncherOptions& options, const SupervisorSignals& signals)
-      : region_(region), options_(options), signals_(signals) {}
+      : region_(region), options_(options), signals_(signals), policy_(options.continue_on_worker_exit) {}
 
   void Add(uint32_t id, const std::string& role, pid_t pid);
 

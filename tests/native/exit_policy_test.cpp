@@ -43,6 +43,22 @@ TEST(ExitPolicy, WorkerExitingNonZeroBeforeShutdown_KillsEverythingWithItsCode) 
   EXPECT_EQ(policy.ExitCode(), 3);
 }
 
+TEST(ExitPolicy, WithContinue_AWorkerFailingIsReported_AndTheClusterRunsOn) {
+  ExitPolicy policy(/*continue_on_worker_exit=*/true);
+  Decision d = policy.OnProcessEnded(2, "worker 2 (pid 9)", Killed(SIGKILL));
+  EXPECT_EQ(d.action, Action::kNone);
+  EXPECT_EQ(d.message, "dotnet-workers: worker 2 (pid 9) was killed by SIGKILL; continuing without it (--on-worker-exit=continue)");
+  EXPECT_FALSE(policy.shutting_down());
+  EXPECT_EQ(policy.OnProcessEnded(kPrimary, "the primary", Exited(0)).action, Action::kBeginShutdown);
+  EXPECT_EQ(policy.ExitCode(), 0);
+}
+
+TEST(ExitPolicy, WithContinue_ThePrimaryCrashingStillStopsEverything) {
+  ExitPolicy policy(true);
+  EXPECT_EQ(policy.OnProcessEnded(kPrimary, "the primary", Killed(SIGSEGV)).action, Action::kKillAll);
+  EXPECT_EQ(policy.ExitCode(), 139);
+}
+
 TEST(ExitPolicy, WorkerExitingCleanlyBeforeShutdown_JustLeaves) {
   ExitPolicy policy;
   EXPECT_EQ(policy.OnProcessEnded(1, "worker 1", Exited(0)).action, Action::kNone);

@@ -76,6 +76,12 @@ TEST(Options, RolesWithWorkers_AddPlainWorkersFirst) {
   EXPECT_EQ(p.options.WorkerCount(), 3u);
 }
 
+TEST(Options, OnWorkerExit_FailAllByDefault_OrContinue) {
+  EXPECT_FALSE(Parse({"a.dll"}).options.continue_on_worker_exit);
+  EXPECT_FALSE(Parse({"--on-worker-exit=fail-all", "a.dll"}).options.continue_on_worker_exit);
+  EXPECT_TRUE(Parse({"--on-worker-exit", "continue", "a.dll"}).options.continue_on_worker_exit);
+}
+
 TEST(Options, HelpAndVersion) {
   EXPECT_EQ(Parse({"--help"}).outcome, ParseOutcome::kHelp);
   EXPECT_EQ(Parse({"-h", "app.dll"}).outcome, ParseOutcome::kHelp);
@@ -104,6 +110,8 @@ TEST(Options, BadInput_IsOneClearError) {
       {{"--memory=1x", "a.dll"}, "invalid --memory '1x'"},
       {{"--memory=0", "a.dll"}, "invalid --memory '0'"},
       {{"--memory=12k", "a.dll"}, "invalid --memory '12k'"},
+      {{"--memory=8m", "a.dll"}, "at least 16m"},
+      {{"--on-worker-exit=ignore", "a.dll"}, "invalid --on-worker-exit 'ignore': expected fail-all or continue"},
       {{"--memory=99999999999999p", "a.dll"}, "invalid --memory"},
       {{"--shutdown-timeout=soon", "a.dll"}, "invalid --shutdown-timeout 'soon'"},
       {{"--shutdown-timeout=25h", "a.dll"}, "invalid --shutdown-timeout '25h'"},

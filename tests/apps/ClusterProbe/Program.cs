@@ -134,6 +134,121 @@ static class Program
                 }
                 return 0;
 
+            case "count":
+                // count <n>: every process increments one counter n times.
+                int times = int.Parse(args[1]);
+                for (int i = 0; i < times; i++)
+                {
+                    Cluster.Store.Increment("counter");
+                }
+                Barrier("done");
+                if (Cluster.IsPrimary)
+                {
+                    Say($"count total={Cluster.Store.Get<long>("counter")}");
+                }
+                return 0;
+
+            case "getorset":
+                // Every process asks for the same value at once; the factory should run once.
+                Barrier("ready");
+                string value = Cluster.Store.GetOrSetAsync("value", async () =>
+                {
+                    Cluster.Store.Increment("runs");
+                    Say($"computing id={Cluster.WorkerId}");
+                    await Task.Delay(200);
+                    return $"computed-by-{Cluster.WorkerId}";
+                }).AsTask().WaitAsync(Bound).GetAwaiter().GetResult();
+                Say($"got id={Cluster.WorkerId} value={value}");
+                Barrier("done");
+                if (Cluster.IsPrimary)
+                {
+                    Say($"runs={Cluster.Store.Get<long>("runs")}");
+                }
+                return 0;
+
+            case "getorset-takeover":
+                // Worker 1 starts computing and never finishes (the test kills it); the others
+                // wait for it, and one of them must take over.
+                if (Cluster.WorkerId == 1)
+                {
+                    _ = Cluster.Store.GetOrSetAsync<string>("value", async () =>
+                    {
+                        Say("computing id=1");
+                        Arrive("computing");
+                        await Task.Delay(Bound);
+                        return "never";
+                    });
+                    Thread.Sleep(Bound);
+                    return 0;
+                }
+                AwaitAll("computing", 1);
+                string taken = Cluster.Store.GetOrSetAsync("value", () => Task.FromResult($"computed-by-{Cluster.WorkerId}"))
+                    .AsTask().WaitAsync(Bound).GetAwaiter().GetResult();
+                Say($"got id={Cluster.WorkerId} value={taken}");
+                Arrive("got");
+                if (Cluster.IsPrimary)
+                {
+                    AwaitAll("got", Cluster.WorkerCount); // everyone but worker 1
+                }
+                return 0;
+
+            case "lock-abandon":
+                // Worker 1 takes the mutex and is killed holding it; worker 2 must get it, told.
+                var mutex = Cluster.Locks.Mutex("m");
+                if (Cluster.WorkerId == 1)
+                {
+                    mutex.Acquire();
+                    Say("holding id=1");
+                    Arrive("holding");
+                    Thread.Sleep(Bound);
+                    return 0;
+                }
+                if (Cluster.WorkerId == 2)
+                {
+                    AwaitAll("holding", 1);
+                    try
+                    {
+                        mutex.Acquire(Bound).Dispose();
+                        Say("acquired id=2 abandoned=False");
+                    }
+                    catch (DotnetWorkers.Locks.SharedLockAbandonedException e)
+                    {
+                        Say("acquired id=2 abandoned=True");
+                        e.Lease.Dispose();
+                    }
+                    Arrive("result");
+                    return 0;
+                }
+                AwaitAll("result", 1);
+                return 0;
+
+            case "buffer":
+                // The primary writes a buffer; every worker reads the same bytes.
+                const int size = 1 << 20;
+                if (Cluster.IsPrimary)
+                {
+                    using var written = Cluster.Buffers.Open("shared", size);
+                    Span<byte> bytes = written.Span;
+                    for (int i = 0; i < size; i++)
+                    {
+                        bytes[i] = (byte)(i % 251);
+                    }
+                    Arrive("written");
+                    AwaitAll("read", Cluster.WorkerCount);
+                    Say($"checksum id=0 value={Checksum(written.Span)}");
+                }
+                else
+                {
+                    AwaitAll("written", 1);
+                    using var read = Cluster.Buffers.OpenExisting("shared");
+                    Say($"checksum id={Cluster.WorkerId} value={Checksum(read.Span)} length={read.Length}");
+                    read.Dispose();
+                    Arrive("read");
+                    return 0;
+                }
+                Say($"buffers={Cluster.Buffers.Count}");
+                return 0;
+
             case "no-token":
                 // Bound to the cluster but never asks for ShutdownToken: the runtime's own
                 // SIGTERM handling applies (graceful exit, code 143).
@@ -169,6 +284,16 @@ static class Program
                 Say($"unknown action {action}");
                 return 64;
         }
+    }
+
+    static long Checksum(ReadOnlySpan<byte> bytes)
+    {
+        long sum = 0;
+        for (int i = 0; i < bytes.Length; i++)
+        {
+            sum = (sum * 31) + bytes[i];
+        }
+        return sum;
     }
 
     /// <summary>How many of this process's descriptors are the cluster's region (memfd).</summary>

@@ -109,6 +109,19 @@ public class ClusterStartTests
         Assert.That(run.Stdout, Has.One.StartsWith("3 workers"));
     }
 
+    [Test]
+    public void FileCacheSample_ReadsEachFileOnceInTheWholeCluster()
+    {
+        using var run = LauncherRun.Start("--workers=4", Paths.Sample("FileCache"));
+        Assert.That(run.WaitForExit(), Is.Zero, run.Transcript());
+        Assert.Multiple(() =>
+        {
+            Assert.That(run.Stdout.Count(l => l.StartsWith("Reading ", StringComparison.Ordinal)), Is.EqualTo(2), run.Transcript());
+            Assert.That(run.Stdout.Count(l => l.StartsWith("Got ", StringComparison.Ordinal)), Is.EqualTo(10));
+            Assert.That(run.Stdout.Count(l => l.EndsWith("was read 1 time(s) by 5 processes", StringComparison.Ordinal)), Is.EqualTo(2));
+        });
+    }
+
     /// <summary>The start address of the region's mapping in process <paramref name="pid"/>.</summary>
     private static string? RegionMapping(int pid) =>
         File.ReadLines($"/proc/{pid}/maps")

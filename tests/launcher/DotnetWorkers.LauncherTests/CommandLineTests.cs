@@ -25,6 +25,8 @@ public class CommandLineTests
     [TestCase("--memory=0", "invalid --memory '0'")]
     [TestCase("--shutdown-timeout=soon", "invalid --shutdown-timeout 'soon'")]
     [TestCase("--role=web", "invalid --role 'web'")]
+    [TestCase("--memory=8m", "at least 16m")]
+    [TestCase("--on-worker-exit=maybe", "invalid --on-worker-exit 'maybe'")]
     public void BadOption_IsAUsageError(string option, string message)
     {
         using var run = LauncherRun.Start(option, Paths.Probe, "report");
@@ -96,7 +98,7 @@ public class CommandLineTests
         using var run = LauncherRun.Start("--help");
         Assert.That(run.WaitForExit(), Is.Zero);
         string help = string.Join('\n', run.Stdout);
-        foreach (string option in new[] { "--workers", "--role", "--memory", "--shutdown-timeout", "--spawn", "--version", "DOTNET_WORKERS_ID" })
+        foreach (string option in new[] { "--workers", "--role", "--memory", "--shutdown-timeout", "--on-worker-exit", "--spawn", "--version", "DOTNET_WORKERS_ID" })
         {
             Assert.That(help, Does.Contain(option));
         }

@@ -2,13 +2,14 @@
 // to what a user would otherwise use, in the same run, and prints ratios.
 using System.CommandLine;
 using DotnetWorkers.Bench.Boot;
+using DotnetWorkers.Bench.Store;
 
 var suite = new Argument<string>("suite")
 {
-    Description = "Which benchmarks to run: all, boot.",
+    Description = "Which benchmarks to run: all, boot, store.",
     DefaultValueFactory = _ => "all",
 };
-suite.AcceptOnlyFromAmong("all", "boot");
+suite.AcceptOnlyFromAmong("all", "boot", "store");
 
 var output = new Option<DirectoryInfo>("--out")
 {
@@ -29,7 +30,13 @@ repeat.Validators.Add(result =>
     }
 });
 
-var root = new RootCommand("dotnet-workers benchmarks") { suite, output, repeat };
+var milliseconds = new Option<int>("--milliseconds")
+{
+    Description = "How long each throughput figure runs.",
+    DefaultValueFactory = _ => 1000,
+};
+
+var root = new RootCommand("dotnet-workers benchmarks") { suite, output, repeat, milliseconds };
 root.SetAction(parse =>
 {
     string which = parse.GetValue(suite)!;
@@ -37,6 +44,11 @@ root.SetAction(parse =>
     if (which is "all" or "boot")
     {
         BootBenchmark.Run(directory, parse.GetValue(repeat));
+    }
+
+    if (which is "all" or "store")
+    {
+        StoreBenchmark.Run(directory, parse.GetValue(milliseconds));
     }
 
     return 0;

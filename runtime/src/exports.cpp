@@ -10,6 +10,7 @@
 
 #include "buffers.h"
 #include "cleanup.h"
+#include "hash.h"
 #include "heap.h"
 #include "last_error.h"
 #include "named_locks.h"
@@ -28,11 +29,12 @@ const dw::Region* Unwrap(const dw_region* region) {
 }
 dw_region* Wrap(dw::Region* region) { return reinterpret_cast<dw_region*>(region); }
 
-// Runs `body`, turning any escaping exception into DW_E_SYSTEM.
+// Runs `body`, turning any escaping exception into DW_E_SYSTEM. The error message is
+// written only on failure (dw_last_error is read only after one): touching the thread-local
+// buffer on every call would cost a TLS lookup on the hot path.
 template <typename F>
 dw_status Guard(F&& body) noexcept {
   try {
-    dw::ClearLastError();
     return body();
   } catch (...) {
     return dw::Fail(DW_E_SYSTEM, "unexpected internal error");
@@ -92,6 +94,7 @@ uint64_t dw_layout_value(int32_t which) {
     case DW_LAYOUT_MAX_KEY_LENGTH: return L::kMaxKeyLength;
     case DW_LAYOUT_MAX_NAME_LENGTH: return L::kMaxNameLength;
     case DW_LAYOUT_MUTEX_SIZE: return sizeof(pthread_mutex_t);
+    case DW_LAYOUT_STRIPE_COUNT: return L::kStripeCount;
     default: return UINT64_MAX;
   }
 }
@@ -218,6 +221,17 @@ dw_status dw_store_get(dw_region* region, const uint8_t* key, uint32_t key_lengt
     if (dw_status s = Key(key, key_length, &k); s != DW_OK) return s;
     return dw::StoreGet(*Unwrap(region), k, buffer, capacity, out_length, out_version);
   });
+}
+
+dw_status dw_store_try_get(dw_region* region, const uint8_t* key, uint32_t key_length, uint8_t* buffer,
+                           uint32_t capacity, uint32_t* out_length, uint64_t* out_version) {
+  // No Guard, no message: nothing here throws or fails loudly; every doubt is DW_E_TIMEOUT.
+  if (region == nullptr || key == nullptr || key_length == 0 || key_length > L::kMaxKeyLength || out_length == nullptr ||
+      out_version == nullptr || (buffer == nullptr && capacity > 0)) {
+    return DW_E_TIMEOUT;
+  }
+  const dw::StoreKey k{key, key_length, dw::HashBytes(key, key_length)};
+  return dw::StoreTryGetOnce(*Unwrap(region), k, buffer, capacity, out_length, out_version);
 }
 
 dw_status dw_store_set(dw_region* region, const uint8_t* key, uint32_t key_length, const dw_store_set_args* args,

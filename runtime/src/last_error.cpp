@@ -39,6 +39,4 @@ dw_status FailErrno(dw_status status, const char* format, ...) noexcept {
 
 const char* LastError() noexcept { return t_message; }
 
-void ClearLastError() noexcept { t_message[0] = '\0'; }
-
 }  // namespace dw

@@ -13,6 +13,5 @@ namespace dw {
 [[gnu::format(printf, 2, 3)]] dw_status FailErrno(dw_status status, const char* format, ...) noexcept;
 
 const char* LastError() noexcept;
-void ClearLastError() noexcept;
 
 }  // namespace dw

@@ -55,9 +55,11 @@ uint64_t SlotOffset(const L::StoreEntry* e, uint64_t off, uint32_t slot) {
   return off + kEntryHeaderSize + Pad8(e->key_length) + uint64_t{slot} * e->slot_capacity;
 }
 
-bool Expired(const L::StoreEntry* e, int64_t now) {
+// Reads the clock only for entries that can expire: most never do, and a clock read costs
+// as much as the rest of a Get.
+bool Expired(const L::StoreEntry* e) {
   const int64_t deadline = e->expires_ns.load(std::memory_order_relaxed);
-  return deadline != 0 && now >= deadline;
+  return deadline != 0 && static_cast<int64_t>(MonotonicNs()) >= deadline;
 }
 
 // An entry a writer may trust: a live heap block whose fields fit inside it.
@@ -188,7 +190,6 @@ struct Found {
 // Under the stripe lock: walks the bucket's chain, removing expired values on the way.
 dw_status FindForWrite(Region& r, const StoreKey& key, uint32_t bucket, Found* found) {
   std::atomic<uint64_t>* link = &Buckets(r)[bucket];
-  const int64_t now = static_cast<int64_t>(MonotonicNs());
   for (uint64_t steps = 0;; ++steps) {
     const uint64_t off = link->load(std::memory_order_acquire);
     if (off == 0) {
@@ -197,7 +198,7 @@ dw_status FindForWrite(Region& r, const StoreKey& key, uint32_t bucket, Found* f
     }
     if (steps > kMaxWriteSteps || !ValidEntry(r, off)) return r.Corrupt("a store chain is damaged");
     L::StoreEntry* e = EntryAt(r, off);
-    if (e->kind.load(std::memory_order_relaxed) == L::kEntryValue && Expired(e, now)) {
+    if (e->kind.load(std::memory_order_relaxed) == L::kEntryValue && Expired(e)) {
       link->store(e->next.load(std::memory_order_relaxed), std::memory_order_release);
       CountValue(r, -1);
       Free(r, off);
@@ -314,6 +315,59 @@ dw_status MakeStoreKey(const uint8_t* bytes, uint32_t length, StoreKey* key) noe
   return DW_OK;
 }
 
+namespace {
+
+enum class ReadOutcome { kDone, kRaced, kGarbage };
+
+// One pass over the key's chain after an even sequence `seq` was read: copies the value (or
+// reports its size). kRaced if the sequence moved meanwhile; kGarbage if, with the sequence
+// steady, the chain was not well formed.
+ReadOutcome ReadOnce(Region& r, const StoreKey& key, uint32_t bucket, uint32_t stripe, uint32_t seq, uint8_t* buffer,
+                     uint32_t capacity, uint32_t* length, uint64_t* version, dw_status* result) {
+  *result = DW_E_NOT_FOUND;
+  bool garbage = false;
+  uint64_t off = Buckets(r)[bucket].load(std::memory_order_acquire);
+  for (uint32_t steps = 0; off != 0; ++steps) {
+    // What a reader sees may be freed and reused under it: check before following.
+    if (steps > kMaxReadSteps || !r.InHeap(off, kEntryHeaderSize)) {
+      garbage = true;
+      break;
+    }
+    const L::StoreEntry* e = EntryAt(r, off);
+    if (e->hash == key.hash && e->key_length == key.length && r.InHeap(off + kEntryHeaderSize, key.length) &&
+        std::memcmp(KeyOf(r, off), key.bytes, key.length) == 0) {
+      uint32_t n = 0;
+      const uint8_t* value = ActiveValue(r, off, e, &n);
+      if (e->slot_count < 1 || e->slot_count > 2 || n > e->slot_capacity || !r.InHeap(value - r.At<uint8_t>(0), n)) {
+        garbage = true;
+        break;
+      }
+      if (e->kind.load(std::memory_order_acquire) == L::kEntryValue && !Expired(e)) {
+        *length = n;
+        *version = e->version.load(std::memory_order_relaxed);
+        if (n > capacity) {
+          *result = DW_E_BUFFER_TOO_SMALL;
+        } else {
+          if (n > 0) std::memcpy(buffer, value, n);
+          *result = DW_OK;
+        }
+      }
+      break;
+    }
+    off = e->next.load(std::memory_order_acquire);
+  }
+  if (!ReadValid(r, stripe, seq)) return ReadOutcome::kRaced;
+  return garbage ? ReadOutcome::kGarbage : ReadOutcome::kDone;
+}
+
+dw_status Finish(Region& r, ReadOutcome outcome, dw_status result, uint32_t length) {
+  if (outcome == ReadOutcome::kGarbage) return r.Corrupt("a store chain is damaged");  // seen with the stripe quiet
+  if (result == DW_E_BUFFER_TOO_SMALL) return Fail(DW_E_BUFFER_TOO_SMALL, "the value is %u bytes", length);
+  return result;
+}
+
+}  // namespace
+
 dw_status StoreGet(Region& r, const StoreKey& key, uint8_t* buffer, uint32_t capacity, uint32_t* length,
                    uint64_t* version) noexcept {
   if (dw_status s = CheckUsable(r); s != DW_OK) return s;
@@ -322,44 +376,22 @@ dw_status StoreGet(Region& r, const StoreKey& key, uint8_t* buffer, uint32_t cap
   for (;;) {
     const uint32_t seq = ReadBegin(r, stripe);
     dw_status result = DW_E_NOT_FOUND;
-    bool garbage = false;
-    uint64_t off = Buckets(r)[bucket].load(std::memory_order_acquire);
-    for (uint32_t steps = 0; off != 0; ++steps) {
-      // What a reader sees may be freed and reused under it: check before following.
-      if (steps > kMaxReadSteps || !r.InHeap(off, kEntryHeaderSize)) {
-        garbage = true;
-        break;
-      }
-      const L::StoreEntry* e = EntryAt(r, off);
-      if (e->hash == key.hash && e->key_length == key.length && r.InHeap(off + kEntryHeaderSize, key.length) &&
-          std::memcmp(KeyOf(r, off), key.bytes, key.length) == 0) {
-        uint32_t n = 0;
-        const uint8_t* value = ActiveValue(r, off, e, &n);
-        if (e->slot_count < 1 || e->slot_count > 2 || n > e->slot_capacity || !r.InHeap(value - r.At<uint8_t>(0), n)) {
-          garbage = true;
-          break;
-        }
-        if (e->kind.load(std::memory_order_acquire) == L::kEntryValue && !Expired(e, static_cast<int64_t>(MonotonicNs()))) {
-          *length = n;
-          *version = e->version.load(std::memory_order_relaxed);
-          if (n > capacity) {
-            result = DW_E_BUFFER_TOO_SMALL;
-          } else {
-            if (n > 0) std::memcpy(buffer, value, n);
-            result = DW_OK;
-          }
-        }
-        break;
-      }
-      off = e->next.load(std::memory_order_acquire);
-    }
-    if (!ReadValid(r, stripe, seq)) continue;
-    if (garbage) return r.Corrupt("a store chain is damaged");  // seen with the stripe quiet
-    if (result == DW_E_BUFFER_TOO_SMALL) {
-      return Fail(DW_E_BUFFER_TOO_SMALL, "the value is %u bytes", *length);
-    }
-    return result;
+    ReadOutcome outcome = ReadOnce(r, key, bucket, stripe, seq, buffer, capacity, length, version, &result);
+    if (outcome != ReadOutcome::kRaced) return Finish(r, outcome, result, *length);
   }
+}
+
+dw_status StoreTryGetOnce(Region& r, const StoreKey& key, uint8_t* buffer, uint32_t capacity, uint32_t* length,
+                          uint64_t* version) noexcept {
+  if (r.header()->corrupt.load(std::memory_order_relaxed)) return DW_E_TIMEOUT;  // the full path reports it
+  const uint32_t bucket = BucketOf(r, key.hash);
+  const uint32_t stripe = StripeOf(bucket);
+  const uint32_t seq = StripeAt(r, stripe)->sequence.load(std::memory_order_acquire);
+  if (seq & 1) return DW_E_TIMEOUT;
+  dw_status result = DW_E_NOT_FOUND;
+  ReadOutcome outcome = ReadOnce(r, key, bucket, stripe, seq, buffer, capacity, length, version, &result);
+  if (outcome != ReadOutcome::kDone || result == DW_E_BUFFER_TOO_SMALL) return DW_E_TIMEOUT;
+  return result;
 }
 
 dw_status StoreSet(Region& r, const StoreKey& key, const SetRequest& q, bool* applied, uint64_t* version) noexcept {
@@ -591,7 +623,6 @@ dw_status StoreKeys(Region& r, const uint8_t* prefix, uint32_t prefix_length, ui
       const uint32_t seq = ReadBegin(r, stripe);
       uint32_t at = *used, n = *count;
       bool full = false, garbage = false;
-      const int64_t now = static_cast<int64_t>(MonotonicNs());
       uint64_t off = Buckets(r)[bucket].load(std::memory_order_acquire);
       for (uint32_t steps = 0; off != 0; ++steps) {
         if (steps > kMaxReadSteps || !r.InHeap(off, kEntryHeaderSize)) {
@@ -601,7 +632,7 @@ dw_status StoreKeys(Region& r, const uint8_t* prefix, uint32_t prefix_length, ui
         const L::StoreEntry* e = EntryAt(r, off);
         const uint32_t klen = e->key_length;
         if (klen <= L::kMaxKeyLength && r.InHeap(off + kEntryHeaderSize, klen) && klen >= prefix_length &&
-            e->kind.load(std::memory_order_acquire) == L::kEntryValue && !Expired(e, now) &&
+            e->kind.load(std::memory_order_acquire) == L::kEntryValue && !Expired(e) &&
             std::memcmp(KeyOf(r, off), prefix, prefix_length) == 0) {
           if (at + 4 + klen > capacity) {
             full = true;

@@ -30,6 +30,11 @@ dw_status MakeStoreKey(const uint8_t* bytes, uint32_t length, StoreKey* key) noe
 dw_status StoreGet(Region& region, const StoreKey& key, uint8_t* buffer, uint32_t capacity,
                    uint32_t* length, uint64_t* version) noexcept;
 
+// One attempt of StoreGet that never waits: DW_E_TIMEOUT (and nothing copied) if a writer is
+// in the stripe or the read raced one. For callers that must not block, even briefly.
+dw_status StoreTryGetOnce(Region& region, const StoreKey& key, uint8_t* buffer, uint32_t capacity,
+                          uint32_t* length, uint64_t* version) noexcept;
+
 enum class SetMode : uint32_t {
   kAlways = 0,     // Set
   kIfAbsent = 1,   // TryAdd

@@ -3,7 +3,8 @@
  * Every export is prefixed dw_, returns a dw_status from dw_status.h (or a plain value
  * where it cannot fail), takes out-parameters last, and never lets a C++ exception
  * cross the boundary. When a call fails, dw_last_error() returns a message for the
- * calling thread describing the failure; it stays valid until that thread's next call.
+ * calling thread describing the failure; it stays valid until that thread's next failure
+ * (a successful call leaves it as it was).
  *
  * Thread safety: every function is safe to call from any thread of any process of the
  * cluster, except dw_region_close, which must be the last call on its region.
@@ -86,6 +87,7 @@ DW_EXPORT uint64_t dw_layout_value(int32_t which);
 #define DW_LAYOUT_MAX_KEY_LENGTH             40
 #define DW_LAYOUT_MAX_NAME_LENGTH            41
 #define DW_LAYOUT_MUTEX_SIZE                 42
+#define DW_LAYOUT_STRIPE_COUNT               43
 
 /* ---- Regions ----------------------------------------------------------------------- */
 
@@ -162,6 +164,12 @@ DW_EXPORT dw_status dw_memory_statistics_read(dw_region* region, dw_memory_stati
    DW_E_BUFFER_TOO_SMALL with *out_length = the size needed. */
 DW_EXPORT dw_status dw_store_get(dw_region* region, const uint8_t* key, uint32_t key_length, uint8_t* buffer,
                                  uint32_t capacity, uint32_t* out_length, uint64_t* out_version);
+
+/* One attempt of dw_store_get that never waits and never records an error message: DW_OK,
+   DW_E_NOT_FOUND, or DW_E_TIMEOUT meaning "call dw_store_get" (a writer was in the way, the
+   value does not fit, or anything else). Safe to call without a GC transition. */
+DW_EXPORT dw_status dw_store_try_get(dw_region* region, const uint8_t* key, uint32_t key_length, uint8_t* buffer,
+                                     uint32_t capacity, uint32_t* out_length, uint64_t* out_version);
 
 #define DW_SET_ALWAYS 0u     /* Set */
 #define DW_SET_IF_ABSENT 1u  /* TryAdd */

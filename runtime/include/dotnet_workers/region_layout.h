@@ -178,7 +178,7 @@ constexpr Sections ComputeSections(uint64_t region_size) {
   s.locks_offset = at;
   // Then, per lock, one uint16 per process: the semaphore permits each process holds.
   at = PageAlign(at + uint64_t{kLockCapacity} * (sizeof(LockEntry) + kProcessCapacity * sizeof(uint16_t)));
-  // One bucket per 4 KiB of region, a power of two between 4096 and 4M.
+  // One bucket per 4 KiB of region, a power of two between kMinBucketCount and 4M.
   uint64_t buckets = kMinBucketCount;
   while (buckets < kMaxBucketCount && buckets * 2 <= region_size / 4096) buckets *= 2;
   s.bucket_count = static_cast<uint32_t>(buckets);

@@ -1,7 +1,8 @@
 // dotnet-workers: the layout of the keyed store (normative text: docs/protocol.md, "Store").
 //
-// A fixed array of buckets (each the offset of its first entry) split among 1024 stripes;
-// bucket b belongs to stripe b % 1024. A stripe is a robust mutex for writers and a
+// A fixed array of buckets (each the offset of its first entry) split among 16384 stripes;
+// bucket b belongs to stripe b % 16384. Many stripes, so that processes writing different
+// keys rarely write the same stripe's cache line (its mutex and sequence). A stripe is a robust mutex for writers and a
 // sequence number for readers, who never lock: they read the sequence, walk the chain,
 // copy what they need, and retry if the sequence moved.
 #ifndef DOTNET_WORKERS_STORE_LAYOUT_H
@@ -15,11 +16,11 @@
 
 namespace dw::layout {
 
-inline constexpr uint32_t kStripeCount = 1024;
+inline constexpr uint32_t kStripeCount = 16384;
 inline constexpr uint32_t kMaxKeyLength = 1024;          // bytes of UTF-8
 inline constexpr uint32_t kDoubleBufferLimit = 256;      // values up to this size get two slots
 inline constexpr uint32_t kBucketsPerPage = 4096 / 8;
-inline constexpr uint32_t kMinBucketCount = 4096;
+inline constexpr uint32_t kMinBucketCount = kStripeCount;  // every stripe has buckets
 inline constexpr uint32_t kMaxBucketCount = 1u << 22;
 
 // StoreEntry::kind.

@@ -55,6 +55,7 @@ public class RegionLayoutTests
         (40, RegionLayout.MaxKeyLength, nameof(RegionLayout.MaxKeyLength)),
         (41, RegionLayout.MaxNameLength, nameof(RegionLayout.MaxNameLength)),
         (42, RegionLayout.MutexSize, nameof(RegionLayout.MutexSize)),
+        (43, RegionLayout.StripeCount, nameof(RegionLayout.StripeCount)),
     ];
 
     [Test]
@@ -88,7 +89,7 @@ public class RegionLayoutTests
             RegionLayout.ProcessCapacity, RegionLayout.RoleCapacity, RegionLayout.ShutdownStateOffset,
             RegionLayout.EntryRoleOffset,
             RegionLayout.MutexSize, 16, 4096, 11,     // block header, heap control, small classes
-            64, 64, 1024, RegionLayout.MaxKeyLength, // stripe, store entry, stripes
+            64, 64, RegionLayout.StripeCount, RegionLayout.MaxKeyLength, // stripe, store entry, stripes
             128, 64, 256, 16,                         // objects control, buffer entry, lock entry, holding
             4096, 256, 256, RegionLayout.MaxNameLength, // buffers, locks, holdings per process
         ];

@@ -74,6 +74,11 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Library, EntryPoint = "dw_store_get")]
     internal static partial DwStatus StoreGet(nint region, byte* key, uint keyLength, byte* buffer, uint capacity, uint* length, ulong* version);
 
+    /// <summary>One attempt that never waits (dw_store_try_get): so no GC transition is needed.</summary>
+    [LibraryImport(Library, EntryPoint = "dw_store_try_get")]
+    [SuppressGCTransition]
+    internal static partial DwStatus StoreTryGet(nint region, byte* key, uint keyLength, byte* buffer, uint capacity, uint* length, ulong* version);
+
     [LibraryImport(Library, EntryPoint = "dw_store_set")]
     internal static partial DwStatus StoreSet(nint region, byte* key, uint keyLength, StoreSetArgs* args, uint* applied, ulong* version);
 

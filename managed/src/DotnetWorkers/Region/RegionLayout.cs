@@ -19,6 +19,7 @@ internal static class RegionLayout
     internal const int MaxKeyLength = 1024;
     internal const int MaxNameLength = 128;
     internal const int MutexSize = 40;
+    internal const int StripeCount = 16384;
 
     // RegionHeader field offsets.
     internal const int MagicOffset = 0;

@@ -8,7 +8,7 @@ namespace DotnetWorkers.Store;
 /// <summary>
 /// The cluster's keyed store: any MemoryPack-serializable value under a string key, in the
 /// shared region, seen by every process at once. There is no server: a Get reads the region
-/// directly (without taking any lock), a write locks one of 1024 stripes for a few hundred
+/// directly (without taking any lock), a write locks one of 16384 stripes for a few hundred
 /// nanoseconds.
 /// </summary>
 /// <remarks>
@@ -54,7 +54,14 @@ public sealed class SharedStore
         DwStatus status;
         fixed (byte* kp = k)
         {
-            status = NativeMethods.StoreGet(Region, kp, (uint)k.Length, small, StackValueBytes, &length, &version);
+            // The common case in one call without a GC transition; anything else (a writer in
+            // the way, a value bigger than the stack buffer) through the call that may wait.
+            status = NativeMethods.StoreTryGet(Region, kp, (uint)k.Length, small, StackValueBytes, &length, &version);
+            if (status == DwStatus.Timeout)
+            {
+                status = NativeMethods.StoreGet(Region, kp, (uint)k.Length, small, StackValueBytes, &length, &version);
+            }
+
             if (status == DwStatus.Ok)
             {
                 value = ValueSerializer.Deserialize<T>(new ReadOnlySpan<byte>(small, (int)length), key);

@@ -1,9 +1,11 @@
 #include "supervisor.h"
 
 #include <cerrno>
+#include <algorithm>
 #include <cstdio>
 
 #include <poll.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -73,6 +75,27 @@ void Supervisor::Carry(const Decision& decision) {
   }
 }
 
+// Giving back what a dead process held takes the region's robust mutexes, and a live
+// process can hold one for as long as it likes (stopped in a debugger, say). The supervisor
+// must never wait on that, so a forked helper (the launcher is single-threaded) does it.
+void Supervisor::CleanupInBackground(uint32_t id) {
+  const pid_t launcher = getpid();
+  std::fflush(nullptr);
+  pid_t pid = fork();
+  if (pid == 0) {
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != launcher) _exit(0);
+    close(signals_.fd);
+    sigprocmask(SIG_SETMASK, &signals_.original_mask, nullptr);
+    CleanupProcess(region_, id);
+    _exit(0);
+  }
+  if (pid > 0) {
+    cleaners_.push_back(pid);
+  } else {
+    CleanupProcess(region_, id);  // no fork: do it here rather than not at all
+  }
+}
+
 void Supervisor::DrainSignals() {
   signalfd_siginfo info;  // the fd is non-blocking: read what is pending
   while (read(signals_.fd, &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
@@ -100,6 +123,10 @@ void Supervisor::ReapAll() {
       }
       break;
     }
+    if (auto cleaner = std::find(cleaners_.begin(), cleaners_.end(), pid); cleaner != cleaners_.end()) {
+      cleaners_.erase(cleaner);
+      continue;
+    }
     for (SupervisedProcess& p : processes_) {
       if (p.pid == pid && p.alive) {
         p.alive = false;
@@ -115,7 +142,7 @@ void Supervisor::ReapAll() {
     Carry(policy_.OnProcessEnded(process->id, Label(*process), status));
     // Give back what it held (locks, buffers, GetOrSet claims), so the survivors go on.
     // Not when everything is being killed: nobody is left to use it.
-    if (!policy_.killing()) CleanupProcess(region_, process->id);
+    if (!policy_.killing()) CleanupInBackground(process->id);
   }
 }
 
@@ -153,6 +180,9 @@ int Supervisor::Run() {
     ReapAll();
     if (deadline_ns_ != 0 && AliveCount() > 0 && MillisecondsToDeadline() == 0) OnDeadline();
   }
+  // Helpers still cleaning up have nothing left to clean for: stop and reap them.
+  for (pid_t cleaner : cleaners_) kill(cleaner, SIGKILL);
+  for (pid_t cleaner : cleaners_) waitpid(cleaner, nullptr, 0);
   return policy_.ExitCode();
 }
 

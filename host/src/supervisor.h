@@ -38,6 +38,7 @@ class Supervisor {
 
  private:
   void Carry(const Decision& decision);
+  void CleanupInBackground(uint32_t id);
   void DrainSignals();
   void ReapAll();
   void OnDeadline();
@@ -50,6 +51,7 @@ class Supervisor {
   const LauncherOptions& options_;
   const SupervisorSignals& signals_;
   std::vector<SupervisedProcess> processes_;
+  std::vector<pid_t> cleaners_;  // forked helpers giving back what dead processes held
   ExitPolicy policy_;
   uint64_t deadline_ns_ = 0;  // CLOCK_MONOTONIC; 0 = none
 };

@@ -95,6 +95,9 @@ uint64_t dw_layout_value(int32_t which) {
     case DW_LAYOUT_MAX_NAME_LENGTH: return L::kMaxNameLength;
     case DW_LAYOUT_MUTEX_SIZE: return sizeof(pthread_mutex_t);
     case DW_LAYOUT_STRIPE_COUNT: return L::kStripeCount;
+    case DW_LAYOUT_MAX_CHAIN_LENGTH: return L::kMaxChainLength;
+    case DW_LAYOUT_OFF_HASH_SEED: return offsetof(L::RegionHeader, hash_seed);
+    case DW_LAYOUT_OFF_STRIPE_VERSIONS: return offsetof(L::Stripe, versions);
     default: return UINT64_MAX;
   }
 }
@@ -207,7 +210,9 @@ dw_status dw_memory_statistics_read(dw_region* region, dw_memory_statistics* sta
 
 namespace {
 
-dw_status Key(const uint8_t* bytes, uint32_t length, dw::StoreKey* key) { return dw::MakeStoreKey(bytes, length, key); }
+dw_status Key(dw_region* region, const uint8_t* bytes, uint32_t length, dw::StoreKey* key) {
+  return dw::MakeStoreKey(*Unwrap(region), bytes, length, key);
+}
 
 }  // namespace
 
@@ -218,7 +223,7 @@ dw_status dw_store_get(dw_region* region, const uint8_t* key, uint32_t key_lengt
       return dw::Fail(DW_E_INVALID_ARGUMENT, "a required argument is null");
     }
     dw::StoreKey k;
-    if (dw_status s = Key(key, key_length, &k); s != DW_OK) return s;
+    if (dw_status s = Key(region, key, key_length, &k); s != DW_OK) return s;
     return dw::StoreGet(*Unwrap(region), k, buffer, capacity, out_length, out_version);
   });
 }
@@ -230,7 +235,7 @@ dw_status dw_store_try_get(dw_region* region, const uint8_t* key, uint32_t key_l
       out_version == nullptr || (buffer == nullptr && capacity > 0)) {
     return DW_E_TIMEOUT;
   }
-  const dw::StoreKey k{key, key_length, dw::HashBytes(key, key_length)};
+  const dw::StoreKey k{key, key_length, dw::HashBytes(key, key_length, Unwrap(region)->header()->hash_seed)};
   return dw::StoreTryGetOnce(*Unwrap(region), k, buffer, capacity, out_length, out_version);
 }
 
@@ -243,7 +248,7 @@ dw_status dw_store_set(dw_region* region, const uint8_t* key, uint32_t key_lengt
       return dw::Fail(DW_E_INVALID_ARGUMENT, "a required argument is null or out of range");
     }
     dw::StoreKey k;
-    if (dw_status s = Key(key, key_length, &k); s != DW_OK) return s;
+    if (dw_status s = Key(region, key, key_length, &k); s != DW_OK) return s;
     dw::SetRequest q;
     q.value = args->value;
     q.length = args->value_length;
@@ -263,7 +268,7 @@ dw_status dw_store_remove(dw_region* region, const uint8_t* key, uint32_t key_le
   return Guard([&] {
     if (region == nullptr || out_removed == nullptr) return dw::Fail(DW_E_INVALID_ARGUMENT, "a required argument is null");
     dw::StoreKey k;
-    if (dw_status s = Key(key, key_length, &k); s != DW_OK) return s;
+    if (dw_status s = Key(region, key, key_length, &k); s != DW_OK) return s;
     bool removed = false;
     dw_status s = dw::StoreRemove(*Unwrap(region), k, &removed);
     *out_removed = removed ? 1 : 0;
@@ -275,7 +280,7 @@ dw_status dw_store_increment(dw_region* region, const uint8_t* key, uint32_t key
   return Guard([&] {
     if (region == nullptr || out_value == nullptr) return dw::Fail(DW_E_INVALID_ARGUMENT, "a required argument is null");
     dw::StoreKey k;
-    if (dw_status s = Key(key, key_length, &k); s != DW_OK) return s;
+    if (dw_status s = Key(region, key, key_length, &k); s != DW_OK) return s;
     return dw::StoreIncrement(*Unwrap(region), k, delta, out_value);
   });
 }
@@ -289,7 +294,7 @@ dw_status dw_store_claim(dw_region* region, const uint8_t* key, uint32_t key_len
       return dw::Fail(DW_E_INVALID_ARGUMENT, "a required argument is null");
     }
     dw::StoreKey k;
-    if (dw_status s = Key(key, key_length, &k); s != DW_OK) return s;
+    if (dw_status s = Key(region, key, key_length, &k); s != DW_OK) return s;
     dw::ClaimState state = dw::ClaimState::kPending;
     *out_length = 0;
     *out_ref = 0;
@@ -306,7 +311,7 @@ dw_status dw_store_resolve(dw_region* region, const uint8_t* key, uint32_t key_l
       return dw::Fail(DW_E_INVALID_ARGUMENT, "a required argument is null or out of range");
     }
     dw::StoreKey k;
-    if (dw_status s = Key(key, key_length, &k); s != DW_OK) return s;
+    if (dw_status s = Key(region, key, key_length, &k); s != DW_OK) return s;
     return dw::StoreResolve(*Unwrap(region), k, round, ref, static_cast<dw::ClaimOutcome>(outcome), bytes, length, ttl_ns);
   });
 }

@@ -1,7 +1,8 @@
 // The 64-bit hash of keys and names: eight bytes at a time (a multiply-xorshift per word),
 // the tail byte by byte, then a murmur3 finalizer so the low bits (which pick the bucket and
 // stripe) depend on every input bit. The hash is part of the region's format: every process
-// must compute the same value for the same key.
+// must compute the same value for the same key. Keys are hashed with the region's random
+// seed, so keys that collide cannot be computed in advance (to flood one bucket).
 #pragma once
 
 #include <cstdint>
@@ -9,9 +10,9 @@
 
 namespace dw {
 
-inline uint64_t HashBytes(const uint8_t* bytes, uint32_t length) noexcept {
+inline uint64_t HashBytes(const uint8_t* bytes, uint32_t length, uint64_t seed = 0) noexcept {
   constexpr uint64_t kMultiplier = 0x9E3779B97F4A7C15ull;
-  uint64_t h = 0xCBF29CE484222325ull ^ (uint64_t{length} * kMultiplier);
+  uint64_t h = (0xCBF29CE484222325ull ^ seed) ^ (uint64_t{length} * kMultiplier);
   uint32_t i = 0;
   for (; i + 8 <= length; i += 8) {
     uint64_t word;

@@ -29,11 +29,16 @@ uint32_t SmallClassOf(uint64_t block_size) {
   return k;
 }
 
-// Checks that `payload` is the payload of a well-formed block of class `klass`.
-bool ValidBlock(const Region& r, uint64_t payload, uint32_t klass) {
-  if (payload < L::kBlockHeaderSize || !r.InHeap(payload - L::kBlockHeaderSize, L::kBlockHeaderSize + 8)) return false;
+// Checks that `payload` is the payload of a well-formed block of class `klass` (and, for a
+// block found on a free list, that it is marked free).
+bool ValidBlock(const Region& r, uint64_t payload, uint32_t klass, bool must_be_free = false) {
+  if ((payload & 15) != 0 || payload < L::kBlockHeaderSize ||
+      !r.InHeap(payload - L::kBlockHeaderSize, L::kBlockHeaderSize + 8)) {
+    return false;
+  }
   const L::BlockHeader* b = HeaderOf(r, payload);
   if (b->tag != (L::kBlockTag | klass)) return false;
+  if (must_be_free && b->state.load(std::memory_order_relaxed) != L::kBlockFree) return false;
   return b->block_size >= L::kMinBlockSize && r.InHeap(payload - L::kBlockHeaderSize, b->block_size);
 }
 
@@ -46,7 +51,7 @@ dw_status LockClass(Region& r, uint32_t klass) {
       return DW_OK;
     case LockResult::kOwnerDied: {
       uint64_t head = c.free_head.load(std::memory_order_acquire);
-      if (head != 0 && !ValidBlock(r, head, klass)) {
+      if (head != 0 && !ValidBlock(r, head, klass, true)) {
         c.free_head.store(0, std::memory_order_release);  // drop the list: leak, never follow damage
       }
       MarkConsistent(&c.mutex);
@@ -95,7 +100,7 @@ dw_status AllocateSmall(Region& r, uint64_t bytes, uint64_t block_size, uint64_t
   if (dw_status s = LockClass(r, klass); s != DW_OK) return s;
   uint64_t head = c.free_head.load(std::memory_order_acquire);
   if (head != 0) {
-    if (!ValidBlock(r, head, klass)) {
+    if (!ValidBlock(r, head, klass, true)) {
       UnlockRobust(&c.mutex);
       return r.Corrupt("a heap free list points at something that is not a free block");
     }
@@ -117,11 +122,12 @@ dw_status AllocateSmall(Region& r, uint64_t bytes, uint64_t block_size, uint64_t
 dw_status AllocateLarge(Region& r, uint64_t bytes, uint64_t block_size, uint64_t* payload) {
   L::SizeClass& c = Control(r)->classes[L::kLargeClass];
   if (dw_status s = LockClass(r, L::kLargeClass); s != DW_OK) return s;
-  // First fit. The walk is bounded by the list's length: a cycle would be damage.
+  // First fit. The walk is bounded by how many large blocks the heap could hold at all
+  // (not by free_blocks, which a crash can leave off by one): a longer walk is a cycle.
   std::atomic<uint64_t>* link = &c.free_head;
-  uint64_t steps = c.free_blocks.load(std::memory_order_relaxed) + 1;
+  uint64_t steps = (r.header()->heap_end - r.header()->heap_offset) / L::kLargeBlockGranule + 1;
   for (uint64_t at = link->load(std::memory_order_acquire); at != 0; at = link->load(std::memory_order_acquire)) {
-    if (steps-- == 0 || !ValidBlock(r, at, L::kLargeClass)) {
+    if (steps-- == 0 || !ValidBlock(r, at, L::kLargeClass, true)) {
       UnlockRobust(&c.mutex);
       return r.Corrupt("the heap's large free list is damaged");
     }
@@ -129,7 +135,8 @@ dw_status AllocateLarge(Region& r, uint64_t bytes, uint64_t block_size, uint64_t
     if (b->block_size >= block_size) {
       const uint64_t next = NextOf(r, at)->load(std::memory_order_relaxed);
       const uint64_t spare = b->block_size - block_size;
-      if (spare >= L::kMaxSmallBlockSize) {
+      // Split only if the tail can serve a large request (the smallest is 64 KiB + a page).
+      if (spare >= L::kMaxSmallBlockSize + L::kLargeBlockGranule) {
         // Split: the tail becomes a free block that takes this one's place in the list.
         const uint64_t tail = at - L::kBlockHeaderSize + block_size;
         L::BlockHeader* t = r.At<L::BlockHeader>(tail);

@@ -103,7 +103,7 @@ dw_status OpenLock(Region& r, const uint8_t* name, uint32_t name_length, uint32_
   if (max_count == 0 || max_count > UINT16_MAX) {
     return Fail(DW_E_INVALID_ARGUMENT, "a semaphore has 1 to %u permits; asked for %u", UINT16_MAX, max_count);
   }
-  const uint64_t hash = HashBytes(name, name_length);
+  const uint64_t hash = HashBytes(name, name_length, r.header()->hash_seed);
   if (dw_status s = TakeRobust(r, TableMutex(r), nullptr, 0); s != DW_OK) return s;
   L::LockEntry* table = Table(r);
   dw_status result = Fail(DW_E_CAPACITY, "the cluster already has %u named locks", L::kLockCapacity);
@@ -144,7 +144,10 @@ dw_status AcquireLock(Region& r, uint32_t index, int64_t timeout_ms) noexcept {
   if (r.self() == Region::kNoProcess) return Fail(DW_E_INVALID_ARGUMENT, "this attachment is not a cluster process");
   L::LockEntry& e = Table(r)[index];
   if (e.state.load(std::memory_order_acquire) != L::kSlotLive) return Fail(DW_E_INVALID_ARGUMENT, "no lock has index %u", index);
-  const uint64_t deadline = timeout_ms < 0 ? 0 : MonotonicNs() + static_cast<uint64_t>(timeout_ms) * 1'000'000ull;
+  // Beyond ~292 years the nanoseconds would overflow: that is no bound.
+  const uint64_t deadline = (timeout_ms < 0 || timeout_ms > INT64_MAX / 1'000'000)
+                                ? 0
+                                : MonotonicNs() + static_cast<uint64_t>(timeout_ms) * 1'000'000ull;
   for (;;) {
     bool done = false;
     dw_status s = e.kind == L::kLockMutex ? TryMutex(r, e, &done) : TrySemaphore(r, index, &done);

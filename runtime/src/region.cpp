@@ -6,6 +6,7 @@
 #include <new>
 
 #include <fcntl.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -93,6 +94,7 @@ dw_status Region::Create(uint64_t size, uint32_t worker_count, uint32_t flags,
   h->bucket_count = sections.bucket_count;
   h->heap_offset = sections.heap_offset;
   h->heap_end = sections.heap_end;
+  if (getrandom(&h->hash_seed, sizeof h->hash_seed, 0) != sizeof h->hash_seed) h->hash_seed = RealtimeNs() ^ getpid();
   if (flags & L::kFlagPrivate) {
     // A cluster of one: the creating process is the primary, already running.
     L::ProcessEntry* primary = reinterpret_cast<L::ProcessEntry*>(static_cast<char*>(base) + L::kProcessTableOffset);

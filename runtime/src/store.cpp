@@ -18,8 +18,12 @@ namespace L = layout;
 namespace {
 
 constexpr uint64_t kEntryHeaderSize = sizeof(L::StoreEntry);
-constexpr uint32_t kMaxReadSteps = 1u << 16;  // a reader following more links read garbage: retry
-constexpr uint64_t kMaxWriteSteps = 1ull << 32;
+// Writers keep chains at most kMaxChainLength long: a reader that follows more links than
+// that with the stripe quiet has found damage.
+constexpr uint32_t kMaxReadSteps = L::kMaxChainLength + 1;
+// A read without a GC transition gives up (and takes the normal path) after this many links.
+constexpr uint32_t kMaxQuickSteps = 64;
+constexpr uint32_t kMaxDeferredFrees = 4;
 
 inline void CpuRelax() {
 #if defined(__x86_64__) || defined(__i386__)
@@ -50,6 +54,10 @@ bool BucketUsed(const Region& r, uint32_t bucket) {
 }
 
 L::StoreEntry* EntryAt(const Region& r, uint64_t off) { return r.At<L::StoreEntry>(off); }
+
+// An offset read from shared memory that may point at an entry: inside the heap, and
+// aligned as every heap payload is (so atomic fields are never misaligned).
+bool EntryOffsetOk(const Region& r, uint64_t off) { return (off & 15) == 0 && r.InHeap(off, kEntryHeaderSize); }
 const uint8_t* KeyOf(const Region& r, uint64_t off) { return r.At<uint8_t>(off + kEntryHeaderSize); }
 uint64_t SlotOffset(const L::StoreEntry* e, uint64_t off, uint32_t slot) {
   return off + kEntryHeaderSize + Pad8(e->key_length) + uint64_t{slot} * e->slot_capacity;
@@ -64,7 +72,10 @@ bool Expired(const L::StoreEntry* e) {
 
 // An entry a writer may trust: a live heap block whose fields fit inside it.
 bool ValidEntry(const Region& r, uint64_t off) {
-  if (off < L::kBlockHeaderSize || !r.InHeap(off - L::kBlockHeaderSize, L::kBlockHeaderSize + kEntryHeaderSize)) return false;
+  if ((off & 15) != 0 || off < L::kBlockHeaderSize ||
+      !r.InHeap(off - L::kBlockHeaderSize, L::kBlockHeaderSize + kEntryHeaderSize)) {
+    return false;
+  }
   const L::BlockHeader* b = r.At<L::BlockHeader>(off - L::kBlockHeaderSize);
   if ((b->tag & L::kBlockTagMask) != L::kBlockTag || b->state.load(std::memory_order_relaxed) != L::kBlockAllocated) return false;
   const L::StoreEntry* e = EntryAt(r, off);
@@ -131,10 +142,25 @@ class StripeWriter {
     return DW_OK;
   }
 
+  // Frees happen after the stripe is quiet again: a large value's pages are given back to
+  // the kernel (slow), and no reader should spin on an odd sequence meanwhile. Nobody can
+  // reach a block once it is unlinked; readers that saw it see the sequence move.
   ~StripeWriter() {
     if (!locked_) return;
     s_->sequence.store(seq_ + 2, std::memory_order_release);
     UnlockRobust(&s_->mutex);
+    for (uint32_t i = 0; i < deferred_count_; ++i) Free(r_, deferred_[i]);
+  }
+
+  // The next version in this stripe: only ever grows, so a key's versions never repeat.
+  uint64_t NextVersion() { return s_->versions.fetch_add(1, std::memory_order_relaxed) + 1; }
+
+  void FreeLater(uint64_t off) {
+    if (deferred_count_ < kMaxDeferredFrees) {
+      deferred_[deferred_count_++] = off;
+    } else {
+      Free(r_, off);
+    }
   }
 
  private:
@@ -143,6 +169,8 @@ class StripeWriter {
   L::Stripe* s_;
   uint32_t seq_ = 0;
   bool locked_ = false;
+  uint64_t deferred_[kMaxDeferredFrees] = {};
+  uint32_t deferred_count_ = 0;
 };
 
 // A reader's start: an even sequence. A sequence that stays odd may mean its writer died:
@@ -185,27 +213,29 @@ struct Found {
   std::atomic<uint64_t>* link = nullptr;  // the link that points at `off` (or the chain's end)
   uint64_t off = 0;
   L::StoreEntry* e = nullptr;
+  uint32_t chain = 0;                     // entries before it (the whole chain if not found)
 };
 
 // Under the stripe lock: walks the bucket's chain, removing expired values on the way.
-dw_status FindForWrite(Region& r, const StoreKey& key, uint32_t bucket, Found* found) {
+dw_status FindForWrite(Region& r, StripeWriter& w, const StoreKey& key, uint32_t bucket, Found* found) {
   std::atomic<uint64_t>* link = &Buckets(r)[bucket];
-  for (uint64_t steps = 0;; ++steps) {
+  for (uint32_t steps = 0;; ++steps) {
     const uint64_t off = link->load(std::memory_order_acquire);
     if (off == 0) {
-      *found = {link, 0, nullptr};
+      *found = {link, 0, nullptr, steps};
       return DW_OK;
     }
-    if (steps > kMaxWriteSteps || !ValidEntry(r, off)) return r.Corrupt("a store chain is damaged");
+    if (steps >= kMaxReadSteps || !ValidEntry(r, off)) return r.Corrupt("a store chain is damaged");
     L::StoreEntry* e = EntryAt(r, off);
     if (e->kind.load(std::memory_order_relaxed) == L::kEntryValue && Expired(e)) {
       link->store(e->next.load(std::memory_order_relaxed), std::memory_order_release);
       CountValue(r, -1);
-      Free(r, off);
+      w.FreeLater(off);
+      --steps;
       continue;
     }
     if (KeyMatches(r, off, e, key)) {
-      *found = {link, off, e};
+      *found = {link, off, e, steps};
       return DW_OK;
     }
     link = &e->next;
@@ -213,10 +243,12 @@ dw_status FindForWrite(Region& r, const StoreKey& key, uint32_t bucket, Found* f
 }
 
 // A complete entry, not yet linked (so nobody can see it half written).
+// `reserve`: room to keep in each slot beyond `length` (a GetOrSet claim keeps room for its
+// result, so it can be stored in place).
 dw_status NewEntry(Region& r, const StoreKey& key, const uint8_t* value, uint32_t length, uint32_t kind,
-                   uint32_t owner, uint64_t version, int64_t expires, uint64_t* out) {
+                   uint32_t owner, uint64_t version, int64_t expires, uint64_t* out, uint32_t reserve = 0) {
   const bool doubled = length <= L::kDoubleBufferLimit;
-  const uint64_t slot_need = Pad8(std::max<uint64_t>(length, 8));
+  const uint64_t slot_need = Pad8(std::max<uint64_t>({length, reserve, 8}));
   uint64_t off = 0;
   if (dw_status s = Allocate(r, kEntryHeaderSize + Pad8(key.length) + (doubled ? 2 : 1) * slot_need, &off); s != DW_OK) {
     return s;
@@ -242,12 +274,15 @@ dw_status NewEntry(Region& r, const StoreKey& key, const uint8_t* value, uint32_
 }
 
 // Writes a value into the inactive slot, then flips to it: a writer dying in the copy
-// leaves the live slot untouched. False if the value does not fit (single-slot entry).
-bool WriteInPlace(Region& r, uint64_t off, L::StoreEntry* e, const uint8_t* value, uint32_t length) {
+// leaves the live slot untouched. The version moves before the flip, so a writer dying
+// after it leaves at worst the old value under a new version (an optimistic Update retries),
+// never a new value under the old one. False if the value does not fit.
+bool WriteInPlace(Region& r, uint64_t off, L::StoreEntry* e, const uint8_t* value, uint32_t length, uint64_t version) {
   if (e->slot_count != 2 || length > e->slot_capacity) return false;
   const uint32_t inactive = 1 - (e->active.load(std::memory_order_relaxed) & 1);
   if (length > 0) std::memcpy(r.At<uint8_t>(SlotOffset(e, off, inactive)), value, length);
   e->value_length[inactive].store(length, std::memory_order_relaxed);
+  e->version.store(version, std::memory_order_relaxed);
   CrashPoint("store.value.written");
   e->active.store(inactive, std::memory_order_release);
   return true;
@@ -260,16 +295,21 @@ const uint8_t* ActiveValue(const Region& r, uint64_t off, const L::StoreEntry* e
   return r.At<uint8_t>(SlotOffset(e, off, active));
 }
 
-// Puts `value` (kind, version, expiry) in the found entry: in place if it fits, else in a
-// new entry linked in its place (then the old one is freed).
-dw_status Replace(Region& r, const StoreKey& key, Found& f, const uint8_t* value, uint32_t length, uint32_t kind,
-                  uint32_t owner, int64_t expires, uint64_t* version) {
-  const uint64_t next_version = f.e->version.load(std::memory_order_relaxed) + 1;
-  if (WriteInPlace(r, f.off, f.e, value, length)) {
+// Puts `value` (kind, version, expiry) in the found entry. In place only when nothing else
+// changes with it (same kind, same expiry), or when the entry was a pending claim (whose
+// value nobody reads until its kind changes, last); else in a new entry linked in its place
+// with one store, so value, kind, version and expiry change together. The old entry is
+// freed once the stripe is quiet.
+dw_status Replace(Region& r, StripeWriter& w, const StoreKey& key, Found& f, const uint8_t* value, uint32_t length,
+                  uint32_t kind, uint32_t owner, int64_t expires, uint64_t* version) {
+  const uint64_t next_version = w.NextVersion();
+  const uint32_t old_kind = f.e->kind.load(std::memory_order_relaxed);
+  const bool same_shape = old_kind == kind && f.e->expires_ns.load(std::memory_order_relaxed) == expires;
+  if ((same_shape || old_kind == L::kEntryPending) && length <= f.e->slot_capacity && f.e->slot_count == 2) {
     f.e->expires_ns.store(expires, std::memory_order_relaxed);
+    WriteInPlace(r, f.off, f.e, value, length, next_version);
     f.e->owner.store(owner, std::memory_order_relaxed);
-    f.e->kind.store(kind, std::memory_order_relaxed);
-    f.e->version.store(next_version, std::memory_order_release);
+    f.e->kind.store(kind, std::memory_order_release);  // last: a pending claim becomes its outcome
     *version = next_version;
     return DW_OK;
   }
@@ -278,22 +318,29 @@ dw_status Replace(Region& r, const StoreKey& key, Found& f, const uint8_t* value
   EntryAt(r, fresh)->next.store(f.e->next.load(std::memory_order_relaxed), std::memory_order_relaxed);
   f.link->store(fresh, std::memory_order_release);  // the one store that swaps them
   CrashPoint("store.entry.replaced");
-  Free(r, f.off);
+  w.FreeLater(f.off);
   f.off = fresh;
   f.e = EntryAt(r, fresh);
   *version = next_version;
   return DW_OK;
 }
 
-dw_status Append(Region& r, const StoreKey& key, uint32_t bucket, Found& f, const uint8_t* value, uint32_t length,
-                 uint32_t kind, uint32_t owner, int64_t expires, uint64_t* version) {
+dw_status Append(Region& r, StripeWriter& w, const StoreKey& key, uint32_t bucket, Found& f, const uint8_t* value,
+                 uint32_t length, uint32_t kind, uint32_t owner, int64_t expires, uint64_t* version, uint32_t reserve = 0) {
+  if (f.chain >= L::kMaxChainLength) {
+    return Fail(DW_E_CAPACITY, "%u keys already share this key's bucket: the store's index is full here",
+                L::kMaxChainLength);
+  }
+  const uint64_t next_version = w.NextVersion();
   uint64_t fresh = 0;
-  if (dw_status s = NewEntry(r, key, value, length, kind, owner, 1, expires, &fresh); s != DW_OK) return s;
-  MarkBucketUsed(r, bucket);
+  if (dw_status s = NewEntry(r, key, value, length, kind, owner, next_version, expires, &fresh, reserve); s != DW_OK) {
+    return s;
+  }
+  MarkBucketUsed(r, bucket);  // before the link: a reader that finds the entry finds the bit
   f.link->store(fresh, std::memory_order_release);  // the one store that publishes it
   f.off = fresh;
   f.e = EntryAt(r, fresh);
-  *version = 1;
+  *version = next_version;
   return DW_OK;
 }
 
@@ -306,31 +353,38 @@ dw_status CheckUsable(const Region& r) {
 
 }  // namespace
 
-dw_status MakeStoreKey(const uint8_t* bytes, uint32_t length, StoreKey* key) noexcept {
+dw_status MakeStoreKey(const Region& r, const uint8_t* bytes, uint32_t length, StoreKey* key) noexcept {
   if (bytes == nullptr || length == 0) return Fail(DW_E_INVALID_ARGUMENT, "a key must not be empty");
   if (length > L::kMaxKeyLength) {
     return Fail(DW_E_INVALID_ARGUMENT, "a key is at most %u bytes of UTF-8; this one is %u", L::kMaxKeyLength, length);
   }
-  *key = {bytes, length, HashBytes(bytes, length)};
+  *key = {bytes, length, HashBytes(bytes, length, r.header()->hash_seed)};
   return DW_OK;
 }
 
 namespace {
 
-enum class ReadOutcome { kDone, kRaced, kGarbage };
+enum class ReadOutcome { kDone, kRaced, kGarbage, kTooLong };
 
 // One pass over the key's chain after an even sequence `seq` was read: copies the value (or
 // reports its size). kRaced if the sequence moved meanwhile; kGarbage if, with the sequence
-// steady, the chain was not well formed.
+// steady, the chain was not well formed; kTooLong if it followed `max_steps` links.
 ReadOutcome ReadOnce(Region& r, const StoreKey& key, uint32_t bucket, uint32_t stripe, uint32_t seq, uint8_t* buffer,
-                     uint32_t capacity, uint32_t* length, uint64_t* version, dw_status* result) {
+                     uint32_t capacity, uint32_t* length, uint64_t* version, dw_status* result, uint32_t max_steps) {
   *result = DW_E_NOT_FOUND;
-  bool garbage = false;
+  // A bucket whose page was never used holds nothing: not reading it keeps misses from
+  // faulting in (and paying for) untouched pages of the bucket array.
+  if (!BucketUsed(r, bucket)) return ReadValid(r, stripe, seq) ? ReadOutcome::kDone : ReadOutcome::kRaced;
+  ReadOutcome outcome = ReadOutcome::kDone;
   uint64_t off = Buckets(r)[bucket].load(std::memory_order_acquire);
   for (uint32_t steps = 0; off != 0; ++steps) {
     // What a reader sees may be freed and reused under it: check before following.
-    if (steps > kMaxReadSteps || !r.InHeap(off, kEntryHeaderSize)) {
-      garbage = true;
+    if (steps >= max_steps) {
+      outcome = max_steps < kMaxReadSteps ? ReadOutcome::kTooLong : ReadOutcome::kGarbage;
+      break;
+    }
+    if (!EntryOffsetOk(r, off)) {
+      outcome = ReadOutcome::kGarbage;
       break;
     }
     const L::StoreEntry* e = EntryAt(r, off);
@@ -339,7 +393,7 @@ ReadOutcome ReadOnce(Region& r, const StoreKey& key, uint32_t bucket, uint32_t s
       uint32_t n = 0;
       const uint8_t* value = ActiveValue(r, off, e, &n);
       if (e->slot_count < 1 || e->slot_count > 2 || n > e->slot_capacity || !r.InHeap(value - r.At<uint8_t>(0), n)) {
-        garbage = true;
+        outcome = ReadOutcome::kGarbage;
         break;
       }
       if (e->kind.load(std::memory_order_acquire) == L::kEntryValue && !Expired(e)) {
@@ -357,13 +411,7 @@ ReadOutcome ReadOnce(Region& r, const StoreKey& key, uint32_t bucket, uint32_t s
     off = e->next.load(std::memory_order_acquire);
   }
   if (!ReadValid(r, stripe, seq)) return ReadOutcome::kRaced;
-  return garbage ? ReadOutcome::kGarbage : ReadOutcome::kDone;
-}
-
-dw_status Finish(Region& r, ReadOutcome outcome, dw_status result, uint32_t length) {
-  if (outcome == ReadOutcome::kGarbage) return r.Corrupt("a store chain is damaged");  // seen with the stripe quiet
-  if (result == DW_E_BUFFER_TOO_SMALL) return Fail(DW_E_BUFFER_TOO_SMALL, "the value is %u bytes", length);
-  return result;
+  return outcome;
 }
 
 }  // namespace
@@ -376,8 +424,11 @@ dw_status StoreGet(Region& r, const StoreKey& key, uint8_t* buffer, uint32_t cap
   for (;;) {
     const uint32_t seq = ReadBegin(r, stripe);
     dw_status result = DW_E_NOT_FOUND;
-    ReadOutcome outcome = ReadOnce(r, key, bucket, stripe, seq, buffer, capacity, length, version, &result);
-    if (outcome != ReadOutcome::kRaced) return Finish(r, outcome, result, *length);
+    ReadOutcome outcome = ReadOnce(r, key, bucket, stripe, seq, buffer, capacity, length, version, &result, kMaxReadSteps);
+    if (outcome == ReadOutcome::kRaced) continue;
+    if (outcome == ReadOutcome::kGarbage) return r.Corrupt("a store chain is damaged");  // seen with the stripe quiet
+    if (result == DW_E_BUFFER_TOO_SMALL) return Fail(DW_E_BUFFER_TOO_SMALL, "the value is %u bytes", *length);
+    return result;
   }
 }
 
@@ -389,7 +440,7 @@ dw_status StoreTryGetOnce(Region& r, const StoreKey& key, uint8_t* buffer, uint3
   const uint32_t seq = StripeAt(r, stripe)->sequence.load(std::memory_order_acquire);
   if (seq & 1) return DW_E_TIMEOUT;
   dw_status result = DW_E_NOT_FOUND;
-  ReadOutcome outcome = ReadOnce(r, key, bucket, stripe, seq, buffer, capacity, length, version, &result);
+  ReadOutcome outcome = ReadOnce(r, key, bucket, stripe, seq, buffer, capacity, length, version, &result, kMaxQuickSteps);
   if (outcome != ReadOutcome::kDone || result == DW_E_BUFFER_TOO_SMALL) return DW_E_TIMEOUT;
   return result;
 }
@@ -402,7 +453,7 @@ dw_status StoreSet(Region& r, const StoreKey& key, const SetRequest& q, bool* ap
   StripeWriter writer(r, StripeOf(bucket));
   if (dw_status s = writer.Begin(); s != DW_OK) return s;
   Found f;
-  if (dw_status s = FindForWrite(r, key, bucket, &f); s != DW_OK) return s;
+  if (dw_status s = FindForWrite(r, writer, key, bucket, &f); s != DW_OK) return s;
 
   const uint32_t kind = f.e ? f.e->kind.load(std::memory_order_relaxed) : 0;
   const bool has_value = kind == L::kEntryValue;
@@ -426,8 +477,8 @@ dw_status StoreSet(Region& r, const StoreKey& key, const SetRequest& q, bool* ap
   }
 
   const int64_t expires = ExpiryFor(q.ttl_ns);
-  dw_status s = f.e ? Replace(r, key, f, q.value, q.length, L::kEntryValue, 0, expires, version)
-                    : Append(r, key, bucket, f, q.value, q.length, L::kEntryValue, 0, expires, version);
+  dw_status s = f.e ? Replace(r, writer, key, f, q.value, q.length, L::kEntryValue, 0, expires, version)
+                    : Append(r, writer, key, bucket, f, q.value, q.length, L::kEntryValue, 0, expires, version);
   if (s != DW_OK) return s;
   if (!has_value) CountValue(r, +1);
   *applied = true;
@@ -441,13 +492,13 @@ dw_status StoreRemove(Region& r, const StoreKey& key, bool* removed) noexcept {
   StripeWriter writer(r, StripeOf(bucket));
   if (dw_status s = writer.Begin(); s != DW_OK) return s;
   Found f;
-  if (dw_status s = FindForWrite(r, key, bucket, &f); s != DW_OK) return s;
+  if (dw_status s = FindForWrite(r, writer, key, bucket, &f); s != DW_OK) return s;
   if (f.e == nullptr) return DW_OK;
   const bool had_value = f.e->kind.load(std::memory_order_relaxed) == L::kEntryValue;
   f.link->store(f.e->next.load(std::memory_order_relaxed), std::memory_order_release);
   CrashPoint("store.entry.unlinked");
   if (had_value) CountValue(r, -1);
-  Free(r, f.off);
+  writer.FreeLater(f.off);
   *removed = had_value;
   return DW_OK;
 }
@@ -458,7 +509,7 @@ dw_status StoreIncrement(Region& r, const StoreKey& key, int64_t delta, int64_t*
   StripeWriter writer(r, StripeOf(bucket));
   if (dw_status s = writer.Begin(); s != DW_OK) return s;
   Found f;
-  if (dw_status s = FindForWrite(r, key, bucket, &f); s != DW_OK) return s;
+  if (dw_status s = FindForWrite(r, writer, key, bucket, &f); s != DW_OK) return s;
 
   uint64_t version = 0;
   const uint32_t kind = f.e ? f.e->kind.load(std::memory_order_relaxed) : 0;
@@ -466,8 +517,8 @@ dw_status StoreIncrement(Region& r, const StoreKey& key, int64_t delta, int64_t*
   if (kind != L::kEntryValue) {
     uint8_t bytes[8];
     std::memcpy(bytes, &delta, 8);  // little-endian int64: MemoryPack's long
-    dw_status s = f.e ? Replace(r, key, f, bytes, 8, L::kEntryValue, 0, 0, &version)
-                      : Append(r, key, bucket, f, bytes, 8, L::kEntryValue, 0, 0, &version);
+    dw_status s = f.e ? Replace(r, writer, key, f, bytes, 8, L::kEntryValue, 0, 0, &version)
+                      : Append(r, writer, key, bucket, f, bytes, 8, L::kEntryValue, 0, 0, &version);
     if (s != DW_OK) return s;
     CountValue(r, +1);
     *result = delta;
@@ -481,7 +532,8 @@ dw_status StoreIncrement(Region& r, const StoreKey& key, int64_t delta, int64_t*
   value += static_cast<uint64_t>(delta);  // wraps, like Interlocked.Add
   uint8_t bytes[8];
   std::memcpy(bytes, &value, 8);
-  if (dw_status s = Replace(r, key, f, bytes, 8, L::kEntryValue, 0, f.e->expires_ns.load(std::memory_order_relaxed), &version);
+  if (dw_status s = Replace(r, writer, key, f, bytes, 8, L::kEntryValue, 0, f.e->expires_ns.load(std::memory_order_relaxed),
+                            &version);
       s != DW_OK) {
     return s;
   }
@@ -497,11 +549,14 @@ dw_status StoreClaim(Region& r, const StoreKey& key, uint64_t waited_round, uint
   StripeWriter writer(r, StripeOf(bucket));
   if (dw_status s = writer.Begin(); s != DW_OK) return s;
   Found f;
-  if (dw_status s = FindForWrite(r, key, bucket, &f); s != DW_OK) return s;
+  if (dw_status s = FindForWrite(r, writer, key, bucket, &f); s != DW_OK) return s;
 
+  // A failed entry carries the low 32 bits of the round that failed: the waiters of that
+  // round are told; anyone else computes again.
   const uint32_t kind = f.e ? f.e->kind.load(std::memory_order_relaxed) : 0;
-  if (kind == L::kEntryValue || (kind == L::kEntryFailed && waited_round != 0 &&
-                                 f.e->version.load(std::memory_order_relaxed) == waited_round + 1)) {
+  const bool my_failure = kind == L::kEntryFailed && waited_round != 0 &&
+                          f.e->owner.load(std::memory_order_relaxed) == static_cast<uint32_t>(waited_round);
+  if (kind == L::kEntryValue || my_failure) {
     uint32_t n = 0;
     const uint8_t* value = ActiveValue(r, f.off, f.e, &n);
     *state = kind == L::kEntryValue ? ClaimState::kValue : ClaimState::kFailed;
@@ -517,29 +572,43 @@ dw_status StoreClaim(Region& r, const StoreKey& key, uint64_t waited_round, uint
     return DW_OK;
   }
 
-  // Absent, abandoned, or a failure from an earlier round: this process computes it. The
+  // Absent, abandoned, or a failure from another round: this process computes it. The
   // holding is recorded first: if the process dies before the entry says it owns it, the
   // launcher's clean-up finds no such claim and does nothing.
   const uint32_t owner = r.self() + 1;
   uint64_t version = 0;
-  if (f.e != nullptr) {
+  if (f.e != nullptr && f.e->slot_count == 2 && f.e->slot_capacity >= L::kPendingSlotCapacity) {
     if (dw_status s = AddHolding(r, L::kHoldPending, f.off, 1); s != DW_OK) return s;
-    version = f.e->version.load(std::memory_order_relaxed) + 1;
+    version = writer.NextVersion();
     f.e->owner.store(owner, std::memory_order_relaxed);
     f.e->expires_ns.store(0, std::memory_order_relaxed);
-    f.e->kind.store(L::kEntryPending, std::memory_order_relaxed);
-    f.e->version.store(version, std::memory_order_release);
+    f.e->version.store(version, std::memory_order_relaxed);
+    f.e->kind.store(L::kEntryPending, std::memory_order_release);
   } else {
+    // A new claim entry (in place of an abandoned or failed one too small to keep room for
+    // the result), written in full before one store publishes it.
     uint64_t fresh = 0;
-    if (dw_status s = NewEntry(r, key, nullptr, 0, L::kEntryPending, owner, 1, 0, &fresh); s != DW_OK) return s;
+    version = writer.NextVersion();
+    if (f.e == nullptr && f.chain >= L::kMaxChainLength) {
+      return Fail(DW_E_CAPACITY, "%u keys already share this key's bucket", L::kMaxChainLength);
+    }
+    if (dw_status s = NewEntry(r, key, nullptr, 0, L::kEntryPending, owner, version, 0, &fresh, L::kPendingSlotCapacity);
+        s != DW_OK) {
+      return s;
+    }
     if (dw_status s = AddHolding(r, L::kHoldPending, fresh, 1); s != DW_OK) {
       Free(r, fresh);
       return s;
     }
-    MarkBucketUsed(r, bucket);
-    f.link->store(fresh, std::memory_order_release);
+    if (f.e != nullptr) {
+      EntryAt(r, fresh)->next.store(f.e->next.load(std::memory_order_relaxed), std::memory_order_relaxed);
+      f.link->store(fresh, std::memory_order_release);
+      writer.FreeLater(f.off);
+    } else {
+      MarkBucketUsed(r, bucket);
+      f.link->store(fresh, std::memory_order_release);
+    }
     f.off = fresh;
-    version = 1;
   }
   CrashPoint("store.claim.owned");
   *state = ClaimState::kOwned;
@@ -552,35 +621,40 @@ dw_status StoreResolve(Region& r, const StoreKey& key, uint64_t round, uint64_t 
                        const uint8_t* bytes, uint32_t length, int64_t ttl_ns) noexcept {
   if (dw_status s = CheckUsable(r); s != DW_OK) return s;
   const uint32_t bucket = BucketOf(r, key.hash);
+  dw_status result = DW_OK;
   {
     StripeWriter writer(r, StripeOf(bucket));
     if (dw_status s = writer.Begin(); s != DW_OK) return s;
     Found f;
-    if (dw_status s = FindForWrite(r, key, bucket, &f); s != DW_OK) return s;
+    if (dw_status s = FindForWrite(r, writer, key, bucket, &f); s != DW_OK) return s;
     // Only our own claim of that round is resolved: a Set meanwhile wins.
     if (f.e != nullptr && f.e->kind.load(std::memory_order_relaxed) == L::kEntryPending &&
         f.e->version.load(std::memory_order_relaxed) == round && f.e->owner.load(std::memory_order_relaxed) == r.self() + 1) {
       uint64_t version = 0;
-      dw_status s = DW_OK;
       switch (outcome) {
         case ClaimOutcome::kValue:
-          s = Replace(r, key, f, bytes, length, L::kEntryValue, 0, ExpiryFor(ttl_ns), &version);
-          if (s == DW_OK) CountValue(r, +1);
-          break;
-        case ClaimOutcome::kFailed:
-          s = Replace(r, key, f, bytes, length, L::kEntryFailed, 0, 0, &version);
-          break;
+          result = Replace(r, writer, key, f, bytes, length, L::kEntryValue, 0, ExpiryFor(ttl_ns), &version);
+          if (result == DW_OK) {
+            CountValue(r, +1);
+            break;
+          }
+          [[fallthrough]];  // no room for the value: give the claim up, a waiter computes again
         case ClaimOutcome::kAbandoned:
           f.e->owner.store(0, std::memory_order_relaxed);
-          f.e->kind.store(L::kEntryAbandoned, std::memory_order_relaxed);
-          f.e->version.store(round + 1, std::memory_order_release);
+          f.e->version.store(writer.NextVersion(), std::memory_order_relaxed);
+          f.e->kind.store(L::kEntryAbandoned, std::memory_order_release);
+          break;
+        case ClaimOutcome::kFailed:
+          // The message goes in place (the claim kept room for it), cut to fit: telling the
+          // waiters must not itself fail for want of memory.
+          Replace(r, writer, key, f, bytes, std::min(length, f.e->slot_capacity), L::kEntryFailed,
+                  static_cast<uint32_t>(round), 0, &version);
           break;
       }
-      if (s != DW_OK) return s;
     }
   }
   RemoveHolding(r, L::kHoldPending, ref, 1);  // a claim already replaced by a Set leaves no holding to find
-  return DW_OK;
+  return result;
 }
 
 void AbandonClaim(Region& r, uint32_t dead_id, uint64_t ref) noexcept {
@@ -590,15 +664,15 @@ void AbandonClaim(Region& r, uint32_t dead_id, uint64_t ref) noexcept {
   StripeWriter writer(r, StripeOf(bucket));
   if (writer.Begin() != DW_OK) return;
   std::atomic<uint64_t>* link = &Buckets(r)[bucket];
-  for (uint64_t steps = 0; steps <= kMaxReadSteps; ++steps) {
+  for (uint32_t steps = 0; steps < kMaxReadSteps; ++steps) {
     const uint64_t off = link->load(std::memory_order_acquire);
     if (off == 0 || !ValidEntry(r, off)) return;
     L::StoreEntry* e = EntryAt(r, off);
     if (off == ref) {
       if (e->kind.load(std::memory_order_relaxed) == L::kEntryPending && e->owner.load(std::memory_order_relaxed) == dead_id + 1) {
         e->owner.store(0, std::memory_order_relaxed);
-        e->kind.store(L::kEntryAbandoned, std::memory_order_relaxed);
-        e->version.fetch_add(1, std::memory_order_release);
+        e->version.store(writer.NextVersion(), std::memory_order_relaxed);
+        e->kind.store(L::kEntryAbandoned, std::memory_order_release);
       }
       return;
     }
@@ -625,7 +699,7 @@ dw_status StoreKeys(Region& r, const uint8_t* prefix, uint32_t prefix_length, ui
       bool full = false, garbage = false;
       uint64_t off = Buckets(r)[bucket].load(std::memory_order_acquire);
       for (uint32_t steps = 0; off != 0; ++steps) {
-        if (steps > kMaxReadSteps || !r.InHeap(off, kEntryHeaderSize)) {
+        if (steps >= kMaxReadSteps || !EntryOffsetOk(r, off)) {
           garbage = true;
           break;
         }

@@ -22,8 +22,8 @@ struct StoreKey {
   uint64_t hash = 0;
 };
 
-// Validates a key (1..kMaxKeyLength bytes) and hashes it.
-dw_status MakeStoreKey(const uint8_t* bytes, uint32_t length, StoreKey* key) noexcept;
+// Validates a key (1..kMaxKeyLength bytes) and hashes it with the region's seed.
+dw_status MakeStoreKey(const Region& region, const uint8_t* bytes, uint32_t length, StoreKey* key) noexcept;
 
 // Copies the value of `key` into `buffer`. DW_E_NOT_FOUND if absent (or expired, or only a
 // pending GetOrSet); DW_E_BUFFER_TOO_SMALL with *length = the size needed.
@@ -53,7 +53,9 @@ struct SetRequest {
 };
 
 // Writes `key`. *applied says whether the mode's condition held; *version is the entry's
-// version afterwards (or the current one when not applied; 0 if absent).
+// version afterwards (or the current one when not applied; 0 if absent). Versions come from
+// the stripe's counter: a key's versions never repeat, even across removal and re-creation.
+// DW_E_CAPACITY if a new key would make its bucket's chain longer than kMaxChainLength.
 dw_status StoreSet(Region& region, const StoreKey& key, const SetRequest& request, bool* applied,
                    uint64_t* version) noexcept;
 

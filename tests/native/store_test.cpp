@@ -9,7 +9,10 @@
 #include <thread>
 #include <vector>
 
+#include <sys/stat.h>
+
 #include "cleanup.h"
+#include "heap.h"
 #include "crash_helpers.h"
 #include "dotnet_workers/dw.h"
 #include "last_error.h"
@@ -28,9 +31,9 @@ class Store : public ::testing::Test {
   }
 
   // The key points into `s`: keep `s` alive as long as the key.
-  static StoreKey K(const std::string& s) {
+  StoreKey K(const std::string& s) {
     StoreKey k;
-    EXPECT_EQ(MakeStoreKey(reinterpret_cast<const uint8_t*>(s.data()), static_cast<uint32_t>(s.size()), &k), DW_OK);
+    EXPECT_EQ(MakeStoreKey(*region_, reinterpret_cast<const uint8_t*>(s.data()), static_cast<uint32_t>(s.size()), &k), DW_OK);
     return k;
   }
 
@@ -129,6 +132,78 @@ TEST_F(Store, Version_GrowsWithEveryChange) {
   Get("k", &v3);
   EXPECT_LT(v1, v2);
   EXPECT_LT(v2, v3);
+}
+
+TEST_F(Store, Versions_NeverRepeat_EvenAfterTheKeyIsRemovedAndMadeAgain) {
+  uint64_t first = 0, again = 0;
+  Set("k", "a");
+  Get("k", &first);
+  bool removed = false;
+  StoreRemove(*region_, K("k"), &removed);
+  Set("k", "b");
+  Get("k", &again);
+  EXPECT_GT(again, first);
+
+  // So an optimistic update that read the old key cannot overwrite the new one.
+  SetRequest q;
+  std::string stale = "stale";
+  q.value = reinterpret_cast<const uint8_t*>(stale.data());
+  q.length = 5;
+  q.mode = SetMode::kIfVersion;
+  q.expected_version = first;
+  bool applied = true;
+  uint64_t version = 0;
+  ASSERT_EQ(StoreSet(*region_, K("k"), q, &applied, &version), DW_OK);
+  EXPECT_FALSE(applied);
+  EXPECT_EQ(Get("k"), "b");
+}
+
+TEST_F(Store, SettingAnExpiry_ReplacesTheEntryWhole) {
+  uint64_t v1 = 0, v2 = 0;
+  Set("k", "forever");
+  Get("k", &v1);
+  Set("k", "brief", SetMode::kAlways, 60'000'000'000);  // a different expiry: a new entry, not in place
+  Get("k", &v2);
+  EXPECT_EQ(Get("k"), "brief");
+  EXPECT_GT(v2, v1);
+}
+
+TEST_F(Store, MissesOnBucketsNeverUsed_CostNoMemory) {
+  std::unique_ptr<Region> big;
+  ASSERT_EQ(Region::Create(1ull << 30, 1, 0, &big), DW_OK);  // 262144 buckets: 2 MiB of bucket array
+  big->set_self(0);
+  struct stat st {};
+  ASSERT_EQ(fstat(big->fd(), &st), 0);
+  const uint64_t before = static_cast<uint64_t>(st.st_blocks) * 512;
+  uint8_t buffer[8];
+  for (int i = 0; i < 100'000; ++i) {
+    std::string key = "missing:" + std::to_string(i);
+    StoreKey k;
+    MakeStoreKey(*big, reinterpret_cast<const uint8_t*>(key.data()), static_cast<uint32_t>(key.size()), &k);
+    uint32_t length = 0;
+    uint64_t version = 0;
+    ASSERT_EQ(StoreGet(*big, k, buffer, 8, &length, &version), DW_E_NOT_FOUND);
+  }
+  ASSERT_EQ(fstat(big->fd(), &st), 0);
+  EXPECT_LT(static_cast<uint64_t>(st.st_blocks) * 512 - before, 64u * 1024) << "the bucket array was not faulted in";
+}
+
+TEST_F(Store, ABucketRefusesMoreThanItsChainLimit_AndItsKeysStayReadable) {
+  // Find kMaxChainLength + 1 keys of one bucket (the hash is seeded per region: found here,
+  // not in advance).
+  const uint64_t mask = region_->header()->bucket_count - 1;
+  const uint64_t target = K("anchor").hash & mask;
+  std::vector<std::string> same;
+  for (uint64_t i = 0; same.size() <= L::kMaxChainLength; ++i) {
+    std::string key = std::to_string(i);
+    if ((K(key).hash & mask) == target) same.push_back(key);
+  }
+  for (uint32_t i = 0; i < L::kMaxChainLength; ++i) ASSERT_EQ(Set(same[i], "v"), DW_OK) << i;
+  EXPECT_EQ(Set(same.back(), "v"), DW_E_CAPACITY);
+  EXPECT_NE(std::strstr(LastError(), "share this key's bucket"), nullptr) << LastError();
+  EXPECT_EQ(Get(same[L::kMaxChainLength - 1]), "v") << "the last of the chain is still found";
+  EXPECT_EQ(Set(same[0], "updated"), DW_OK) << "existing keys can still be written";
+  EXPECT_EQ(Get(same[0]), "updated");
 }
 
 TEST_F(Store, TryAdd_OnlyWhenAbsent) {
@@ -242,9 +317,9 @@ TEST_F(Store, ManyKeys_ShareBucketsAndStillEachHaveTheirValue) {
 
 TEST_F(Store, BadKeys_AreRefused) {
   StoreKey k;
-  EXPECT_EQ(MakeStoreKey(nullptr, 0, &k), DW_E_INVALID_ARGUMENT);
+  EXPECT_EQ(MakeStoreKey(*region_, nullptr, 0, &k), DW_E_INVALID_ARGUMENT);
   std::string long_key(L::kMaxKeyLength + 1, 'k');
-  EXPECT_EQ(MakeStoreKey(reinterpret_cast<const uint8_t*>(long_key.data()), static_cast<uint32_t>(long_key.size()), &k),
+  EXPECT_EQ(MakeStoreKey(*region_, reinterpret_cast<const uint8_t*>(long_key.data()), static_cast<uint32_t>(long_key.size()), &k),
             DW_E_INVALID_ARGUMENT);
   EXPECT_NE(std::strstr(LastError(), "at most 1024 bytes"), nullptr);
 }
@@ -403,6 +478,41 @@ TEST_F(Store, GetOrSet_AFailureReachesItsWaiters_AndTheNextCallerTriesAgain) {
   EXPECT_EQ(told.bytes, message);
   Claim fresh = ClaimAs(*region_, 0, key);
   EXPECT_EQ(fresh.state, ClaimState::kOwned) << "a failure is not cached for new callers";
+}
+
+TEST_F(Store, GetOrSet_AFailureIsDeliveredEvenWhenTheRegionIsFull) {
+  const std::string name = "k";
+  StoreKey key = K(name);
+  Claim owner = ClaimAs(*region_, 1, key);
+  Claim waiter = ClaimAs(*region_, 2, key);
+  std::vector<uint64_t> hog;  // fill the heap
+  for (uint64_t off = 0; Allocate(*region_, 1 << 16, &off) == DW_OK;) hog.push_back(off);
+  for (uint64_t off = 0; Allocate(*region_, 64, &off) == DW_OK;) hog.push_back(off);
+  region_->set_self(1);
+  std::string message(1000, 'm');  // more than the claim kept room for
+  ASSERT_EQ(StoreResolve(*region_, key, owner.round, owner.ref, ClaimOutcome::kFailed,
+                         reinterpret_cast<const uint8_t*>(message.data()), 1000, 0), DW_OK) << LastError();
+  Claim told = ClaimAs(*region_, 2, key, waiter.round);
+  EXPECT_EQ(told.state, ClaimState::kFailed);
+  EXPECT_GE(told.bytes.size(), L::kPendingSlotCapacity) << "cut to fit the room the claim kept, not lost";
+  EXPECT_LT(told.bytes.size(), message.size());
+  EXPECT_EQ(told.bytes, std::string(told.bytes.size(), 'm'));
+}
+
+TEST_F(Store, GetOrSet_AValueThatDoesNotFit_GivesTheClaimUp) {
+  const std::string name = "k";
+  StoreKey key = K(name);
+  Claim owner = ClaimAs(*region_, 1, key);
+  std::vector<uint64_t> hog;
+  for (uint64_t off = 0; Allocate(*region_, 1 << 16, &off) == DW_OK;) hog.push_back(off);
+  for (uint64_t off = 0; Allocate(*region_, 64, &off) == DW_OK;) hog.push_back(off);
+  region_->set_self(1);
+  std::string big(100'000, 'v');
+  EXPECT_EQ(StoreResolve(*region_, key, owner.round, owner.ref, ClaimOutcome::kValue,
+                         reinterpret_cast<const uint8_t*>(big.data()), static_cast<uint32_t>(big.size()), 0), DW_E_EXHAUSTED);
+  for (uint64_t off : hog) Free(*region_, off);
+  Claim next = ClaimAs(*region_, 2, key);
+  EXPECT_EQ(next.state, ClaimState::kOwned) << "abandoned: the next caller computes it";
 }
 
 TEST_F(Store, GetOrSet_ASetWinsOverAComputation) {

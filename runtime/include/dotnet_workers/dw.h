@@ -88,6 +88,9 @@ DW_EXPORT uint64_t dw_layout_value(int32_t which);
 #define DW_LAYOUT_MAX_NAME_LENGTH            41
 #define DW_LAYOUT_MUTEX_SIZE                 42
 #define DW_LAYOUT_STRIPE_COUNT               43
+#define DW_LAYOUT_MAX_CHAIN_LENGTH           44
+#define DW_LAYOUT_OFF_HASH_SEED              45
+#define DW_LAYOUT_OFF_STRIPE_VERSIONS        46
 
 /* ---- Regions ----------------------------------------------------------------------- */
 
@@ -258,7 +261,8 @@ DW_EXPORT dw_status dw_lock_release(dw_region* region, uint32_t index);
 /* ---- Supervision ------------------------------------------------------------------- */
 
 /* Process `dead_id` is dead (reaped): gives back its locks, buffer references and pending
-   GetOrSet claims. The launcher calls it with --on-worker-exit=continue. */
+   GetOrSet claims. The launcher calls it (in a forked helper) after reaping any process,
+   unless it is killing every process at once. */
 DW_EXPORT dw_status dw_process_cleanup(dw_region* region, uint32_t dead_id);
 
 /* ---- Errors ------------------------------------------------------------------------ */

@@ -87,7 +87,8 @@ struct RegionHeader {
   uint64_t heap_offset;                    // 144 first byte of the heap (page-aligned)
   uint64_t heap_end;                       // 152 = region_size
   std::atomic<uint64_t> entry_count;       // 160 atomic: store entries linked in buckets
-  uint8_t reserved[kHeaderSize - 168];     // 168 zero
+  uint64_t hash_seed;                      // 168 random, per region: keys' hashes cannot be predicted
+  uint8_t reserved[kHeaderSize - 176];     // 176 zero
 };
 
 // One per process id, at kProcessTableOffset + id * kProcessEntrySize.
@@ -130,6 +131,7 @@ static_assert(offsetof(RegionHeader, corrupt) == 140);
 static_assert(offsetof(RegionHeader, heap_offset) == 144);
 static_assert(offsetof(RegionHeader, heap_end) == 152);
 static_assert(offsetof(RegionHeader, entry_count) == 160);
+static_assert(offsetof(RegionHeader, hash_seed) == 168);
 static_assert(sizeof(RegionHeader) == kHeaderSize);
 
 static_assert(offsetof(ProcessEntry, state) == 0);
@@ -207,6 +209,7 @@ constexpr uint32_t FormatWord() {
       sizeof(Stripe),         sizeof(StoreEntry),  kStripeCount,         kMaxKeyLength,
       sizeof(ObjectsControl), sizeof(BufferEntry), sizeof(LockEntry),    sizeof(Holding),
       kBufferCapacity,        kLockCapacity,       kHoldingsPerProcess,  kMaxNameLength,
+      kMaxChainLength,        offsetof(RegionHeader, hash_seed),         offsetof(Stripe, versions),
   };
   uint32_t h = 2166136261u;  // FNV-1a over the parts
   for (uint64_t p : parts) {

@@ -22,6 +22,8 @@ inline constexpr uint32_t kDoubleBufferLimit = 256;      // values up to this si
 inline constexpr uint32_t kBucketsPerPage = 4096 / 8;
 inline constexpr uint32_t kMinBucketCount = kStripeCount;  // every stripe has buckets
 inline constexpr uint32_t kMaxBucketCount = 1u << 22;
+inline constexpr uint32_t kMaxChainLength = 4096;        // writers refuse a longer bucket chain
+inline constexpr uint32_t kPendingSlotCapacity = 256;    // room a GetOrSet claim keeps for its result
 
 // StoreEntry::kind.
 inline constexpr uint32_t kEntryValue = 1;      // a value in the active slot
@@ -32,7 +34,9 @@ inline constexpr uint32_t kEntryFailed = 4;     // GetOrSet: the factory threw; 
 struct Stripe {
   pthread_mutex_t mutex;             //  0 robust, process-shared: writers of this stripe's buckets
   std::atomic<uint32_t> sequence;    // 40 atomic: odd while a writer changes something
-  uint32_t reserved[5];              // 44 zero
+  uint32_t reserved0;                // 44 zero
+  std::atomic<uint64_t> versions;    // 48 atomic: the last version handed out in this stripe; only grows
+  uint64_t reserved1;                // 56 zero
 };
 
 // The payload of a heap block. The key follows the 64-byte header, padded to 8 bytes, then
@@ -40,11 +44,13 @@ struct Stripe {
 struct StoreEntry {
   std::atomic<uint64_t> next;              //  0 atomic: offset of the next entry in the bucket, 0 = end
   uint64_t hash;                           //  8 the key's 64-bit hash
-  std::atomic<uint64_t> version;           // 16 atomic: +1 on every change of value or kind
+  std::atomic<uint64_t> version;           // 16 atomic: changes with every change of value or kind,
+                                           //    taken from the stripe's counter: never repeats for a key
   std::atomic<int64_t> expires_ns;         // 24 atomic: CLOCK_MONOTONIC deadline, 0 = never
   uint32_t key_length;                     // 32 bytes of key
   std::atomic<uint32_t> kind;              // 36 atomic: kEntry*
-  std::atomic<uint32_t> owner;             // 40 atomic: kEntryPending: computing process id + 1
+  std::atomic<uint32_t> owner;             // 40 atomic: kEntryPending: computing process id + 1;
+                                           //    kEntryFailed: the low 32 bits of the round that failed
   uint32_t slot_capacity;                  // 44 bytes per value slot
   std::atomic<uint32_t> active;            // 48 atomic: the live slot (0 or 1)
   std::atomic<uint32_t> value_length[2];   // 52 atomic: bytes in each slot
@@ -53,6 +59,7 @@ struct StoreEntry {
 
 static_assert(sizeof(Stripe) == 64);
 static_assert(offsetof(Stripe, sequence) == 40);
+static_assert(offsetof(Stripe, versions) == 48);
 static_assert(sizeof(StoreEntry) == 64);
 static_assert(offsetof(StoreEntry, version) == 16);
 static_assert(offsetof(StoreEntry, expires_ns) == 24);

@@ -173,8 +173,8 @@ static class Program
                 {
                     _ = Cluster.Store.GetOrSetAsync<string>("value", async () =>
                     {
+                        Arrive("computing"); // before the line the test kills on
                         Say("computing id=1");
-                        Arrive("computing");
                         await Task.Delay(Bound);
                         return "never";
                     });
@@ -198,8 +198,8 @@ static class Program
                 if (Cluster.WorkerId == 1)
                 {
                     mutex.Acquire();
+                    Arrive("holding"); // before the line the test kills on
                     Say("holding id=1");
-                    Arrive("holding");
                     Thread.Sleep(Bound);
                     return 0;
                 }
@@ -247,6 +247,27 @@ static class Program
                     return 0;
                 }
                 Say($"buffers={Cluster.Buffers.Count}");
+                return 0;
+
+            case "buffer-leak":
+                // Worker 1 opens a buffer, never disposes it, and exits: the launcher gives its
+                // reference back. The primary watches the count.
+                if (Cluster.WorkerId == 1)
+                {
+                    Cluster.Buffers.Open("leaked", 4096);
+                    Arrive("opened");
+                    Environment.Exit(0);
+                }
+                if (Cluster.IsPrimary)
+                {
+                    AwaitAll("opened", 1);
+                    var clock = Stopwatch.StartNew();
+                    while (Cluster.Buffers.Count > 0 && clock.Elapsed < Bound)
+                    {
+                        Thread.Sleep(10);
+                    }
+                    Say($"buffers-after-exit={Cluster.Buffers.Count}");
+                }
                 return 0;
 
             case "no-token":

@@ -70,6 +70,14 @@ public class SharedStateTests
     }
 
     [Test]
+    public void ABufferAProcessNeverDisposed_IsGivenBackWhenTheProcessEnds()
+    {
+        using var run = LauncherRun.Start("--workers=1", Paths.Probe, "buffer-leak");
+        Assert.That(run.WaitForExit(), Is.Zero, run.Transcript());
+        Assert.That(run.ProbeLines, Does.Contain("buffers-after-exit=0"), run.Transcript());
+    }
+
+    [Test]
     public void Buffer_WrittenByOneProcess_IsReadByTheOthers_ThenFreed()
     {
         using var run = LauncherRun.Start("--workers=3", Paths.Probe, "buffer");

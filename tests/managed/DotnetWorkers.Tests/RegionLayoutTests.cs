@@ -56,6 +56,9 @@ public class RegionLayoutTests
         (41, RegionLayout.MaxNameLength, nameof(RegionLayout.MaxNameLength)),
         (42, RegionLayout.MutexSize, nameof(RegionLayout.MutexSize)),
         (43, RegionLayout.StripeCount, nameof(RegionLayout.StripeCount)),
+        (44, RegionLayout.MaxChainLength, nameof(RegionLayout.MaxChainLength)),
+        (45, RegionLayout.HashSeedOffset, nameof(RegionLayout.HashSeedOffset)),
+        (46, RegionLayout.StripeVersionsOffset, nameof(RegionLayout.StripeVersionsOffset)),
     ];
 
     [Test]
@@ -92,6 +95,7 @@ public class RegionLayoutTests
             64, 64, RegionLayout.StripeCount, RegionLayout.MaxKeyLength, // stripe, store entry, stripes
             128, 64, 256, 16,                         // objects control, buffer entry, lock entry, holding
             4096, 256, 256, RegionLayout.MaxNameLength, // buffers, locks, holdings per process
+            RegionLayout.MaxChainLength, RegionLayout.HashSeedOffset, RegionLayout.StripeVersionsOffset,
         ];
         uint hash = 2166136261;
         foreach (ulong part in parts)

@@ -67,12 +67,14 @@ public class SharedBufferTests
     }
 
     [Test]
-    public void ABufferNeverDisposed_IsReleasedWhenCollected()
+    public void ABufferNeverDisposed_IsNotFreedUnderItsSpans_WhenCollected()
     {
+        // A span can outlive the SharedBuffer it came from (the collector does not see it):
+        // collecting the object must not free the bytes. The process's end gives them back.
         OpenAndDrop();
         GC.Collect();
         GC.WaitForPendingFinalizers();
-        Assert.That(Buffers.Count, Is.Zero);
+        Assert.That(Buffers.Count, Is.EqualTo(1));
     }
 
     private void OpenAndDrop() => Buffers.Open("forgotten", 64);

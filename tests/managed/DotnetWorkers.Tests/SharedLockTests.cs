@@ -48,6 +48,29 @@ public class SharedLockTests
     }
 
     [Test]
+    public async Task AcquireAsync_HoldsNoThreadWhileItWaits()
+    {
+        SharedMutex mutex = Locks.Mutex("m");
+        SharedLockLease held = mutex.Acquire();
+        ThreadPool.GetAvailableThreads(out int before, out _);
+        ValueTask<SharedLockLease>[] waiting = [.. Enumerable.Range(0, 50).Select(_ => mutex.AcquireAsync(Bound))];
+        await Task.Delay(100);
+        ThreadPool.GetAvailableThreads(out int during, out _);
+        Assert.That(before - during, Is.LessThan(5), "50 waiters do not take 50 pool threads");
+        held.Dispose();
+        // Each waiter releases as soon as it has the lock, so all of them get it in turn.
+        await Task.WhenAll(waiting.Select(async w => (await w).Dispose())).WaitAsync(Bound);
+    }
+
+    [Test]
+    public void AcquireAsync_TimesOut()
+    {
+        SharedMutex mutex = Locks.Mutex("m");
+        using SharedLockLease held = mutex.Acquire();
+        Assert.ThrowsAsync<TimeoutException>(async () => await mutex.AcquireAsync(TimeSpan.FromMilliseconds(50)));
+    }
+
+    [Test]
     public void AcquireAsync_CanBeCancelled()
     {
         SharedMutex mutex = Locks.Mutex("m");

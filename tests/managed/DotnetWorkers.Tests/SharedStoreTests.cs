@@ -154,6 +154,19 @@ public class SharedStoreTests
     }
 
     [Test]
+    public void Keys_OfABucketBiggerThanTheFirstBuffer_AreStillListed()
+    {
+        // 40 keys of 1000 bytes: more than the first 16 KiB batch buffer holds, in any bucket layout.
+        string[] keys = [.. Enumerable.Range(0, 40).Select(i => $"{i:D4}" + new string('k', 996))];
+        foreach (string key in keys)
+        {
+            Store.Set(key, 1);
+        }
+
+        Assert.That(Store.Keys(), Is.EquivalentTo(keys));
+    }
+
+    [Test]
     public async Task GetOrSet_RunsTheFactoryOnce_ForManyConcurrentCallers()
     {
         int runs = 0;

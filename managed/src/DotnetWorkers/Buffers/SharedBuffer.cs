@@ -10,11 +10,15 @@ namespace DotnetWorkers.Buffers;
 /// <see cref="System.Threading.Volatile"/>, <see cref="Interlocked"/>) is the caller's.
 /// </summary>
 /// <remarks>
-/// Dispose it when done: the last reference in the cluster frees the bytes. A buffer that is
-/// collected without being disposed releases its reference then; a process that dies
-/// releases its references too. Disposing twice does nothing; using it after disposing
-/// throws <see cref="ObjectDisposedException"/>. Views taken before disposing must not be
-/// used after.
+/// <para>Dispose it when done: the last reference in the cluster frees the bytes, and the
+/// memory is reused. A process that ends (or dies) gives back every reference it still holds.
+/// Disposing twice does nothing; using it after disposing throws
+/// <see cref="ObjectDisposedException"/>. Views taken before disposing must not be used after.</para>
+/// <para>A buffer that is never disposed is <b>not</b> released when the garbage collector
+/// collects it: a <see cref="Span"/> taken from it can outlive the object (the collector does
+/// not see spans), and freeing the bytes under it would let this process write into memory
+/// that another process has since been given. Its reference is given back when the process
+/// ends.</para>
 /// </remarks>
 public sealed unsafe class SharedBuffer : IDisposable
 {
@@ -34,9 +38,6 @@ public sealed unsafe class SharedBuffer : IDisposable
         _generation = info.Generation;
         _bytes = runtime.Region.Base + info.DataOffset;
     }
-
-    /// <summary>Releases the reference if the buffer was never disposed.</summary>
-    ~SharedBuffer() => Release();
 
     /// <summary>The buffer's name.</summary>
     public string Name { get; }
@@ -80,12 +81,6 @@ public sealed unsafe class SharedBuffer : IDisposable
 
     /// <summary>Gives this reference back; the last reference in the cluster frees the bytes.</summary>
     public void Dispose()
-    {
-        Release();
-        GC.SuppressFinalize(this);
-    }
-
-    private void Release()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0 || _runtime.IsDisposed)
         {

@@ -4,7 +4,9 @@ namespace DotnetWorkers.Locks;
 
 /// <summary>
 /// What <see cref="SharedMutex"/> and <see cref="SharedSemaphore"/> share: acquiring with a
-/// timeout and cancellation, synchronously or not. Holds belong to the process, not to a
+/// timeout and cancellation, blocking the thread (<see cref="Acquire"/>: woken by the kernel
+/// at once when the lock is released) or not (<see cref="AcquireAsync"/>: polls with short
+/// delays, so a waiting request holds no thread). Holds belong to the process, not to a
 /// thread: a lease taken before an <c>await</c> may be released after it, on another thread.
 /// Not reentrant: a second acquire in the same process waits like any other.
 /// </summary>
@@ -64,18 +66,50 @@ public abstract class SharedLock
     }
 
     /// <summary>
-    /// Waits for a hold without blocking the caller: the try is immediate; if it must wait, a
-    /// thread-pool thread waits in the kernel.
+    /// Waits for a hold without blocking any thread: it tries at once, then again after short
+    /// delays (from under a millisecond up to 16 ms), until the timeout or cancellation. Pass
+    /// the timeout and token here rather than abandoning the task: a task nobody awaits can
+    /// still acquire the lock, and nobody would release it.
     /// </summary>
     /// <inheritdoc cref="Acquire" path="/exception"/>
     public ValueTask<SharedLockLease> AcquireAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
+        long deadline = Deadline(timeout);
         if (TryAcquire(out SharedLockLease? lease))
         {
             return new ValueTask<SharedLockLease>(lease);
         }
 
-        return new ValueTask<SharedLockLease>(Task.Run(() => Acquire(timeout, cancellationToken), cancellationToken));
+        return WaitAsync(timeout, deadline, cancellationToken);
+    }
+
+    private async ValueTask<SharedLockLease> WaitAsync(TimeSpan? timeout, long deadline, CancellationToken cancellationToken)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            if (attempt < 3)
+            {
+                await Task.Yield();
+            }
+            else
+            {
+                int delay = Math.Min(1 << Math.Min(attempt - 3, 4), 16);
+                await Task.Delay(deadline == long.MaxValue ? delay : (int)Math.Clamp(deadline - Environment.TickCount64, 0, delay),
+                    cancellationToken).ConfigureAwait(false);
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            if (TryAcquire(out SharedLockLease? lease))
+            {
+                return lease;
+            }
+
+            if (Environment.TickCount64 >= deadline)
+            {
+                throw new TimeoutException($"The lock '{Name}' was not acquired within {timeout}.");
+            }
+        }
     }
 
     internal void Release()

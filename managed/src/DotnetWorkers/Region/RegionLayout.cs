@@ -20,6 +20,8 @@ internal static class RegionLayout
     internal const int MaxNameLength = 128;
     internal const int MutexSize = 40;
     internal const int StripeCount = 16384;
+    internal const int MaxChainLength = 4096;
+    internal const int StripeVersionsOffset = 48;
 
     // RegionHeader field offsets.
     internal const int MagicOffset = 0;
@@ -48,6 +50,7 @@ internal static class RegionLayout
     internal const int HeapOffsetOffset = 144;
     internal const int HeapEndOffset = 152;
     internal const int EntryCountOffset = 160;
+    internal const int HashSeedOffset = 168;
 
     // ProcessEntry field offsets.
     internal const int EntryStateOffset = 0;

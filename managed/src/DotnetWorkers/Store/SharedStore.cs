@@ -302,7 +302,11 @@ public sealed class SharedStore
         while (cursor != ulong.MaxValue)
         {
             batch.Clear();
-            ReadKeys(prefix, ref cursor, buffer, batch);
+            while (!ReadKeys(prefix, ref cursor, buffer, batch))
+            {
+                buffer = new byte[buffer.Length * 2]; // one bucket's keys did not fit
+            }
+
             foreach (string key in batch)
             {
                 yield return key;
@@ -310,16 +314,21 @@ public sealed class SharedStore
         }
     }
 
-    private unsafe void ReadKeys(byte[] prefix, ref ulong cursor, byte[] buffer, List<string> batch)
+    /// <summary>False if one bucket's keys do not fit in <paramref name="buffer"/>.</summary>
+    private unsafe bool ReadKeys(byte[] prefix, ref ulong cursor, byte[] buffer, List<string> batch)
     {
         uint used, count;
         ulong next = cursor;
         fixed (byte* pp = prefix)
         fixed (byte* bp = buffer)
         {
-            NativeErrors.ThrowIfFailed(
-                NativeMethods.StoreKeys(Region, pp, (uint)prefix.Length, &next, bp, (uint)buffer.Length, &used, &count),
-                "Listing keys");
+            DwStatus status = NativeMethods.StoreKeys(Region, pp, (uint)prefix.Length, &next, bp, (uint)buffer.Length, &used, &count);
+            if (status == DwStatus.BufferTooSmall)
+            {
+                return false;
+            }
+
+            NativeErrors.ThrowIfFailed(status, "Listing keys");
         }
 
         for (int at = 0; at < used;)
@@ -330,6 +339,7 @@ public sealed class SharedStore
         }
 
         cursor = next;
+        return true;
     }
 
     private unsafe (T Value, ulong Version)? ReadWithVersion<T>(string key)
@@ -357,7 +367,9 @@ public sealed class SharedStore
                     case DwStatus.NotFound:
                         return null;
                     case DwStatus.BufferTooSmall:
-                        ArrayPool<byte>.Shared.Return(buffer);
+                        byte[] smaller = buffer;
+                        buffer = null!; // never returned twice, even if Rent throws
+                        ArrayPool<byte>.Shared.Return(smaller);
                         buffer = ArrayPool<byte>.Shared.Rent((int)length);
                         break;
                     default:
@@ -368,7 +380,10 @@ public sealed class SharedStore
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            if (buffer is not null)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
         }
     }
 
@@ -445,7 +460,9 @@ public sealed class SharedStore
 
                 if (status == DwStatus.BufferTooSmall)
                 {
-                    ArrayPool<byte>.Shared.Return(buffer);
+                    byte[] smaller = buffer;
+                    buffer = null!; // never returned twice, even if Rent throws
+                    ArrayPool<byte>.Shared.Return(smaller);
                     buffer = ArrayPool<byte>.Shared.Rent((int)length);
                     continue;
                 }
@@ -462,7 +479,10 @@ public sealed class SharedStore
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            if (buffer is not null)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
         }
     }
 
@@ -476,13 +496,23 @@ public sealed class SharedStore
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            Resolve(key, claim, NativeMethods.ResolveAbandoned, default, null); // a waiter takes over
+            TryAbandon(key, claim); // a waiter takes over
             throw;
         }
         catch (Exception e)
         {
-            byte[] text = System.Text.Encoding.UTF8.GetBytes(SharedComputationException.ToText(e));
-            Resolve(key, claim, NativeMethods.ResolveFailed, text, null);
+            // Tell the waiters; if even that fails, give the claim up so one of them computes
+            // it. Either way the caller gets its own exception, not one from the telling.
+            try
+            {
+                byte[] text = System.Text.Encoding.UTF8.GetBytes(SharedComputationException.ToText(e));
+                Resolve(key, claim, NativeMethods.ResolveFailed, text, null);
+            }
+            catch (Exception)
+            {
+                TryAbandon(key, claim);
+            }
+
             throw;
         }
 
@@ -492,11 +522,23 @@ public sealed class SharedStore
         }
         catch
         {
-            Resolve(key, claim, NativeMethods.ResolveAbandoned, default, null);
+            TryAbandon(key, claim); // the native side already gave it up if there was no room
             throw;
         }
 
         return value;
+    }
+
+    private void TryAbandon(string key, Claim claim)
+    {
+        try
+        {
+            Resolve(key, claim, NativeMethods.ResolveAbandoned, default, null);
+        }
+        catch (DotnetWorkersException)
+        {
+            // The region is unusable (corrupt): nothing more to give up.
+        }
     }
 
     private unsafe void Resolve(string key, Claim claim, uint outcome, ReadOnlySpan<byte> bytes, TimeSpan? expiry)

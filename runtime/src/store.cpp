@@ -351,6 +351,29 @@ dw_status CheckUsable(const Region& r) {
                                                               : DW_OK;
 }
 
+// Every write to one key starts the same way: the region usable, the key's stripe locked
+// (and repaired if its last writer died), the key looked up in its bucket.
+class KeyWriter {
+ public:
+  KeyWriter(Region& r, const StoreKey& key) : r_(r), bucket_(BucketOf(r, key.hash)), writer_(r, StripeOf(bucket_)) {}
+
+  dw_status Open(const StoreKey& key) {
+    if (dw_status s = CheckUsable(r_); s != DW_OK) return s;
+    if (dw_status s = writer_.Begin(); s != DW_OK) return s;
+    return FindForWrite(r_, writer_, key, bucket_, &found_);
+  }
+
+  StripeWriter& writer() { return writer_; }
+  Found& found() { return found_; }
+  uint32_t bucket() const { return bucket_; }
+
+ private:
+  Region& r_;
+  uint32_t bucket_;
+  StripeWriter writer_;
+  Found found_;
+};
+
 }  // namespace
 
 dw_status MakeStoreKey(const Region& r, const uint8_t* bytes, uint32_t length, StoreKey* key) noexcept {
@@ -446,14 +469,11 @@ dw_status StoreTryGetOnce(Region& r, const StoreKey& key, uint8_t* buffer, uint3
 }
 
 dw_status StoreSet(Region& r, const StoreKey& key, const SetRequest& q, bool* applied, uint64_t* version) noexcept {
-  if (dw_status s = CheckUsable(r); s != DW_OK) return s;
   *applied = false;
   *version = 0;
-  const uint32_t bucket = BucketOf(r, key.hash);
-  StripeWriter writer(r, StripeOf(bucket));
-  if (dw_status s = writer.Begin(); s != DW_OK) return s;
-  Found f;
-  if (dw_status s = FindForWrite(r, writer, key, bucket, &f); s != DW_OK) return s;
+  KeyWriter k(r, key);
+  if (dw_status s = k.Open(key); s != DW_OK) return s;
+  Found& f = k.found();
 
   const uint32_t kind = f.e ? f.e->kind.load(std::memory_order_relaxed) : 0;
   const bool has_value = kind == L::kEntryValue;
@@ -477,8 +497,8 @@ dw_status StoreSet(Region& r, const StoreKey& key, const SetRequest& q, bool* ap
   }
 
   const int64_t expires = ExpiryFor(q.ttl_ns);
-  dw_status s = f.e ? Replace(r, writer, key, f, q.value, q.length, L::kEntryValue, 0, expires, version)
-                    : Append(r, writer, key, bucket, f, q.value, q.length, L::kEntryValue, 0, expires, version);
+  dw_status s = f.e ? Replace(r, k.writer(), key, f, q.value, q.length, L::kEntryValue, 0, expires, version)
+                    : Append(r, k.writer(), key, k.bucket(), f, q.value, q.length, L::kEntryValue, 0, expires, version);
   if (s != DW_OK) return s;
   if (!has_value) CountValue(r, +1);
   *applied = true;
@@ -486,30 +506,24 @@ dw_status StoreSet(Region& r, const StoreKey& key, const SetRequest& q, bool* ap
 }
 
 dw_status StoreRemove(Region& r, const StoreKey& key, bool* removed) noexcept {
-  if (dw_status s = CheckUsable(r); s != DW_OK) return s;
   *removed = false;
-  const uint32_t bucket = BucketOf(r, key.hash);
-  StripeWriter writer(r, StripeOf(bucket));
-  if (dw_status s = writer.Begin(); s != DW_OK) return s;
-  Found f;
-  if (dw_status s = FindForWrite(r, writer, key, bucket, &f); s != DW_OK) return s;
+  KeyWriter k(r, key);
+  if (dw_status s = k.Open(key); s != DW_OK) return s;
+  Found& f = k.found();
   if (f.e == nullptr) return DW_OK;
   const bool had_value = f.e->kind.load(std::memory_order_relaxed) == L::kEntryValue;
   f.link->store(f.e->next.load(std::memory_order_relaxed), std::memory_order_release);
   CrashPoint("store.entry.unlinked");
   if (had_value) CountValue(r, -1);
-  writer.FreeLater(f.off);
+  k.writer().FreeLater(f.off);
   *removed = had_value;
   return DW_OK;
 }
 
 dw_status StoreIncrement(Region& r, const StoreKey& key, int64_t delta, int64_t* result) noexcept {
-  if (dw_status s = CheckUsable(r); s != DW_OK) return s;
-  const uint32_t bucket = BucketOf(r, key.hash);
-  StripeWriter writer(r, StripeOf(bucket));
-  if (dw_status s = writer.Begin(); s != DW_OK) return s;
-  Found f;
-  if (dw_status s = FindForWrite(r, writer, key, bucket, &f); s != DW_OK) return s;
+  KeyWriter k(r, key);
+  if (dw_status s = k.Open(key); s != DW_OK) return s;
+  Found& f = k.found();
 
   uint64_t version = 0;
   const uint32_t kind = f.e ? f.e->kind.load(std::memory_order_relaxed) : 0;
@@ -517,8 +531,8 @@ dw_status StoreIncrement(Region& r, const StoreKey& key, int64_t delta, int64_t*
   if (kind != L::kEntryValue) {
     uint8_t bytes[8];
     std::memcpy(bytes, &delta, 8);  // little-endian int64: MemoryPack's long
-    dw_status s = f.e ? Replace(r, writer, key, f, bytes, 8, L::kEntryValue, 0, 0, &version)
-                      : Append(r, writer, key, bucket, f, bytes, 8, L::kEntryValue, 0, 0, &version);
+    dw_status s = f.e ? Replace(r, k.writer(), key, f, bytes, 8, L::kEntryValue, 0, 0, &version)
+                      : Append(r, k.writer(), key, k.bucket(), f, bytes, 8, L::kEntryValue, 0, 0, &version);
     if (s != DW_OK) return s;
     CountValue(r, +1);
     *result = delta;
@@ -532,7 +546,7 @@ dw_status StoreIncrement(Region& r, const StoreKey& key, int64_t delta, int64_t*
   value += static_cast<uint64_t>(delta);  // wraps, like Interlocked.Add
   uint8_t bytes[8];
   std::memcpy(bytes, &value, 8);
-  if (dw_status s = Replace(r, writer, key, f, bytes, 8, L::kEntryValue, 0, f.e->expires_ns.load(std::memory_order_relaxed),
+  if (dw_status s = Replace(r, k.writer(), key, f, bytes, 8, L::kEntryValue, 0, f.e->expires_ns.load(std::memory_order_relaxed),
                             &version);
       s != DW_OK) {
     return s;
@@ -543,13 +557,11 @@ dw_status StoreIncrement(Region& r, const StoreKey& key, int64_t delta, int64_t*
 
 dw_status StoreClaim(Region& r, const StoreKey& key, uint64_t waited_round, uint8_t* buffer, uint32_t capacity,
                      uint32_t* length, ClaimState* state, uint64_t* round, uint64_t* ref) noexcept {
-  if (dw_status s = CheckUsable(r); s != DW_OK) return s;
   if (r.self() == Region::kNoProcess) return Fail(DW_E_INVALID_ARGUMENT, "this attachment is not a cluster process");
-  const uint32_t bucket = BucketOf(r, key.hash);
-  StripeWriter writer(r, StripeOf(bucket));
-  if (dw_status s = writer.Begin(); s != DW_OK) return s;
-  Found f;
-  if (dw_status s = FindForWrite(r, writer, key, bucket, &f); s != DW_OK) return s;
+  KeyWriter k(r, key);
+  if (dw_status s = k.Open(key); s != DW_OK) return s;
+  Found& f = k.found();
+  StripeWriter& writer = k.writer();
 
   // A failed entry carries the low 32 bits of the round that failed: the waiters of that
   // round are told; anyone else computes again.
@@ -605,7 +617,7 @@ dw_status StoreClaim(Region& r, const StoreKey& key, uint64_t waited_round, uint
       f.link->store(fresh, std::memory_order_release);
       writer.FreeLater(f.off);
     } else {
-      MarkBucketUsed(r, bucket);
+      MarkBucketUsed(r, k.bucket());
       f.link->store(fresh, std::memory_order_release);
     }
     f.off = fresh;
@@ -619,14 +631,12 @@ dw_status StoreClaim(Region& r, const StoreKey& key, uint64_t waited_round, uint
 
 dw_status StoreResolve(Region& r, const StoreKey& key, uint64_t round, uint64_t ref, ClaimOutcome outcome,
                        const uint8_t* bytes, uint32_t length, int64_t ttl_ns) noexcept {
-  if (dw_status s = CheckUsable(r); s != DW_OK) return s;
-  const uint32_t bucket = BucketOf(r, key.hash);
   dw_status result = DW_OK;
   {
-    StripeWriter writer(r, StripeOf(bucket));
-    if (dw_status s = writer.Begin(); s != DW_OK) return s;
-    Found f;
-    if (dw_status s = FindForWrite(r, writer, key, bucket, &f); s != DW_OK) return s;
+    KeyWriter k(r, key);
+    if (dw_status s = k.Open(key); s != DW_OK) return s;
+    Found& f = k.found();
+    StripeWriter& writer = k.writer();
     // Only our own claim of that round is resolved: a Set meanwhile wins.
     if (f.e != nullptr && f.e->kind.load(std::memory_order_relaxed) == L::kEntryPending &&
         f.e->version.load(std::memory_order_relaxed) == round && f.e->owner.load(std::memory_order_relaxed) == r.self() + 1) {

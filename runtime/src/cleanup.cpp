@@ -1,8 +1,11 @@
 #include "cleanup.h"
 
 #include "buffers.h"
+#include "doorbell.h"
 #include "holdings.h"
 #include "named_locks.h"
+#include "queue.h"
+#include "services.h"
 #include "store.h"
 
 namespace dw {
@@ -11,6 +14,8 @@ namespace L = layout;
 void CleanupProcess(Region& r, uint32_t dead_id) noexcept {
   if (dead_id >= L::kProcessCapacity) return;
   ReleaseLocksOf(r, dead_id);
+  UnwatchAllQueues(r, dead_id);
+  UnserveAll(r, dead_id);
   L::Holding* slots = HoldingsOf(r, dead_id);
   for (uint32_t i = 0; i < L::kHoldingsPerProcess; ++i) {
     L::Holding& h = slots[i];
@@ -23,6 +28,9 @@ void CleanupProcess(Region& r, uint32_t dead_id) noexcept {
     h.count.store(0, std::memory_order_relaxed);
     h.ref.store(0, std::memory_order_relaxed);
   }
+  // Whoever waits on something of the dead process (a lock, a GetOrSet, a call) wakes and
+  // looks again.
+  RingAllDoorbells(r);
 }
 
 }  // namespace dw

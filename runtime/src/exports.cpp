@@ -3,6 +3,7 @@
 #include "dotnet_workers/dw.h"
 
 #include <cstddef>
+#include <algorithm>
 #include <cstring>
 #include <memory>
 
@@ -10,12 +11,15 @@
 
 #include "buffers.h"
 #include "cleanup.h"
+#include "doorbell.h"
 #include "hash.h"
 #include "heap.h"
 #include "last_error.h"
 #include "named_locks.h"
 #include "process_table.h"
+#include "queue.h"
 #include "region.h"
+#include "services.h"
 #include "shutdown.h"
 #include "store.h"
 
@@ -98,6 +102,16 @@ uint64_t dw_layout_value(int32_t which) {
     case DW_LAYOUT_MAX_CHAIN_LENGTH: return L::kMaxChainLength;
     case DW_LAYOUT_OFF_HASH_SEED: return offsetof(L::RegionHeader, hash_seed);
     case DW_LAYOUT_OFF_STRIPE_VERSIONS: return offsetof(L::Stripe, versions);
+    case DW_LAYOUT_OFF_QUEUES_OFFSET: return offsetof(L::RegionHeader, queues_offset);
+    case DW_LAYOUT_OFF_DOORBELLS_OFFSET: return offsetof(L::RegionHeader, doorbells_offset);
+    case DW_LAYOUT_OFF_SERVICES_OFFSET: return offsetof(L::RegionHeader, services_offset);
+    case DW_LAYOUT_QUEUE_CAPACITY: return L::kQueueCapacity;
+    case DW_LAYOUT_MAX_QUEUE_CELLS: return L::kMaxQueueCells;
+    case DW_LAYOUT_MAX_SLOT_SIZE: return L::kMaxSlotSize;
+    case DW_LAYOUT_SERVICE_CAPACITY: return L::kServiceCapacity;
+    case DW_LAYOUT_MAX_SERVICE_NAME_LENGTH: return L::kMaxServiceNameLength;
+    case DW_LAYOUT_DOORBELL_SIZE: return sizeof(L::Doorbell);
+    case DW_LAYOUT_OFF_DOORBELL_CALLS: return offsetof(L::Doorbell, calls_in_flight);
     default: return UINT64_MAX;
   }
 }
@@ -184,6 +198,7 @@ dw_status dw_process_stop(dw_region* region, uint32_t id) {
     if (region == nullptr) return dw::Fail(DW_E_INVALID_ARGUMENT, "region is null");
     if (id >= L::kProcessCapacity) return dw::Fail(DW_E_NOT_FOUND, "process id %u is outside the table", id);
     dw::ProcessStopping(Unwrap(region)->process(id));
+    dw::RingDoorbell(*Unwrap(region), id);  // its dispatcher sleeps on the doorbell
     return DW_OK;
   });
 }
@@ -373,6 +388,118 @@ dw_status dw_lock_release(dw_region* region, uint32_t index) {
     if (region == nullptr) return dw::Fail(DW_E_INVALID_ARGUMENT, "region is null");
     return dw::ReleaseLock(*Unwrap(region), index);
   });
+}
+
+dw_status dw_queue_open(dw_region* region, const uint8_t* name, uint32_t name_length, uint32_t capacity,
+                        uint32_t slot_size, uint32_t* out_index) {
+  return Guard([&] {
+    if (region == nullptr || out_index == nullptr) return dw::Fail(DW_E_INVALID_ARGUMENT, "a required argument is null");
+    return dw::OpenQueue(*Unwrap(region), name, name_length, capacity, slot_size, out_index);
+  });
+}
+
+dw_status dw_queue_write(dw_region* region, uint32_t index, const uint8_t* bytes, uint32_t length, int64_t timeout_ms) {
+  return Guard([&] {
+    if (region == nullptr) return dw::Fail(DW_E_INVALID_ARGUMENT, "region is null");
+    return dw::Enqueue(*Unwrap(region), index, bytes, length, timeout_ms);
+  });
+}
+
+dw_status dw_queue_read(dw_region* region, uint32_t index, uint8_t* buffer, uint32_t capacity, uint32_t* out_length,
+                        int64_t timeout_ms) {
+  return Guard([&] {
+    if (region == nullptr || out_length == nullptr || (buffer == nullptr && capacity > 0)) {
+      return dw::Fail(DW_E_INVALID_ARGUMENT, "a required argument is null");
+    }
+    return dw::Dequeue(*Unwrap(region), index, buffer, capacity, out_length, timeout_ms);
+  });
+}
+
+dw_status dw_queue_complete(dw_region* region, uint32_t index) {
+  return Guard([&] {
+    if (region == nullptr) return dw::Fail(DW_E_INVALID_ARGUMENT, "region is null");
+    return dw::CompleteQueue(*Unwrap(region), index);
+  });
+}
+
+dw_status dw_queue_watch(dw_region* region, uint32_t index, uint32_t watch) {
+  return Guard([&] {
+    if (region == nullptr) return dw::Fail(DW_E_INVALID_ARGUMENT, "region is null");
+    dw::Region& r = *Unwrap(region);
+    if (r.self() == dw::Region::kNoProcess) return dw::Fail(DW_E_INVALID_ARGUMENT, "this attachment is not a cluster process");
+    return dw::WatchQueue(r, index, r.self(), watch != 0);
+  });
+}
+
+dw_status dw_queue_state(dw_region* region, uint32_t index, uint64_t* out_count, uint32_t* out_completed) {
+  return Guard([&] {
+    if (region == nullptr || out_count == nullptr || out_completed == nullptr) {
+      return dw::Fail(DW_E_INVALID_ARGUMENT, "a required argument is null");
+    }
+    bool completed = false;
+    dw_status s = dw::QueueState(*Unwrap(region), index, out_count, &completed);
+    *out_completed = completed ? 1 : 0;
+    return s;
+  });
+}
+
+uint32_t dw_doorbell_read(dw_region* region) {
+  if (region == nullptr || Unwrap(region)->self() == dw::Region::kNoProcess) return 0;
+  return dw::ReadDoorbell(*Unwrap(region), Unwrap(region)->self());
+}
+
+dw_status dw_doorbell_wait(dw_region* region, uint32_t seen, int64_t spin_us, int64_t timeout_ms, uint32_t* out_ring) {
+  return Guard([&] {
+    if (region == nullptr || out_ring == nullptr) return dw::Fail(DW_E_INVALID_ARGUMENT, "a required argument is null");
+    dw::Region& r = *Unwrap(region);
+    if (r.self() == dw::Region::kNoProcess) return dw::Fail(DW_E_INVALID_ARGUMENT, "this attachment is not a cluster process");
+    const int64_t timeout_ns = (timeout_ms < 0 || timeout_ms > INT64_MAX / 1000000) ? -1 : timeout_ms * 1000000;
+    const int64_t spin_ns = spin_us <= 0 ? 0 : std::min<int64_t>(spin_us, 1'000'000) * 1000;
+    *out_ring = dw::WaitForDoorbell(r, r.self(), seen, spin_ns, timeout_ns);
+    return DW_OK;
+  });
+}
+
+dw_status dw_doorbell_ring(dw_region* region, uint32_t id) {
+  return Guard([&] {
+    if (region == nullptr) return dw::Fail(DW_E_INVALID_ARGUMENT, "region is null");
+    if (id >= L::kProcessCapacity) return dw::Fail(DW_E_NOT_FOUND, "process id %u is outside the table", id);
+    dw::RingDoorbell(*Unwrap(region), id);
+    return DW_OK;
+  });
+}
+
+dw_status dw_service_open(dw_region* region, const uint8_t* name, uint32_t name_length, uint32_t* out_index) {
+  return Guard([&] {
+    if (region == nullptr || out_index == nullptr) return dw::Fail(DW_E_INVALID_ARGUMENT, "a required argument is null");
+    return dw::OpenService(*Unwrap(region), name, name_length, out_index);
+  });
+}
+
+dw_status dw_service_serve(dw_region* region, uint32_t index, uint32_t serve) {
+  return Guard([&] {
+    if (region == nullptr) return dw::Fail(DW_E_INVALID_ARGUMENT, "region is null");
+    dw::Region& r = *Unwrap(region);
+    if (r.self() == dw::Region::kNoProcess) return dw::Fail(DW_E_INVALID_ARGUMENT, "this attachment is not a cluster process");
+    return dw::ServeService(r, index, r.self(), serve != 0);
+  });
+}
+
+dw_status dw_service_servers(dw_region* region, uint32_t index, uint64_t* out_servers16) {
+  return Guard([&] {
+    if (region == nullptr || out_servers16 == nullptr) return dw::Fail(DW_E_INVALID_ARGUMENT, "a required argument is null");
+    return dw::ServiceServers(*Unwrap(region), index, out_servers16);
+  });
+}
+
+void dw_calls_in_flight_add(dw_region* region, int32_t delta) {
+  if (region == nullptr || Unwrap(region)->self() == dw::Region::kNoProcess) return;
+  dw::AddCallsInFlight(*Unwrap(region), Unwrap(region)->self(), delta);
+}
+
+uint32_t dw_calls_in_flight(dw_region* region, uint32_t id) {
+  if (region == nullptr) return 0;
+  return dw::CallsInFlight(*Unwrap(region), id);
 }
 
 dw_status dw_process_cleanup(dw_region* region, uint32_t dead_id) {

@@ -89,6 +89,9 @@ dw_status Region::Create(uint64_t size, uint32_t worker_count, uint32_t flags,
   h->stripes_offset = sections.stripes_offset;
   h->buffers_offset = sections.buffers_offset;
   h->locks_offset = sections.locks_offset;
+  h->queues_offset = sections.queues_offset;
+  h->doorbells_offset = sections.doorbells_offset;
+  h->services_offset = sections.services_offset;
   h->buckets_offset = sections.buckets_offset;
   h->bucket_bitmap_offset = sections.bucket_bitmap_offset;
   h->bucket_count = sections.bucket_count;
@@ -128,6 +131,10 @@ bool Region::InitializeLocks() noexcept {
   auto* locks = At<L::LockEntry>(header()->locks_offset);
   for (uint32_t i = 0; i < L::kLockCapacity; ++i) {
     if (!InitRobustMutex(&locks[i].mutex)) return false;
+  }
+  auto* queues = At<L::QueueEntry>(header()->queues_offset);
+  for (uint32_t i = 0; i < L::kQueueCapacity; ++i) {
+    if (!InitRobustMutex(&queues[i].write_mutex) || !InitRobustMutex(&queues[i].read_mutex)) return false;
   }
   return true;
 }
@@ -171,6 +178,7 @@ dw_status Region::CheckHeader(const void* base, uint64_t size) noexcept {
   if (h->holdings_offset != s.holdings_offset || h->heap_control_offset != s.heap_control_offset ||
       h->objects_control_offset != s.objects_control_offset || h->stripes_offset != s.stripes_offset ||
       h->buffers_offset != s.buffers_offset || h->locks_offset != s.locks_offset ||
+      h->queues_offset != s.queues_offset || h->doorbells_offset != s.doorbells_offset || h->services_offset != s.services_offset ||
       h->buckets_offset != s.buckets_offset || h->bucket_bitmap_offset != s.bucket_bitmap_offset ||
       h->bucket_count != s.bucket_count || h->heap_offset != s.heap_offset || h->heap_end != s.heap_end) {
     return Fail(DW_E_FORMAT_WORD, "the region's sections are not where this library expects them");

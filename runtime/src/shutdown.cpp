@@ -1,5 +1,6 @@
 #include "shutdown.h"
 
+#include "doorbell.h"
 #include "process_table.h"
 
 namespace dw {
@@ -13,6 +14,7 @@ void RequestShutdown(Region& region, uint32_t reason) noexcept {
   h->shutdown_state.store(L::kShutdownRequested, std::memory_order_release);
   FutexWake(&h->shutdown_state, kWakeAll);
   for (uint32_t id = 0; id < L::kProcessCapacity; ++id) ProcessStopping(region.process(id));
+  RingAllDoorbells(region);  // dispatchers sleep on their doorbells
 }
 
 uint32_t WaitForShutdown(Region& region, int64_t timeout_ns, bool* ok) noexcept {

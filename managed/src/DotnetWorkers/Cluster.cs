@@ -75,4 +75,62 @@ public static class Cluster
 
     /// <summary>How the shared region's memory is used right now.</summary>
     public static MemoryStatistics Memory => MemoryStatistics.From(Runtime.ReadMemoryStatistics());
+
+    /// <summary>Named bounded queues shared by every process, shaped like System.Threading.Channels.</summary>
+    public static Queues.SharedQueues Queues => Runtime.Queues;
+
+    /// <summary>Publish/subscribe by topic across processes.</summary>
+    public static Events.SharedEvents Events => Runtime.Dispatcher.Events;
+
+    /// <summary>
+    /// Serves <paramref name="implementation"/> to every process of the cluster as
+    /// <typeparamref name="TService"/>: calls made through <see cref="Proxy{TService}"/> in any
+    /// process (this one included) run here, on the thread pool.
+    /// </summary>
+    /// <typeparam name="TService">An interface whose methods return Task, Task&lt;T&gt;, ValueTask or ValueTask&lt;T&gt;,
+    /// with MemoryPack-serializable parameters and results; a CancellationToken parameter is
+    /// cancelled when the caller cancels or times out.</typeparam>
+    /// <returns>Dispose it to stop serving (calls already running finish).</returns>
+    /// <exception cref="ArgumentException"><typeparamref name="TService"/> is not a valid service interface.</exception>
+    /// <exception cref="InvalidOperationException">This process already serves <typeparamref name="TService"/>.</exception>
+    public static IDisposable Serve<TService>(TService implementation)
+        where TService : class => Runtime.Dispatcher.Server.Serve(implementation);
+
+    /// <summary>
+    /// A proxy whose methods call <typeparamref name="TService"/> in a serving process.
+    /// Proxies are cheap, thread-safe and can be kept.
+    /// </summary>
+    /// <param name="target">Which process: <see cref="RpcTarget.Any"/> (default: the least busy server), a worker, or a role.</param>
+    /// <param name="timeout">If set, a call not answered in time throws <see cref="TimeoutException"/> and is cancelled on the server.</param>
+    /// <remarks>
+    /// A call fails with <see cref="ServiceNotFoundException"/> if no (targeted) process serves
+    /// the interface, <see cref="RemoteProcessDiedException"/> if the serving process dies
+    /// before answering, <see cref="RemoteException"/> if the method threw, and
+    /// <see cref="OperationCanceledException"/> if its CancellationToken is cancelled.
+    /// </remarks>
+    /// <exception cref="ArgumentException"><typeparamref name="TService"/> is not a valid service interface.</exception>
+    public static TService Proxy<TService>(RpcTarget? target = null, TimeSpan? timeout = null)
+        where TService : class => Runtime.Dispatcher.Client.Proxy<TService>(target ?? RpcTarget.Any, timeout);
+
+    /// <summary>
+    /// Calls every process that serves <typeparamref name="TService"/> now, concurrently, and
+    /// gathers the results in process id order.
+    /// </summary>
+    /// <param name="call">What to call on each server's proxy.</param>
+    /// <param name="timeout">If set, the bound of each call.</param>
+    /// <exception cref="ServiceNotFoundException">No process serves it.</exception>
+    public static Task<IReadOnlyList<TResult>> CallAllAsync<TService, TResult>(Func<TService, Task<TResult>> call, TimeSpan? timeout = null)
+        where TService : class => Runtime.Dispatcher.Client.CallAllAsync(call, timeout);
+
+    /// <summary>The ids of the processes serving <typeparamref name="TService"/> now, ascending.</summary>
+    public static IReadOnlyList<int> ServersOf<TService>()
+        where TService : class => Runtime.Dispatcher.Client.ServersOf(typeof(TService));
+
+    /// <summary>
+    /// Waits until at least <paramref name="count"/> processes serve <typeparamref name="TService"/>
+    /// (workers register as they start). Polls every millisecond.
+    /// </summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled first.</exception>
+    public static Task WaitForServersAsync<TService>(int count = 1, CancellationToken cancellationToken = default)
+        where TService : class => Runtime.Dispatcher.Client.WaitForServersAsync(typeof(TService), count, cancellationToken);
 }

@@ -31,6 +31,9 @@ internal sealed class ClusterRuntime : IDisposable
         WorkerCount = region.WorkerCount;
         _regionHandle = region.Handle.DangerousGetHandle();
         Lifetime = new ClusterLifetime(region, workerId, keepAlive, standalone);
+        Dispatcher = new Messaging.Dispatcher(this);
+        Lifetime.Pump = Dispatcher.Pump;
+        Queues = new DotnetWorkers.Queues.SharedQueues(this);
         Store = new SharedStore(this);
         Buffers = new SharedBuffers(this);
         Locks = new SharedLocks(this);
@@ -56,6 +59,26 @@ internal sealed class ClusterRuntime : IDisposable
     internal SharedLocks Locks { get; }
 
     internal bool IsDisposed => _disposed;
+
+    internal Messaging.Dispatcher Dispatcher { get; }
+
+    internal DotnetWorkers.Queues.SharedQueues Queues { get; }
+
+    /// <summary>
+    /// True while process <paramref name="id"/> runs (or is stopping) and is still the
+    /// incarnation with OS pid <paramref name="pid"/> (0: any).
+    /// </summary>
+    internal bool IsAlive(int id, uint pid)
+    {
+        if ((uint)id >= RegionLayout.ProcessCapacity)
+        {
+            return false;
+        }
+
+        uint state = Region.ProcessState(id);
+        return state is RegionLayout.ProcessRunning or RegionLayout.ProcessStopping &&
+               (pid == 0 || Region.ProcessPid(id) == pid);
+    }
 
     /// <summary>
     /// The native region for the hot paths (store, buffers, locks): raw, without the

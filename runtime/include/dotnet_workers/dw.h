@@ -91,6 +91,16 @@ DW_EXPORT uint64_t dw_layout_value(int32_t which);
 #define DW_LAYOUT_MAX_CHAIN_LENGTH           44
 #define DW_LAYOUT_OFF_HASH_SEED              45
 #define DW_LAYOUT_OFF_STRIPE_VERSIONS        46
+#define DW_LAYOUT_OFF_QUEUES_OFFSET          47
+#define DW_LAYOUT_OFF_DOORBELLS_OFFSET       48
+#define DW_LAYOUT_OFF_SERVICES_OFFSET        49
+#define DW_LAYOUT_QUEUE_CAPACITY             50
+#define DW_LAYOUT_MAX_QUEUE_CELLS            51
+#define DW_LAYOUT_MAX_SLOT_SIZE              52
+#define DW_LAYOUT_SERVICE_CAPACITY           53
+#define DW_LAYOUT_MAX_SERVICE_NAME_LENGTH    54
+#define DW_LAYOUT_DOORBELL_SIZE              55
+#define DW_LAYOUT_OFF_DOORBELL_CALLS         56
 
 /* ---- Regions ----------------------------------------------------------------------- */
 
@@ -257,6 +267,63 @@ DW_EXPORT dw_status dw_lock_open(dw_region* region, const uint8_t* name, uint32_
 DW_EXPORT dw_status dw_lock_acquire(dw_region* region, uint32_t index, int64_t timeout_ms);
 
 DW_EXPORT dw_status dw_lock_release(dw_region* region, uint32_t index);
+
+/* ---- Queues ------------------------------------------------------------------------ */
+/* Named bounded queues of byte messages, many writers and many readers in any processes. */
+
+/* Opens (or creates) a queue of `capacity` messages (rounded up to a power of two) keeping
+   up to `slot_size` bytes inline per message (bigger ones spill to the heap). */
+DW_EXPORT dw_status dw_queue_open(dw_region* region, const uint8_t* name, uint32_t name_length, uint32_t capacity,
+                                  uint32_t slot_size, uint32_t* out_index);
+
+/* Writes one message, waiting at most timeout_ms for room (0: never; negative: no bound).
+   DW_E_TIMEOUT if full; DW_E_CLOSED once completed. */
+DW_EXPORT dw_status dw_queue_write(dw_region* region, uint32_t index, const uint8_t* bytes, uint32_t length,
+                                   int64_t timeout_ms);
+
+/* Reads one message, waiting at most timeout_ms. DW_E_TIMEOUT if empty; DW_E_CLOSED if empty
+   and completed; DW_E_BUFFER_TOO_SMALL with *out_length (the message stays first). */
+DW_EXPORT dw_status dw_queue_read(dw_region* region, uint32_t index, uint8_t* buffer, uint32_t capacity,
+                                  uint32_t* out_length, int64_t timeout_ms);
+
+/* No more messages: writers get DW_E_CLOSED, readers once the queue is empty. */
+DW_EXPORT dw_status dw_queue_complete(dw_region* region, uint32_t index);
+
+/* Rings this process's doorbell on every message committed to the queue (watch = 1), or
+   stops it (watch = 0). */
+DW_EXPORT dw_status dw_queue_watch(dw_region* region, uint32_t index, uint32_t watch);
+
+/* Messages waiting (a snapshot) and whether the queue was completed. */
+DW_EXPORT dw_status dw_queue_state(dw_region* region, uint32_t index, uint64_t* out_count, uint32_t* out_completed);
+
+/* ---- Doorbells --------------------------------------------------------------------- */
+/* One word per process that its dispatcher sleeps on; rung by queues it watches, shutdown,
+   a local stop, and the launcher when a process dies. Only one thread per process waits. */
+
+DW_EXPORT uint32_t dw_doorbell_read(dw_region* region);
+
+/* Waits until this process's ring differs from `seen`: spinning up to spin_us, then
+   sleeping at most timeout_ms (negative: no bound). */
+DW_EXPORT dw_status dw_doorbell_wait(dw_region* region, uint32_t seen, int64_t spin_us, int64_t timeout_ms,
+                                     uint32_t* out_ring);
+
+DW_EXPORT dw_status dw_doorbell_ring(dw_region* region, uint32_t id);
+
+/* ---- RPC services ------------------------------------------------------------------ */
+/* Which processes serve which service; how many calls each is serving now. */
+
+DW_EXPORT dw_status dw_service_open(dw_region* region, const uint8_t* name, uint32_t name_length, uint32_t* out_index);
+
+/* This process serves (serve = 1) or stops serving (serve = 0) the service. */
+DW_EXPORT dw_status dw_service_serve(dw_region* region, uint32_t index, uint32_t serve);
+
+/* The serving processes: 16 words, bit id % 64 of word id / 64. */
+DW_EXPORT dw_status dw_service_servers(dw_region* region, uint32_t index, uint64_t* out_servers16);
+
+/* This process starts (+1) or ends (-1) serving a call. */
+DW_EXPORT void dw_calls_in_flight_add(dw_region* region, int32_t delta);
+
+DW_EXPORT uint32_t dw_calls_in_flight(dw_region* region, uint32_t id);
 
 /* ---- Supervision ------------------------------------------------------------------- */
 

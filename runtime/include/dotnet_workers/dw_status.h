@@ -33,5 +33,6 @@ typedef int32_t dw_status;
 #define DW_E_CAPACITY             19  /* a fixed table is full (buffers, locks, a process's holdings) */
 #define DW_E_ABANDONED            20  /* acquired, but the previous holder died holding it */
 #define DW_E_NOT_OWNER            21  /* released a lock or buffer this process does not hold */
+#define DW_E_CLOSED               22  /* the queue was completed (and, for a reader, is empty) */
 
 #endif

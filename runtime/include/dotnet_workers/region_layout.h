@@ -17,13 +17,15 @@
 
 #include "heap_layout.h"
 #include "objects_layout.h"
+#include "queue_layout.h"
+#include "service_layout.h"
 #include "store_layout.h"
 
 namespace dw::layout {
 
 // "DWREGION" read as a little-endian 64-bit word.
 inline constexpr uint64_t kMagic = 0x4E4F494745525744ull;
-inline constexpr uint32_t kLayoutVersion = 2;
+inline constexpr uint32_t kLayoutVersion = 3;
 
 inline constexpr uint64_t kHeaderOffset = 0;
 inline constexpr uint64_t kHeaderSize = 4096;  // one page; the unused tail stays zero
@@ -88,7 +90,10 @@ struct RegionHeader {
   uint64_t heap_end;                       // 152 = region_size
   std::atomic<uint64_t> entry_count;       // 160 atomic: store entries linked in buckets
   uint64_t hash_seed;                      // 168 random, per region: keys' hashes cannot be predicted
-  uint8_t reserved[kHeaderSize - 176];     // 176 zero
+  uint64_t queues_offset;                  // 176 kQueueCapacity QueueEntry
+  uint64_t doorbells_offset;               // 184 kProcessCapacity Doorbell
+  uint64_t services_offset;                // 192 kServiceCapacity ServiceEntry
+  uint8_t reserved[kHeaderSize - 200];     // 200 zero
 };
 
 // One per process id, at kProcessTableOffset + id * kProcessEntrySize.
@@ -132,6 +137,9 @@ static_assert(offsetof(RegionHeader, heap_offset) == 144);
 static_assert(offsetof(RegionHeader, heap_end) == 152);
 static_assert(offsetof(RegionHeader, entry_count) == 160);
 static_assert(offsetof(RegionHeader, hash_seed) == 168);
+static_assert(offsetof(RegionHeader, queues_offset) == 176);
+static_assert(offsetof(RegionHeader, doorbells_offset) == 184);
+static_assert(offsetof(RegionHeader, services_offset) == 192);
 static_assert(sizeof(RegionHeader) == kHeaderSize);
 
 static_assert(offsetof(ProcessEntry, state) == 0);
@@ -153,6 +161,9 @@ struct Sections {
   uint64_t stripes_offset = 0;
   uint64_t buffers_offset = 0;
   uint64_t locks_offset = 0;
+  uint64_t queues_offset = 0;
+  uint64_t doorbells_offset = 0;
+  uint64_t services_offset = 0;
   uint64_t buckets_offset = 0;
   uint64_t bucket_bitmap_offset = 0;
   uint32_t bucket_count = 0;
@@ -180,6 +191,12 @@ constexpr Sections ComputeSections(uint64_t region_size) {
   s.locks_offset = at;
   // Then, per lock, one uint16 per process: the semaphore permits each process holds.
   at = PageAlign(at + uint64_t{kLockCapacity} * (sizeof(LockEntry) + kProcessCapacity * sizeof(uint16_t)));
+  s.queues_offset = at;
+  at = PageAlign(at + uint64_t{kQueueCapacity} * sizeof(QueueEntry));
+  s.doorbells_offset = at;
+  at = PageAlign(at + uint64_t{kProcessCapacity} * sizeof(Doorbell));
+  s.services_offset = at;
+  at = PageAlign(at + uint64_t{kServiceCapacity} * sizeof(ServiceEntry));
   // One bucket per 4 KiB of region, a power of two between kMinBucketCount and 4M.
   uint64_t buckets = kMinBucketCount;
   while (buckets < kMaxBucketCount && buckets * 2 <= region_size / 4096) buckets *= 2;
@@ -210,6 +227,9 @@ constexpr uint32_t FormatWord() {
       sizeof(ObjectsControl), sizeof(BufferEntry), sizeof(LockEntry),    sizeof(Holding),
       kBufferCapacity,        kLockCapacity,       kHoldingsPerProcess,  kMaxNameLength,
       kMaxChainLength,        offsetof(RegionHeader, hash_seed),         offsetof(Stripe, versions),
+      sizeof(QueueEntry),     sizeof(QueueCell),   sizeof(Doorbell),     kQueueCapacity,
+      offsetof(RegionHeader, queues_offset),     offsetof(Doorbell, calls_in_flight),
+      sizeof(ServiceEntry),   kServiceCapacity,    kMaxServiceNameLength, offsetof(RegionHeader, services_offset),
   };
   uint32_t h = 2166136261u;  // FNV-1a over the parts
   for (uint64_t p : parts) {

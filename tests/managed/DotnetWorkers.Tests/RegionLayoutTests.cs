@@ -59,6 +59,16 @@ public class RegionLayoutTests
         (44, RegionLayout.MaxChainLength, nameof(RegionLayout.MaxChainLength)),
         (45, RegionLayout.HashSeedOffset, nameof(RegionLayout.HashSeedOffset)),
         (46, RegionLayout.StripeVersionsOffset, nameof(RegionLayout.StripeVersionsOffset)),
+        (47, RegionLayout.QueuesOffsetOffset, nameof(RegionLayout.QueuesOffsetOffset)),
+        (48, RegionLayout.DoorbellsOffsetOffset, nameof(RegionLayout.DoorbellsOffsetOffset)),
+        (49, RegionLayout.ServicesOffsetOffset, nameof(RegionLayout.ServicesOffsetOffset)),
+        (50, (ulong)RegionLayout.QueueCapacity, nameof(RegionLayout.QueueCapacity)),
+        (51, (ulong)RegionLayout.MaxQueueCells, nameof(RegionLayout.MaxQueueCells)),
+        (52, (ulong)RegionLayout.MaxSlotSize, nameof(RegionLayout.MaxSlotSize)),
+        (53, (ulong)RegionLayout.ServiceCapacity, nameof(RegionLayout.ServiceCapacity)),
+        (54, (ulong)RegionLayout.MaxServiceNameLength, nameof(RegionLayout.MaxServiceNameLength)),
+        (55, (ulong)RegionLayout.DoorbellSize, nameof(RegionLayout.DoorbellSize)),
+        (56, (ulong)RegionLayout.DoorbellCallsInFlightOffset, nameof(RegionLayout.DoorbellCallsInFlightOffset)),
     ];
 
     [Test]
@@ -96,6 +106,10 @@ public class RegionLayoutTests
             128, 64, 256, 16,                         // objects control, buffer entry, lock entry, holding
             4096, 256, 256, RegionLayout.MaxNameLength, // buffers, locks, holdings per process
             RegionLayout.MaxChainLength, RegionLayout.HashSeedOffset, RegionLayout.StripeVersionsOffset,
+            512, 16, RegionLayout.DoorbellSize, RegionLayout.QueueCapacity, // queue entry, queue cell
+            RegionLayout.QueuesOffsetOffset, RegionLayout.DoorbellCallsInFlightOffset,
+            512, RegionLayout.ServiceCapacity, RegionLayout.MaxServiceNameLength, // service entry
+            RegionLayout.ServicesOffsetOffset,
         ];
         uint hash = 2166136261;
         foreach (ulong part in parts)

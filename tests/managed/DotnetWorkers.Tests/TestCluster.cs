@@ -34,6 +34,16 @@ internal sealed unsafe class TestCluster : IDisposable
 
     internal Locks.SharedLocks Locks => Runtime.Locks;
 
+    internal Queues.SharedQueues Queues => Runtime.Queues;
+
+    internal Events.SharedEvents Events => Runtime.Dispatcher.Events;
+
+    internal IDisposable Serve<T>(T implementation)
+        where T : class => Runtime.Dispatcher.Server.Serve(implementation);
+
+    internal T Proxy<T>(RpcTarget? target = null, TimeSpan? timeout = null)
+        where T : class => Runtime.Dispatcher.Client.Proxy<T>(target ?? RpcTarget.Any, timeout);
+
     internal MemoryStatistics Memory => MemoryStatistics.From(Runtime.ReadMemoryStatistics());
 
     public void Dispose()

@@ -6,11 +6,12 @@ namespace DotnetWorkers.Lifetime;
 
 /// <summary>
 /// How long this process belongs to the cluster, and the token that says it is ending.
-/// A thread sleeps on this process's entry in the shared process table (a futex: no CPU
-/// while the cluster runs) and cancels <see cref="ShutdownToken"/> when the entry leaves
-/// "running": the launcher marks every entry stopping when the cluster shuts down, and
-/// this process marks its own when it gets SIGINT/SIGTERM. Sleeping on a word that every
-/// way out changes means no wake-up can be lost between the check and the sleep.
+/// A thread sleeps on this process's doorbell (a futex: no CPU while nothing happens) and
+/// cancels <see cref="ShutdownToken"/> when the process's entry leaves "running": the
+/// launcher marks every entry stopping when the cluster shuts down, and this process marks
+/// its own when it gets SIGINT/SIGTERM; both ring the doorbell after the change, so no
+/// wake-up is lost between the check and the sleep. The same thread is the messaging
+/// dispatcher: on every ring it runs <see cref="Pump"/>.
 /// </summary>
 /// <remarks>
 /// On a worker the thread starts at bind and is a foreground thread, so the process
@@ -39,6 +40,23 @@ internal sealed class ClusterLifetime : IDisposable
         _keepProcessAlive = keepProcessAlive;
         _standalone = standalone;
         if (keepProcessAlive)
+        {
+            StartWatcher();
+        }
+    }
+
+    /// <summary>The dispatcher's pass over inbox and queues; true if it found work.</summary>
+    internal Func<bool>? Pump { get; set; }
+
+    /// <summary>Starts the thread if nothing has yet (the primary's first message, queue or call).</summary>
+    internal void EnsurePumping()
+    {
+        if (Volatile.Read(ref _watcher) is not null)
+        {
+            return;
+        }
+
+        lock (_gate)
         {
             StartWatcher();
         }
@@ -126,10 +144,20 @@ internal sealed class ClusterLifetime : IDisposable
     {
         try
         {
-            while (NativeMethods.ProcessWait(_region.Handle, _id, -1, out uint state) == DwStatus.Ok &&
-                   state == RegionLayout.ProcessRunning && !_region.IsShutdownRequested)
+            uint seen = NativeMethods.DoorbellRead(_region.Handle.DangerousGetHandle());
+            while (_region.ProcessState((int)_id) == RegionLayout.ProcessRunning && !_region.IsShutdownRequested)
             {
+                bool busy = PumpOnce();
+
+                // The 1 s bound only guards against a ring that never comes (a killed launcher).
+                long spin = busy ? Messaging.Dispatcher.SpinMicroseconds : 0;
+                if (NativeMethods.DoorbellWait(_region.Handle, seen, spin, 1000, out seen) != DwStatus.Ok)
+                {
+                    break;
+                }
             }
+
+            PumpOnce();  // last deliveries: responses that arrived with the shutdown
         }
         catch (ObjectDisposedException)
         {
@@ -137,6 +165,23 @@ internal sealed class ClusterLifetime : IDisposable
         }
 
         CancelToken();
+    }
+
+    private bool PumpOnce()
+    {
+        try
+        {
+            return Pump?.Invoke() ?? false;
+        }
+        catch (ObjectDisposedException)
+        {
+            throw;
+        }
+        catch (Exception e)
+        {
+            Console.Error.WriteLine($"dotnet-workers: the dispatcher of process {_id} failed a pass: {e}");
+            return false;
+        }
     }
 
     private void CancelToken()

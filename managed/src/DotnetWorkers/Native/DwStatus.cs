@@ -28,4 +28,5 @@ internal enum DwStatus
     Capacity = 19,
     Abandoned = 20,
     NotOwner = 21,
+    Closed = 22,
 }

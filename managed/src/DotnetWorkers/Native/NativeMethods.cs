@@ -188,4 +188,58 @@ internal static unsafe partial class NativeMethods
         byte* message = LastError();
         return message is null ? string.Empty : Marshal.PtrToStringUTF8((nint)message) ?? string.Empty;
     }
+
+    // Queues, doorbells and the service registry (dw.h): the messaging hot path, raw handle.
+
+    [LibraryImport(Library, EntryPoint = "dw_queue_open")]
+    internal static partial DwStatus QueueOpen(nint region, byte* name, uint nameLength, uint capacity, uint slotSize, out uint index);
+
+    /// <summary>Without a GC transition only with timeoutMs = 0: it never blocks then.</summary>
+    [LibraryImport(Library, EntryPoint = "dw_queue_write")]
+    [SuppressGCTransition]
+    internal static partial DwStatus QueueTryWrite(nint region, uint index, byte* bytes, uint length, long timeoutMs = 0);
+
+    /// <summary>Without a GC transition only with timeoutMs = 0: it never blocks then.</summary>
+    [LibraryImport(Library, EntryPoint = "dw_queue_read")]
+    [SuppressGCTransition]
+    internal static partial DwStatus QueueTryRead(nint region, uint index, byte* buffer, uint capacity, out uint length, long timeoutMs = 0);
+
+    [LibraryImport(Library, EntryPoint = "dw_queue_complete")]
+    internal static partial DwStatus QueueComplete(nint region, uint index);
+
+    [LibraryImport(Library, EntryPoint = "dw_queue_watch")]
+    internal static partial DwStatus QueueWatch(nint region, uint index, uint watch);
+
+    [LibraryImport(Library, EntryPoint = "dw_queue_state")]
+    [SuppressGCTransition]
+    internal static partial DwStatus QueueState(nint region, uint index, out ulong count, out uint completed);
+
+    [LibraryImport(Library, EntryPoint = "dw_doorbell_read")]
+    [SuppressGCTransition]
+    internal static partial uint DoorbellRead(nint region);
+
+    [LibraryImport(Library, EntryPoint = "dw_doorbell_wait")]
+    internal static partial DwStatus DoorbellWait(RegionHandle region, uint seen, long spinUs, long timeoutMs, out uint ring);
+
+    [LibraryImport(Library, EntryPoint = "dw_doorbell_ring")]
+    [SuppressGCTransition]
+    internal static partial DwStatus DoorbellRing(nint region, uint id);
+
+    [LibraryImport(Library, EntryPoint = "dw_service_open")]
+    internal static partial DwStatus ServiceOpen(nint region, byte* name, uint nameLength, out uint index);
+
+    [LibraryImport(Library, EntryPoint = "dw_service_serve")]
+    internal static partial DwStatus ServiceServe(nint region, uint index, uint serve);
+
+    [LibraryImport(Library, EntryPoint = "dw_service_servers")]
+    [SuppressGCTransition]
+    internal static partial DwStatus ServiceServers(nint region, uint index, ulong* servers16);
+
+    [LibraryImport(Library, EntryPoint = "dw_calls_in_flight_add")]
+    [SuppressGCTransition]
+    internal static partial void CallsInFlightAdd(nint region, int delta);
+
+    [LibraryImport(Library, EntryPoint = "dw_calls_in_flight")]
+    [SuppressGCTransition]
+    internal static partial uint CallsInFlight(nint region, uint id);
 }

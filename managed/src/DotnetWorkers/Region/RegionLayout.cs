@@ -7,7 +7,7 @@ namespace DotnetWorkers.Region;
 /// </summary>
 internal static class RegionLayout
 {
-    internal const uint Version = 2;
+    internal const uint Version = 3;
     internal const ulong Magic = 0x4E4F494745525744; // "DWREGION"
 
     internal const int HeaderSize = 4096;
@@ -22,6 +22,13 @@ internal static class RegionLayout
     internal const int StripeCount = 16384;
     internal const int MaxChainLength = 4096;
     internal const int StripeVersionsOffset = 48;
+    internal const int QueueCapacity = 256;
+    internal const int MaxQueueCells = 1 << 20;
+    internal const int MaxSlotSize = 64 * 1024;
+    internal const int ServiceCapacity = 1024;
+    internal const int MaxServiceNameLength = 256;
+    internal const int DoorbellSize = 64;
+    internal const int DoorbellCallsInFlightOffset = 8;
 
     // RegionHeader field offsets.
     internal const int MagicOffset = 0;
@@ -51,6 +58,9 @@ internal static class RegionLayout
     internal const int HeapEndOffset = 152;
     internal const int EntryCountOffset = 160;
     internal const int HashSeedOffset = 168;
+    internal const int QueuesOffsetOffset = 176;
+    internal const int DoorbellsOffsetOffset = 184;
+    internal const int ServicesOffsetOffset = 192;
 
     // ProcessEntry field offsets.
     internal const int EntryStateOffset = 0;

@@ -40,6 +40,10 @@ internal sealed unsafe class SharedRegion : IDisposable
     internal uint ProcessState(int id) =>
         Volatile.Read(ref *(uint*)(Base + RegionLayout.ProcessTableOffset + ((long)id * RegionLayout.ProcessEntrySize) + RegionLayout.EntryStateOffset));
 
+    /// <summary>The operating-system pid in process <paramref name="id"/>'s entry (0 before it forked).</summary>
+    internal uint ProcessPid(int id) =>
+        Volatile.Read(ref *(uint*)(Base + RegionLayout.ProcessTableOffset + ((long)id * RegionLayout.ProcessEntrySize) + RegionLayout.EntryPidOffset));
+
     /// <summary>
     /// Binds to the region described by DOTNET_WORKERS_REGION and checks its header. Returns
     /// null if the descriptor was written for another process: this process inherited the

@@ -1,0 +1,193 @@
+using System.Collections.Concurrent;
+using MemoryPack;
+
+using DotnetWorkers.Messaging;
+
+namespace DotnetWorkers.Events;
+
+/// <summary>
+/// Publish/subscribe across the cluster: a value published under a topic reaches every
+/// process subscribed to the topic at that moment (the publisher too, if it subscribes),
+/// in publish order per publisher.
+/// </summary>
+/// <remarks>
+/// A process subscribes by joining the topic's set in the shared registry; a publisher
+/// writes one message into the inbox of each member. Delivery is at most once per
+/// subscription: a process that dies loses what was queued for it, and one subscribed
+/// after a publish does not see it.
+/// </remarks>
+public sealed class SharedEvents
+{
+    internal const string RegistryPrefix = "event:";
+
+    private readonly ClusterRuntime _runtime;
+    private readonly Dispatcher _dispatcher;
+    private readonly ConcurrentDictionary<uint, TopicSubscribers> _topics = new();
+    private readonly Lock _gate = new();
+
+    internal SharedEvents(ClusterRuntime runtime, Dispatcher dispatcher)
+    {
+        _runtime = runtime;
+        _dispatcher = dispatcher;
+    }
+
+    /// <summary>
+    /// Sends <paramref name="value"/> to every process subscribed to <paramref name="topic"/>.
+    /// Waits while a subscriber's inbox is full (backpressure).
+    /// </summary>
+    /// <returns>How many processes it was sent to.</returns>
+    /// <exception cref="ArgumentException">The topic is null, empty or longer than 250 bytes of UTF-8.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled while waiting for room.</exception>
+    public async ValueTask<int> PublishAsync<T>(string topic, T value, CancellationToken cancellationToken = default)
+    {
+        uint index = TopicIndex(topic);
+        _dispatcher.EnsureStarted();
+        List<int> subscribers = _dispatcher.Registry.MemberIds(index);
+        if (subscribers.Count == 0)
+        {
+            return 0;
+        }
+
+        var header = new MessageHeader { Kind = MessageKind.Event, Sender = (uint)_runtime.WorkerId, Registry = index };
+        MessageBuffer message = Inboxes.Frame(header, value, static (writer, v) => MemoryPackSerializer.Serialize(writer, v));
+        int sent = 0;
+        try
+        {
+            foreach (int id in subscribers)
+            {
+                try
+                {
+                    if (!_dispatcher.Inboxes.TrySend(id, message.Span))
+                    {
+                        await _dispatcher.Inboxes.SendAsync(id, 0, message.Memory, cancellationToken).ConfigureAwait(false);
+                    }
+
+                    sent++;
+                }
+                catch (RemoteProcessDiedException)
+                {
+                    // It died after the snapshot: nothing to deliver to.
+                }
+            }
+        }
+        finally
+        {
+            message.Dispose();
+        }
+
+        return sent;
+    }
+
+    /// <summary>
+    /// Subscribes this process to <paramref name="topic"/> now; enumerate the result (once)
+    /// to receive the values, and dispose it to unsubscribe. Values wait in an unbounded
+    /// local buffer until read.
+    /// </summary>
+    public EventSubscription<T> Subscribe<T>(string topic)
+    {
+        uint index = TopicIndex(topic);
+        var subscription = new EventSubscription<T>(topic, s => Unsubscribe(index, s));
+        Add(index, subscription);
+        return subscription;
+    }
+
+    /// <summary>
+    /// Subscribes this process to <paramref name="topic"/> and calls <paramref name="handler"/>
+    /// for each value, one at a time, on the thread pool. A handler that throws is reported
+    /// on stderr and the next value is delivered. Dispose the result to unsubscribe.
+    /// </summary>
+    public IDisposable Subscribe<T>(string topic, Func<T, ValueTask> handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        EventSubscription<T> subscription = Subscribe<T>(topic);
+        _ = Task.Run(async () =>
+        {
+            await foreach (T value in subscription.ConfigureAwait(false))
+            {
+                try
+                {
+                    await handler(value).ConfigureAwait(false);
+                }
+                catch (Exception e)
+                {
+                    Console.Error.WriteLine($"dotnet-workers: a handler of topic '{topic}' threw: {e}");
+                }
+            }
+        });
+        return subscription;
+    }
+
+    /// <summary>As <see cref="Subscribe{T}(string, Func{T, ValueTask})"/>, with a synchronous handler.</summary>
+    public IDisposable Subscribe<T>(string topic, Action<T> handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        return Subscribe<T>(topic, value =>
+        {
+            handler(value);
+            return ValueTask.CompletedTask;
+        });
+    }
+
+    /// <summary>How many processes are subscribed to <paramref name="topic"/> now.</summary>
+    public int SubscriberCount(string topic) => _dispatcher.Registry.MemberIds(TopicIndex(topic)).Count;
+
+    private uint TopicIndex(string topic)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(topic);
+        return _dispatcher.Registry.IndexOf(RegistryPrefix + topic);
+    }
+
+    private void Add(uint index, IEventSink sink)
+    {
+        _dispatcher.EnsureStarted();
+        lock (_gate)
+        {
+            TopicSubscribers subscribers = _topics.GetOrAdd(index, _ => new TopicSubscribers());
+            subscribers.Sinks = [.. subscribers.Sinks, sink];
+            if (subscribers.Sinks.Length == 1)
+            {
+                _dispatcher.Registry.Join(index, true);
+            }
+        }
+    }
+
+    private void Unsubscribe(uint index, IEventSink sink)
+    {
+        lock (_gate)
+        {
+            if (!_topics.TryGetValue(index, out TopicSubscribers? subscribers))
+            {
+                return;
+            }
+
+            subscribers.Sinks = [.. subscribers.Sinks.Where(s => s != sink)];
+            if (subscribers.Sinks.Length == 0)
+            {
+                _dispatcher.Registry.Join(index, false);
+            }
+        }
+    }
+
+    /// <summary>An event arrived (dispatcher thread): each local subscription decodes and buffers it.</summary>
+    internal void OnEvent(in MessageHeader header, ReadOnlySpan<byte> payload)
+    {
+        if (_topics.TryGetValue(header.Registry, out TopicSubscribers? subscribers))
+        {
+            foreach (IEventSink sink in subscribers.Sinks)
+            {
+                sink.Deliver(payload);
+            }
+        }
+    }
+
+    private sealed class TopicSubscribers
+    {
+        internal volatile IEventSink[] Sinks = [];
+    }
+}
+
+/// <summary>Something that takes a topic's values in this process.</summary>
+internal interface IEventSink
+{
+    void Deliver(ReadOnlySpan<byte> payload);
+}

@@ -1,0 +1,254 @@
+using System.Runtime.InteropServices;
+using DotnetWorkers.Native;
+using DotnetWorkers.Region;
+
+namespace DotnetWorkers.Messaging;
+
+/// <summary>
+/// This process's message pump. It runs on the lifetime thread (the foreground thread that
+/// keeps a worker alive), which sleeps on the process's doorbell: every message committed
+/// to the inbox, every queue this process waits on, a process dying and shutdown ring it.
+/// On each ring it drains the inbox (handing requests to the thread pool, completing calls
+/// and delivering events), wakes local readers of shared queues, and fails calls whose
+/// target died. It never runs user code itself.
+/// </summary>
+internal sealed unsafe class Dispatcher
+{
+    /// <summary>After a ring that brought work, the pump spins this long before sleeping: a futex wake-up costs more than a quick answer.</summary>
+    internal const long SpinMicroseconds = 50;
+
+    private const int MaxMessagesPerPump = 512;
+
+    private readonly ClusterRuntime _runtime;
+    private readonly Lock _gate = new();
+    private readonly Dictionary<uint, List<TaskCompletionSource>> _queueWaiters = [];
+    private byte[] _buffer = GC.AllocateUninitializedArray<byte>(64 * 1024, pinned: true);
+    private volatile bool _started;
+    private int _queueWaiterCount;
+
+    internal Dispatcher(ClusterRuntime runtime)
+    {
+        _runtime = runtime;
+        Inboxes = new Inboxes(runtime);
+        Registry = new Registry(runtime);
+        Client = new Rpc.RpcClient(runtime, this);
+        Server = new Rpc.RpcServer(runtime, this);
+        Events = new DotnetWorkers.Events.SharedEvents(runtime, this);
+    }
+
+    internal Inboxes Inboxes { get; }
+
+    internal Registry Registry { get; }
+
+    internal Rpc.RpcClient Client { get; }
+
+    internal Rpc.RpcServer Server { get; }
+
+    internal DotnetWorkers.Events.SharedEvents Events { get; }
+
+    /// <summary>
+    /// Opens this process's inbox (dropping what a dead process with the same id left in it)
+    /// and starts pumping. Called by every messaging feature before first use.
+    /// </summary>
+    internal void EnsureStarted()
+    {
+        if (_started)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            if (_started)
+            {
+                return;
+            }
+
+            uint inbox = Inboxes.IndexOf(_runtime.WorkerId);
+            fixed (byte* p = _buffer)
+            {
+                DwStatus status;
+                do
+                {
+                    status = NativeMethods.QueueTryRead(_runtime.RegionHandle, inbox, p, (uint)_buffer.Length, out _);
+                }
+                while (status is DwStatus.Ok or DwStatus.BufferTooSmall && DrainOversized(inbox, status));
+            }
+
+            NativeErrors.ThrowIfFailed(NativeMethods.QueueWatch(_runtime.RegionHandle, inbox, 1), "Watching this process's inbox");
+            _started = true;
+        }
+
+        _runtime.Lifetime.EnsurePumping();
+    }
+
+    private bool DrainOversized(uint inbox, DwStatus status)
+    {
+        if (status == DwStatus.BufferTooSmall)
+        {
+            _buffer = GC.AllocateUninitializedArray<byte>(_buffer.Length * 2, pinned: true);
+        }
+
+        return true;
+    }
+
+    /// <summary>One pass over everything that may have rung the doorbell. True if there was work.</summary>
+    internal bool Pump()
+    {
+        if (!_started)
+        {
+            return false;
+        }
+
+        bool work = DrainInbox();
+        if (Volatile.Read(ref _queueWaiterCount) > 0)
+        {
+            work |= WakeQueueWaiters();
+        }
+
+        Client.FailCallsToDeadProcesses();
+        return work;
+    }
+
+    private bool DrainInbox()
+    {
+        uint inbox = Inboxes.IndexOf(_runtime.WorkerId);
+        int handled = 0;
+        while (handled < MaxMessagesPerPump)
+        {
+            uint length;
+            DwStatus status;
+            fixed (byte* p = _buffer)
+            {
+                status = NativeMethods.QueueTryRead(_runtime.RegionHandle, inbox, p, (uint)_buffer.Length, out length);
+            }
+
+            if (status == DwStatus.BufferTooSmall)
+            {
+                _buffer = GC.AllocateUninitializedArray<byte>((int)Math.Max(length, (uint)_buffer.Length * 2), pinned: true);
+                continue;
+            }
+
+            if (status != DwStatus.Ok)
+            {
+                break;  // empty
+            }
+
+            handled++;
+            Route(_buffer.AsSpan(0, (int)length));
+        }
+
+        return handled > 0;
+    }
+
+    private void Route(ReadOnlySpan<byte> message)
+    {
+        if (message.Length < MessageHeader.Size)
+        {
+            return;  // not ours: nothing else writes an inbox
+        }
+
+        MessageHeader header = MemoryMarshal.Read<MessageHeader>(message);
+        ReadOnlySpan<byte> payload = message[MessageHeader.Size..];
+        try
+        {
+            switch (header.Kind)
+            {
+                case MessageKind.Request:
+                    Server.OnRequest(header, payload);
+                    break;
+                case MessageKind.Response:
+                    Client.OnResponse(header, payload);
+                    break;
+                case MessageKind.Cancel:
+                    Server.OnCancel(header);
+                    break;
+                case MessageKind.Event:
+                    Events.OnEvent(header, payload);
+                    break;
+            }
+        }
+        catch (Exception e)
+        {
+            // A message this process cannot handle must not stop the pump.
+            Console.Error.WriteLine($"dotnet-workers: process {_runtime.WorkerId} dropped a {header.Kind} message: {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// Completes when queue <paramref name="index"/> may have a message (or was completed).
+    /// The caller looks again after registering: a message that arrived in between rings the
+    /// doorbell, because the queue is watched before this returns.
+    /// </summary>
+    internal Task WaitForQueueAsync(uint index, CancellationToken cancellationToken)
+    {
+        EnsureStarted();
+        var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_gate)
+        {
+            if (!_queueWaiters.TryGetValue(index, out List<TaskCompletionSource>? waiters))
+            {
+                waiters = [];
+                _queueWaiters[index] = waiters;
+            }
+
+            if (waiters.Count == 0)
+            {
+                NativeErrors.ThrowIfFailed(NativeMethods.QueueWatch(_runtime.RegionHandle, index, 1), "Watching a queue");
+            }
+
+            waiters.Add(waiter);
+            _queueWaiterCount++;
+        }
+
+        if (cancellationToken.CanBeCanceled)
+        {
+            cancellationToken.Register(() => waiter.TrySetCanceled(cancellationToken));
+        }
+
+        return waiter.Task;
+    }
+
+    private bool WakeQueueWaiters()
+    {
+        List<TaskCompletionSource>? ready = null;
+        lock (_gate)
+        {
+            foreach ((uint index, List<TaskCompletionSource> waiters) in _queueWaiters)
+            {
+                if (waiters.Count == 0)
+                {
+                    continue;
+                }
+
+                bool cancelled = waiters.RemoveAll(w => w.Task.IsCompleted) > 0;
+                NativeMethods.QueueState(_runtime.RegionHandle, index, out ulong count, out uint completed);
+                if (count > 0 || completed != 0)
+                {
+                    ready ??= [];
+                    ready.AddRange(waiters);
+                    waiters.Clear();
+                }
+
+                if (waiters.Count == 0 && (cancelled || ready is not null))
+                {
+                    NativeMethods.QueueWatch(_runtime.RegionHandle, index, 0);
+                }
+            }
+
+            _queueWaiterCount = _queueWaiters.Values.Sum(w => w.Count);
+        }
+
+        if (ready is null)
+        {
+            return false;
+        }
+
+        foreach (TaskCompletionSource waiter in ready)
+        {
+            waiter.TrySetResult();
+        }
+
+        return true;
+    }
+}

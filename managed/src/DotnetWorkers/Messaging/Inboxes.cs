@@ -1,0 +1,150 @@
+using System.Buffers;
+using System.Text;
+using DotnetWorkers.Native;
+using DotnetWorkers.Region;
+
+namespace DotnetWorkers.Messaging;
+
+/// <summary>
+/// Every process's inbox: one shared queue per process id (<c>dw.inbox/ID</c>) that carries
+/// its RPC requests and responses, cancellations and events. Writers are any process; the
+/// only reader is the owner's dispatcher.
+/// </summary>
+internal sealed class Inboxes
+{
+    /// <summary>Messages an inbox holds before senders wait.</summary>
+    internal const uint Capacity = 1024;
+
+    /// <summary>Inline bytes per message (cells of 256 bytes); bigger messages spill to the heap.</summary>
+    internal const uint SlotSize = 240;
+
+    private readonly ClusterRuntime _runtime;
+    private readonly uint[] _indexPlusOne = new uint[RegionLayout.ProcessCapacity];
+
+    internal Inboxes(ClusterRuntime runtime) => _runtime = runtime;
+
+    /// <summary>The queue index of process <paramref name="id"/>'s inbox, created on first use.</summary>
+    internal unsafe uint IndexOf(int id)
+    {
+        uint known = Volatile.Read(ref _indexPlusOne[id]);
+        if (known != 0)
+        {
+            return known - 1;
+        }
+
+        Span<byte> name = stackalloc byte[32];
+        int length = Encoding.ASCII.GetBytes($"dw.inbox/{id}", name);
+        fixed (byte* p = name)
+        {
+            NativeErrors.ThrowIfFailed(
+                NativeMethods.QueueOpen(_runtime.RegionHandle, p, (uint)length, Capacity, SlotSize, out uint index),
+                $"Opening the inbox of process {id}");
+            Volatile.Write(ref _indexPlusOne[id], index + 1);
+            return index;
+        }
+    }
+
+    /// <summary>Writes a message if there is room now; false if the inbox is full.</summary>
+    internal unsafe bool TrySend(int target, ReadOnlySpan<byte> message)
+    {
+        fixed (byte* p = message)
+        {
+            DwStatus status = NativeMethods.QueueTryWrite(_runtime.RegionHandle, IndexOf(target), p, (uint)message.Length);
+            if (status == DwStatus.Ok)
+            {
+                return true;
+            }
+
+            if (status == DwStatus.Timeout)
+            {
+                return false;
+            }
+
+            throw NativeErrors.Create(status, $"Sending to process {target}");
+        }
+    }
+
+    /// <summary>
+    /// Writes a message, waiting for room while the target lives (a full inbox is
+    /// backpressure). Throws <see cref="RemoteProcessDiedException"/> if the target is not
+    /// running, <see cref="OperationCanceledException"/> on cancellation.
+    /// </summary>
+    internal async ValueTask SendAsync(int target, uint targetPid, ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
+    {
+        int delayMs = 0;
+        while (!TrySend(target, message.Span))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (!_runtime.IsAlive(target, targetPid))
+            {
+                throw new RemoteProcessDiedException(target, "the message could not be delivered");
+            }
+
+            // A full inbox drains at the speed of its dispatcher: poll, backing off to 1 ms.
+            if (delayMs == 0)
+            {
+                await Task.Yield();
+                delayMs = 1;
+            }
+            else
+            {
+                await Task.Delay(delayMs, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Frames a message in a pooled buffer: the header, then what <paramref name="writePayload"/> writes.</summary>
+    internal static MessageBuffer Frame<TState>(in MessageHeader header, TState state, Action<IBufferWriter<byte>, TState> writePayload)
+    {
+        var buffer = MessageBuffer.Rent();
+        buffer.Writer.GetSpan(MessageHeader.Size);
+        buffer.Writer.Advance(MessageHeader.Size);
+        writePayload(buffer.Writer, state);
+        buffer.SetHeader(header);
+        return buffer;
+    }
+}
+
+/// <summary>A reusable growable buffer for framing one message.</summary>
+internal sealed class MessageBuffer : IDisposable
+{
+    [ThreadStatic]
+    private static MessageBuffer? t_cached;
+
+    internal ArrayBufferWriter<byte> Writer { get; } = new(256);
+
+    internal static MessageBuffer Rent()
+    {
+        MessageBuffer? buffer = t_cached;
+        if (buffer is not null)
+        {
+            t_cached = null;
+            return buffer;
+        }
+
+        return new MessageBuffer();
+    }
+
+    internal ReadOnlySpan<byte> Span => Writer.WrittenSpan;
+
+    internal ReadOnlyMemory<byte> Memory => Writer.WrittenMemory;
+
+    internal unsafe void SetHeader(in MessageHeader header)
+    {
+        fixed (byte* p = Writer.WrittenSpan)
+        {
+            *(MessageHeader*)p = header;
+        }
+    }
+
+    public void Dispose()
+    {
+        if (Writer.Capacity > 64 * 1024)
+        {
+            return;  // let a big one go rather than keep it per thread
+        }
+
+        Writer.ResetWrittenCount();
+        t_cached = this;
+    }
+}

@@ -1,0 +1,40 @@
+using System.Runtime.InteropServices;
+
+namespace DotnetWorkers.Messaging;
+
+/// <summary>What a message in a process's inbox is (docs/protocol.md, "Inbox messages").</summary>
+internal enum MessageKind : byte
+{
+    Request = 1,
+    Response = 2,
+    Cancel = 3,
+    Event = 4,
+}
+
+/// <summary>How a response ended.</summary>
+internal enum ResponseStatus : byte
+{
+    Ok = 0,
+    /// <summary>The method threw: the payload is a <see cref="RemoteError"/>.</summary>
+    Error = 1,
+    /// <summary>The process does not serve the service (any more).</summary>
+    NotServed = 2,
+}
+
+/// <summary>
+/// The 24 bytes in front of every inbox message, then the MemoryPack payload: a request's
+/// arguments, a response's result, an event's value.
+/// </summary>
+[StructLayout(LayoutKind.Sequential, Pack = 1)]
+internal struct MessageHeader
+{
+    internal const int Size = 24;
+
+    internal MessageKind Kind;      //  0
+    internal byte Status;           //  1 ResponseStatus (responses)
+    internal ushort Method;         //  2 the method's id in the contract (requests)
+    internal uint Sender;           //  4 the sending process's id
+    internal long CallId;           //  8 the caller's number for the call (requests, responses, cancels)
+    internal uint Registry;         // 16 the service's or topic's index in the registry
+    internal uint Reserved;         // 20
+}

@@ -1,0 +1,112 @@
+using System.Buffers;
+using System.Reflection;
+using MemoryPack;
+
+namespace DotnetWorkers.Messaging.Rpc;
+
+/// <summary>
+/// A method's return type (Task, Task&lt;T&gt;, ValueTask, ValueTask&lt;T&gt;): how a proxy
+/// returns a pending call as that type, and how a server awaits and writes the result.
+/// </summary>
+internal abstract class ResultCodec
+{
+    internal static ResultCodec For(Type service, MethodInfo method)
+    {
+        Type r = method.ReturnType;
+        if (r == typeof(Task))
+        {
+            return new TaskCodec();
+        }
+
+        if (r == typeof(ValueTask))
+        {
+            return new ValueTaskCodec();
+        }
+
+        if (r.IsGenericType && r.GetGenericTypeDefinition() == typeof(Task<>))
+        {
+            return (ResultCodec)Activator.CreateInstance(typeof(TaskCodec<>).MakeGenericType(r.GetGenericArguments()[0]))!;
+        }
+
+        if (r.IsGenericType && r.GetGenericTypeDefinition() == typeof(ValueTask<>))
+        {
+            return (ResultCodec)Activator.CreateInstance(typeof(ValueTaskCodec<>).MakeGenericType(r.GetGenericArguments()[0]))!;
+        }
+
+        throw new ArgumentException(
+            $"{service}.{method.Name} returns {r.Name}: a method called across processes returns Task, Task<T>, ValueTask or ValueTask<T>.");
+    }
+
+    /// <summary>Client: starts the call and returns it as the method's return type.</summary>
+    internal abstract object Call(RpcProxyOptions options, MethodPlan plan, object?[]? args);
+
+    /// <summary>Server: awaits what the method returned.</summary>
+    internal abstract ValueTask<object?> AwaitAsync(object returned);
+
+    /// <summary>Server: writes the awaited result.</summary>
+    internal abstract void Write(IBufferWriter<byte> writer, object? result);
+
+    /// <summary>Client: the pending call that reads this result.</summary>
+    internal abstract PendingCall CreatePending(int target, uint targetPid, MethodPlan plan);
+}
+
+internal abstract class ValueResultCodec<T> : ResultCodec
+{
+    internal override void Write(IBufferWriter<byte> writer, object? result) => MemoryPackSerializer.Serialize(writer, (T?)result);
+
+    internal override PendingCall CreatePending(int target, uint targetPid, MethodPlan plan) =>
+        new PendingCall<T>(target, targetPid, plan, static payload => MemoryPackSerializer.Deserialize<T>(payload)!);
+}
+
+internal abstract class VoidResultCodec : ResultCodec
+{
+    internal override void Write(IBufferWriter<byte> writer, object? result)
+    {
+    }
+
+    internal override PendingCall CreatePending(int target, uint targetPid, MethodPlan plan) =>
+        new PendingCall<NoResult>(target, targetPid, plan, static _ => default);
+}
+
+/// <summary>What a method without a result "returns" inside the client.</summary>
+internal readonly struct NoResult;
+
+internal sealed class TaskCodec<T> : ValueResultCodec<T>
+{
+    internal override object Call(RpcProxyOptions options, MethodPlan plan, object?[]? args) =>
+        options.Client.CallAsync<T>(options, plan, args);
+
+    internal override async ValueTask<object?> AwaitAsync(object returned) => await ((Task<T>)returned).ConfigureAwait(false);
+}
+
+internal sealed class ValueTaskCodec<T> : ValueResultCodec<T>
+{
+    internal override object Call(RpcProxyOptions options, MethodPlan plan, object?[]? args) =>
+        new ValueTask<T>(options.Client.CallAsync<T>(options, plan, args));
+
+    internal override async ValueTask<object?> AwaitAsync(object returned) => await ((ValueTask<T>)returned).ConfigureAwait(false);
+}
+
+internal sealed class TaskCodec : VoidResultCodec
+{
+    internal override object Call(RpcProxyOptions options, MethodPlan plan, object?[]? args) =>
+        (Task)options.Client.CallAsync<NoResult>(options, plan, args);
+
+    internal override async ValueTask<object?> AwaitAsync(object returned)
+    {
+        await ((Task)returned).ConfigureAwait(false);
+        return null;
+    }
+}
+
+internal sealed class ValueTaskCodec : VoidResultCodec
+{
+    internal override object Call(RpcProxyOptions options, MethodPlan plan, object?[]? args) =>
+        new ValueTask(options.Client.CallAsync<NoResult>(options, plan, args));
+
+    internal override async ValueTask<object?> AwaitAsync(object returned)
+    {
+        await ((ValueTask)returned).ConfigureAwait(false);
+        return null;
+    }
+}

@@ -1,0 +1,244 @@
+using System.Collections.Concurrent;
+using DotnetWorkers.Native;
+
+namespace DotnetWorkers.Messaging.Rpc;
+
+/// <summary>
+/// The calling side of RPC in this process: picks a serving process, sends the request to
+/// its inbox, and completes the call when the response comes back through this process's
+/// inbox, the target dies, the call times out or is cancelled.
+/// </summary>
+internal sealed class RpcClient
+{
+    private readonly ClusterRuntime _runtime;
+    private readonly Dispatcher _dispatcher;
+    private readonly ConcurrentDictionary<long, PendingCall> _pending = new();
+    private readonly int[] _pendingPerTarget = new int[Region.RegionLayout.ProcessCapacity];
+    private readonly ConcurrentDictionary<(int Id, uint Pid), string> _roles = new();
+    private long _nextCallId;
+    private int _rotation;
+
+    internal RpcClient(ClusterRuntime runtime, Dispatcher dispatcher)
+    {
+        _runtime = runtime;
+        _dispatcher = dispatcher;
+    }
+
+    /// <summary>A proxy of <typeparamref name="TService"/> for <paramref name="target"/> (Cluster.Proxy).</summary>
+    internal TService Proxy<TService>(RpcTarget target, TimeSpan? timeout)
+        where TService : class
+    {
+        ServiceContract contract = ServiceContract.For(typeof(TService));
+        if (timeout is { } t && t <= TimeSpan.Zero && t != Timeout.InfiniteTimeSpan)
+        {
+            throw new ArgumentOutOfRangeException(nameof(timeout), "A call timeout is positive.");
+        }
+
+        uint service = _dispatcher.Registry.IndexOf(ServiceContract.RegistryPrefix + contract.Name);
+        TService proxy = System.Reflection.DispatchProxy.Create<TService, RpcProxy>();
+        ((RpcProxy)(object)proxy).Initialize(new RpcProxyOptions(this, contract, service, target, timeout));
+        return proxy;
+    }
+
+    /// <summary>Calls every current server concurrently; results by process id (Cluster.CallAllAsync).</summary>
+    internal async Task<IReadOnlyList<TResult>> CallAllAsync<TService, TResult>(Func<TService, Task<TResult>> call, TimeSpan? timeout)
+        where TService : class
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        List<int> servers = ServersOf(typeof(TService));
+        if (servers.Count == 0)
+        {
+            string name = ServiceContract.For(typeof(TService)).Name;
+            throw new ServiceNotFoundException(name, $"No process serves {name}.");
+        }
+
+        return await Task.WhenAll(servers.Select(id => call(Proxy<TService>(RpcTarget.Worker(id), timeout)))).ConfigureAwait(false);
+    }
+
+    internal List<int> ServersOf(Type service)
+    {
+        ServiceContract contract = ServiceContract.For(service);
+        return _dispatcher.Registry.MemberIds(_dispatcher.Registry.IndexOf(ServiceContract.RegistryPrefix + contract.Name));
+    }
+
+    internal async Task WaitForServersAsync(Type service, int count, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        while (ServersOf(service).Count < count)
+        {
+            await Task.Delay(1, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    internal async Task<T> CallAsync<T>(RpcProxyOptions options, MethodPlan plan, object?[]? args)
+    {
+        CancellationToken cancellationToken = plan.CancellationIndex >= 0 ? (CancellationToken)args![plan.CancellationIndex]! : default;
+        cancellationToken.ThrowIfCancellationRequested();
+        _dispatcher.EnsureStarted();
+        (int target, uint pid) = PickTarget(options);
+        long callId = Interlocked.Increment(ref _nextCallId);
+        var pending = (PendingCall<T>)plan.Result.CreatePending(target, pid, plan);
+        _pending[callId] = pending;
+        Interlocked.Increment(ref _pendingPerTarget[target]);
+        try
+        {
+            var header = new MessageHeader
+            {
+                Kind = MessageKind.Request,
+                Method = plan.Id,
+                Sender = (uint)_runtime.WorkerId,
+                CallId = callId,
+                Registry = options.Service,
+            };
+            MessageBuffer message = Inboxes.Frame(header, (plan, args), static (writer, s) => s.plan.WriteArguments(writer, s.args));
+            try
+            {
+                if (!_dispatcher.Inboxes.TrySend(target, message.Span))
+                {
+                    await _dispatcher.Inboxes.SendAsync(target, pid, message.Memory, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                message.Dispose();
+            }
+
+            Task<T> task = pending.Task;
+            if (!cancellationToken.CanBeCanceled && options.Timeout is null)
+            {
+                return await task.ConfigureAwait(false);
+            }
+
+            try
+            {
+                return await task.WaitAsync(options.Timeout ?? Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException) when (!task.IsCompleted)
+            {
+                SendCancel(target, callId);
+                throw new TimeoutException($"{plan.DisplayName} on process {target} did not answer within {options.Timeout}.");
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && !task.IsCompleted)
+            {
+                SendCancel(target, callId);
+                throw;
+            }
+        }
+        finally
+        {
+            Forget(callId);
+        }
+    }
+
+    /// <summary>A response arrived (dispatcher thread).</summary>
+    internal void OnResponse(in MessageHeader header, ReadOnlySpan<byte> payload)
+    {
+        if (_pending.TryRemove(header.CallId, out PendingCall? pending))
+        {
+            Interlocked.Decrement(ref _pendingPerTarget[pending.Target]);
+            pending.Complete((ResponseStatus)header.Status, payload);
+        }
+    }
+
+    /// <summary>
+    /// Fails the calls whose target is no longer running (dispatcher thread, on every ring:
+    /// the launcher rings every process when one dies).
+    /// </summary>
+    internal void FailCallsToDeadProcesses()
+    {
+        if (_pending.IsEmpty)
+        {
+            return;
+        }
+
+        foreach ((long callId, PendingCall pending) in _pending)
+        {
+            if (!_runtime.IsAlive(pending.Target, pending.TargetPid) && _pending.TryRemove(callId, out _))
+            {
+                Interlocked.Decrement(ref _pendingPerTarget[pending.Target]);
+                pending.Fail(new RemoteProcessDiedException(pending.Target, $"it ended before answering {pending.Plan.DisplayName}"));
+            }
+        }
+    }
+
+    private void Forget(long callId)
+    {
+        if (_pending.TryRemove(callId, out PendingCall? pending))
+        {
+            Interlocked.Decrement(ref _pendingPerTarget[pending.Target]);
+        }
+    }
+
+    private void SendCancel(int target, long callId)
+    {
+        var header = new MessageHeader { Kind = MessageKind.Cancel, Sender = (uint)_runtime.WorkerId, CallId = callId };
+        using MessageBuffer message = Inboxes.Frame(header, 0, static (_, _) => { });
+        _dispatcher.Inboxes.TrySend(target, message.Span);  // best effort: a full inbox means a busy server; the call is over for us anyway
+    }
+
+    /// <summary>The process the next call goes to, and its pid (to tell a revived process from the one called).</summary>
+    private (int Id, uint Pid) PickTarget(RpcProxyOptions options)
+    {
+        RpcTarget target = options.Target;
+        Span<ulong> servers = stackalloc ulong[16];
+        _dispatcher.Registry.Members(options.Service, servers);
+        string service = options.Contract.Name;
+        if (target.Kind == RpcTargetKind.Worker)
+        {
+            int id = target.WorkerId;
+            if (!_runtime.IsAlive(id, 0))
+            {
+                throw new RemoteProcessDiedException(id, $"cannot call {service}");
+            }
+
+            if ((servers[id / 64] & (1UL << (id % 64))) == 0)
+            {
+                throw new ServiceNotFoundException(service, $"Process {id} does not serve {service}.");
+            }
+
+            return (id, _runtime.Region.ProcessPid(id));
+        }
+
+        // The least busy server; among equals, the first after a rotating start.
+        int best = -1;
+        ulong bestKey = ulong.MaxValue;
+        int start = Interlocked.Increment(ref _rotation);
+        for (int w = 0; w < 16; w++)
+        {
+            ulong bits = servers[w];
+            while (bits != 0)
+            {
+                int id = (w * 64) + System.Numerics.BitOperations.TrailingZeroCount(bits);
+                bits &= bits - 1;
+                if (target.Kind == RpcTargetKind.Role && RoleOf(id) != target.Role)
+                {
+                    continue;
+                }
+
+                // The server's own count plus this process's calls on their way to it.
+                ulong load = NativeMethods.CallsInFlight(_runtime.RegionHandle, (uint)id) + (uint)Volatile.Read(ref _pendingPerTarget[id]);
+                ulong key = (load << 10) | (uint)((id - start) & 1023);
+                if (key < bestKey)
+                {
+                    best = id;
+                    bestKey = key;
+                }
+            }
+        }
+
+        if (best < 0)
+        {
+            throw new ServiceNotFoundException(service, target.Kind == RpcTargetKind.Role
+                ? $"No process with role '{target.Role}' serves {service}."
+                : $"No process serves {service}: call Cluster.Serve<{options.Contract.Type.Name}>(...) in one (Cluster.WaitForServersAsync waits for it).");
+        }
+
+        return (best, _runtime.Region.ProcessPid(best));
+    }
+
+    private string RoleOf(int id)
+    {
+        uint pid = _runtime.Region.ProcessPid(id);
+        return _roles.GetOrAdd((id, pid), static (key, region) => region.ReadProcess(key.Id)?.Role ?? "", _runtime.Region);
+    }
+}

@@ -1,0 +1,186 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using DotnetWorkers.Native;
+
+namespace DotnetWorkers.Messaging.Rpc;
+
+/// <summary>
+/// The serving side of RPC in this process: the implementations it serves, by registry
+/// index. The dispatcher hands it requests; each runs on the thread pool, and its result
+/// (or exception) goes back to the caller's inbox.
+/// </summary>
+internal sealed class RpcServer
+{
+    private readonly ClusterRuntime _runtime;
+    private readonly Dispatcher _dispatcher;
+    private readonly Served?[] _served = new Served?[Region.RegionLayout.ServiceCapacity];
+    private readonly ConcurrentDictionary<(uint Sender, long CallId), CancellationTokenSource> _cancellable = new();
+    private readonly Lock _gate = new();
+
+    internal RpcServer(ClusterRuntime runtime, Dispatcher dispatcher)
+    {
+        _runtime = runtime;
+        _dispatcher = dispatcher;
+    }
+
+    private sealed record Served(ServiceContract Contract, object Implementation);
+
+    /// <summary>Starts serving <paramref name="implementation"/> as <typeparamref name="TService"/>.</summary>
+    internal IDisposable Serve<TService>(TService implementation)
+        where TService : class
+    {
+        ArgumentNullException.ThrowIfNull(implementation);
+        ServiceContract contract = ServiceContract.For(typeof(TService));
+        uint index = _dispatcher.Registry.IndexOf(ServiceContract.RegistryPrefix + contract.Name);
+        lock (_gate)
+        {
+            if (_served[index] is not null)
+            {
+                throw new InvalidOperationException($"This process already serves {contract.Name}; dispose the first registration to replace it.");
+            }
+
+            _served[index] = new Served(contract, implementation);
+        }
+
+        _dispatcher.EnsureStarted();
+        _dispatcher.Registry.Join(index, true);
+        return new Registration(this, index);
+    }
+
+    private sealed class Registration(RpcServer server, uint index) : IDisposable
+    {
+        private int _disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                server._dispatcher.Registry.Join(index, false);
+                Volatile.Write(ref server._served[index], null);
+            }
+        }
+    }
+
+    /// <summary>A request arrived (dispatcher thread): runs it on the thread pool.</summary>
+    internal void OnRequest(in MessageHeader header, ReadOnlySpan<byte> payload)
+    {
+        Served? served = header.Registry < _served.Length ? Volatile.Read(ref _served[header.Registry]) : null;
+        if (served is null || header.Method >= served.Contract.Methods.Length)
+        {
+            Respond(header.Sender, header.CallId, ResponseStatus.NotServed, null, null);
+            return;
+        }
+
+        byte[] arguments = ArrayPool<byte>.Shared.Rent(payload.Length);
+        payload.CopyTo(arguments);
+        NativeMethods.CallsInFlightAdd(_runtime.RegionHandle, 1);
+        var call = new IncomingCall(this, served, served.Contract.Methods[header.Method], header.Sender, header.CallId, arguments, payload.Length);
+        ThreadPool.UnsafeQueueUserWorkItem(static c => _ = c.RunAsync(), call, preferLocal: false);
+    }
+
+    /// <summary>The caller gave up on a call (dispatcher thread).</summary>
+    internal void OnCancel(in MessageHeader header)
+    {
+        if (_cancellable.TryGetValue((header.Sender, header.CallId), out CancellationTokenSource? cancellation))
+        {
+            _ = cancellation.CancelAsync();  // the method's callbacks run on the thread pool, not here
+        }
+    }
+
+    private sealed class IncomingCall(RpcServer server, Served served, MethodPlan plan, uint sender, long callId, byte[] arguments, int length)
+    {
+        internal async Task RunAsync()
+        {
+            CancellationTokenSource? cancellation = null;
+            if (plan.CancellationIndex >= 0)
+            {
+                cancellation = new CancellationTokenSource();
+                server._cancellable[(sender, callId)] = cancellation;
+            }
+
+            object? result = null;
+            RemoteError? error = null;
+            try
+            {
+                object?[] args = plan.ReadArguments(arguments.AsSpan(0, length), cancellation?.Token ?? default);
+                ArrayPool<byte>.Shared.Return(arguments);
+                arguments = [];
+                object returned = plan.Invoke(served.Implementation, args, cancellation?.Token ?? default);
+                result = await plan.Result.AwaitAsync(returned).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                error = new RemoteError(e.GetType().FullName ?? e.GetType().Name, e.Message, e.StackTrace);
+            }
+            finally
+            {
+                if (arguments.Length > 0)
+                {
+                    ArrayPool<byte>.Shared.Return(arguments);
+                }
+
+                if (cancellation is not null)
+                {
+                    server._cancellable.TryRemove((sender, callId), out _);
+                    cancellation.Dispose();
+                }
+
+                NativeMethods.CallsInFlightAdd(server._runtime.RegionHandle, -1);
+            }
+
+            if (error is not null)
+            {
+                server.Respond(sender, callId, ResponseStatus.Error, error, null);
+            }
+            else
+            {
+                server.Respond(sender, callId, ResponseStatus.Ok, result, plan.Result);
+            }
+        }
+    }
+
+    private void Respond(uint caller, long callId, ResponseStatus status, object? result, ResultCodec? codec)
+    {
+        var header = new MessageHeader
+        {
+            Kind = MessageKind.Response,
+            Status = (byte)status,
+            Sender = (uint)_runtime.WorkerId,
+            CallId = callId,
+        };
+        MessageBuffer message = Inboxes.Frame(header, (status, result, codec), static (writer, s) =>
+        {
+            if (s.status == ResponseStatus.Error)
+            {
+                MemoryPack.MemoryPackSerializer.Serialize(writer, (RemoteError)s.result!);
+            }
+            else if (s.status == ResponseStatus.Ok)
+            {
+                s.codec!.Write(writer, s.result);
+            }
+        });
+        if (_dispatcher.Inboxes.TrySend((int)caller, message.Span))
+        {
+            message.Dispose();
+            return;
+        }
+
+        _ = SendLaterAsync((int)caller, message);
+    }
+
+    /// <summary>The caller's inbox is full: wait for room while the caller lives; a dead caller's answer is dropped.</summary>
+    private async Task SendLaterAsync(int caller, MessageBuffer message)
+    {
+        try
+        {
+            await _dispatcher.Inboxes.SendAsync(caller, 0, message.Memory, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (RemoteProcessDiedException)
+        {
+        }
+        finally
+        {
+            message.Dispose();
+        }
+    }
+}

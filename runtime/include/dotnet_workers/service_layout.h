@@ -1,0 +1,34 @@
+// dotnet-workers: the RPC service registry (normative text: docs/protocol.md, "Services").
+//
+// One entry per service name (an interface's full name): which processes serve it, one bit
+// per process id. A caller picks a server among those bits; the launcher clears a dead
+// process's bits. Entries are never deleted.
+#ifndef DOTNET_WORKERS_SERVICE_LAYOUT_H
+#define DOTNET_WORKERS_SERVICE_LAYOUT_H
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+namespace dw::layout {
+
+inline constexpr uint32_t kServiceCapacity = 1024;     // services in a cluster
+inline constexpr uint32_t kMaxServiceNameLength = 256;  // bytes of UTF-8
+
+struct ServiceEntry {
+  uint64_t name_hash;                   //   0
+  std::atomic<uint32_t> state;          //   8 atomic: kSlot* (objects_layout.h)
+  uint32_t name_length;                 //  12
+  std::atomic<uint64_t> servers[16];    //  16 atomic: bit id % 64 of word id / 64 = process id serves it
+  uint8_t reserved[112];                // 144
+  char name[kMaxServiceNameLength];     // 256
+};                                      // 512
+
+static_assert(offsetof(ServiceEntry, state) == 8);
+static_assert(offsetof(ServiceEntry, servers) == 16);
+static_assert(offsetof(ServiceEntry, name) == 256);
+static_assert(sizeof(ServiceEntry) == 512);
+
+}  // namespace dw::layout
+
+#endif

@@ -1,0 +1,63 @@
+#include "doorbell.h"
+
+#include "clock.h"
+#include "futex.h"
+
+namespace dw {
+namespace L = layout;
+
+namespace {
+
+L::Doorbell* DoorbellOf(const Region& r, uint32_t id) {
+  return r.At<L::Doorbell>(r.header()->doorbells_offset) + id;
+}
+
+inline void CpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
+}  // namespace
+
+void RingDoorbell(Region& r, uint32_t id) noexcept {
+  if (id >= L::kProcessCapacity) return;
+  L::Doorbell* d = DoorbellOf(r, id);
+  // seq_cst on both sides (here and in WaitForDoorbell): either the sleeper sees the new
+  // ring before it sleeps, or this sees it sleeping and wakes it.
+  d->ring.fetch_add(1, std::memory_order_seq_cst);
+  if (d->sleeping.load(std::memory_order_seq_cst) != 0) FutexWake(&d->ring, kWakeAll);
+}
+
+void RingAllDoorbells(Region& r) noexcept {
+  for (uint32_t id = 0; id < L::kProcessCapacity; ++id) {
+    if (r.process(id)->state.load(std::memory_order_acquire) != L::kProcessFree) RingDoorbell(r, id);
+  }
+}
+
+uint32_t ReadDoorbell(const Region& r, uint32_t id) noexcept {
+  return DoorbellOf(r, id)->ring.load(std::memory_order_acquire);
+}
+
+uint32_t WaitForDoorbell(Region& r, uint32_t id, uint32_t seen, int64_t spin_ns, int64_t timeout_ns) noexcept {
+  L::Doorbell* d = DoorbellOf(r, id);
+  uint32_t now = d->ring.load(std::memory_order_acquire);
+  if (now != seen) return now;
+  // Spinning first: a futex sleep and wake costs tens of microseconds, more than a whole
+  // round trip when the other side answers quickly.
+  if (spin_ns > 0) {
+    const uint64_t until = MonotonicNs() + static_cast<uint64_t>(spin_ns);
+    do {
+      for (int i = 0; i < 64; ++i) CpuRelax();
+      now = d->ring.load(std::memory_order_acquire);
+      if (now != seen) return now;
+    } while (MonotonicNs() < until);
+  }
+  d->sleeping.store(1, std::memory_order_seq_cst);
+  now = d->ring.load(std::memory_order_seq_cst);
+  if (now == seen) FutexWait(&d->ring, seen, timeout_ns);
+  d->sleeping.store(0, std::memory_order_relaxed);
+  return d->ring.load(std::memory_order_acquire);
+}
+
+}  // namespace dw

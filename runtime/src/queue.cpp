@@ -1,0 +1,348 @@
+#include "queue.h"
+
+#include <algorithm>
+#include <cinttypes>
+#include <cstring>
+
+#include "clock.h"
+#include "doorbell.h"
+#include "futex.h"
+#include "hash.h"
+#include "heap.h"
+#include "last_error.h"
+#include "robust_mutex.h"
+
+namespace dw {
+namespace L = layout;
+
+namespace {
+
+// A blocked writer or reader spins this long before it sleeps in the kernel.
+constexpr uint64_t kSpinNs = 20'000;
+
+inline void CpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
+L::QueueEntry* Table(const Region& r) { return r.At<L::QueueEntry>(r.header()->queues_offset); }
+
+pthread_mutex_t* TableMutex(const Region& r) {
+  return &r.At<L::ObjectsControl>(r.header()->objects_control_offset)->locks_mutex;  // shared with locks: rarely taken
+}
+
+uint64_t CellSize(const L::QueueEntry& q) { return L::kCellHeaderSize + q.slot_size; }
+
+L::QueueCell* CellAt(const Region& r, const L::QueueEntry& q, uint64_t position) {
+  return r.At<L::QueueCell>(q.cells_offset + (position & (q.capacity - 1)) * CellSize(q));
+}
+
+uint8_t* SlotOf(L::QueueCell* cell) { return reinterpret_cast<uint8_t*>(cell) + L::kCellHeaderSize; }
+
+L::QueueEntry* Live(const Region& r, uint32_t index) {
+  if (index >= L::kQueueCapacity) return nullptr;
+  L::QueueEntry* q = &Table(r)[index];
+  return q->state.load(std::memory_order_acquire) == L::kSlotLive ? q : nullptr;
+}
+
+uint64_t DeadlineFor(int64_t timeout_ms) {
+  if (timeout_ms < 0 || timeout_ms > INT64_MAX / 1'000'000) return UINT64_MAX;
+  return MonotonicNs() + static_cast<uint64_t>(timeout_ms) * 1'000'000ull;
+}
+
+// Waits until `ready()` (a look at one cell, no lock) or the deadline. Spins first, watching
+// the cell itself (so nobody makes wake-up system calls for a waiter that only spins); then
+// announces itself in `waiting`, looks once more, and sleeps on `word`. The other side
+// changes the cell, then (after a full fence) bumps `word` and wakes if anyone is waiting:
+// either this sees the change in its last look, or that side sees it waiting. False if the
+// deadline passed first.
+template <typename Ready>
+bool WaitFor(std::atomic<uint32_t>* word, std::atomic<uint32_t>* waiting, uint64_t deadline, Ready ready) {
+  const uint64_t start = MonotonicNs();
+  if (start >= deadline) return false;
+  const uint64_t spin_until = std::min(deadline, start + kSpinNs);
+  do {
+    for (int i = 0; i < 32; ++i) CpuRelax();
+    if (ready()) return true;
+  } while (MonotonicNs() < spin_until);
+  waiting->fetch_add(1, std::memory_order_seq_cst);
+  const uint32_t seen = word->load(std::memory_order_seq_cst);
+  if (!ready()) {
+    const uint64_t now = MonotonicNs();
+    if (now >= deadline) {
+      waiting->fetch_sub(1, std::memory_order_relaxed);
+      return false;
+    }
+    FutexWait(word, seen, deadline == UINT64_MAX ? -1 : static_cast<int64_t>(deadline - now));
+  }
+  waiting->fetch_sub(1, std::memory_order_relaxed);
+  return true;
+}
+
+// Someone may be waiting for this queue: sleepers on the futex, and dispatchers watching.
+// Called after the commit's store: the fence orders it before the loads of who waits.
+void NotifyReaders(Region& r, L::QueueEntry& q) {
+  std::atomic_thread_fence(std::memory_order_seq_cst);  // pairs with WatchQueue / WaitFor
+  if (q.readers_waiting.load(std::memory_order_relaxed) > 0) {
+    q.not_empty.fetch_add(1, std::memory_order_release);
+    FutexWake(&q.not_empty, kWakeAll);
+  }
+  for (uint32_t w = 0; w < 16; ++w) {
+    uint64_t bits = q.watchers[w].load(std::memory_order_relaxed);
+    while (bits != 0) {
+      const uint32_t bit = static_cast<uint32_t>(__builtin_ctzll(bits));
+      bits &= bits - 1;
+      RingDoorbell(r, w * 64 + bit);
+    }
+  }
+}
+
+void NotifyWriters(L::QueueEntry& q) {
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  if (q.writers_waiting.load(std::memory_order_relaxed) > 0) {
+    q.not_full.fetch_add(1, std::memory_order_release);
+    FutexWake(&q.not_full, kWakeAll);
+  }
+}
+
+// A writer that died after committing its cell but before advancing the tail: step past it.
+// (One that died before committing left a cell the next writer overwrites.)
+dw_status LockWriters(Region& r, L::QueueEntry& q) {
+  switch (LockRobust(&q.write_mutex)) {
+    case LockResult::kAcquired: return DW_OK;
+    case LockResult::kOwnerDied: {
+      const uint64_t tail = q.tail.load(std::memory_order_relaxed);
+      if (CellAt(r, q, tail)->sequence.load(std::memory_order_acquire) == tail + 1) {
+        q.tail.store(tail + 1, std::memory_order_release);
+      }
+      MarkConsistent(&q.write_mutex);
+      return DW_OK;
+    }
+    default: return r.Corrupt("a queue's write lock is unrecoverable");
+  }
+}
+
+// A reader that died after freeing its cell but before advancing the head: step past it.
+// (One that died before freeing it left the message first in line: the next reader gets it.)
+dw_status LockReaders(Region& r, L::QueueEntry& q) {
+  switch (LockRobust(&q.read_mutex)) {
+    case LockResult::kAcquired: return DW_OK;
+    case LockResult::kOwnerDied: {
+      const uint64_t head = q.head.load(std::memory_order_relaxed);
+      if (CellAt(r, q, head)->sequence.load(std::memory_order_acquire) == head + q.capacity) {
+        q.head.store(head + 1, std::memory_order_release);
+      }
+      MarkConsistent(&q.read_mutex);
+      return DW_OK;
+    }
+    default: return r.Corrupt("a queue's read lock is unrecoverable");
+  }
+}
+
+// At least 2: with one cell, "committed at position p" (p + 1) would read as "free for the
+// writer of position p + 1".
+uint32_t RoundUpToPowerOfTwo(uint32_t n) {
+  uint32_t p = 2;
+  while (p < n) p <<= 1;
+  return p;
+}
+
+}  // namespace
+
+dw_status OpenQueue(Region& r, const uint8_t* name, uint32_t name_length, uint32_t capacity, uint32_t slot_size,
+                    uint32_t* index) noexcept {
+  if (name == nullptr || name_length == 0 || name_length > L::kMaxNameLength) {
+    return Fail(DW_E_INVALID_ARGUMENT, "a queue name is 1 to %u bytes of UTF-8", L::kMaxNameLength);
+  }
+  if (capacity == 0 || capacity > L::kMaxQueueCells) {
+    return Fail(DW_E_INVALID_ARGUMENT, "a queue holds 1 to %u messages; asked for %u", L::kMaxQueueCells, capacity);
+  }
+  if (slot_size == 0 || slot_size > L::kMaxSlotSize) {
+    return Fail(DW_E_INVALID_ARGUMENT, "a queue's inline message size is 1 to %u bytes; asked for %u", L::kMaxSlotSize, slot_size);
+  }
+  capacity = RoundUpToPowerOfTwo(capacity);
+  slot_size = (slot_size + 15) & ~15u;
+  const uint64_t hash = HashBytes(name, name_length, r.header()->hash_seed);
+  switch (LockRobust(TableMutex(r))) {
+    case LockResult::kAcquired: break;
+    case LockResult::kOwnerDied: MarkConsistent(TableMutex(r)); break;
+    default: return r.Corrupt("the locks table's mutex is unrecoverable");
+  }
+  dw_status result = Fail(DW_E_CAPACITY, "the cluster already has %u queues", L::kQueueCapacity);
+  L::QueueEntry* table = Table(r);
+  for (uint32_t probe = 0; probe < L::kQueueCapacity; ++probe) {
+    const uint32_t i = static_cast<uint32_t>((hash + probe) % L::kQueueCapacity);
+    L::QueueEntry& q = table[i];
+    const uint32_t state = q.state.load(std::memory_order_acquire);
+    if (state == L::kSlotLive && q.name_hash == hash && q.name_length == name_length &&
+        std::memcmp(q.name, name, name_length) == 0) {
+      if (q.capacity != capacity || q.slot_size != slot_size) {
+        result = Fail(DW_E_CONFLICT, "the queue '%.*s' exists with %u cells of %u bytes", static_cast<int>(name_length), name,
+                      q.capacity, q.slot_size);
+      } else {
+        *index = i;
+        result = DW_OK;
+      }
+      break;
+    }
+    if (state == L::kSlotEmpty) {  // queues are never deleted: the first empty slot ends the search
+      uint64_t cells = 0;
+      result = Allocate(r, uint64_t{capacity} * (L::kCellHeaderSize + slot_size), &cells, /*zeroed=*/true);
+      if (result != DW_OK) break;
+      q.name_hash = hash;
+      q.capacity = capacity;
+      q.slot_size = slot_size;
+      q.name_length = name_length;
+      std::memcpy(q.name, name, name_length);
+      q.cells_offset = cells;
+      for (uint64_t p = 0; p < capacity; ++p) CellAt(r, q, p)->sequence.store(p, std::memory_order_relaxed);
+      q.state.store(L::kSlotLive, std::memory_order_release);  // last: complete from here
+      *index = i;
+      break;
+    }
+  }
+  UnlockRobust(TableMutex(r));
+  return result;
+}
+
+dw_status Enqueue(Region& r, uint32_t index, const uint8_t* bytes, uint32_t length, int64_t timeout_ms) noexcept {
+  L::QueueEntry* q = Live(r, index);
+  if (q == nullptr) return Fail(DW_E_INVALID_ARGUMENT, "no queue has index %u", index);
+  if (bytes == nullptr && length > 0) return Fail(DW_E_INVALID_ARGUMENT, "message bytes are null");
+  // A big message goes to its own heap block, written before the lock is taken.
+  uint64_t spill = 0;
+  if (length > q->slot_size) {
+    if (dw_status s = Allocate(r, length, &spill); s != DW_OK) return s;
+    std::memcpy(r.At<uint8_t>(spill), bytes, length);
+  }
+  const uint64_t deadline = DeadlineFor(timeout_ms);
+  for (;;) {
+    if (q->completed.load(std::memory_order_acquire)) {
+      if (spill != 0) Free(r, spill);
+      return Fail(DW_E_CLOSED, "the queue '%.*s' was completed", static_cast<int>(q->name_length), q->name);
+    }
+    if (dw_status s = LockWriters(r, *q); s != DW_OK) {
+      if (spill != 0) Free(r, spill);
+      return s;
+    }
+    const uint64_t tail = q->tail.load(std::memory_order_relaxed);
+    L::QueueCell* cell = CellAt(r, *q, tail);
+    if (cell->sequence.load(std::memory_order_acquire) == tail) {
+      if (spill != 0) {
+        std::memcpy(SlotOf(cell), &spill, sizeof spill);
+        cell->flags = L::kCellSpilled;
+      } else {
+        if (length > 0) std::memcpy(SlotOf(cell), bytes, length);
+        cell->flags = 0;
+      }
+      cell->length = length;
+      CrashPoint("queue.enqueue.written");
+      cell->sequence.store(tail + 1, std::memory_order_release);  // commit
+      CrashPoint("queue.enqueue.committed");
+      q->tail.store(tail + 1, std::memory_order_release);
+      UnlockRobust(&q->write_mutex);
+      NotifyReaders(r, *q);
+      return DW_OK;
+    }
+    // Full: the cell still holds the message from the previous lap.
+    UnlockRobust(&q->write_mutex);
+    auto room = [&] { return cell->sequence.load(std::memory_order_seq_cst) == tail || q->completed.load(std::memory_order_acquire); };
+    if (timeout_ms == 0 || !WaitFor(&q->not_full, &q->writers_waiting, deadline, room)) {
+      if (spill != 0) Free(r, spill);
+      return Fail(DW_E_TIMEOUT, "the queue '%.*s' is full", static_cast<int>(q->name_length), q->name);
+    }
+  }
+}
+
+dw_status Dequeue(Region& r, uint32_t index, uint8_t* buffer, uint32_t capacity, uint32_t* length,
+                  int64_t timeout_ms) noexcept {
+  L::QueueEntry* q = Live(r, index);
+  if (q == nullptr) return Fail(DW_E_INVALID_ARGUMENT, "no queue has index %u", index);
+  const uint64_t deadline = DeadlineFor(timeout_ms);
+  for (;;) {
+    if (dw_status s = LockReaders(r, *q); s != DW_OK) return s;
+    const uint64_t head = q->head.load(std::memory_order_relaxed);
+    L::QueueCell* cell = CellAt(r, *q, head);
+    if (cell->sequence.load(std::memory_order_acquire) == head + 1) {
+      const uint32_t n = cell->length;
+      const bool spilled = (cell->flags & L::kCellSpilled) != 0;
+      uint64_t spill = 0;
+      if (spilled) std::memcpy(&spill, SlotOf(cell), sizeof spill);
+      if ((spilled && !r.InHeap(spill, n)) || (!spilled && n > q->slot_size)) {
+        UnlockRobust(&q->read_mutex);
+        return r.Corrupt("a queue cell is damaged");
+      }
+      *length = n;
+      if (n > capacity) {
+        UnlockRobust(&q->read_mutex);
+        return Fail(DW_E_BUFFER_TOO_SMALL, "the message is %u bytes", n);
+      }
+      if (n > 0) std::memcpy(buffer, spilled ? r.At<uint8_t>(spill) : SlotOf(cell), n);
+      CrashPoint("queue.dequeue.copied");
+      cell->sequence.store(head + q->capacity, std::memory_order_release);  // the cell is free for the next lap
+      q->head.store(head + 1, std::memory_order_release);
+      UnlockRobust(&q->read_mutex);
+      if (spilled) Free(r, spill);  // after the cell is free: a reader dying before that re-reads it
+      NotifyWriters(*q);
+      return DW_OK;
+    }
+    UnlockRobust(&q->read_mutex);
+    if (q->completed.load(std::memory_order_acquire)) {
+      // Completed, but a writer may have committed in the meantime: look once more.
+      if (q->tail.load(std::memory_order_acquire) == q->head.load(std::memory_order_acquire)) {
+        return Fail(DW_E_CLOSED, "the queue '%.*s' is completed and empty", static_cast<int>(q->name_length), q->name);
+      }
+      continue;
+    }
+    auto message = [&] {
+      return cell->sequence.load(std::memory_order_seq_cst) == head + 1 || q->completed.load(std::memory_order_acquire);
+    };
+    if (timeout_ms == 0 || !WaitFor(&q->not_empty, &q->readers_waiting, deadline, message)) {
+      return Fail(DW_E_TIMEOUT, "the queue '%.*s' is empty", static_cast<int>(q->name_length), q->name);
+    }
+  }
+}
+
+dw_status CompleteQueue(Region& r, uint32_t index) noexcept {
+  L::QueueEntry* q = Live(r, index);
+  if (q == nullptr) return Fail(DW_E_INVALID_ARGUMENT, "no queue has index %u", index);
+  q->completed.store(1, std::memory_order_release);
+  q->not_empty.fetch_add(1, std::memory_order_release);
+  FutexWake(&q->not_empty, kWakeAll);
+  q->not_full.fetch_add(1, std::memory_order_release);
+  FutexWake(&q->not_full, kWakeAll);
+  NotifyReaders(r, *q);
+  return DW_OK;
+}
+
+dw_status WatchQueue(Region& r, uint32_t index, uint32_t id, bool watch) noexcept {
+  L::QueueEntry* q = Live(r, index);
+  if (q == nullptr || id >= L::kProcessCapacity) return Fail(DW_E_INVALID_ARGUMENT, "no queue has index %u", index);
+  const uint64_t bit = uint64_t{1} << (id % 64);
+  if (watch) {
+    q->watchers[id / 64].fetch_or(bit, std::memory_order_seq_cst);
+  } else {
+    q->watchers[id / 64].fetch_and(~bit, std::memory_order_seq_cst);
+  }
+  return DW_OK;
+}
+
+dw_status QueueState(const Region& r, uint32_t index, uint64_t* count, bool* completed) noexcept {
+  L::QueueEntry* q = Live(r, index);
+  if (q == nullptr) return Fail(DW_E_INVALID_ARGUMENT, "no queue has index %u", index);
+  const uint64_t head = q->head.load(std::memory_order_acquire);
+  const uint64_t tail = q->tail.load(std::memory_order_acquire);
+  *count = tail > head ? tail - head : 0;
+  *completed = q->completed.load(std::memory_order_acquire) != 0;
+  return DW_OK;
+}
+
+void UnwatchAllQueues(Region& r, uint32_t dead_id) noexcept {
+  if (dead_id >= L::kProcessCapacity) return;
+  for (uint32_t i = 0; i < L::kQueueCapacity; ++i) {
+    if (Live(r, i) != nullptr) WatchQueue(r, i, dead_id, false);
+  }
+}
+
+}  // namespace dw

@@ -1,0 +1,47 @@
+// Named bounded queues of byte messages between processes: many writers, many readers.
+//
+// A writer holds the write mutex for one message: waits for a free cell, writes it (or
+// spills a big message to a heap block it allocated before locking), commits it by storing
+// the cell's sequence, advances the tail. A reader holds the read mutex likewise. Both
+// mutexes are robust: a writer killed mid-message leaves an uncommitted cell that the next
+// writer simply overwrites, or a committed one it finds and steps past; readers are never
+// blocked by a writer's lock. See docs/protocol.md, "Queues".
+#pragma once
+
+#include <cstdint>
+
+#include "dotnet_workers/dw_status.h"
+#include "region.h"
+
+namespace dw {
+
+// Opens (or creates) the queue `name` with `capacity` cells (rounded up to a power of two)
+// of `slot_size` inline bytes (rounded up to 16). DW_E_CONFLICT if it exists with another
+// shape; DW_E_CAPACITY if the table is full.
+dw_status OpenQueue(Region& region, const uint8_t* name, uint32_t name_length, uint32_t capacity, uint32_t slot_size,
+                    uint32_t* index) noexcept;
+
+// Writes one message, waiting at most timeout_ms for room (0: never wait; negative: no
+// bound). DW_E_TIMEOUT if still full; DW_E_CLOSED if the queue was completed.
+dw_status Enqueue(Region& region, uint32_t index, const uint8_t* bytes, uint32_t length, int64_t timeout_ms) noexcept;
+
+// Reads one message into `buffer`, waiting at most timeout_ms for one. DW_E_TIMEOUT if
+// still empty; DW_E_CLOSED if empty and completed; DW_E_BUFFER_TOO_SMALL with *length =
+// the size needed (the message stays first in the queue).
+dw_status Dequeue(Region& region, uint32_t index, uint8_t* buffer, uint32_t capacity, uint32_t* length,
+                  int64_t timeout_ms) noexcept;
+
+// No more messages will be written: writers get DW_E_CLOSED, readers get it once empty.
+dw_status CompleteQueue(Region& region, uint32_t index) noexcept;
+
+// Asks for process `id`'s doorbell to be rung when a message is committed (or the queue is
+// completed); `watch` false stops it.
+dw_status WatchQueue(Region& region, uint32_t index, uint32_t id, bool watch) noexcept;
+
+// Messages waiting (a snapshot), and whether the queue was completed.
+dw_status QueueState(const Region& region, uint32_t index, uint64_t* count, bool* completed) noexcept;
+
+// The launcher, for a dead process: stops ringing it for any queue.
+void UnwatchAllQueues(Region& region, uint32_t dead_id) noexcept;
+
+}  // namespace dw

@@ -1,0 +1,113 @@
+#include "services.h"
+
+#include <cstring>
+
+#include "hash.h"
+#include "last_error.h"
+#include "robust_mutex.h"
+
+namespace dw {
+namespace L = layout;
+
+namespace {
+
+L::ServiceEntry* Table(const Region& r) { return r.At<L::ServiceEntry>(r.header()->services_offset); }
+
+pthread_mutex_t* TableMutex(const Region& r) {
+  return &r.At<L::ObjectsControl>(r.header()->objects_control_offset)->locks_mutex;  // shared with locks: rarely taken
+}
+
+L::ServiceEntry* Live(const Region& r, uint32_t index) {
+  if (index >= L::kServiceCapacity) return nullptr;
+  L::ServiceEntry* s = &Table(r)[index];
+  return s->state.load(std::memory_order_acquire) == L::kSlotLive ? s : nullptr;
+}
+
+L::Doorbell* DoorbellOf(const Region& r, uint32_t id) { return r.At<L::Doorbell>(r.header()->doorbells_offset) + id; }
+
+}  // namespace
+
+dw_status OpenService(Region& r, const uint8_t* name, uint32_t name_length, uint32_t* index) noexcept {
+  if (name == nullptr || name_length == 0 || name_length > L::kMaxServiceNameLength) {
+    return Fail(DW_E_INVALID_ARGUMENT, "a service name is 1 to %u bytes of UTF-8", L::kMaxServiceNameLength);
+  }
+  const uint64_t hash = HashBytes(name, name_length, r.header()->hash_seed);
+  L::ServiceEntry* table = Table(r);
+  // Lock-free look-up first: entries are never deleted and become live last.
+  for (uint32_t probe = 0; probe < L::kServiceCapacity; ++probe) {
+    const uint32_t i = static_cast<uint32_t>((hash + probe) % L::kServiceCapacity);
+    L::ServiceEntry& s = table[i];
+    const uint32_t state = s.state.load(std::memory_order_acquire);
+    if (state == L::kSlotEmpty) break;
+    if (s.name_hash == hash && s.name_length == name_length && std::memcmp(s.name, name, name_length) == 0) {
+      *index = i;
+      return DW_OK;
+    }
+  }
+  switch (LockRobust(TableMutex(r))) {
+    case LockResult::kAcquired: break;
+    case LockResult::kOwnerDied: MarkConsistent(TableMutex(r)); break;
+    default: return r.Corrupt("the locks table's mutex is unrecoverable");
+  }
+  dw_status result = Fail(DW_E_CAPACITY, "the cluster already has %u services", L::kServiceCapacity);
+  for (uint32_t probe = 0; probe < L::kServiceCapacity; ++probe) {
+    const uint32_t i = static_cast<uint32_t>((hash + probe) % L::kServiceCapacity);
+    L::ServiceEntry& s = table[i];
+    if (s.state.load(std::memory_order_acquire) == L::kSlotEmpty) {
+      s.name_hash = hash;
+      s.name_length = name_length;
+      std::memcpy(s.name, name, name_length);
+      s.state.store(L::kSlotLive, std::memory_order_release);  // last: complete from here
+      *index = i;
+      result = DW_OK;
+      break;
+    }
+    if (s.name_hash == hash && s.name_length == name_length && std::memcmp(s.name, name, name_length) == 0) {
+      *index = i;  // another process created it between the look-up and the lock
+      result = DW_OK;
+      break;
+    }
+  }
+  UnlockRobust(TableMutex(r));
+  return result;
+}
+
+dw_status ServeService(Region& r, uint32_t index, uint32_t id, bool serve) noexcept {
+  L::ServiceEntry* s = Live(r, index);
+  if (s == nullptr) return Fail(DW_E_INVALID_ARGUMENT, "no service has index %u", index);
+  if (id >= L::kProcessCapacity) return Fail(DW_E_NOT_FOUND, "process id %u is outside the table", id);
+  const uint64_t bit = uint64_t{1} << (id % 64);
+  if (serve) {
+    s->servers[id / 64].fetch_or(bit, std::memory_order_seq_cst);
+  } else {
+    s->servers[id / 64].fetch_and(~bit, std::memory_order_seq_cst);
+  }
+  return DW_OK;
+}
+
+dw_status ServiceServers(const Region& r, uint32_t index, uint64_t servers[16]) noexcept {
+  L::ServiceEntry* s = Live(r, index);
+  if (s == nullptr) return Fail(DW_E_INVALID_ARGUMENT, "no service has index %u", index);
+  for (uint32_t w = 0; w < 16; ++w) servers[w] = s->servers[w].load(std::memory_order_acquire);
+  return DW_OK;
+}
+
+void AddCallsInFlight(Region& r, uint32_t id, int32_t delta) noexcept {
+  if (id >= L::kProcessCapacity) return;
+  DoorbellOf(r, id)->calls_in_flight.fetch_add(static_cast<uint32_t>(delta), std::memory_order_relaxed);
+}
+
+uint32_t CallsInFlight(const Region& r, uint32_t id) noexcept {
+  if (id >= L::kProcessCapacity) return 0;
+  return DoorbellOf(r, id)->calls_in_flight.load(std::memory_order_relaxed);
+}
+
+void UnserveAll(Region& r, uint32_t dead_id) noexcept {
+  if (dead_id >= L::kProcessCapacity) return;
+  for (uint32_t i = 0; i < L::kServiceCapacity; ++i) {
+    if (Live(r, i) != nullptr) ServeService(r, i, dead_id, false);
+  }
+  DoorbellOf(r, dead_id)->calls_in_flight.store(0, std::memory_order_relaxed);
+}
+
+}  // namespace dw

@@ -1,0 +1,198 @@
+using System.Diagnostics;
+
+namespace DotnetWorkers.Tests;
+
+public interface ICalculator
+{
+    Task<int> AddAsync(int a, int b);
+
+    ValueTask<string> EchoAsync(string text);
+
+    Task<byte[]> RepeatAsync(byte value, int count);
+
+    Task FailAsync(string message);
+
+    ValueTask NothingAsync();
+
+    Task<int> WaitForCancellationAsync(CancellationToken cancellationToken);
+
+    Task<int> SlowAsync(int milliseconds);
+}
+
+public interface INotServed
+{
+    Task<int> GetAsync();
+}
+
+public interface IBadReturn
+{
+    int Get();
+}
+
+public class Calculator : ICalculator
+{
+    public volatile bool SawCancellation;
+
+    public Task<int> AddAsync(int a, int b) => Task.FromResult(a + b);
+
+    public async ValueTask<string> EchoAsync(string text)
+    {
+        await Task.Yield();
+        return text;
+    }
+
+    public Task<byte[]> RepeatAsync(byte value, int count) => Task.FromResult(Enumerable.Repeat(value, count).ToArray());
+
+    public Task FailAsync(string message) => throw new InvalidOperationException(message);
+
+    public ValueTask NothingAsync() => ValueTask.CompletedTask;
+
+    public async Task<int> WaitForCancellationAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+            return 0;
+        }
+        catch (OperationCanceledException)
+        {
+            SawCancellation = true;
+            throw;
+        }
+    }
+
+    public async Task<int> SlowAsync(int milliseconds)
+    {
+        await Task.Delay(milliseconds);
+        return milliseconds;
+    }
+}
+
+/// <summary>
+/// RPC inside one process (the primary serving and calling itself, through its own inbox).
+/// Every direction between processes is covered by the launcher tests.
+/// </summary>
+public class RpcTests
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
+    private TestCluster _cluster = null!;
+    private Calculator _calculator = null!;
+    private IDisposable _serving = null!;
+
+    [SetUp]
+    public void SetUp()
+    {
+        _cluster = new TestCluster();
+        _calculator = new Calculator();
+        _serving = _cluster.Serve<ICalculator>(_calculator);
+    }
+
+    [TearDown]
+    public void TearDown()
+    {
+        _serving.Dispose();
+        _cluster.Dispose();
+    }
+
+    [Test]
+    public async Task Calls_CarryArgumentsAndResults_OfEveryReturnShape()
+    {
+        ICalculator calculator = _cluster.Proxy<ICalculator>();
+        Assert.That(await calculator.AddAsync(2, 3).WaitAsync(Bound), Is.EqualTo(5));
+        Assert.That(await calculator.EchoAsync("héllo").AsTask().WaitAsync(Bound), Is.EqualTo("héllo"));
+        await calculator.NothingAsync().AsTask().WaitAsync(Bound);
+    }
+
+    [Test]
+    public async Task ALargeResult_SpillsAndArrivesWhole()
+    {
+        byte[] bytes = await _cluster.Proxy<ICalculator>().RepeatAsync(7, 1_000_000).WaitAsync(Bound);
+        Assert.That(bytes, Has.Length.EqualTo(1_000_000));
+        Assert.That(bytes.All(b => b == 7), Is.True);
+    }
+
+    [Test]
+    public async Task ManyConcurrentCalls_AllComplete()
+    {
+        ICalculator calculator = _cluster.Proxy<ICalculator>();
+        int[] results = await Task.WhenAll(Enumerable.Range(0, 2000).Select(i => calculator.AddAsync(i, 1))).WaitAsync(Bound);
+        Assert.That(results, Is.EqualTo(Enumerable.Range(1, 2000).ToArray()));
+    }
+
+    [Test]
+    public void AServerException_SurfacesWithTheRemoteTypeMessageAndStack()
+    {
+        RemoteException e = Assert.ThrowsAsync<RemoteException>(() => _cluster.Proxy<ICalculator>().FailAsync("bad input").WaitAsync(Bound))!;
+        Assert.That(e.RemoteTypeName, Is.EqualTo("System.InvalidOperationException"));
+        Assert.That(e.Message, Is.EqualTo("bad input"));
+        Assert.That(e.RemoteStackTrace, Does.Contain(nameof(Calculator.FailAsync)));
+        Assert.That(e.WorkerId, Is.EqualTo(0));
+        Assert.That(e.ToString(), Does.Contain("bad input").And.Contain("remote stack trace"));
+    }
+
+    [Test]
+    public async Task Cancelling_TheCaller_CancelsTheServerToo()
+    {
+        using var cancellation = new CancellationTokenSource();
+        Task<int> call = _cluster.Proxy<ICalculator>().WaitForCancellationAsync(cancellation.Token);
+        await Task.Delay(50);
+        cancellation.Cancel();
+        Assert.That(async () => await call.WaitAsync(Bound), Throws.InstanceOf<OperationCanceledException>());
+        var watch = Stopwatch.StartNew();
+        while (!_calculator.SawCancellation && watch.Elapsed < Bound)
+        {
+            await Task.Delay(5);
+        }
+
+        Assert.That(_calculator.SawCancellation, Is.True, "the server's token was cancelled");
+    }
+
+    [Test]
+    public void AnAlreadyCancelledToken_FailsAtOnce()
+    {
+        Assert.That(() => _cluster.Proxy<ICalculator>().WaitForCancellationAsync(new CancellationToken(true)),
+            Throws.InstanceOf<OperationCanceledException>());
+    }
+
+    [Test]
+    public void ACallThatOutlivesItsTimeout_ThrowsTimeoutException()
+    {
+        ICalculator calculator = _cluster.Proxy<ICalculator>(timeout: TimeSpan.FromMilliseconds(50));
+        Assert.That(async () => await calculator.SlowAsync(5000).WaitAsync(Bound), Throws.InstanceOf<TimeoutException>());
+    }
+
+    [Test]
+    public void AnInterfaceNobodyServes_FailsWithServiceNotFound()
+    {
+        var e = Assert.ThrowsAsync<ServiceNotFoundException>(() => _cluster.Proxy<INotServed>().GetAsync().WaitAsync(Bound))!;
+        Assert.That(e.ServiceName, Is.EqualTo(typeof(INotServed).FullName));
+    }
+
+    [Test]
+    public void AProcessThatDoesNotServeIt_OrDoesNotExist_IsReportedAsSuch()
+    {
+        Assert.ThrowsAsync<ServiceNotFoundException>(() => _cluster.Proxy<INotServed>(RpcTarget.Primary).GetAsync());
+        Assert.ThrowsAsync<RemoteProcessDiedException>(() => _cluster.Proxy<ICalculator>(RpcTarget.Worker(5)).AddAsync(1, 2));
+        Assert.ThrowsAsync<ServiceNotFoundException>(() => _cluster.Proxy<ICalculator>(RpcTarget.InRole("nobody")).AddAsync(1, 2));
+    }
+
+    [Test]
+    public async Task StoppingServing_TakesTheProcessOutOfTheRegistry()
+    {
+        Assert.That(_cluster.Runtime.Dispatcher.Client.ServersOf(typeof(ICalculator)), Is.EqualTo(new[] { 0 }));
+        _serving.Dispose();
+        Assert.That(_cluster.Runtime.Dispatcher.Client.ServersOf(typeof(ICalculator)), Is.Empty);
+        Assert.ThrowsAsync<ServiceNotFoundException>(() => _cluster.Proxy<ICalculator>().AddAsync(1, 2));
+        _serving = _cluster.Serve<ICalculator>(_calculator);
+        Assert.That(await _cluster.Proxy<ICalculator>().AddAsync(1, 2).WaitAsync(Bound), Is.EqualTo(3));
+    }
+
+    [Test]
+    public void ServingTwice_OrABadInterface_IsRefused()
+    {
+        Assert.Throws<InvalidOperationException>(() => _cluster.Serve<ICalculator>(new Calculator()));
+        Assert.Throws<ArgumentException>(() => _cluster.Proxy<IBadReturn>());
+        Assert.Throws<ArgumentException>(() => _cluster.Serve<Calculator>(new Calculator()), "a class is not a service contract");
+        Assert.Throws<ArgumentOutOfRangeException>(() => _cluster.Proxy<ICalculator>(timeout: TimeSpan.Zero));
+    }
+}

@@ -1,0 +1,294 @@
+#include "queue.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "crash_helpers.h"
+#include "doorbell.h"
+#include "heap.h"
+#include "last_error.h"
+
+namespace dw {
+namespace {
+
+namespace L = layout;
+
+class Queues : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(Region::Create(32ull << 20, 3, 0, &region_), DW_OK) << LastError();
+    region_->set_self(0);
+  }
+  uint32_t Open(const std::string& name, uint32_t capacity, uint32_t slot_size = 64) {
+    uint32_t index = 0;
+    EXPECT_EQ(OpenQueue(*region_, reinterpret_cast<const uint8_t*>(name.data()), static_cast<uint32_t>(name.size()),
+                        capacity, slot_size, &index), DW_OK) << LastError();
+    return index;
+  }
+  dw_status Write(uint32_t q, const std::string& message, int64_t timeout_ms = 0) {
+    return Enqueue(*region_, q, reinterpret_cast<const uint8_t*>(message.data()), static_cast<uint32_t>(message.size()),
+                   timeout_ms);
+  }
+  dw_status Read(uint32_t q, std::string* message, int64_t timeout_ms = 0) {
+    std::vector<uint8_t> buffer(1 << 20);
+    uint32_t length = 0;
+    dw_status s = Dequeue(*region_, q, buffer.data(), static_cast<uint32_t>(buffer.size()), &length, timeout_ms);
+    if (s == DW_OK) message->assign(reinterpret_cast<char*>(buffer.data()), length);
+    return s;
+  }
+  uint64_t Count(uint32_t q) {
+    uint64_t count = 0;
+    bool completed = false;
+    EXPECT_EQ(QueueState(*region_, q, &count, &completed), DW_OK);
+    return count;
+  }
+  std::unique_ptr<Region> region_;
+};
+
+TEST_F(Queues, DeliversMessagesInOrder_AndReportsEmpty) {
+  uint32_t q = Open("jobs", 8);
+  for (int i = 0; i < 5; ++i) ASSERT_EQ(Write(q, "m" + std::to_string(i)), DW_OK);
+  EXPECT_EQ(Count(q), 5u);
+  for (int i = 0; i < 5; ++i) {
+    std::string m;
+    ASSERT_EQ(Read(q, &m), DW_OK);
+    EXPECT_EQ(m, "m" + std::to_string(i));
+  }
+  std::string m;
+  EXPECT_EQ(Read(q, &m), DW_E_TIMEOUT);
+  EXPECT_EQ(Read(q, &m, 20), DW_E_TIMEOUT);
+}
+
+TEST_F(Queues, OpeningAgain_FindsTheSameQueue_AndAnotherShapeConflicts) {
+  uint32_t a = Open("jobs", 5, 50);  // rounded to 8 cells of 64 bytes
+  uint32_t b = Open("jobs", 8, 64);
+  EXPECT_EQ(a, b);
+  uint32_t c = 0;
+  EXPECT_EQ(OpenQueue(*region_, reinterpret_cast<const uint8_t*>("jobs"), 4, 16, 64, &c), DW_E_CONFLICT);
+  EXPECT_EQ(OpenQueue(*region_, reinterpret_cast<const uint8_t*>("x"), 1, 0, 64, &c), DW_E_INVALID_ARGUMENT);
+  EXPECT_EQ(OpenQueue(*region_, reinterpret_cast<const uint8_t*>("x"), 1, 8, 0, &c), DW_E_INVALID_ARGUMENT);
+  EXPECT_EQ(OpenQueue(*region_, reinterpret_cast<const uint8_t*>(""), 0, 8, 64, &c), DW_E_INVALID_ARGUMENT);
+  EXPECT_EQ(Write(L::kQueueCapacity + 1, "x"), DW_E_INVALID_ARGUMENT);
+}
+
+TEST_F(Queues, AFullQueue_RefusesOrWaits_UntilAReaderMakesRoom) {
+  uint32_t q = Open("small", 2);
+  ASSERT_EQ(Write(q, "a"), DW_OK);
+  ASSERT_EQ(Write(q, "b"), DW_OK);
+  EXPECT_EQ(Write(q, "c"), DW_E_TIMEOUT);
+  EXPECT_EQ(Write(q, "c", 20), DW_E_TIMEOUT);
+  std::thread reader([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    std::string m;
+    EXPECT_EQ(Read(q, &m), DW_OK);
+  });
+  EXPECT_EQ(Write(q, "c", 10'000), DW_OK);  // bounded: 10 s
+  reader.join();
+  EXPECT_EQ(Count(q), 2u);
+}
+
+TEST_F(Queues, AQueueOfOne_HasTwoCells_SoACommittedCellNeverLooksFree) {
+  uint32_t q = Open("one", 1);
+  ASSERT_EQ(Write(q, "a"), DW_OK);
+  ASSERT_EQ(Write(q, "b"), DW_OK);
+  EXPECT_EQ(Write(q, "c"), DW_E_TIMEOUT);
+  std::string m;
+  ASSERT_EQ(Read(q, &m), DW_OK);
+  EXPECT_EQ(m, "a");
+}
+
+TEST_F(Queues, AnEmptyQueue_WakesAWaitingReader) {
+  uint32_t q = Open("q", 4);
+  std::thread writer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));  // past the reader's spin
+    EXPECT_EQ(Write(q, "late"), DW_OK);
+  });
+  std::string m;
+  EXPECT_EQ(Read(q, &m, 10'000), DW_OK);
+  EXPECT_EQ(m, "late");
+  writer.join();
+}
+
+TEST_F(Queues, LargeMessages_SpillToTheHeap_AndTheBlockIsFreedOnRead) {
+  uint32_t q = Open("big", 4, 32);
+  std::string big(200'000, 'x');
+  for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>('a' + i % 26);
+  ASSERT_EQ(Write(q, big), DW_OK);
+  ASSERT_EQ(Write(q, "small"), DW_OK);
+  std::string m;
+  std::vector<uint8_t> tiny(10);
+  uint32_t length = 0;
+  EXPECT_EQ(Dequeue(*region_, q, tiny.data(), 10, &length, 0), DW_E_BUFFER_TOO_SMALL);
+  EXPECT_EQ(length, big.size());  // and the message is still first
+  ASSERT_EQ(Read(q, &m), DW_OK);
+  EXPECT_EQ(m, big);
+  ASSERT_EQ(Read(q, &m), DW_OK);
+  EXPECT_EQ(m, "small");
+  // The spilled block went back: the heap holds as much as before, many times over.
+  for (int i = 0; i < 200; ++i) {
+    ASSERT_EQ(Write(q, big), DW_OK);
+    ASSERT_EQ(Read(q, &m), DW_OK);
+  }
+}
+
+TEST_F(Queues, Completing_ClosesWriters_AndReadersOnceDrained) {
+  uint32_t q = Open("q", 4);
+  ASSERT_EQ(Write(q, "last"), DW_OK);
+  ASSERT_EQ(CompleteQueue(*region_, q), DW_OK);
+  EXPECT_EQ(Write(q, "more"), DW_E_CLOSED);
+  std::string m;
+  EXPECT_EQ(Read(q, &m), DW_OK);
+  EXPECT_EQ(m, "last");
+  EXPECT_EQ(Read(q, &m, 10'000), DW_E_CLOSED);
+}
+
+TEST_F(Queues, Completing_WakesABlockedReader) {
+  uint32_t q = Open("q", 4);
+  std::thread completer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    CompleteQueue(*region_, q);
+  });
+  std::string m;
+  EXPECT_EQ(Read(q, &m, 10'000), DW_E_CLOSED);
+  completer.join();
+}
+
+TEST_F(Queues, ManyWritersAndReaders_AcrossProcesses_LoseAndDuplicateNothing_AndKeepEachWritersOrder) {
+  uint32_t q = Open("mpmc", 16, 16);
+  uint32_t results = Open("results", 8192, 16);
+  constexpr int kWriters = 2, kReaders = 2, kPerWriter = 3000;
+  std::vector<pid_t> children;
+  for (int w = 0; w < kWriters; ++w) {
+    pid_t c = fork();
+    if (c == 0) {
+      region_->set_self(1 + w);
+      for (uint32_t i = 0; i < kPerWriter; ++i) {
+        uint32_t message[2] = {static_cast<uint32_t>(w), i};
+        if (Enqueue(*region_, q, reinterpret_cast<uint8_t*>(message), 8, 10'000) != DW_OK) _exit(1);
+      }
+      _exit(0);
+    }
+    children.push_back(c);
+  }
+  for (int r = 0; r < kReaders; ++r) {
+    pid_t c = fork();
+    if (c == 0) {
+      region_->set_self(3 + r);
+      uint32_t last[kWriters] = {UINT32_MAX, UINT32_MAX};
+      for (;;) {
+        uint32_t message[2];
+        uint32_t length = 0;
+        dw_status s = Dequeue(*region_, q, reinterpret_cast<uint8_t*>(message), 8, &length, 10'000);
+        if (s == DW_E_CLOSED) _exit(0);
+        if (s != DW_OK || length != 8 || message[0] >= kWriters) _exit(1);
+        // Per writer, one reader sees increasing numbers.
+        if (last[message[0]] != UINT32_MAX && message[1] <= last[message[0]]) _exit(2);
+        last[message[0]] = message[1];
+        if (Enqueue(*region_, results, reinterpret_cast<uint8_t*>(message), 8, 10'000) != DW_OK) _exit(1);
+      }
+    }
+    children.push_back(c);
+  }
+  for (int w = 0; w < kWriters; ++w) {
+    int status = 0;
+    waitpid(children[w], &status, 0);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  }
+  ASSERT_EQ(CompleteQueue(*region_, q), DW_OK);
+  for (int r = 0; r < kReaders; ++r) {
+    int status = 0;
+    waitpid(children[kWriters + r], &status, 0);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "reader exit " << WEXITSTATUS(status);
+  }
+  std::vector<int> seen(kWriters * kPerWriter, 0);
+  uint32_t message[2];
+  uint32_t length = 0;
+  while (Dequeue(*region_, results, reinterpret_cast<uint8_t*>(message), 8, &length, 0) == DW_OK) {
+    seen[message[0] * kPerWriter + message[1]]++;
+  }
+  for (size_t i = 0; i < seen.size(); ++i) ASSERT_EQ(seen[i], 1) << "message " << i;
+}
+
+TEST_F(Queues, AWriterKilledBeforeCommitting_LeavesNothing_AndTheNextWriterGoesOn) {
+  uint32_t q = Open("q", 4);
+  ASSERT_TRUE(testing::RunAndKillAt(*region_, 1, "queue.enqueue.written", [&] { Write(q, "lost"); }));
+  EXPECT_EQ(Count(q), 0u);
+  ASSERT_EQ(Write(q, "next", 1000), DW_OK);
+  std::string m;
+  ASSERT_EQ(Read(q, &m, 1000), DW_OK);
+  EXPECT_EQ(m, "next");
+}
+
+TEST_F(Queues, AWriterKilledAfterCommitting_DeliversItsMessage) {
+  uint32_t q = Open("q", 4);
+  ASSERT_TRUE(testing::RunAndKillAt(*region_, 1, "queue.enqueue.committed", [&] { Write(q, "kept"); }));
+  ASSERT_EQ(Write(q, "next", 1000), DW_OK);
+  std::string m;
+  ASSERT_EQ(Read(q, &m, 1000), DW_OK);
+  EXPECT_EQ(m, "kept");
+  ASSERT_EQ(Read(q, &m, 1000), DW_OK);
+  EXPECT_EQ(m, "next");
+}
+
+TEST_F(Queues, AReaderKilledMidRead_LeavesTheMessageForTheNextReader) {
+  uint32_t q = Open("q", 4);
+  ASSERT_EQ(Write(q, "again"), DW_OK);
+  ASSERT_TRUE(testing::RunAndKillAt(*region_, 1, "queue.dequeue.copied", [&] {
+    std::string m;
+    Read(q, &m);
+  }));
+  std::string m;
+  ASSERT_EQ(Read(q, &m, 1000), DW_OK);
+  EXPECT_EQ(m, "again");
+  EXPECT_EQ(Read(q, &m), DW_E_TIMEOUT);
+}
+
+TEST_F(Queues, AWatchingProcess_HasItsDoorbellRung_ByWritesAndCompletion_UntilItDies) {
+  uint32_t q = Open("q", 4);
+  ASSERT_EQ(WatchQueue(*region_, q, 2, true), DW_OK);
+  uint32_t before = ReadDoorbell(*region_, 2);
+  ASSERT_EQ(Write(q, "x"), DW_OK);
+  EXPECT_EQ(ReadDoorbell(*region_, 2), before + 1);
+  ASSERT_EQ(CompleteQueue(*region_, q), DW_OK);
+  EXPECT_EQ(ReadDoorbell(*region_, 2), before + 2);
+  UnwatchAllQueues(*region_, 2);
+  uint32_t q2 = Open("q2", 4);
+  ASSERT_EQ(Write(q2, "y"), DW_OK);
+  EXPECT_EQ(ReadDoorbell(*region_, 2), before + 2);
+}
+
+TEST(Doorbells, ASleepingDispatcher_IsWokenByARingFromAnotherProcess) {
+  std::unique_ptr<Region> region;
+  ASSERT_EQ(Region::Create(32ull << 20, 2, 0, &region), DW_OK) << LastError();
+  region->set_self(0);
+  const uint32_t seen = ReadDoorbell(*region, 0);
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    region->set_self(1);
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    RingDoorbell(*region, 0);
+    _exit(0);
+  }
+  const auto start = std::chrono::steady_clock::now();
+  const uint32_t now = WaitForDoorbell(*region, 0, seen, 1000, 10'000'000'000);  // bounded: 10 s
+  EXPECT_NE(now, seen);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  int status = 0;
+  waitpid(child, &status, 0);
+  // And without a ring, the wait ends at its timeout.
+  EXPECT_EQ(WaitForDoorbell(*region, 0, now, 0, 20'000'000), now);
+}
+
+}  // namespace
+}  // namespace dw

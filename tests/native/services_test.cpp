@@ -1,0 +1,73 @@
+#include "services.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "cleanup.h"
+#include "last_error.h"
+
+namespace dw {
+namespace {
+
+class Services : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(Region::Create(32ull << 20, 3, 0, &region_), DW_OK) << LastError();
+    region_->set_self(0);
+  }
+  uint32_t Open(const std::string& name) {
+    uint32_t index = 0;
+    EXPECT_EQ(OpenService(*region_, reinterpret_cast<const uint8_t*>(name.data()), static_cast<uint32_t>(name.size()),
+                          &index), DW_OK) << LastError();
+    return index;
+  }
+  uint64_t FirstWord(uint32_t service) {
+    uint64_t servers[16] = {};
+    EXPECT_EQ(ServiceServers(*region_, service, servers), DW_OK);
+    return servers[0];
+  }
+  std::unique_ptr<Region> region_;
+};
+
+TEST_F(Services, ANameHasOneEntry_AndServersAreBitsOfIt) {
+  uint32_t fib = Open("App.IFib");
+  EXPECT_EQ(Open("App.IFib"), fib);
+  uint32_t other = Open("App.IOther");
+  EXPECT_NE(other, fib);
+  EXPECT_EQ(FirstWord(fib), 0u);
+  ASSERT_EQ(ServeService(*region_, fib, 1, true), DW_OK);
+  ASSERT_EQ(ServeService(*region_, fib, 2, true), DW_OK);
+  EXPECT_EQ(FirstWord(fib), 0b110u);
+  EXPECT_EQ(FirstWord(other), 0u);
+  ASSERT_EQ(ServeService(*region_, fib, 1, false), DW_OK);
+  EXPECT_EQ(FirstWord(fib), 0b100u);
+  uint64_t servers[16];
+  ASSERT_EQ(ServeService(*region_, fib, 1000, true), DW_OK);
+  ASSERT_EQ(ServiceServers(*region_, fib, servers), DW_OK);
+  EXPECT_EQ(servers[15], uint64_t{1} << (1000 % 64));
+}
+
+TEST_F(Services, BadNamesAndIndexes_AreRefused) {
+  uint32_t index = 0;
+  EXPECT_EQ(OpenService(*region_, reinterpret_cast<const uint8_t*>(""), 0, &index), DW_E_INVALID_ARGUMENT);
+  std::string long_name(300, 'x');
+  EXPECT_EQ(OpenService(*region_, reinterpret_cast<const uint8_t*>(long_name.data()), 300, &index), DW_E_INVALID_ARGUMENT);
+  EXPECT_EQ(ServeService(*region_, 5000, 1, true), DW_E_INVALID_ARGUMENT);
+  EXPECT_EQ(ServeService(*region_, Open("s"), 5000, true), DW_E_NOT_FOUND);
+}
+
+TEST_F(Services, ADeadProcess_StopsServing_AndHasNothingInFlight) {
+  uint32_t fib = Open("App.IFib");
+  ASSERT_EQ(ServeService(*region_, fib, 1, true), DW_OK);
+  AddCallsInFlight(*region_, 1, +1);
+  AddCallsInFlight(*region_, 1, +1);
+  AddCallsInFlight(*region_, 1, -1);
+  EXPECT_EQ(CallsInFlight(*region_, 1), 1u);
+  CleanupProcess(*region_, 1);
+  EXPECT_EQ(FirstWord(fib), 0u);
+  EXPECT_EQ(CallsInFlight(*region_, 1), 0u);
+}
+
+}  // namespace
+}  // namespace dw

@@ -3,7 +3,7 @@
 #
 #   ./build.sh              build everything: the native core and launcher (CMake), the
 #                           managed library, tests, samples and benchmarks (dotnet)
-#   ./build.sh demo         build, then run the main demo through the launcher
+#   ./build.sh demo         build, then run the main demos (Fib, JobQueue) through the launcher
 #   ./build.sh test         build, then run every test suite: native (plain and under
 #                           ASan+UBSan), managed, launcher, sample smoke runs. The last
 #                           line totals them all: "N passed, N failed".
@@ -132,8 +132,10 @@ run_tests() {
 }
 
 run_demo() {
-  log "demo: artifacts/bin/dotnet-workers --workers=4 artifacts/samples/Hello/Hello.dll"
-  "$ARTIFACTS/bin/dotnet-workers" --workers=4 "$ARTIFACTS/samples/Hello/Hello.dll"
+  log "demo: artifacts/bin/dotnet-workers --workers=4 artifacts/samples/Fib/Fib.dll"
+  "$ARTIFACTS/bin/dotnet-workers" --workers=4 "$ARTIFACTS/samples/Fib/Fib.dll"
+  log "demo: artifacts/bin/dotnet-workers --workers=3 artifacts/samples/JobQueue/JobQueue.dll"
+  "$ARTIFACTS/bin/dotnet-workers" --workers=3 "$ARTIFACTS/samples/JobQueue/JobQueue.dll"
 }
 
 run_bench() {

@@ -9,6 +9,8 @@ internal static class Paths
 
     internal static string Probe => Path.Combine(RepoRoot, "artifacts", "testapps", "ClusterProbe", "ClusterProbe.dll");
 
+    internal static string IpcProbe => Path.Combine(RepoRoot, "artifacts", "testapps", "IpcProbe", "IpcProbe.dll");
+
     internal static string Sample(string name) => Path.Combine(RepoRoot, "artifacts", "samples", name, name + ".dll");
 
     private static string FindRepoRoot()

@@ -1,0 +1,133 @@
+namespace DotnetWorkers.LauncherTests;
+
+/// <summary>
+/// RPC, queues and events between real processes started by the launcher (the IpcProbe
+/// app), including a serving process killed mid-call, and the Fib and JobQueue samples.
+/// </summary>
+public class MessagingTests
+{
+    [Test]
+    public void Rpc_WorksInEveryDirection_PrimaryToWorker_WorkerToPrimary_WorkerToWorker()
+    {
+        using var run = LauncherRun.Start("--workers=3", Paths.IpcProbe, "directions");
+        Assert.That(run.WaitForExit(), Is.Zero, run.Transcript());
+        var calls = run.ProbeLines.Where(l => l.StartsWith("call ", StringComparison.Ordinal)).Select(LauncherRun.Fields).ToList();
+        Assert.That(calls, Has.Count.EqualTo(16), run.Transcript());
+        foreach (var call in calls)
+        {
+            Assert.That(call["answer"], Does.StartWith(call["to"] + "/").And.EndWith("/from-" + call["from"]), run.Transcript());
+        }
+    }
+
+    [Test]
+    public void Rpc_ToAnyServer_SendsConcurrentCallsToIdleWorkersFirst()
+    {
+        using var run = LauncherRun.Start("--workers=3", Paths.IpcProbe, "spread");
+        Assert.That(run.WaitForExit(), Is.Zero, run.Transcript());
+        Assert.That(run.ProbeLines, Does.Contain("spread ids=1,2,3"), "three slow calls, three workers: one each");
+    }
+
+    [Test]
+    public void Rpc_ToARole_ReachesOnlyThatRole_AndCallAllGathersEveryServer()
+    {
+        using var run = LauncherRun.Start("--workers=1", "--role", "calc=2", Paths.IpcProbe, "role", "calc");
+        Assert.That(run.WaitForExit(), Is.Zero, run.Transcript());
+        Assert.That(run.ProbeLines, Does.Contain("role answered-by=calc"), run.Transcript());
+        Assert.That(run.ProbeLines, Does.Contain("all answers=1/worker/all,2/calc/all,3/calc/all"), run.Transcript());
+    }
+
+    [Test]
+    public void Rpc_RemoteExceptions_Cancellation_Timeouts_UnservedInterfaces_AndLargeMessages()
+    {
+        using var run = LauncherRun.Start("--workers=1", Paths.IpcProbe, "errors");
+        Assert.That(run.WaitForExit(), Is.Zero, run.Transcript());
+        Assert.That(run.ProbeLines, Is.SupersetOf(new[]
+        {
+            "error type=System.ArgumentException message=no_such_order worker=1 stack_has_method=True",
+            "cancelled caller=True",
+            "cancelled server=True",
+            "timeout ok=True",
+            "not-served service=INobody",
+            "large length=2000000 intact=True",
+        }), run.Transcript());
+    }
+
+    [Test]
+    public void Rpc_ToAServerKilledMidCall_FailsPromptlyWithRemoteProcessDied()
+    {
+        using var run = LauncherRun.Start("--workers=2", "--on-worker-exit=continue", Paths.IpcProbe, "kill-server");
+        run.WaitForLines(l => l == "probe hanging id=1", 1);
+        int server = int.Parse(run.Identities.Single(f => f["id"] == "1")["pid"]);
+
+        Posix.Kill(server, Posix.SIGKILL);
+
+        // Bounded well below the probe's own 30 s: the caller must not wait for a timeout.
+        Assert.That(run.WaitForExit(TimeSpan.FromSeconds(15)), Is.Zero, run.Transcript());
+        Assert.That(run.ProbeLines, Does.Contain("died worker=1"), run.Transcript());
+        Assert.That(run.ProbeLines, Does.Contain("dead-target refused=True"), run.Transcript());
+    }
+
+    [Test]
+    public void Queue_ManyWriterProcesses_LoseNothing_AndKeepEachWritersOrder()
+    {
+        using var run = LauncherRun.Start("--workers=3", Paths.IpcProbe, "queue", "2000");
+        Assert.That(run.WaitForExit(), Is.Zero, run.Transcript());
+        var line = LauncherRun.Fields(run.ProbeLines.Single(l => l.StartsWith("queue ", StringComparison.Ordinal)));
+        Assert.Multiple(() =>
+        {
+            Assert.That(line["received"], Is.EqualTo("6000"));
+            Assert.That(line["writers"], Is.EqualTo("3"));
+            Assert.That(line["ordered"], Is.EqualTo("True"));
+            Assert.That(int.Parse(line["max_waiting"]), Is.LessThanOrEqualTo(64), "bounded");
+        });
+    }
+
+    [Test]
+    public void Queue_AFullQueue_HoldsTheWriterBack_UntilTheReaderCatchesUp()
+    {
+        using var run = LauncherRun.Start("--workers=1", Paths.IpcProbe, "backpressure");
+        Assert.That(run.WaitForExit(), Is.Zero, run.Transcript());
+        var line = LauncherRun.Fields(run.ProbeLines.Single(l => l.StartsWith("backpressure ", StringComparison.Ordinal)));
+        Assert.That(line["received"], Is.EqualTo("50"), run.Transcript());
+        Assert.That(int.Parse(line["max_waiting"]), Is.LessThanOrEqualTo(4), run.Transcript());
+    }
+
+    [Test]
+    public void Events_ReachEverySubscribedProcess_InOrder()
+    {
+        using var run = LauncherRun.Start("--workers=3", Paths.IpcProbe, "events");
+        Assert.That(run.WaitForExit(), Is.Zero, run.Transcript());
+        Assert.That(run.ProbeLines, Does.Contain("published value=one to=4"), run.Transcript());
+        for (int id = 0; id <= 3; id++)
+        {
+            Assert.That(run.ProbeLines, Does.Contain($"received id={id} values=one,two,three"), run.Transcript());
+        }
+    }
+
+    [Test]
+    public void AnIdleCluster_UsesNoCpu()
+    {
+        using var run = LauncherRun.Start("--workers=3", Paths.IpcProbe, "idle");
+        Assert.That(run.WaitForExit(), Is.Zero, run.Transcript());
+        var line = LauncherRun.Fields(run.ProbeLines.Single(l => l.StartsWith("idle ", StringComparison.Ordinal)));
+        // 4 processes for 2 s: a spinning dispatcher alone would burn ~200 ticks.
+        Assert.That(int.Parse(line["cpu_ticks"]), Is.LessThanOrEqualTo(10), run.Transcript());
+    }
+
+    [Test]
+    public void FibSample_WorkersComputeAndThePrimaryPrintsTheResults()
+    {
+        using var run = LauncherRun.Start("--workers=4", Paths.Sample("Fib"));
+        Assert.That(run.WaitForExit(), Is.Zero, run.Transcript());
+        Assert.That(run.Stdout.Count(l => l.StartsWith("Computing fib(", StringComparison.Ordinal) && l.Contains(" in process ")), Is.EqualTo(5), run.Transcript());
+        Assert.That(run.Stdout, Is.SupersetOf(new[] { "fib(10) = 55", "fib(15) = 610", "fib(20) = 6765", "fib(25) = 75025", "fib(30) = 832040" }));
+    }
+
+    [Test]
+    public void JobQueueSample_EveryJobIsDoneOnce_AndTheTotalIsRight()
+    {
+        using var run = LauncherRun.Start("--workers=3", Paths.Sample("JobQueue"));
+        Assert.That(run.WaitForExit(TimeSpan.FromSeconds(60)), Is.Zero, run.Transcript());
+        Assert.That(run.Stdout, Does.Contain("20 jobs done: 283146 primes below 4000000"), run.Transcript());
+    }
+}

@@ -2,14 +2,15 @@
 // to what a user would otherwise use, in the same run, and prints ratios.
 using System.CommandLine;
 using DotnetWorkers.Bench.Boot;
+using DotnetWorkers.Bench.Ipc;
 using DotnetWorkers.Bench.Store;
 
 var suite = new Argument<string>("suite")
 {
-    Description = "Which benchmarks to run: all, boot, store.",
+    Description = "Which benchmarks to run: all, boot, store, ipc.",
     DefaultValueFactory = _ => "all",
 };
-suite.AcceptOnlyFromAmong("all", "boot", "store");
+suite.AcceptOnlyFromAmong("all", "boot", "store", "ipc");
 
 var output = new Option<DirectoryInfo>("--out")
 {
@@ -49,6 +50,11 @@ root.SetAction(parse =>
     if (which is "all" or "store")
     {
         StoreBenchmark.Run(directory, parse.GetValue(milliseconds));
+    }
+
+    if (which is "all" or "ipc")
+    {
+        IpcBenchmark.Run(directory, parse.GetValue(milliseconds));
     }
 
     return 0;

@@ -20,18 +20,26 @@ inline void CpuRelax() {
 
 }  // namespace
 
-void RingDoorbell(Region& r, uint32_t id) noexcept {
+void RingDoorbell(Region& r, uint32_t id, bool force) noexcept {
   if (id >= L::kProcessCapacity) return;
   L::Doorbell* d = DoorbellOf(r, id);
   // seq_cst on both sides (here and in WaitForDoorbell): either the sleeper sees the new
-  // ring before it sleeps, or this sees it sleeping and wakes it.
+  // ring before it sleeps, or this sees it sleeping and wakes it. Likewise with a poller:
+  // it stops polling (seq_cst) before its last drain, so if this saw it polling, that
+  // drain comes after the message was committed.
   d->ring.fetch_add(1, std::memory_order_seq_cst);
+  if (!force && d->polling.load(std::memory_order_seq_cst) != 0) return;
   if (d->sleeping.load(std::memory_order_seq_cst) != 0) FutexWake(&d->ring, kWakeAll);
+}
+
+void AddPolling(Region& r, uint32_t id, int32_t delta) noexcept {
+  if (id >= L::kProcessCapacity) return;
+  DoorbellOf(r, id)->polling.fetch_add(static_cast<uint32_t>(delta), std::memory_order_seq_cst);
 }
 
 void RingAllDoorbells(Region& r) noexcept {
   for (uint32_t id = 0; id < L::kProcessCapacity; ++id) {
-    if (r.process(id)->state.load(std::memory_order_acquire) != L::kProcessFree) RingDoorbell(r, id);
+    if (r.process(id)->state.load(std::memory_order_acquire) != L::kProcessFree) RingDoorbell(r, id, /*force=*/true);
   }
 }
 

@@ -9,8 +9,14 @@
 
 namespace dw {
 
-// Adds one to process `id`'s ring and wakes its dispatcher if it sleeps.
-void RingDoorbell(Region& region, uint32_t id) noexcept;
+// Adds one to process `id`'s ring and wakes its dispatcher if it sleeps, unless a thread of
+// that process polls its inbox (a message will be seen without the kernel). `force` wakes
+// it regardless: for news only the dispatcher acts on (shutdown, a stop, a death).
+void RingDoorbell(Region& region, uint32_t id, bool force = false) noexcept;
+
+// A thread of process `id` starts (+1) or stops (-1) polling its inbox. One that stops
+// must drain the inbox once more afterwards: a ring skipped while it polled is not repeated.
+void AddPolling(Region& region, uint32_t id, int32_t delta) noexcept;
 
 // Rings every process's doorbell (shutdown, a process died).
 void RingAllDoorbells(Region& region) noexcept;

@@ -112,6 +112,7 @@ uint64_t dw_layout_value(int32_t which) {
     case DW_LAYOUT_MAX_SERVICE_NAME_LENGTH: return L::kMaxServiceNameLength;
     case DW_LAYOUT_DOORBELL_SIZE: return sizeof(L::Doorbell);
     case DW_LAYOUT_OFF_DOORBELL_CALLS: return offsetof(L::Doorbell, calls_in_flight);
+    case DW_LAYOUT_OFF_DOORBELL_POLLING: return offsetof(L::Doorbell, polling);
     default: return UINT64_MAX;
   }
 }
@@ -198,7 +199,7 @@ dw_status dw_process_stop(dw_region* region, uint32_t id) {
     if (region == nullptr) return dw::Fail(DW_E_INVALID_ARGUMENT, "region is null");
     if (id >= L::kProcessCapacity) return dw::Fail(DW_E_NOT_FOUND, "process id %u is outside the table", id);
     dw::ProcessStopping(Unwrap(region)->process(id));
-    dw::RingDoorbell(*Unwrap(region), id);  // its dispatcher sleeps on the doorbell
+    dw::RingDoorbell(*Unwrap(region), id, /*force=*/true);  // its dispatcher sleeps on the doorbell
     return DW_OK;
   });
 }
@@ -464,9 +465,14 @@ dw_status dw_doorbell_ring(dw_region* region, uint32_t id) {
   return Guard([&] {
     if (region == nullptr) return dw::Fail(DW_E_INVALID_ARGUMENT, "region is null");
     if (id >= L::kProcessCapacity) return dw::Fail(DW_E_NOT_FOUND, "process id %u is outside the table", id);
-    dw::RingDoorbell(*Unwrap(region), id);
+    dw::RingDoorbell(*Unwrap(region), id, /*force=*/true);
     return DW_OK;
   });
+}
+
+void dw_doorbell_polling(dw_region* region, int32_t delta) {
+  if (region == nullptr || Unwrap(region)->self() == dw::Region::kNoProcess) return;
+  dw::AddPolling(*Unwrap(region), Unwrap(region)->self(), delta);
 }
 
 dw_status dw_service_open(dw_region* region, const uint8_t* name, uint32_t name_length, uint32_t* out_index) {

@@ -108,6 +108,7 @@ void UnserveAll(Region& r, uint32_t dead_id) noexcept {
     if (Live(r, i) != nullptr) ServeService(r, i, dead_id, false);
   }
   DoorbellOf(r, dead_id)->calls_in_flight.store(0, std::memory_order_relaxed);
+  DoorbellOf(r, dead_id)->polling.store(0, std::memory_order_relaxed);
 }
 
 }  // namespace dw

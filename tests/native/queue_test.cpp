@@ -290,5 +290,27 @@ TEST(Doorbells, ASleepingDispatcher_IsWokenByARingFromAnotherProcess) {
   EXPECT_EQ(WaitForDoorbell(*region, 0, now, 0, 20'000'000), now);
 }
 
+TEST(Doorbells, WhileAThreadPolls_RingsSkipTheKernel_ButForcedRingsDoNot) {
+  std::unique_ptr<Region> region;
+  ASSERT_EQ(Region::Create(32ull << 20, 2, 0, &region), DW_OK) << LastError();
+  region->set_self(0);
+  AddPolling(*region, 0, +1);
+  const uint32_t seen = ReadDoorbell(*region, 0);
+  std::atomic<bool> woke{false};
+  std::thread sleeper([&] {
+    WaitForDoorbell(*region, 0, seen, 0, 2'000'000'000);  // bounded: 2 s
+    woke = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  RingDoorbell(*region, 0);  // counted, but nobody is woken: the poller will see the message
+  EXPECT_EQ(ReadDoorbell(*region, 0), seen + 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_FALSE(woke.load());
+  RingDoorbell(*region, 0, /*force=*/true);
+  sleeper.join();
+  EXPECT_TRUE(woke.load());
+  AddPolling(*region, 0, -1);
+}
+
 }  // namespace
 }  // namespace dw

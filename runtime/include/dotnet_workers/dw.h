@@ -101,6 +101,7 @@ DW_EXPORT uint64_t dw_layout_value(int32_t which);
 #define DW_LAYOUT_MAX_SERVICE_NAME_LENGTH    54
 #define DW_LAYOUT_DOORBELL_SIZE              55
 #define DW_LAYOUT_OFF_DOORBELL_CALLS         56
+#define DW_LAYOUT_OFF_DOORBELL_POLLING       57
 
 /* ---- Regions ----------------------------------------------------------------------- */
 
@@ -307,7 +308,12 @@ DW_EXPORT uint32_t dw_doorbell_read(dw_region* region);
 DW_EXPORT dw_status dw_doorbell_wait(dw_region* region, uint32_t seen, int64_t spin_us, int64_t timeout_ms,
                                      uint32_t* out_ring);
 
+/* Rings process `id`'s doorbell, waking its dispatcher whatever else polls. */
 DW_EXPORT dw_status dw_doorbell_ring(dw_region* region, uint32_t id);
+
+/* A thread of this process starts (+1) or stops (-1) polling the process's inbox in a spin;
+   while any does, messages skip the kernel wake-up. After -1, drain the inbox once more. */
+DW_EXPORT void dw_doorbell_polling(dw_region* region, int32_t delta);
 
 /* ---- RPC services ------------------------------------------------------------------ */
 /* Which processes serve which service; how many calls each is serving now. */

@@ -68,11 +68,15 @@ struct QueueEntry {
 // One per process: its dispatcher sleeps on `ring` and is woken by a writer that committed
 // a message to a queue it watches (and by shutdown, local stop, a process dying).
 // `calls_in_flight` lives here too: callers read it to send a call to the least busy server.
+// `polling` counts the process's threads that are reading its inbox in a spin right now (a
+// caller waiting for its answer, a server waiting for the next call): while one does, a
+// message needs no kernel wake-up, so ringers skip it (see docs/protocol.md, "Doorbells").
 struct Doorbell {
   std::atomic<uint32_t> ring;             //  0 atomic, futex: +1 per ring
   std::atomic<uint32_t> sleeping;         //  4 atomic: 1 while the dispatcher sleeps (ringers only call the kernel then)
   std::atomic<uint32_t> calls_in_flight;  //  8 atomic: RPC calls this process is serving now
-  uint8_t reserved[52];                   // 12
+  std::atomic<uint32_t> polling;          // 12 atomic: threads polling the inbox now
+  uint8_t reserved[48];                   // 16
 };
 
 static_assert(sizeof(QueueCell) == kCellHeaderSize);
@@ -86,6 +90,7 @@ static_assert(offsetof(QueueEntry, not_empty) == 192);
 static_assert(offsetof(QueueEntry, watchers) == 256);
 static_assert(offsetof(QueueEntry, name) == 384);
 static_assert(offsetof(Doorbell, calls_in_flight) == 8);
+static_assert(offsetof(Doorbell, polling) == 12);
 static_assert(sizeof(Doorbell) == 64);
 
 }  // namespace dw::layout

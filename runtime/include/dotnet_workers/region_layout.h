@@ -228,7 +228,7 @@ constexpr uint32_t FormatWord() {
       kBufferCapacity,        kLockCapacity,       kHoldingsPerProcess,  kMaxNameLength,
       kMaxChainLength,        offsetof(RegionHeader, hash_seed),         offsetof(Stripe, versions),
       sizeof(QueueEntry),     sizeof(QueueCell),   sizeof(Doorbell),     kQueueCapacity,
-      offsetof(RegionHeader, queues_offset),     offsetof(Doorbell, calls_in_flight),
+      offsetof(RegionHeader, queues_offset),     offsetof(Doorbell, calls_in_flight), offsetof(Doorbell, polling),
       sizeof(ServiceEntry),   kServiceCapacity,    kMaxServiceNameLength, offsetof(RegionHeader, services_offset),
   };
   uint32_t h = 2166136261u;  // FNV-1a over the parts

@@ -69,6 +69,7 @@ public class RegionLayoutTests
         (54, (ulong)RegionLayout.MaxServiceNameLength, nameof(RegionLayout.MaxServiceNameLength)),
         (55, (ulong)RegionLayout.DoorbellSize, nameof(RegionLayout.DoorbellSize)),
         (56, (ulong)RegionLayout.DoorbellCallsInFlightOffset, nameof(RegionLayout.DoorbellCallsInFlightOffset)),
+        (57, (ulong)RegionLayout.DoorbellPollingOffset, nameof(RegionLayout.DoorbellPollingOffset)),
     ];
 
     [Test]
@@ -107,7 +108,7 @@ public class RegionLayoutTests
             4096, 256, 256, RegionLayout.MaxNameLength, // buffers, locks, holdings per process
             RegionLayout.MaxChainLength, RegionLayout.HashSeedOffset, RegionLayout.StripeVersionsOffset,
             512, 16, RegionLayout.DoorbellSize, RegionLayout.QueueCapacity, // queue entry, queue cell
-            RegionLayout.QueuesOffsetOffset, RegionLayout.DoorbellCallsInFlightOffset,
+            RegionLayout.QueuesOffsetOffset, RegionLayout.DoorbellCallsInFlightOffset, RegionLayout.DoorbellPollingOffset,
             512, RegionLayout.ServiceCapacity, RegionLayout.MaxServiceNameLength, // service entry
             RegionLayout.ServicesOffsetOffset,
         ];

@@ -12,6 +12,14 @@ namespace DotnetWorkers.Messaging;
 /// and delivering events), wakes local readers of shared queues, and fails calls whose
 /// target died. It never runs user code itself.
 /// </summary>
+/// <remarks>
+/// A futex wake-up costs ~25 µs on a small VM, more than a whole round trip, so threads that
+/// expect a message soon poll the inbox themselves for a bounded time instead
+/// (<see cref="PollUntil"/>, <see cref="PollForRequest"/>): a caller waiting for its answer,
+/// a server thread that just answered and may get the next call. While one polls, writers
+/// skip the kernel wake-up. Only one thread drains the inbox at a time (so messages from
+/// one sender are handled in order), and at most one polls.
+/// </remarks>
 internal sealed unsafe class Dispatcher
 {
     /// <summary>After a ring that brought work, the pump spins this long before sleeping: a futex wake-up costs more than a quick answer.</summary>
@@ -19,12 +27,17 @@ internal sealed unsafe class Dispatcher
 
     private const int MaxMessagesPerPump = 512;
 
+    /// <summary>How long a thread polls the inbox for a message it expects, before it parks.</summary>
+    internal static readonly long PollTicks = System.Diagnostics.Stopwatch.Frequency * 50 / 1_000_000;
+
     private readonly ClusterRuntime _runtime;
     private readonly Lock _gate = new();
     private readonly Dictionary<uint, List<TaskCompletionSource>> _queueWaiters = [];
     private byte[] _buffer = GC.AllocateUninitializedArray<byte>(64 * 1024, pinned: true);
     private volatile bool _started;
     private int _queueWaiterCount;
+    private int _draining;
+    private int _pollers;
 
     internal Dispatcher(ClusterRuntime runtime)
     {
@@ -92,7 +105,7 @@ internal sealed unsafe class Dispatcher
         return true;
     }
 
-    /// <summary>One pass over everything that may have rung the doorbell. True if there was work.</summary>
+    /// <summary>One pass over everything that may have rung the doorbell (the lifetime thread). True if there was work.</summary>
     internal bool Pump()
     {
         if (!_started)
@@ -100,17 +113,139 @@ internal sealed unsafe class Dispatcher
             return false;
         }
 
-        bool work = DrainInbox();
-        if (Volatile.Read(ref _queueWaiterCount) > 0)
-        {
-            work |= WakeQueueWaiters();
-        }
-
+        Rpc.RpcServer.IncomingCall? none = null;
+        bool work = Drain(ref none, allowInline: false);
         Client.FailCallsToDeadProcesses();
         return work;
     }
 
-    private bool DrainInbox()
+    /// <summary>
+    /// Drains the inbox and wakes queue readers, unless another thread is at it. A message
+    /// that arrives while this holds the drain, and whose ring found the drain taken, is
+    /// seen by the look after letting go.
+    /// </summary>
+    private bool Drain(ref Rpc.RpcServer.IncomingCall? inline, bool allowInline)
+    {
+        bool work = false;
+        while (Interlocked.CompareExchange(ref _draining, 1, 0) == 0)
+        {
+            try
+            {
+                work |= DrainInbox(ref inline, allowInline);
+                if (Volatile.Read(ref _queueWaiterCount) > 0)
+                {
+                    work |= WakeQueueWaiters();
+                }
+            }
+            finally
+            {
+                Volatile.Write(ref _draining, 0);
+            }
+
+            Interlocked.MemoryBarrier();
+            if (InboxIsEmpty())
+            {
+                break;
+            }
+        }
+
+        return work;
+    }
+
+    private bool InboxIsEmpty()
+    {
+        NativeMethods.QueueState(_runtime.RegionHandle, Inboxes.IndexOf(_runtime.WorkerId), out ulong count, out _);
+        return count == 0;
+    }
+
+    /// <summary>
+    /// A caller about to await <paramref name="task"/> (its call's answer): polls the inbox
+    /// for a bounded time, so the answer usually arrives without a thread wake-up on either
+    /// side. Requests found meanwhile go to the thread pool.
+    /// </summary>
+    internal void PollUntil(Task task)
+    {
+        if (!BeginPolling())
+        {
+            return;
+        }
+
+        Rpc.RpcServer.IncomingCall? none = null;
+        try
+        {
+            long until = System.Diagnostics.Stopwatch.GetTimestamp() + PollTicks;
+            while (!task.IsCompleted && System.Diagnostics.Stopwatch.GetTimestamp() < until)
+            {
+                if (!Drain(ref none, allowInline: false))
+                {
+                    Thread.SpinWait(20);
+                }
+            }
+        }
+        finally
+        {
+            EndPolling();
+        }
+
+        Drain(ref none, allowInline: false);  // after the polling count dropped: see dw_doorbell_polling
+    }
+
+    /// <summary>
+    /// A thread-pool thread that just answered a call: polls the inbox for a bounded time and
+    /// returns the next request to run on this same thread, if one came.
+    /// </summary>
+    internal Rpc.RpcServer.IncomingCall? PollForRequest()
+    {
+        if (!BeginPolling())
+        {
+            return null;
+        }
+
+        Rpc.RpcServer.IncomingCall? next = null;
+        try
+        {
+            long until = System.Diagnostics.Stopwatch.GetTimestamp() + PollTicks;
+            while (next is null && System.Diagnostics.Stopwatch.GetTimestamp() < until)
+            {
+                if (!Drain(ref next, allowInline: true))
+                {
+                    Thread.SpinWait(20);
+                }
+            }
+        }
+        finally
+        {
+            EndPolling();
+        }
+
+        Drain(ref next, allowInline: true);  // after the polling count dropped: see dw_doorbell_polling
+        return next;
+    }
+
+    /// <summary>At most one poller per process: more would only take cores from the work.</summary>
+    private bool BeginPolling()
+    {
+        if (!_started || Interlocked.Increment(ref _pollers) != 1)
+        {
+            if (_started)
+            {
+                Interlocked.Decrement(ref _pollers);
+            }
+
+            return false;
+        }
+
+        NativeMethods.DoorbellPolling(_runtime.RegionHandle, 1);
+        return true;
+    }
+
+    private void EndPolling()
+    {
+        NativeMethods.DoorbellPolling(_runtime.RegionHandle, -1);
+        Interlocked.Decrement(ref _pollers);
+    }
+
+    private bool DrainInbox(ref Rpc.RpcServer.IncomingCall? inline, bool allowInline)
     {
         uint inbox = Inboxes.IndexOf(_runtime.WorkerId);
         int handled = 0;
@@ -135,13 +270,13 @@ internal sealed unsafe class Dispatcher
             }
 
             handled++;
-            Route(_buffer.AsSpan(0, (int)length));
+            Route(_buffer.AsSpan(0, (int)length), ref inline, allowInline);
         }
 
         return handled > 0;
     }
 
-    private void Route(ReadOnlySpan<byte> message)
+    private void Route(ReadOnlySpan<byte> message, ref Rpc.RpcServer.IncomingCall? inline, bool allowInline)
     {
         if (message.Length < MessageHeader.Size)
         {
@@ -155,7 +290,8 @@ internal sealed unsafe class Dispatcher
             switch (header.Kind)
             {
                 case MessageKind.Request:
-                    Server.OnRequest(header, payload);
+                    Rpc.RpcServer.IncomingCall? call = Server.OnRequest(header, payload, runHere: allowInline && inline is null);
+                    inline ??= call;
                     break;
                 case MessageKind.Response:
                     Client.OnResponse(header, payload);

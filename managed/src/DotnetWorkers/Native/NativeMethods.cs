@@ -225,6 +225,10 @@ internal static unsafe partial class NativeMethods
     [SuppressGCTransition]
     internal static partial DwStatus DoorbellRing(nint region, uint id);
 
+    [LibraryImport(Library, EntryPoint = "dw_doorbell_polling")]
+    [SuppressGCTransition]
+    internal static partial void DoorbellPolling(nint region, int delta);
+
     [LibraryImport(Library, EntryPoint = "dw_service_open")]
     internal static partial DwStatus ServiceOpen(nint region, byte* name, uint nameLength, out uint index);
 

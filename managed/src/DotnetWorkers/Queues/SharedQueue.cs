@@ -105,6 +105,13 @@ public sealed class SharedQueue<T>
     {
         try
         {
+            // A reader usually makes room within microseconds: look again in a short spin
+            // first, then yield, then poll every millisecond.
+            if (SpinUntil(() => TryWriteBytes(buffer.Span)))
+            {
+                return;
+            }
+
             int delayMs = 0;
             while (!TryWriteBytes(buffer.Span))
             {
@@ -222,6 +229,13 @@ public sealed class SharedQueue<T>
                 return false;
             }
 
+            // A writer that is writing now delivers within microseconds: a short spin
+            // saves the two thread wake-ups of the dispatcher's path.
+            if (SpinUntil(() => NativeMethods.QueueState(_runtime.RegionHandle, _index, out ulong n, out uint done) == DwStatus.Ok && (n > 0 || done != 0)))
+            {
+                continue;
+            }
+
             // Register, then look again: a message committed in between rings the doorbell.
             Task ready = _runtime.Dispatcher.WaitForQueueAsync(_index, cancellationToken);
             NativeMethods.QueueState(_runtime.RegionHandle, _index, out count, out completed);
@@ -230,6 +244,24 @@ public sealed class SharedQueue<T>
                 await ready.ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>Spins (bounded by <see cref="Dispatcher.PollTicks"/>) until <paramref name="condition"/> holds.</summary>
+    private static bool SpinUntil(Func<bool> condition)
+    {
+        long until = System.Diagnostics.Stopwatch.GetTimestamp() + Dispatcher.PollTicks;
+        var spinner = default(SpinWait);
+        while (System.Diagnostics.Stopwatch.GetTimestamp() < until)
+        {
+            if (condition())
+            {
+                return true;
+            }
+
+            spinner.SpinOnce(sleep1Threshold: -1);
+        }
+
+        return false;
     }
 
     /// <summary>Reads messages as they come, until the queue is completed and empty.</summary>

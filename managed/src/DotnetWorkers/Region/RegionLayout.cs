@@ -29,6 +29,7 @@ internal static class RegionLayout
     internal const int MaxServiceNameLength = 256;
     internal const int DoorbellSize = 64;
     internal const int DoorbellCallsInFlightOffset = 8;
+    internal const int DoorbellPollingOffset = 12;
 
     // RegionHeader field offsets.
     internal const int MagicOffset = 0;

@@ -104,6 +104,7 @@ internal sealed class RpcClient
             }
 
             Task<T> task = pending.Task;
+            _dispatcher.PollUntil(task);
             if (!cancellationToken.CanBeCanceled && options.Timeout is null)
             {
                 return await task.ConfigureAwait(false);

@@ -23,7 +23,7 @@ internal sealed class RpcServer
         _dispatcher = dispatcher;
     }
 
-    private sealed record Served(ServiceContract Contract, object Implementation);
+    internal sealed record Served(ServiceContract Contract, object Implementation);
 
     /// <summary>Starts serving <paramref name="implementation"/> as <typeparamref name="TService"/>.</summary>
     internal IDisposable Serve<TService>(TService implementation)
@@ -61,21 +61,31 @@ internal sealed class RpcServer
         }
     }
 
-    /// <summary>A request arrived (dispatcher thread): runs it on the thread pool.</summary>
-    internal void OnRequest(in MessageHeader header, ReadOnlySpan<byte> payload)
+    /// <summary>
+    /// A request arrived (on whichever thread drains the inbox): runs it on the thread pool,
+    /// or, with <paramref name="runHere"/> (a thread-pool thread polling for its next call),
+    /// returns it for that thread to run.
+    /// </summary>
+    internal IncomingCall? OnRequest(in MessageHeader header, ReadOnlySpan<byte> payload, bool runHere)
     {
         Served? served = header.Registry < _served.Length ? Volatile.Read(ref _served[header.Registry]) : null;
         if (served is null || header.Method >= served.Contract.Methods.Length)
         {
             Respond(header.Sender, header.CallId, ResponseStatus.NotServed, null, null);
-            return;
+            return null;
         }
 
         byte[] arguments = ArrayPool<byte>.Shared.Rent(payload.Length);
         payload.CopyTo(arguments);
         NativeMethods.CallsInFlightAdd(_runtime.RegionHandle, 1);
         var call = new IncomingCall(this, served, served.Contract.Methods[header.Method], header.Sender, header.CallId, arguments, payload.Length);
+        if (runHere)
+        {
+            return call;
+        }
+
         ThreadPool.UnsafeQueueUserWorkItem(static c => _ = c.RunAsync(), call, preferLocal: false);
+        return null;
     }
 
     /// <summary>The caller gave up on a call (dispatcher thread).</summary>
@@ -87,9 +97,19 @@ internal sealed class RpcServer
         }
     }
 
-    private sealed class IncomingCall(RpcServer server, Served served, MethodPlan plan, uint sender, long callId, byte[] arguments, int length)
+    /// <summary>One request being served.</summary>
+    internal sealed class IncomingCall(RpcServer server, Served served, MethodPlan plan, uint sender, long callId, byte[] arguments, int length)
     {
+        /// <summary>Serves this call, then, while calls keep coming, the next ones on the same thread.</summary>
         internal async Task RunAsync()
+        {
+            for (IncomingCall? call = this; call is not null; call = server._dispatcher.PollForRequest())
+            {
+                await call.ServeAsync().ConfigureAwait(false);
+            }
+        }
+
+        private async Task ServeAsync()
         {
             CancellationTokenSource? cancellation = null;
             if (plan.CancellationIndex >= 0)

@@ -205,26 +205,32 @@ static class Program
                 SharedQueue<int> queue = Cluster.Queues.Open<int>("slow", capacity: 4);
                 if (!Cluster.IsPrimary)
                 {
-                    var clock = Stopwatch.StartNew();
                     for (int i = 0; i < 50; i++)
                     {
                         await queue.WriteAsync(i, token);
                     }
 
+                    Cluster.Store.Set("writer-done", 1L);
                     queue.Complete();
-                    Say($"writer done");
                     return 0;
                 }
 
-                int count = 0, max = 0;
+                // Without backpressure the writer would be done before the slow reader read
+                // a handful; with it, it can only be 4 (the capacity) ahead.
+                int count = 0, max = 0, readWhenWriterDone = -1;
                 await foreach (int item in queue.ReadAllAsync(token))
                 {
-                    max = Math.Max(max, queue.Count + 1);
+                    if (readWhenWriterDone < 0 && Cluster.Store.ContainsKey("writer-done"))
+                    {
+                        readWhenWriterDone = count;
+                    }
+
+                    max = Math.Max(max, queue.Count);
                     count++;
                     await Task.Delay(2, token);
                 }
 
-                Say($"backpressure received={count} max_waiting={max}");
+                Say($"backpressure received={count} max_waiting={max} read_when_writer_done={readWhenWriterDone}");
                 return 0;
             }
 

@@ -90,6 +90,7 @@ public class MessagingTests
         var line = LauncherRun.Fields(run.ProbeLines.Single(l => l.StartsWith("backpressure ", StringComparison.Ordinal)));
         Assert.That(line["received"], Is.EqualTo("50"), run.Transcript());
         Assert.That(int.Parse(line["max_waiting"]), Is.LessThanOrEqualTo(4), run.Transcript());
+        Assert.That(int.Parse(line["read_when_writer_done"]), Is.GreaterThanOrEqualTo(50 - 4 - 1), "the writer was held back");
     }
 
     [Test]

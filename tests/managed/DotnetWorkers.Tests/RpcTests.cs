@@ -29,6 +29,16 @@ public interface IBadReturn
     int Get();
 }
 
+public interface IGenericMethod
+{
+    Task<T> GetAsync<T>();
+}
+
+public interface IRefParameter
+{
+    Task SetAsync(ref int value);
+}
+
 public class Calculator : ICalculator
 {
     public volatile bool SawCancellation;
@@ -192,6 +202,8 @@ public class RpcTests
     {
         Assert.Throws<InvalidOperationException>(() => _cluster.Serve<ICalculator>(new Calculator()));
         Assert.Throws<ArgumentException>(() => _cluster.Proxy<IBadReturn>());
+        Assert.Throws<ArgumentException>(() => _cluster.Proxy<IGenericMethod>());
+        Assert.Throws<ArgumentException>(() => _cluster.Proxy<IRefParameter>());
         Assert.Throws<ArgumentException>(() => _cluster.Serve<Calculator>(new Calculator()), "a class is not a service contract");
         Assert.Throws<ArgumentOutOfRangeException>(() => _cluster.Proxy<ICalculator>(timeout: TimeSpan.Zero));
     }

@@ -69,6 +69,11 @@ internal sealed class MethodPlan
     {
         Method = method;
         Id = id;
+        if (method.IsGenericMethodDefinition)
+        {
+            throw new ArgumentException($"{service}.{method.Name} is generic: a method called across processes has fixed parameter types.");
+        }
+
         ParameterInfo[] parameters = method.GetParameters();
         CancellationIndex = Array.FindIndex(parameters, p => p.ParameterType == typeof(CancellationToken));
         if (parameters.Count(p => p.ParameterType == typeof(CancellationToken)) > 1)

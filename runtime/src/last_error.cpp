@@ -10,10 +10,12 @@ namespace {
 
 // A fixed buffer: recording an error must not allocate (it runs on out-of-memory paths).
 thread_local char t_message[512];
+thread_local const char* t_quiet = nullptr;  // set by FailQuietly, cleared by the formatting ones
 
 }  // namespace
 
 dw_status Fail(dw_status status, const char* format, ...) noexcept {
+  t_quiet = nullptr;
   va_list args;
   va_start(args, format);
   std::vsnprintf(t_message, sizeof t_message, format, args);
@@ -23,6 +25,7 @@ dw_status Fail(dw_status status, const char* format, ...) noexcept {
 
 dw_status FailErrno(dw_status status, const char* format, ...) noexcept {
   const int saved = errno;
+  t_quiet = nullptr;
   va_list args;
   va_start(args, format);
   int n = std::vsnprintf(t_message, sizeof t_message, format, args);
@@ -37,6 +40,14 @@ dw_status FailErrno(dw_status status, const char* format, ...) noexcept {
   return status;
 }
 
-const char* LastError() noexcept { return t_message; }
+dw_status FailQuietly(dw_status status, const char* message) noexcept {
+  t_quiet = message;
+  return status;
+}
+
+const char* LastError() noexcept {
+  if (t_quiet != nullptr) return t_quiet;
+  return t_message;
+}
 
 }  // namespace dw

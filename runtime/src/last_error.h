@@ -12,6 +12,10 @@ namespace dw {
 // Same, with strerror(errno) appended as ": <text>".
 [[gnu::format(printf, 2, 3)]] dw_status FailErrno(dw_status status, const char* format, ...) noexcept;
 
+// Same, with a fixed message and no formatting: for outcomes a caller expects on a hot path
+// (a non-blocking read of an empty queue), where formatting would cost more than the call.
+dw_status FailQuietly(dw_status status, const char* message) noexcept;
+
 const char* LastError() noexcept;
 
 }  // namespace dw

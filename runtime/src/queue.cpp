@@ -248,7 +248,11 @@ dw_status Enqueue(Region& r, uint32_t index, const uint8_t* bytes, uint32_t leng
     // Full: the cell still holds the message from the previous lap.
     UnlockRobust(&q->write_mutex);
     auto room = [&] { return cell->sequence.load(std::memory_order_seq_cst) == tail || q->completed.load(std::memory_order_acquire); };
-    if (timeout_ms == 0 || !WaitFor(&q->not_full, &q->writers_waiting, deadline, room)) {
+    if (timeout_ms == 0) {
+      if (spill != 0) Free(r, spill);
+      return FailQuietly(DW_E_TIMEOUT, "the queue is full");
+    }
+    if (!WaitFor(&q->not_full, &q->writers_waiting, deadline, room)) {
       if (spill != 0) Free(r, spill);
       return Fail(DW_E_TIMEOUT, "the queue '%.*s' is full", static_cast<int>(q->name_length), q->name);
     }
@@ -298,7 +302,8 @@ dw_status Dequeue(Region& r, uint32_t index, uint8_t* buffer, uint32_t capacity,
     auto message = [&] {
       return cell->sequence.load(std::memory_order_seq_cst) == head + 1 || q->completed.load(std::memory_order_acquire);
     };
-    if (timeout_ms == 0 || !WaitFor(&q->not_empty, &q->readers_waiting, deadline, message)) {
+    if (timeout_ms == 0) return FailQuietly(DW_E_TIMEOUT, "the queue is empty");
+    if (!WaitFor(&q->not_empty, &q->readers_waiting, deadline, message)) {
       return Fail(DW_E_TIMEOUT, "the queue '%.*s' is empty", static_cast<int>(q->name_length), q->name);
     }
   }

@@ -105,7 +105,10 @@ internal sealed unsafe class Dispatcher
         return true;
     }
 
-    /// <summary>One pass over everything that may have rung the doorbell (the lifetime thread). True if there was work.</summary>
+    /// <summary>
+    /// One pass over everything that may have rung the doorbell (the lifetime thread). True if
+    /// there was work and no other thread polls: then more is likely soon, worth a short spin.
+    /// </summary>
     internal bool Pump()
     {
         if (!_started)
@@ -116,7 +119,7 @@ internal sealed unsafe class Dispatcher
         Rpc.RpcServer.IncomingCall? none = null;
         bool work = Drain(ref none, allowInline: false);
         Client.FailCallsToDeadProcesses();
-        return work;
+        return work && Volatile.Read(ref _pollers) == 0;
     }
 
     /// <summary>
@@ -174,11 +177,11 @@ internal sealed unsafe class Dispatcher
         try
         {
             long until = System.Diagnostics.Stopwatch.GetTimestamp() + PollTicks;
-            while (!task.IsCompleted && System.Diagnostics.Stopwatch.GetTimestamp() < until)
+            for (int idle = 1; !task.IsCompleted; idle++)
             {
-                if (!Drain(ref none, allowInline: false))
+                if (!Drain(ref none, allowInline: false) && !Pause(idle, until))
                 {
-                    Thread.SpinWait(20);
+                    break;
                 }
             }
         }
@@ -205,11 +208,11 @@ internal sealed unsafe class Dispatcher
         try
         {
             long until = System.Diagnostics.Stopwatch.GetTimestamp() + PollTicks;
-            while (next is null && System.Diagnostics.Stopwatch.GetTimestamp() < until)
+            for (int idle = 1; next is null; idle++)
             {
-                if (!Drain(ref next, allowInline: true))
+                if (!Drain(ref next, allowInline: true) && !Pause(idle, until))
                 {
-                    Thread.SpinWait(20);
+                    break;
                 }
             }
         }
@@ -220,6 +223,13 @@ internal sealed unsafe class Dispatcher
 
         Drain(ref next, allowInline: true);  // after the polling count dropped: see dw_doorbell_polling
         return next;
+    }
+
+    /// <summary>A short pause between looks; false once the polling time is up (the clock is read every 8th time).</summary>
+    private static bool Pause(int idle, long until)
+    {
+        Thread.SpinWait(20);
+        return (idle & 7) != 0 || System.Diagnostics.Stopwatch.GetTimestamp() < until;
     }
 
     /// <summary>At most one poller per process: more would only take cores from the work.</summary>

@@ -82,7 +82,7 @@ static class Program
                     return 0;
                 }
 
-                await Cluster.WaitForServersAsync<IProbe>(1, token);
+                await Cluster.WaitForServersAsync<IProbe>(Cluster.WorkerCount, token);
                 IProbe probe = Cluster.Proxy<IProbe>(RpcTarget.Worker(1));
                 try
                 {
@@ -145,7 +145,7 @@ static class Program
                     return 0;
                 }
 
-                await Cluster.WaitForServersAsync<IProbe>(1, token);
+                await Cluster.WaitForServersAsync<IProbe>(Cluster.WorkerCount, token);
                 Task<int> call = Cluster.Proxy<IProbe>(RpcTarget.Worker(1)).HangAsync();
                 try
                 {

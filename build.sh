@@ -81,8 +81,9 @@ run_dotnet_tests() { # suite project
   local suite="$1" project="$2" trx="$RESULTS/$1.trx"
   log "$suite: dotnet test $project"
   rm -f "$trx"
+  local rc=0
   dotnet test "$project" -c Release --no-build -nodeReuse:false \
-    --logger "trx;LogFileName=$trx" --logger "console;verbosity=minimal" || true
+    --logger "trx;LogFileName=$trx" --logger "console;verbosity=minimal" || rc=$?
   if [[ ! -f "$trx" ]]; then
     echo "no test results from $project: counting the suite as one failure"
     count "$suite" 0 1
@@ -94,6 +95,12 @@ run_dotnet_tests() { # suite project
   total="$(grep -o 'total="[0-9]*"' <<<"$counters" | grep -o '[0-9]*')"
   passed="$(grep -o ' passed="[0-9]*"' <<<"$counters" | grep -o '[0-9]*')"
   failed=$((total - passed))
+  # A test host that crashed leaves a trx of the tests it finished, all passed: the run
+  # itself failed, and counts as one failure.
+  if [[ $rc -ne 0 && $failed -eq 0 ]]; then
+    echo "dotnet test exited $rc (the run was aborted: a test host crash?): counting one failure"
+    failed=1
+  fi
   count "$suite" "$passed" "$failed"
 }
 

@@ -221,6 +221,7 @@ internal sealed class ClusterRuntime : IDisposable
         // The lifetime thread may still be inside a native wait: the region's SafeHandle
         // keeps the native attachment alive until that call returns.
         _disposed = true;
+        Dispatcher.Stop();
         Lifetime.Dispose();
         Region.Dispose();
     }

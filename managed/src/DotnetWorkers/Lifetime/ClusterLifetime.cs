@@ -142,8 +142,13 @@ internal sealed class ClusterLifetime : IDisposable
 
     private void Watch()
     {
+        // The thread reads the region directly (its state words, the dispatcher's queues):
+        // a reference on the handle keeps the mapping alive until it is done, even if the
+        // region is released meanwhile (tests release theirs).
+        bool referenced = false;
         try
         {
+            _region.Handle.DangerousAddRef(ref referenced);
             uint seen = NativeMethods.DoorbellRead(_region.Handle.DangerousGetHandle());
             while (_region.ProcessState((int)_id) == RegionLayout.ProcessRunning && !_region.IsShutdownRequested)
             {
@@ -161,7 +166,14 @@ internal sealed class ClusterLifetime : IDisposable
         }
         catch (ObjectDisposedException)
         {
-            // The region was released (tests dispose their runtimes): the cluster is over for us.
+            // The region was released before the thread started (tests): the cluster is over for us.
+        }
+        finally
+        {
+            if (referenced)
+            {
+                _region.Handle.DangerousRelease();
+            }
         }
 
         CancelToken();

@@ -35,6 +35,7 @@ internal sealed unsafe class Dispatcher
     private readonly Dictionary<uint, List<TaskCompletionSource>> _queueWaiters = [];
     private byte[] _buffer = GC.AllocateUninitializedArray<byte>(64 * 1024, pinned: true);
     private volatile bool _started;
+    private volatile bool _stopped;
     private int _queueWaiterCount;
     private int _draining;
     private int _pollers;
@@ -132,6 +133,12 @@ internal sealed unsafe class Dispatcher
         bool work = false;
         while (Interlocked.CompareExchange(ref _draining, 1, 0) == 0)
         {
+            if (_stopped)
+            {
+                Volatile.Write(ref _draining, 0);  // taken after Stop() looked: it must not touch the region
+                break;
+            }
+
             try
             {
                 work |= DrainInbox(ref inline, allowInline);
@@ -235,18 +242,37 @@ internal sealed unsafe class Dispatcher
     /// <summary>At most one poller per process: more would only take cores from the work.</summary>
     private bool BeginPolling()
     {
-        if (!_started || Interlocked.Increment(ref _pollers) != 1)
+        if (!_started || _stopped)
         {
-            if (_started)
-            {
-                Interlocked.Decrement(ref _pollers);
-            }
+            return false;
+        }
 
+        // Counted before the second look at _stopped: Stop() waits for the count to drop.
+        if (Interlocked.Increment(ref _pollers) != 1 || _stopped)
+        {
+            Interlocked.Decrement(ref _pollers);
             return false;
         }
 
         NativeMethods.DoorbellPolling(_runtime.RegionHandle, 1);
         return true;
+    }
+
+    /// <summary>
+    /// Stops polling and draining before the region is released (tests; a real process keeps
+    /// its region until it exits), waiting a bounded time for the threads at it and for the
+    /// calls this process is serving.
+    /// </summary>
+    internal void Stop()
+    {
+        _stopped = true;
+        Interlocked.MemoryBarrier();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while ((Volatile.Read(ref _pollers) != 0 || Volatile.Read(ref _draining) != 0 || Server.Running != 0) &&
+               clock.ElapsedMilliseconds < 2000)
+        {
+            Thread.Sleep(1);
+        }
     }
 
     private void EndPolling()

@@ -16,6 +16,7 @@ internal sealed class RpcServer
     private readonly Served?[] _served = new Served?[Region.RegionLayout.ServiceCapacity];
     private readonly ConcurrentDictionary<(uint Sender, long CallId), CancellationTokenSource> _cancellable = new();
     private readonly Lock _gate = new();
+    private int _running;
 
     internal RpcServer(ClusterRuntime runtime, Dispatcher dispatcher)
     {
@@ -24,6 +25,9 @@ internal sealed class RpcServer
     }
 
     internal sealed record Served(ServiceContract Contract, object Implementation);
+
+    /// <summary>Calls received and not yet answered.</summary>
+    internal int Running => Volatile.Read(ref _running);
 
     /// <summary>Starts serving <paramref name="implementation"/> as <typeparamref name="TService"/>.</summary>
     internal IDisposable Serve<TService>(TService implementation)
@@ -77,6 +81,7 @@ internal sealed class RpcServer
 
         byte[] arguments = ArrayPool<byte>.Shared.Rent(payload.Length);
         payload.CopyTo(arguments);
+        Interlocked.Increment(ref _running);
         NativeMethods.CallsInFlightAdd(_runtime.RegionHandle, 1);
         var call = new IncomingCall(this, served, served.Contract.Methods[header.Method], header.Sender, header.CallId, arguments, payload.Length);
         if (runHere)
@@ -111,6 +116,26 @@ internal sealed class RpcServer
 
         private async Task ServeAsync()
         {
+            try
+            {
+                (object? result, RemoteError? error) = await InvokeAsync().ConfigureAwait(false);
+                if (error is not null)
+                {
+                    server.Respond(sender, callId, ResponseStatus.Error, error, null);
+                }
+                else
+                {
+                    server.Respond(sender, callId, ResponseStatus.Ok, result, plan.Result);
+                }
+            }
+            finally
+            {
+                Interlocked.Decrement(ref server._running);
+            }
+        }
+
+        private async Task<(object? Result, RemoteError? Error)> InvokeAsync()
+        {
             CancellationTokenSource? cancellation = null;
             if (plan.CancellationIndex >= 0)
             {
@@ -118,19 +143,17 @@ internal sealed class RpcServer
                 server._cancellable[(sender, callId)] = cancellation;
             }
 
-            object? result = null;
-            RemoteError? error = null;
             try
             {
                 object?[] args = plan.ReadArguments(arguments.AsSpan(0, length), cancellation?.Token ?? default);
                 ArrayPool<byte>.Shared.Return(arguments);
                 arguments = [];
                 object returned = plan.Invoke(served.Implementation, args, cancellation?.Token ?? default);
-                result = await plan.Result.AwaitAsync(returned).ConfigureAwait(false);
+                return (await plan.Result.AwaitAsync(returned).ConfigureAwait(false), null);
             }
             catch (Exception e)
             {
-                error = new RemoteError(e.GetType().FullName ?? e.GetType().Name, e.Message, e.StackTrace);
+                return (null, new RemoteError(e.GetType().FullName ?? e.GetType().Name, e.Message, e.StackTrace));
             }
             finally
             {
@@ -146,15 +169,6 @@ internal sealed class RpcServer
                 }
 
                 NativeMethods.CallsInFlightAdd(server._runtime.RegionHandle, -1);
-            }
-
-            if (error is not null)
-            {
-                server.Respond(sender, callId, ResponseStatus.Error, error, null);
-            }
-            else
-            {
-                server.Respond(sender, callId, ResponseStatus.Ok, result, plan.Result);
             }
         }
     }

@@ -1,5 +1,7 @@
 #include "doorbell.h"
 
+#include <sched.h>
+
 #include "clock.h"
 #include "futex.h"
 
@@ -51,12 +53,14 @@ uint32_t WaitForDoorbell(Region& r, uint32_t id, uint32_t seen, int64_t spin_ns,
   L::Doorbell* d = DoorbellOf(r, id);
   uint32_t now = d->ring.load(std::memory_order_acquire);
   if (now != seen) return now;
-  // Spinning first: a futex sleep and wake costs tens of microseconds, more than a whole
-  // round trip when the other side answers quickly.
+  // Polling first: a futex sleep and wake costs tens of microseconds, more than a whole
+  // round trip when the other side answers quickly. Each look yields the core rather than
+  // spinning on it: with as many busy processes as cores, the thread that would ring us
+  // may be waiting for this very core.
   if (spin_ns > 0) {
     const uint64_t until = MonotonicNs() + static_cast<uint64_t>(spin_ns);
     do {
-      for (int i = 0; i < 64; ++i) CpuRelax();
+      sched_yield();
       now = d->ring.load(std::memory_order_acquire);
       if (now != seen) return now;
     } while (MonotonicNs() < until);

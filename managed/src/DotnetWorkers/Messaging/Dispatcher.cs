@@ -117,8 +117,9 @@ internal sealed unsafe class Dispatcher
             return false;
         }
 
-        Rpc.RpcServer.IncomingCall? none = null;
-        bool work = Drain(ref none, allowInline: false);
+        var drained = default(Drained);
+        bool work = Drain(ref drained);
+        drained.HandOff();  // never user code on the lifetime thread
         Client.FailCallsToDeadProcesses();
         return work && Volatile.Read(ref _pollers) == 0;
     }
@@ -128,7 +129,7 @@ internal sealed unsafe class Dispatcher
     /// that arrives while this holds the drain, and whose ring found the drain taken, is
     /// seen by the look after letting go.
     /// </summary>
-    private bool Drain(ref Rpc.RpcServer.IncomingCall? inline, bool allowInline)
+    private bool Drain(ref Drained drained)
     {
         bool work = false;
         while (Interlocked.CompareExchange(ref _draining, 1, 0) == 0)
@@ -141,7 +142,7 @@ internal sealed unsafe class Dispatcher
 
             try
             {
-                work |= DrainInbox(ref inline, allowInline);
+                work |= DrainInbox(ref drained);
                 if (Volatile.Read(ref _queueWaiterCount) > 0)
                 {
                     work |= WakeQueueWaiters();
@@ -171,38 +172,48 @@ internal sealed unsafe class Dispatcher
     /// <summary>
     /// A caller about to await <paramref name="task"/> (its call's answer): polls the inbox
     /// for a bounded time, so the answer usually arrives without a thread wake-up on either
-    /// side. Requests found meanwhile go to the thread pool.
+    /// side. Answers to other calls found meanwhile are published on this thread (their
+    /// continuations typically make the next calls), then it polls on while answers keep
+    /// coming; requests found meanwhile go to the thread pool.
     /// </summary>
     internal void PollUntil(Task task)
     {
-        if (!BeginPolling())
+        if (Rpc.AnswerChain.PublishingOnThisThread)
         {
             return;
         }
 
-        Rpc.RpcServer.IncomingCall? none = null;
-        try
+        var drained = default(Drained);
+        bool answersCame = true;
+        while (answersCame && !task.IsCompleted && BeginPolling())
         {
-            long until = System.Diagnostics.Stopwatch.GetTimestamp() + PollTicks;
-            for (int idle = 1; !task.IsCompleted; idle++)
+            try
             {
-                if (!Drain(ref none, allowInline: false) && !Pause(idle, until))
+                answersCame = false;
+                long until = System.Diagnostics.Stopwatch.GetTimestamp() + PollTicks;
+                for (int idle = 1; !task.IsCompleted && drained.Answers.First is null; idle++)
                 {
-                    break;
+                    if (!Drain(ref drained) && !Pause(idle, until))
+                    {
+                        break;
+                    }
                 }
             }
-        }
-        finally
-        {
-            EndPolling();
-        }
+            finally
+            {
+                EndPolling();
+            }
 
-        Drain(ref none, allowInline: false);  // after the polling count dropped: see dw_doorbell_polling
+            Drain(ref drained);  // after the polling count dropped: see dw_doorbell_polling
+            answersCame = drained.Answers.First is not null;
+            Rpc.RpcServer.ServeOnThreadPool(drained.Requests.Take());
+            Rpc.AnswerChain.PublishHere(drained.Answers.Take());
+        }
     }
 
     /// <summary>
     /// A thread-pool thread that just answered a call: polls the inbox for a bounded time and
-    /// returns the next request to run on this same thread, if one came.
+    /// returns the next requests (a chain) to serve on this same thread, if any came.
     /// </summary>
     internal Rpc.RpcServer.IncomingCall? PollForRequest()
     {
@@ -211,13 +222,13 @@ internal sealed unsafe class Dispatcher
             return null;
         }
 
-        Rpc.RpcServer.IncomingCall? next = null;
+        var drained = default(Drained);
         try
         {
             long until = System.Diagnostics.Stopwatch.GetTimestamp() + PollTicks;
-            for (int idle = 1; next is null; idle++)
+            for (int idle = 1; drained.Requests.First is null; idle++)
             {
-                if (!Drain(ref next, allowInline: true) && !Pause(idle, until))
+                if (!Drain(ref drained) && !Pause(idle, until))
                 {
                     break;
                 }
@@ -228,14 +239,19 @@ internal sealed unsafe class Dispatcher
             EndPolling();
         }
 
-        Drain(ref next, allowInline: true);  // after the polling count dropped: see dw_doorbell_polling
-        return next;
+        Drain(ref drained);  // after the polling count dropped: see dw_doorbell_polling
+        Rpc.AnswerChain.PublishOnThreadPool(drained.Answers.Take());
+        return drained.Requests.Take();
     }
 
-    /// <summary>A short pause between looks; false once the polling time is up (the clock is read every 8th time).</summary>
+    /// <summary>
+    /// A short pause between looks; false once the polling time is up (the clock is read every
+    /// 8th time). It yields the core rather than spinning on it: with as many busy threads as
+    /// cores, the thread that would send the awaited message may be waiting for this very core.
+    /// </summary>
     private static bool Pause(int idle, long until)
     {
-        Thread.SpinWait(20);
+        Thread.Yield();
         return (idle & 7) != 0 || System.Diagnostics.Stopwatch.GetTimestamp() < until;
     }
 
@@ -281,7 +297,7 @@ internal sealed unsafe class Dispatcher
         Interlocked.Decrement(ref _pollers);
     }
 
-    private bool DrainInbox(ref Rpc.RpcServer.IncomingCall? inline, bool allowInline)
+    private bool DrainInbox(ref Drained drained)
     {
         uint inbox = Inboxes.IndexOf(_runtime.WorkerId);
         int handled = 0;
@@ -306,13 +322,13 @@ internal sealed unsafe class Dispatcher
             }
 
             handled++;
-            Route(_buffer.AsSpan(0, (int)length), ref inline, allowInline);
+            Route(_buffer.AsSpan(0, (int)length), ref drained);
         }
 
         return handled > 0;
     }
 
-    private void Route(ReadOnlySpan<byte> message, ref Rpc.RpcServer.IncomingCall? inline, bool allowInline)
+    private void Route(ReadOnlySpan<byte> message, ref Drained drained)
     {
         if (message.Length < MessageHeader.Size)
         {
@@ -326,11 +342,14 @@ internal sealed unsafe class Dispatcher
             switch (header.Kind)
             {
                 case MessageKind.Request:
-                    Rpc.RpcServer.IncomingCall? call = Server.OnRequest(header, payload, runHere: allowInline && inline is null);
-                    inline ??= call;
+                    if (Server.OnRequest(header, payload) is { } call)
+                    {
+                        drained.Requests.Add(call);
+                    }
+
                     break;
                 case MessageKind.Response:
-                    Client.OnResponse(header, payload);
+                    Client.OnResponse(header, payload, ref drained.Answers);
                     break;
                 case MessageKind.Cancel:
                     Server.OnCancel(header);
@@ -422,5 +441,22 @@ internal sealed unsafe class Dispatcher
         }
 
         return true;
+    }
+
+    /// <summary>What one drain of the inbox hands back to the thread that did it, to run once it let go of the drain.</summary>
+    private struct Drained
+    {
+        /// <summary>Requests to serve.</summary>
+        internal ChainBuilder<Rpc.RpcServer.IncomingCall> Requests;
+
+        /// <summary>Calls answered, to publish.</summary>
+        internal ChainBuilder<Rpc.PendingCall> Answers;
+
+        /// <summary>Hands everything to the thread pool.</summary>
+        internal void HandOff()
+        {
+            Rpc.RpcServer.ServeOnThreadPool(Requests.Take());
+            Rpc.AnswerChain.PublishOnThreadPool(Answers.Take());
+        }
     }
 }

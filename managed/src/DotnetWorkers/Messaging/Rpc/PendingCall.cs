@@ -3,7 +3,14 @@ using MemoryPack;
 namespace DotnetWorkers.Messaging.Rpc;
 
 /// <summary>A call this process made and waits on, until its response, its target's death, a timeout or cancellation.</summary>
-internal abstract class PendingCall
+/// <remarks>
+/// Settling a call takes two steps. The thread that drains the inbox reads the response
+/// (<see cref="Settle"/>) while the bytes are in its buffer; the task completes later
+/// (<see cref="Publish"/>), with its continuations running on the publishing thread: a
+/// thread-pool batch, or a caller that polled the inbox once it let go of the inbox (see
+/// <see cref="AnswerChain"/>). The lifetime thread never publishes: it runs no user code.
+/// </remarks>
+internal abstract class PendingCall : ChainItem<PendingCall>
 {
     protected PendingCall(int target, uint targetPid, MethodPlan plan)
     {
@@ -18,16 +25,23 @@ internal abstract class PendingCall
 
     internal MethodPlan Plan { get; }
 
-    /// <summary>The response arrived (on the dispatcher thread: continuations run on the thread pool).</summary>
-    internal abstract void Complete(ResponseStatus status, ReadOnlySpan<byte> payload);
+    /// <summary>Reads the response into the call's outcome; the task is not completed yet.</summary>
+    internal abstract void Settle(ResponseStatus status, ReadOnlySpan<byte> payload);
 
-    internal abstract void Fail(Exception exception);
+    /// <summary>Sets the call's outcome to a failure; the task is not completed yet.</summary>
+    internal abstract void SettleFailed(Exception exception);
+
+    /// <summary>Completes the task with the settled outcome; its continuations run on this thread.</summary>
+    internal abstract void Publish();
 }
 
 internal sealed class PendingCall<T> : PendingCall
 {
-    private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // Continuations run where Publish is called, never where the response was read.
+    private readonly TaskCompletionSource<T> _completion = new();
     private readonly ReadResult _read;
+    private T? _result;
+    private Exception? _exception;
 
     internal delegate T ReadResult(ReadOnlySpan<byte> payload);
 
@@ -39,30 +53,42 @@ internal sealed class PendingCall<T> : PendingCall
 
     internal Task<T> Task => _completion.Task;
 
-    internal override void Complete(ResponseStatus status, ReadOnlySpan<byte> payload)
+    internal override void Settle(ResponseStatus status, ReadOnlySpan<byte> payload)
     {
         try
         {
             switch (status)
             {
                 case ResponseStatus.Ok:
-                    _completion.TrySetResult(_read(payload));
+                    _result = _read(payload);
                     break;
                 case ResponseStatus.Error:
                     RemoteError error = MemoryPackSerializer.Deserialize<RemoteError>(payload)!;
-                    _completion.TrySetException(new RemoteException(error.TypeName, error.Message, error.StackTrace, Target));
+                    _exception = new RemoteException(error.TypeName, error.Message, error.StackTrace, Target);
                     break;
                 default:
-                    _completion.TrySetException(new ServiceNotFoundException(
-                        Plan.Service.FullName ?? Plan.Service.Name, $"Process {Target} does not serve {Plan.Service.FullName}."));
+                    _exception = new ServiceNotFoundException(
+                        Plan.Service.FullName ?? Plan.Service.Name, $"Process {Target} does not serve {Plan.Service.FullName}.");
                     break;
             }
         }
         catch (Exception e)
         {
-            _completion.TrySetException(new DotnetWorkersException($"The response to {Plan.DisplayName} could not be read: {e.Message}", e));
+            _exception = new DotnetWorkersException($"The response to {Plan.DisplayName} could not be read: {e.Message}", e);
         }
     }
 
-    internal override void Fail(Exception exception) => _completion.TrySetException(exception);
+    internal override void SettleFailed(Exception exception) => _exception = exception;
+
+    internal override void Publish()
+    {
+        if (_exception is null)
+        {
+            _completion.TrySetResult(_result!);
+        }
+        else
+        {
+            _completion.TrySetException(_exception);
+        }
+    }
 }

@@ -132,12 +132,13 @@ internal sealed class RpcClient
     }
 
     /// <summary>A response arrived (dispatcher thread).</summary>
-    internal void OnResponse(in MessageHeader header, ReadOnlySpan<byte> payload)
+    internal void OnResponse(in MessageHeader header, ReadOnlySpan<byte> payload, ref ChainBuilder<PendingCall> answers)
     {
         if (_pending.TryRemove(header.CallId, out PendingCall? pending))
         {
             Interlocked.Decrement(ref _pendingPerTarget[pending.Target]);
-            pending.Complete((ResponseStatus)header.Status, payload);
+            pending.Settle((ResponseStatus)header.Status, payload);
+            answers.Add(pending);
         }
     }
 
@@ -152,14 +153,18 @@ internal sealed class RpcClient
             return;
         }
 
+        var failed = default(ChainBuilder<PendingCall>);
         foreach ((long callId, PendingCall pending) in _pending)
         {
             if (!_runtime.IsAlive(pending.Target, pending.TargetPid) && _pending.TryRemove(callId, out _))
             {
                 Interlocked.Decrement(ref _pendingPerTarget[pending.Target]);
-                pending.Fail(new RemoteProcessDiedException(pending.Target, $"it ended before answering {pending.Plan.DisplayName}"));
+                pending.SettleFailed(new RemoteProcessDiedException(pending.Target, $"it ended before answering {pending.Plan.DisplayName}"));
+                failed.Add(pending);
             }
         }
+
+        AnswerChain.PublishOnThreadPool(failed.Take());  // never user code on the lifetime thread
     }
 
     private void Forget(long callId)

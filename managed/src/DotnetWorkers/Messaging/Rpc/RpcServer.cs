@@ -66,11 +66,11 @@ internal sealed class RpcServer
     }
 
     /// <summary>
-    /// A request arrived (on whichever thread drains the inbox): runs it on the thread pool,
-    /// or, with <paramref name="runHere"/> (a thread-pool thread polling for its next call),
-    /// returns it for that thread to run.
+    /// A request arrived (on whichever thread drains the inbox): the call to serve, once the
+    /// drain is let go (<see cref="ServeOnThreadPool"/>, or by a thread that polled for it);
+    /// null if it was answered at once (nothing served here by that name).
     /// </summary>
-    internal IncomingCall? OnRequest(in MessageHeader header, ReadOnlySpan<byte> payload, bool runHere)
+    internal IncomingCall? OnRequest(in MessageHeader header, ReadOnlySpan<byte> payload)
     {
         Served? served = header.Registry < _served.Length ? Volatile.Read(ref _served[header.Registry]) : null;
         if (served is null || header.Method >= served.Contract.Methods.Length)
@@ -83,14 +83,16 @@ internal sealed class RpcServer
         payload.CopyTo(arguments);
         Interlocked.Increment(ref _running);
         NativeMethods.CallsInFlightAdd(_runtime.RegionHandle, 1);
-        var call = new IncomingCall(this, served, served.Contract.Methods[header.Method], header.Sender, header.CallId, arguments, payload.Length);
-        if (runHere)
-        {
-            return call;
-        }
+        return new IncomingCall(this, served, served.Contract.Methods[header.Method], header.Sender, header.CallId, arguments, payload.Length);
+    }
 
-        ThreadPool.UnsafeQueueUserWorkItem(static c => _ = c.RunAsync(), call, preferLocal: false);
-        return null;
+    /// <summary>Serves a chain of requests on the thread pool (threads that must not run user code).</summary>
+    internal static void ServeOnThreadPool(IncomingCall? first)
+    {
+        if (first is not null)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static call => _ = call.RunAsync(), first, preferLocal: false);
+        }
     }
 
     /// <summary>The caller gave up on a call (dispatcher thread).</summary>
@@ -104,17 +106,28 @@ internal sealed class RpcServer
 
     /// <summary>One request being served.</summary>
     internal sealed class IncomingCall(RpcServer server, Served served, MethodPlan plan, uint sender, long callId, byte[] arguments, int length)
+        : ChainItem<IncomingCall>
     {
-        /// <summary>Serves this call, then, while calls keep coming, the next ones on the same thread.</summary>
+        /// <summary>
+        /// Serves this call and the ones chained to it (a <see cref="RequestChain"/>), then,
+        /// while calls keep coming, the next chains on the same thread.
+        /// </summary>
         internal async Task RunAsync()
         {
-            for (IncomingCall? call = this; call is not null; call = server._dispatcher.PollForRequest())
+            for (IncomingCall? first = this; first is not null; first = server._dispatcher.PollForRequest())
             {
-                await call.ServeAsync().ConfigureAwait(false);
+                if (first.Next is null)
+                {
+                    await first.ServeAsync().ConfigureAwait(false);
+                }
+                else if (!await new RequestChain(first).RunAsync().ConfigureAwait(false))
+                {
+                    return;  // a helper goes on with the chain
+                }
             }
         }
 
-        private async Task ServeAsync()
+        internal async Task ServeAsync()
         {
             try
             {

@@ -17,6 +17,10 @@ public interface ICalculator
     Task<int> WaitForCancellationAsync(CancellationToken cancellationToken);
 
     Task<int> SlowAsync(int milliseconds);
+
+    Task<int> GatedAsync(int value);
+
+    Task<bool> RendezvousAsync();
 }
 
 public interface INotServed
@@ -76,6 +80,25 @@ public class Calculator : ICalculator
         await Task.Delay(milliseconds);
         return milliseconds;
     }
+
+    /// <summary>Opened by a test: every GatedAsync call answers then, all at about the same time.</summary>
+    public TaskCompletionSource Gate { get; set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public async Task<int> GatedAsync(int value)
+    {
+        await Gate.Task;
+        return value;
+    }
+
+    /// <summary>Set by a test: RendezvousAsync blocks its thread until that many calls have arrived.</summary>
+    public CountdownEvent Rendezvous { get; set; } = new(1);
+
+    public Task<bool> RendezvousAsync()
+    {
+        CountdownEvent rendezvous = Rendezvous;
+        rendezvous.Signal();
+        return Task.FromResult(rendezvous.Wait(TimeSpan.FromSeconds(10)));
+    }
 }
 
 /// <summary>
@@ -127,6 +150,41 @@ public class RpcTests
         ICalculator calculator = _cluster.Proxy<ICalculator>();
         int[] results = await Task.WhenAll(Enumerable.Range(0, 2000).Select(i => calculator.AddAsync(i, 1))).WaitAsync(Bound);
         Assert.That(results, Is.EqualTo(Enumerable.Range(1, 2000).ToArray()));
+    }
+
+    [Test]
+    public async Task AContinuationThatWaitsSynchronouslyForAnotherAnswer_DoesNotDeadlock()
+    {
+        // Answers that arrive together are published one after the other on one thread; the
+        // continuation of the first blocks that thread until the second is published. Each
+        // round answers both calls at once, so some rounds bring them in one drain.
+        ICalculator calculator = _cluster.Proxy<ICalculator>();
+        for (int round = 0; round < 20; round++)
+        {
+            _calculator.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            Task<int> first = calculator.GatedAsync(1);
+            Task<int> second = calculator.GatedAsync(2);
+            Task<int> sum = first.ContinueWith(
+                t => t.Result + second.Result, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            await Task.Delay(2);
+            _calculator.Gate.SetResult();
+            Assert.That(await sum.WaitAsync(Bound), Is.EqualTo(3), $"round {round}");
+        }
+    }
+
+    [Test]
+    public async Task AMethodThatBlocksUntilLaterCallsArrive_DoesNotHoldThemUp()
+    {
+        // Calls made at once from several threads reach the server in one drain; the thread
+        // that serves the first one blocks in it until the others have started.
+        ICalculator calculator = _cluster.Proxy<ICalculator>();
+        for (int round = 0; round < 5; round++)
+        {
+            using var rendezvous = new CountdownEvent(3);
+            _calculator.Rendezvous = rendezvous;
+            bool[] met = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => Task.Run(() => calculator.RendezvousAsync()))).WaitAsync(Bound + Bound);
+            Assert.That(met, Is.All.True, $"round {round}");
+        }
     }
 
     [Test]

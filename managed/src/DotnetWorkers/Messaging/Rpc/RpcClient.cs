@@ -205,10 +205,12 @@ internal sealed class RpcClient
             return (id, _runtime.Region.ProcessPid(id));
         }
 
-        // The least busy server; among equals, the first after a rotating start.
+        // The least busy server; among equals, the first after a rotating start. A lone
+        // server needs no load reading (the count is a cache line other processes write).
         int best = -1;
         ulong bestKey = ulong.MaxValue;
         int start = Interlocked.Increment(ref _rotation);
+        bool alone = target.Kind == RpcTargetKind.Any && CountBits(servers) == 1;
         for (int w = 0; w < 16; w++)
         {
             ulong bits = servers[w];
@@ -222,7 +224,7 @@ internal sealed class RpcClient
                 }
 
                 // The server's own count plus this process's calls on their way to it.
-                ulong load = NativeMethods.CallsInFlight(_runtime.RegionHandle, (uint)id) + (uint)Volatile.Read(ref _pendingPerTarget[id]);
+                ulong load = alone ? 0 : NativeMethods.CallsInFlight(_runtime.RegionHandle, (uint)id) + (uint)Volatile.Read(ref _pendingPerTarget[id]);
                 ulong key = (load << 10) | (uint)((id - start) & 1023);
                 if (key < bestKey)
                 {
@@ -240,6 +242,17 @@ internal sealed class RpcClient
         }
 
         return (best, _runtime.Region.ProcessPid(best));
+    }
+
+    private static int CountBits(ReadOnlySpan<ulong> words)
+    {
+        int count = 0;
+        foreach (ulong word in words)
+        {
+            count += System.Numerics.BitOperations.PopCount(word);
+        }
+
+        return count;
     }
 
     private string RoleOf(int id)

@@ -14,12 +14,6 @@ L::Doorbell* DoorbellOf(const Region& r, uint32_t id) {
   return r.At<L::Doorbell>(r.header()->doorbells_offset) + id;
 }
 
-inline void CpuRelax() {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#endif
-}
-
 }  // namespace
 
 void RingDoorbell(Region& r, uint32_t id, bool force) noexcept {

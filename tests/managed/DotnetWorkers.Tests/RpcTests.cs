@@ -21,6 +21,8 @@ public interface ICalculator
     Task<int> GatedAsync(int value);
 
     Task<bool> RendezvousAsync();
+
+    Task<int> AddThroughTheClusterAsync(int a, int b);
 }
 
 public interface INotServed
@@ -92,6 +94,11 @@ public class Calculator : ICalculator
 
     /// <summary>Set by a test: RendezvousAsync blocks its thread until that many calls have arrived.</summary>
     public CountdownEvent Rendezvous { get; set; } = new(1);
+
+    /// <summary>Set by a test: the proxy AddThroughTheClusterAsync calls (back into this process).</summary>
+    public ICalculator? Self { get; set; }
+
+    public Task<int> AddThroughTheClusterAsync(int a, int b) => Self!.AddAsync(a, b);
 
     public Task<bool> RendezvousAsync()
     {
@@ -188,6 +195,40 @@ public class RpcTests
     }
 
     [Test]
+    public async Task ACallWithATimeout_TimesOutWhileOtherAnswersKeepArriving()
+    {
+        ICalculator calculator = _cluster.Proxy<ICalculator>();
+        ICalculator impatient = _cluster.Proxy<ICalculator>(timeout: TimeSpan.FromMilliseconds(100));
+        using var stop = new CancellationTokenSource();
+        Task traffic = Traffic(calculator, stop.Token);
+
+        // Several rounds: the caller must time out whether or not it is the thread polling the inbox.
+        for (int round = 0; round < 10; round++)
+        {
+            Task hanging = Task.Run(() => impatient.WaitForCancellationAsync(CancellationToken.None));
+            Assert.That(async () => await hanging.WaitAsync(Bound), Throws.InstanceOf<TimeoutException>(), $"round {round}");
+        }
+
+        await stop.CancelAsync();
+        await traffic.WaitAsync(Bound);
+    }
+
+    [Test]
+    public async Task AServedMethodThatCallsBackIntoThisProcess_CompletesUnderTraffic()
+    {
+        ICalculator calculator = _cluster.Proxy<ICalculator>();
+        _calculator.Self = calculator;
+        using var stop = new CancellationTokenSource();
+        Task traffic = Traffic(calculator, stop.Token);
+
+        int[] sums = await Task.WhenAll(Enumerable.Range(0, 200).Select(i => calculator.AddThroughTheClusterAsync(i, 1))).WaitAsync(Bound);
+
+        Assert.That(sums, Is.EqualTo(Enumerable.Range(1, 200).ToArray()));
+        await stop.CancelAsync();
+        await traffic.WaitAsync(Bound);
+    }
+
+    [Test]
     public void AServerException_SurfacesWithTheRemoteTypeMessageAndStack()
     {
         RemoteException e = Assert.ThrowsAsync<RemoteException>(() => _cluster.Proxy<ICalculator>().FailAsync("bad input").WaitAsync(Bound))!;
@@ -265,4 +306,14 @@ public class RpcTests
         Assert.Throws<ArgumentException>(() => _cluster.Serve<Calculator>(new Calculator()), "a class is not a service contract");
         Assert.Throws<ArgumentOutOfRangeException>(() => _cluster.Proxy<ICalculator>(timeout: TimeSpan.Zero));
     }
+
+    /// <summary>Four callers that keep calls flowing through this process's inbox until stopped.</summary>
+    private static Task Traffic(ICalculator calculator, CancellationToken stop) =>
+        Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await calculator.AddAsync(1, 2);
+            }
+        })));
 }

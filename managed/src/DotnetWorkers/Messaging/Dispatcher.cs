@@ -8,9 +8,9 @@ namespace DotnetWorkers.Messaging;
 /// This process's message pump. It runs on the lifetime thread (the foreground thread that
 /// keeps a worker alive), which sleeps on the process's doorbell: every message committed
 /// to the inbox, every queue this process waits on, a process dying and shutdown ring it.
-/// On each ring it drains the inbox (handing requests to the thread pool, completing calls
-/// and delivering events), wakes local readers of shared queues, and fails calls whose
-/// target died. It never runs user code itself.
+/// On each ring it drains the inbox (handing requests and answers to the thread pool,
+/// delivering events), wakes local readers of shared queues, and fails calls whose target
+/// died. It never runs user code itself.
 /// </summary>
 /// <remarks>
 /// A futex wake-up costs ~25 µs on a small VM, more than a whole round trip, so threads that
@@ -22,7 +22,7 @@ namespace DotnetWorkers.Messaging;
 /// </remarks>
 internal sealed unsafe class Dispatcher
 {
-    /// <summary>After a ring that brought work, the pump spins this long before sleeping: a futex wake-up costs more than a quick answer.</summary>
+    /// <summary>After a ring that brought work, the pump polls its doorbell this long before sleeping: a futex wake-up costs more than a quick answer.</summary>
     internal const long SpinMicroseconds = 50;
 
     private const int MaxMessagesPerPump = 512;
@@ -118,50 +118,61 @@ internal sealed unsafe class Dispatcher
         }
 
         var drained = default(Drained);
-        bool work = Drain(ref drained);
-        drained.HandOff();  // never user code on the lifetime thread
+        bool work = false, more;
+        do
+        {
+            work |= Drain(ref drained, out more);
+            drained.HandOff();  // never user code on the lifetime thread
+        }
+        while (more);
+
         Client.FailCallsToDeadProcesses();
         return work && Volatile.Read(ref _pollers) == 0;
     }
 
     /// <summary>
-    /// Drains the inbox and wakes queue readers, unless another thread is at it. A message
-    /// that arrives while this holds the drain, and whose ring found the drain taken, is
-    /// seen by the look after letting go.
+    /// One pass over the inbox (at most <see cref="MaxMessagesPerPump"/> messages) and the
+    /// queue waiters, unless another thread is at it; true if it found work. What it found
+    /// waits in <paramref name="drained"/> for the caller to run or hand off.
+    /// <paramref name="more"/> tells that the inbox still held messages after letting go of
+    /// the drain: the caller drains again, or rings this process's doorbell so that the
+    /// dispatcher does. That look also catches a message that arrived while this held the
+    /// drain and whose ring found the drain taken.
     /// </summary>
-    private bool Drain(ref Drained drained)
+    private bool Drain(ref Drained drained, out bool more)
     {
+        more = false;
+        if (Interlocked.CompareExchange(ref _draining, 1, 0) != 0)
+        {
+            return false;  // the holder looks again after letting go
+        }
+
         bool work = false;
-        while (Interlocked.CompareExchange(ref _draining, 1, 0) == 0)
+        try
         {
             if (_stopped)
             {
-                Volatile.Write(ref _draining, 0);  // taken after Stop() looked: it must not touch the region
-                break;
+                return false;  // taken after Stop() looked: it must not touch the region
             }
 
-            try
+            work = DrainInbox(ref drained);
+            if (Volatile.Read(ref _queueWaiterCount) > 0)
             {
-                work |= DrainInbox(ref drained);
-                if (Volatile.Read(ref _queueWaiterCount) > 0)
-                {
-                    work |= WakeQueueWaiters();
-                }
-            }
-            finally
-            {
-                Volatile.Write(ref _draining, 0);
-            }
-
-            Interlocked.MemoryBarrier();
-            if (InboxIsEmpty())
-            {
-                break;
+                work |= WakeQueueWaiters();
             }
         }
+        finally
+        {
+            Volatile.Write(ref _draining, 0);
+        }
 
+        Interlocked.MemoryBarrier();
+        more = !InboxIsEmpty();
         return work;
     }
+
+    /// <summary>Left messages in the inbox: the dispatcher thread drains them (a forced ring wakes it even while another thread polls).</summary>
+    private void HandInboxToDispatcher() => NativeMethods.DoorbellRing(_runtime.RegionHandle, (uint)_runtime.WorkerId);
 
     private bool InboxIsEmpty()
     {
@@ -170,50 +181,56 @@ internal sealed unsafe class Dispatcher
     }
 
     /// <summary>
-    /// A caller about to await <paramref name="task"/> (its call's answer): polls the inbox
-    /// for a bounded time, so the answer usually arrives without a thread wake-up on either
-    /// side. Answers to other calls found meanwhile are published on this thread (their
-    /// continuations typically make the next calls), then it polls on while answers keep
-    /// coming; requests found meanwhile go to the thread pool.
+    /// A caller about to await its call's answer: polls the inbox for a bounded time, so the
+    /// answer usually arrives without a thread wake-up on either side, and publishes it here
+    /// (the task has no continuation yet, so no other code runs on this thread). Other
+    /// answers and requests found meanwhile go to the thread pool at once.
     /// </summary>
-    internal void PollUntil(Task task)
+    internal void PollUntil(Rpc.PendingCall own)
     {
-        if (Rpc.AnswerChain.PublishingOnThisThread)
+        if (!BeginPolling())
         {
             return;
         }
 
-        var drained = default(Drained);
-        bool answersCame = true;
-        while (answersCame && !task.IsCompleted && BeginPolling())
+        var drained = new Drained { Own = own };
+        try
         {
-            try
+            long until = System.Diagnostics.Stopwatch.GetTimestamp() + PollTicks;
+            while (!drained.OwnAnswered && !own.IsCompleted)
             {
-                answersCame = false;
-                long until = System.Diagnostics.Stopwatch.GetTimestamp() + PollTicks;
-                for (int idle = 1; !task.IsCompleted && drained.Answers.First is null; idle++)
+                bool work = Drain(ref drained, out _);
+                drained.HandOff();
+                if (!drained.OwnAnswered && !Pause(work, until))
                 {
-                    if (!Drain(ref drained) && !Pause(idle, until))
-                    {
-                        break;
-                    }
+                    break;
                 }
             }
-            finally
-            {
-                EndPolling();
-            }
+        }
+        finally
+        {
+            EndPolling();
+        }
 
-            Drain(ref drained);  // after the polling count dropped: see dw_doorbell_polling
-            answersCame = drained.Answers.First is not null;
-            Rpc.RpcServer.ServeOnThreadPool(drained.Requests.Take());
-            Rpc.AnswerChain.PublishHere(drained.Answers.Take());
+        // After the polling count dropped (see dw_doorbell_polling); what is left beyond one
+        // pass goes to the dispatcher, so that this caller returns promptly.
+        Drain(ref drained, out bool more);
+        drained.HandOff();
+        if (more)
+        {
+            HandInboxToDispatcher();
+        }
+
+        if (drained.OwnAnswered)
+        {
+            own.Publish();
         }
     }
 
     /// <summary>
     /// A thread-pool thread that just answered a call: polls the inbox for a bounded time and
-    /// returns the next requests (a chain) to serve on this same thread, if any came.
+    /// returns the next requests (a chain) to serve on this same thread, if any came. Answers
+    /// found meanwhile go to the thread pool at once.
     /// </summary>
     internal Rpc.RpcServer.IncomingCall? PollForRequest()
     {
@@ -226,9 +243,11 @@ internal sealed unsafe class Dispatcher
         try
         {
             long until = System.Diagnostics.Stopwatch.GetTimestamp() + PollTicks;
-            for (int idle = 1; drained.Requests.First is null; idle++)
+            while (drained.Requests.First is null)
             {
-                if (!Drain(ref drained) && !Pause(idle, until))
+                bool work = Drain(ref drained, out _);
+                Rpc.AnswerChain.PublishOnThreadPool(drained.Answers.Take());
+                if (drained.Requests.First is null && !Pause(work, until))
                 {
                     break;
                 }
@@ -239,20 +258,29 @@ internal sealed unsafe class Dispatcher
             EndPolling();
         }
 
-        Drain(ref drained);  // after the polling count dropped: see dw_doorbell_polling
+        Drain(ref drained, out bool more);  // after the polling count dropped: see PollUntil
         Rpc.AnswerChain.PublishOnThreadPool(drained.Answers.Take());
+        if (more)
+        {
+            HandInboxToDispatcher();
+        }
+
         return drained.Requests.Take();
     }
 
     /// <summary>
-    /// A short pause between looks; false once the polling time is up (the clock is read every
-    /// 8th time). It yields the core rather than spinning on it: with as many busy threads as
-    /// cores, the thread that would send the awaited message may be waiting for this very core.
+    /// Between two looks at the inbox: false once the polling time is up. After a look that
+    /// found nothing it yields the core rather than spinning on it: with as many busy threads
+    /// as cores, the thread that would send the awaited message may be waiting for this core.
     /// </summary>
-    private static bool Pause(int idle, long until)
+    private static bool Pause(bool lookFoundWork, long until)
     {
-        Thread.Yield();
-        return (idle & 7) != 0 || System.Diagnostics.Stopwatch.GetTimestamp() < until;
+        if (!lookFoundWork)
+        {
+            Thread.Yield();
+        }
+
+        return System.Diagnostics.Stopwatch.GetTimestamp() < until;
     }
 
     /// <summary>At most one poller per process: more would only take cores from the work.</summary>
@@ -349,7 +377,18 @@ internal sealed unsafe class Dispatcher
 
                     break;
                 case MessageKind.Response:
-                    Client.OnResponse(header, payload, ref drained.Answers);
+                    if (Client.OnResponse(header, payload) is { } answered)
+                    {
+                        if (answered == drained.Own)
+                        {
+                            drained.OwnAnswered = true;
+                        }
+                        else
+                        {
+                            drained.Answers.Add(answered);
+                        }
+                    }
+
                     break;
                 case MessageKind.Cancel:
                     Server.OnCancel(header);
@@ -451,6 +490,11 @@ internal sealed unsafe class Dispatcher
 
         /// <summary>Calls answered, to publish.</summary>
         internal ChainBuilder<Rpc.PendingCall> Answers;
+
+        /// <summary>The call a polling caller waits for: published by that caller, not in <see cref="Answers"/>.</summary>
+        internal Rpc.PendingCall? Own;
+
+        internal bool OwnAnswered;
 
         /// <summary>Hands everything to the thread pool.</summary>
         internal void HandOff()

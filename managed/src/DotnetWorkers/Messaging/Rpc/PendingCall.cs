@@ -7,8 +7,10 @@ namespace DotnetWorkers.Messaging.Rpc;
 /// Settling a call takes two steps. The thread that drains the inbox reads the response
 /// (<see cref="Settle"/>) while the bytes are in its buffer; the task completes later
 /// (<see cref="Publish"/>), with its continuations running on the publishing thread: a
-/// thread-pool batch, or a caller that polled the inbox once it let go of the inbox (see
-/// <see cref="AnswerChain"/>). The lifetime thread never publishes: it runs no user code.
+/// thread-pool thread running an <see cref="AnswerChain"/>. The one exception is a caller
+/// that polled for its own answer: it publishes that answer itself, before it awaits it,
+/// so no continuation runs there. No other thread publishes: the lifetime thread and a
+/// caller's thread (with the caller's own code below it on the stack) run no user code.
 /// </remarks>
 internal abstract class PendingCall : ChainItem<PendingCall>
 {
@@ -24,6 +26,9 @@ internal abstract class PendingCall : ChainItem<PendingCall>
     internal uint TargetPid { get; }
 
     internal MethodPlan Plan { get; }
+
+    /// <summary>True once the task is completed (published).</summary>
+    internal abstract bool IsCompleted { get; }
 
     /// <summary>Reads the response into the call's outcome; the task is not completed yet.</summary>
     internal abstract void Settle(ResponseStatus status, ReadOnlySpan<byte> payload);
@@ -52,6 +57,8 @@ internal sealed class PendingCall<T> : PendingCall
     }
 
     internal Task<T> Task => _completion.Task;
+
+    internal override bool IsCompleted => _completion.Task.IsCompleted;
 
     internal override void Settle(ResponseStatus status, ReadOnlySpan<byte> payload)
     {

@@ -104,7 +104,7 @@ internal sealed class RpcClient
             }
 
             Task<T> task = pending.Task;
-            _dispatcher.PollUntil(task);
+            _dispatcher.PollUntil(pending);
             if (!cancellationToken.CanBeCanceled && options.Timeout is null)
             {
                 return await task.ConfigureAwait(false);
@@ -131,15 +131,17 @@ internal sealed class RpcClient
         }
     }
 
-    /// <summary>A response arrived (dispatcher thread).</summary>
-    internal void OnResponse(in MessageHeader header, ReadOnlySpan<byte> payload, ref ChainBuilder<PendingCall> answers)
+    /// <summary>A response arrived (on whichever thread drains the inbox): the call it settled, to publish once the drain is let go.</summary>
+    internal PendingCall? OnResponse(in MessageHeader header, ReadOnlySpan<byte> payload)
     {
-        if (_pending.TryRemove(header.CallId, out PendingCall? pending))
+        if (!_pending.TryRemove(header.CallId, out PendingCall? pending))
         {
-            Interlocked.Decrement(ref _pendingPerTarget[pending.Target]);
-            pending.Settle((ResponseStatus)header.Status, payload);
-            answers.Add(pending);
+            return null;  // the caller gave up on it (timeout, cancellation)
         }
+
+        Interlocked.Decrement(ref _pendingPerTarget[pending.Target]);
+        pending.Settle((ResponseStatus)header.Status, payload);
+        return pending;
     }
 
     /// <summary>

@@ -83,7 +83,18 @@ internal sealed class RpcServer
         payload.CopyTo(arguments);
         Interlocked.Increment(ref _running);
         NativeMethods.CallsInFlightAdd(_runtime.RegionHandle, 1);
-        return new IncomingCall(this, served, served.Contract.Methods[header.Method], header.Sender, header.CallId, arguments, payload.Length);
+        MethodPlan plan = served.Contract.Methods[header.Method];
+
+        // Registered now, not when the call starts: a cancel right behind the request (even
+        // in the same drain) must find it.
+        CancellationTokenSource? cancellation = null;
+        if (plan.CancellationIndex >= 0)
+        {
+            cancellation = new CancellationTokenSource();
+            _cancellable[(header.Sender, header.CallId)] = cancellation;
+        }
+
+        return new IncomingCall(this, served, plan, header.Sender, header.CallId, arguments, payload.Length, cancellation);
     }
 
     /// <summary>Serves a chain of requests on the thread pool (threads that must not run user code).</summary>
@@ -100,12 +111,20 @@ internal sealed class RpcServer
     {
         if (_cancellable.TryGetValue((header.Sender, header.CallId), out CancellationTokenSource? cancellation))
         {
-            _ = cancellation.CancelAsync();  // the method's callbacks run on the thread pool, not here
+            try
+            {
+                _ = cancellation.CancelAsync();  // the method's callbacks run on the thread pool, not here
+            }
+            catch (ObjectDisposedException)
+            {
+                // the call ended meanwhile
+            }
         }
     }
 
     /// <summary>One request being served.</summary>
-    internal sealed class IncomingCall(RpcServer server, Served served, MethodPlan plan, uint sender, long callId, byte[] arguments, int length)
+    internal sealed class IncomingCall(
+        RpcServer server, Served served, MethodPlan plan, uint sender, long callId, byte[] arguments, int length, CancellationTokenSource? cancellation)
         : ChainItem<IncomingCall>
     {
         /// <summary>
@@ -149,13 +168,6 @@ internal sealed class RpcServer
 
         private async Task<(object? Result, RemoteError? Error)> InvokeAsync()
         {
-            CancellationTokenSource? cancellation = null;
-            if (plan.CancellationIndex >= 0)
-            {
-                cancellation = new CancellationTokenSource();
-                server._cancellable[(sender, callId)] = cancellation;
-            }
-
             try
             {
                 object?[] args = plan.ReadArguments(arguments.AsSpan(0, length), cancellation?.Token ?? default);

@@ -247,7 +247,11 @@ dw_status Enqueue(Region& r, uint32_t index, const uint8_t* bytes, uint32_t leng
     }
     // Full: the cell still holds the message from the previous lap.
     UnlockRobust(&q->write_mutex);
-    auto room = [&] { return cell->sequence.load(std::memory_order_seq_cst) == tail || q->completed.load(std::memory_order_acquire); };
+    // Also when another writer moved the tail: this cell is then not ours to watch any more.
+    auto room = [&] {
+      return cell->sequence.load(std::memory_order_seq_cst) == tail || q->tail.load(std::memory_order_seq_cst) != tail ||
+             q->completed.load(std::memory_order_acquire);
+    };
     if (timeout_ms == 0) {
       if (spill != 0) Free(r, spill);
       return FailQuietly(DW_E_TIMEOUT, "the queue is full");
@@ -299,8 +303,11 @@ dw_status Dequeue(Region& r, uint32_t index, uint8_t* buffer, uint32_t capacity,
       }
       continue;
     }
+    // Also when another reader moved the head: it may have taken this cell's message while we
+    // looked away, and the next message is in the next cell, which this reader is not watching.
     auto message = [&] {
-      return cell->sequence.load(std::memory_order_seq_cst) == head + 1 || q->completed.load(std::memory_order_acquire);
+      return cell->sequence.load(std::memory_order_seq_cst) == head + 1 || q->head.load(std::memory_order_seq_cst) != head ||
+             q->completed.load(std::memory_order_acquire);
     };
     if (timeout_ms == 0) return FailQuietly(DW_E_TIMEOUT, "the queue is empty");
     if (!WaitFor(&q->not_empty, &q->readers_waiting, deadline, message)) {

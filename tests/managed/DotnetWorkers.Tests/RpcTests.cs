@@ -49,6 +49,8 @@ public class Calculator : ICalculator
 {
     public volatile bool SawCancellation;
 
+    public int Cancellations;
+
     public Task<int> AddAsync(int a, int b) => Task.FromResult(a + b);
 
     public async ValueTask<string> EchoAsync(string text)
@@ -73,6 +75,7 @@ public class Calculator : ICalculator
         catch (OperationCanceledException)
         {
             SawCancellation = true;
+            Interlocked.Increment(ref Cancellations);
             throw;
         }
     }
@@ -206,7 +209,8 @@ public class RpcTests
         for (int round = 0; round < 10; round++)
         {
             Task hanging = Task.Run(() => impatient.WaitForCancellationAsync(CancellationToken.None));
-            Assert.That(async () => await hanging.WaitAsync(Bound), Throws.InstanceOf<TimeoutException>(), $"round {round}");
+            Assert.That(async () => await hanging.WaitAsync(Bound), Throws.InstanceOf<TimeoutException>().With.Message.Contains("did not answer within"),
+                $"round {round}");
         }
 
         await stop.CancelAsync();
@@ -254,6 +258,22 @@ public class RpcTests
         }
 
         Assert.That(_calculator.SawCancellation, Is.True, "the server's token was cancelled");
+    }
+
+    [Test]
+    public async Task ACancelRightBehindItsRequest_StillCancelsTheServer()
+    {
+        // The cancel can reach the server in the same drain as the request, before the method starts.
+        ICalculator calculator = _cluster.Proxy<ICalculator>();
+        for (int round = 0; round < 20; round++)
+        {
+            using var cancellation = new CancellationTokenSource();
+            Task<int> call = calculator.WaitForCancellationAsync(cancellation.Token);
+            cancellation.Cancel();
+            Assert.That(async () => await call.WaitAsync(Bound), Throws.InstanceOf<OperationCanceledException>());
+            Assert.That(SpinWait.SpinUntil(() => Volatile.Read(ref _calculator.Cancellations) == round + 1, Bound), Is.True,
+                $"round {round}: the method never saw its token cancelled");
+        }
     }
 
     [Test]

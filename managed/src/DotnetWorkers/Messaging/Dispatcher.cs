@@ -18,7 +18,7 @@ namespace DotnetWorkers.Messaging;
 /// (<see cref="PollUntil"/>, <see cref="PollForRequest"/>): a caller waiting for its answer,
 /// a server thread that just answered and may get the next call. While one polls, writers
 /// skip the kernel wake-up. Only one thread drains the inbox at a time (so messages from
-/// one sender are handled in order), and at most one polls.
+/// one sender are read in order), and at most one polls.
 /// </remarks>
 internal sealed unsafe class Dispatcher
 {
@@ -38,6 +38,7 @@ internal sealed unsafe class Dispatcher
     private volatile bool _stopped;
     private int _queueWaiterCount;
     private int _draining;
+    private int _lookWanted;
     private int _pollers;
 
     internal Dispatcher(ClusterRuntime runtime)
@@ -134,20 +135,22 @@ internal sealed unsafe class Dispatcher
     /// One pass over the inbox (at most <see cref="MaxMessagesPerPump"/> messages) and the
     /// queue waiters, unless another thread is at it; true if it found work. What it found
     /// waits in <paramref name="drained"/> for the caller to run or hand off.
-    /// <paramref name="more"/> tells that the inbox still held messages after letting go of
-    /// the drain: the caller drains again, or rings this process's doorbell so that the
-    /// dispatcher does. That look also catches a message that arrived while this held the
-    /// drain and whose ring found the drain taken.
+    /// <paramref name="more"/> tells that another pass is due: the pass stopped at its cap,
+    /// or a thread wanted a look while this one held the drain (a ring that found the drain
+    /// taken). The caller then drains again, or rings this process's doorbell so that the
+    /// dispatcher does. Nothing here touches the region after letting go of the drain:
+    /// <see cref="Stop"/> waits only for the drain and the pollers.
     /// </summary>
     private bool Drain(ref Drained drained, out bool more)
     {
         more = false;
+        Volatile.Write(ref _lookWanted, 1);  // seen by the holder after it lets go, if the drain is taken
         if (Interlocked.CompareExchange(ref _draining, 1, 0) != 0)
         {
-            return false;  // the holder looks again after letting go
+            return false;
         }
 
-        bool work = false;
+        bool work = false, capped = false;
         try
         {
             if (_stopped)
@@ -155,7 +158,10 @@ internal sealed unsafe class Dispatcher
                 return false;  // taken after Stop() looked: it must not touch the region
             }
 
-            work = DrainInbox(ref drained);
+            Volatile.Write(ref _lookWanted, 0);  // this pass is the look everyone before it wanted
+            int handled = DrainInbox(ref drained);
+            capped = handled == MaxMessagesPerPump;
+            work = handled > 0;
             if (Volatile.Read(ref _queueWaiterCount) > 0)
             {
                 work |= WakeQueueWaiters();
@@ -167,17 +173,8 @@ internal sealed unsafe class Dispatcher
         }
 
         Interlocked.MemoryBarrier();
-        more = !InboxIsEmpty();
+        more = capped || Volatile.Read(ref _lookWanted) != 0;
         return work;
-    }
-
-    /// <summary>Left messages in the inbox: the dispatcher thread drains them (a forced ring wakes it even while another thread polls).</summary>
-    private void HandInboxToDispatcher() => NativeMethods.DoorbellRing(_runtime.RegionHandle, (uint)_runtime.WorkerId);
-
-    private bool InboxIsEmpty()
-    {
-        NativeMethods.QueueState(_runtime.RegionHandle, Inboxes.IndexOf(_runtime.WorkerId), out ulong count, out _);
-        return count == 0;
     }
 
     /// <summary>
@@ -209,16 +206,7 @@ internal sealed unsafe class Dispatcher
         }
         finally
         {
-            EndPolling();
-        }
-
-        // After the polling count dropped (see dw_doorbell_polling); what is left beyond one
-        // pass goes to the dispatcher, so that this caller returns promptly.
-        Drain(ref drained, out bool more);
-        drained.HandOff();
-        if (more)
-        {
-            HandInboxToDispatcher();
+            EndPolling(ref drained);
         }
 
         if (drained.OwnAnswered)
@@ -239,14 +227,14 @@ internal sealed unsafe class Dispatcher
             return null;
         }
 
-        var drained = default(Drained);
+        var drained = new Drained { KeepRequests = true };
         try
         {
             long until = System.Diagnostics.Stopwatch.GetTimestamp() + PollTicks;
             while (drained.Requests.First is null)
             {
                 bool work = Drain(ref drained, out _);
-                Rpc.AnswerChain.PublishOnThreadPool(drained.Answers.Take());
+                drained.HandOff();
                 if (drained.Requests.First is null && !Pause(work, until))
                 {
                     break;
@@ -255,14 +243,7 @@ internal sealed unsafe class Dispatcher
         }
         finally
         {
-            EndPolling();
-        }
-
-        Drain(ref drained, out bool more);  // after the polling count dropped: see PollUntil
-        Rpc.AnswerChain.PublishOnThreadPool(drained.Answers.Take());
-        if (more)
-        {
-            HandInboxToDispatcher();
+            EndPolling(ref drained);
         }
 
         return drained.Requests.Take();
@@ -319,13 +300,32 @@ internal sealed unsafe class Dispatcher
         }
     }
 
-    private void EndPolling()
+    /// <summary>
+    /// Stops polling: drops the polling count, then drains once more (a writer that saw the
+    /// count skipped the wake-up, and its message was committed before it looked); what is
+    /// left for another pass goes to the dispatcher with a forced ring, so that this thread
+    /// returns promptly. Only then does it leave the pollers, which <see cref="Stop"/> waits for.
+    /// </summary>
+    private void EndPolling(ref Drained drained)
     {
-        NativeMethods.DoorbellPolling(_runtime.RegionHandle, -1);
-        Interlocked.Decrement(ref _pollers);
+        try
+        {
+            NativeMethods.DoorbellPolling(_runtime.RegionHandle, -1);
+            Drain(ref drained, out bool more);
+            drained.HandOff();
+            if (more && !_stopped)
+            {
+                NativeMethods.DoorbellRing(_runtime.RegionHandle, (uint)_runtime.WorkerId);
+            }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _pollers);
+        }
     }
 
-    private bool DrainInbox(ref Drained drained)
+    /// <summary>Reads up to <see cref="MaxMessagesPerPump"/> messages; how many.</summary>
+    private int DrainInbox(ref Drained drained)
     {
         uint inbox = Inboxes.IndexOf(_runtime.WorkerId);
         int handled = 0;
@@ -353,7 +353,7 @@ internal sealed unsafe class Dispatcher
             Route(_buffer.AsSpan(0, (int)length), ref drained);
         }
 
-        return handled > 0;
+        return handled;
     }
 
     private void Route(ReadOnlySpan<byte> message, ref Drained drained)
@@ -496,10 +496,17 @@ internal sealed unsafe class Dispatcher
 
         internal bool OwnAnswered;
 
-        /// <summary>Hands everything to the thread pool.</summary>
+        /// <summary>A server thread polling for requests keeps them, to serve them itself.</summary>
+        internal bool KeepRequests;
+
+        /// <summary>Hands what was found to the thread pool (requests too, unless kept).</summary>
         internal void HandOff()
         {
-            Rpc.RpcServer.ServeOnThreadPool(Requests.Take());
+            if (!KeepRequests)
+            {
+                Rpc.RpcServer.ServeOnThreadPool(Requests.Take());
+            }
+
             Rpc.AnswerChain.PublishOnThreadPool(Answers.Take());
         }
     }

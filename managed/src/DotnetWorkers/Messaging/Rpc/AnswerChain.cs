@@ -4,8 +4,9 @@ namespace DotnetWorkers.Messaging.Rpc;
 
 /// <summary>
 /// Answered calls from one drain of the inbox, published (their tasks completed) on the
-/// thread pool once the drain is let go: one hand-off per drain rather than per answer,
-/// with the continuations running one after the other on that thread.
+/// thread pool once the drain is let go: one hand-off per drain rather than per answer. The
+/// thread that takes the chain runs the continuations one at a time, and a helper queued
+/// while answers remain takes them too (see <see cref="WorkChain{T}"/>).
 /// </summary>
 internal sealed class AnswerChain : WorkChain<PendingCall>
 {

@@ -14,14 +14,27 @@ internal sealed class RequestChain : WorkChain<RpcServer.IncomingCall>
     {
     }
 
-    /// <summary>Serves requests until none is left (true) or the budget is spent (false: a helper goes on).</summary>
+    /// <summary>
+    /// Serves requests until none is left (true), or stops early (false: a helper goes on
+    /// with the rest): when the budget is spent, or when a request finished asynchronously.
+    /// The code after such an await runs on whatever thread completed what the method awaited,
+    /// perhaps a user's thread inside a lock, which must not be kept serving other requests.
+    /// </summary>
     internal async Task<bool> RunAsync()
     {
         long until = Stopwatch.GetTimestamp() + BudgetTicks;
         while (Take() is { } call)
         {
             EnsureHelper();
-            await call.ServeAsync().ConfigureAwait(false);
+            Task serving = call.ServeAsync();
+            if (!serving.IsCompleted)
+            {
+                await serving.ConfigureAwait(false);
+                EnsureHelper();
+                return false;
+            }
+
+            await serving.ConfigureAwait(false);
             if (Stopwatch.GetTimestamp() > until)
             {
                 EnsureHelper();

@@ -129,19 +129,29 @@ internal sealed class RpcServer
     {
         /// <summary>
         /// Serves this call and the ones chained to it (a <see cref="RequestChain"/>), then,
-        /// while calls keep coming, the next chains on the same thread.
+        /// while calls keep coming, the next chains on the same thread. It stops after a call
+        /// that finished asynchronously: see <see cref="RequestChain.RunAsync"/>.
         /// </summary>
         internal async Task RunAsync()
         {
             for (IncomingCall? first = this; first is not null; first = server._dispatcher.PollForRequest())
             {
-                if (first.Next is null)
+                if (first.Next is not null)
                 {
-                    await first.ServeAsync().ConfigureAwait(false);
+                    if (!await new RequestChain(first).RunAsync().ConfigureAwait(false))
+                    {
+                        return;  // a helper goes on with the chain
+                    }
+
+                    continue;
                 }
-                else if (!await new RequestChain(first).RunAsync().ConfigureAwait(false))
+
+                Task serving = first.ServeAsync();
+                bool synchronous = serving.IsCompleted;
+                await serving.ConfigureAwait(false);
+                if (!synchronous)
                 {
-                    return;  // a helper goes on with the chain
+                    return;
                 }
             }
         }
@@ -189,7 +199,8 @@ internal sealed class RpcServer
 
                 if (cancellation is not null)
                 {
-                    server._cancellable.TryRemove((sender, callId), out _);
+                    // By key and value: a revived sender reuses call ids.
+                    server._cancellable.TryRemove(KeyValuePair.Create((sender, callId), cancellation));
                     cancellation.Dispose();
                 }
 

@@ -228,7 +228,8 @@ dw_status Enqueue(Region& r, uint32_t index, const uint8_t* bytes, uint32_t leng
     }
     const uint64_t tail = q->tail.load(std::memory_order_relaxed);
     L::QueueCell* cell = CellAt(r, *q, tail);
-    if (cell->sequence.load(std::memory_order_acquire) == tail) {
+    const uint64_t seen_sequence = cell->sequence.load(std::memory_order_acquire);
+    if (seen_sequence == tail) {
       if (spill != 0) {
         std::memcpy(SlotOf(cell), &spill, sizeof spill);
         cell->flags = L::kCellSpilled;
@@ -247,10 +248,10 @@ dw_status Enqueue(Region& r, uint32_t index, const uint8_t* bytes, uint32_t leng
     }
     // Full: the cell still holds the message from the previous lap.
     UnlockRobust(&q->write_mutex);
-    // Also when another writer moved the tail: this cell is then not ours to watch any more.
+    // Ready on any change of the cell, not only "free for us": sequences only grow, and a
+    // change means a reader freed it (room) or another writer got there first (look again).
     auto room = [&] {
-      return cell->sequence.load(std::memory_order_seq_cst) == tail || q->tail.load(std::memory_order_seq_cst) != tail ||
-             q->completed.load(std::memory_order_acquire);
+      return cell->sequence.load(std::memory_order_seq_cst) != seen_sequence || q->completed.load(std::memory_order_acquire);
     };
     if (timeout_ms == 0) {
       if (spill != 0) Free(r, spill);
@@ -272,7 +273,8 @@ dw_status Dequeue(Region& r, uint32_t index, uint8_t* buffer, uint32_t capacity,
     if (dw_status s = LockReaders(r, *q); s != DW_OK) return s;
     const uint64_t head = q->head.load(std::memory_order_relaxed);
     L::QueueCell* cell = CellAt(r, *q, head);
-    if (cell->sequence.load(std::memory_order_acquire) == head + 1) {
+    const uint64_t seen_sequence = cell->sequence.load(std::memory_order_acquire);
+    if (seen_sequence == head + 1) {
       const uint32_t n = cell->length;
       const bool spilled = (cell->flags & L::kCellSpilled) != 0;
       uint64_t spill = 0;
@@ -303,11 +305,11 @@ dw_status Dequeue(Region& r, uint32_t index, uint8_t* buffer, uint32_t capacity,
       }
       continue;
     }
-    // Also when another reader moved the head: it may have taken this cell's message while we
-    // looked away, and the next message is in the next cell, which this reader is not watching.
+    // Ready on any change of the cell, not only "committed": sequences only grow, and another
+    // reader may take the message between two looks (the next one is then in a cell this
+    // reader does not watch), so a change means "look again under the lock".
     auto message = [&] {
-      return cell->sequence.load(std::memory_order_seq_cst) == head + 1 || q->head.load(std::memory_order_seq_cst) != head ||
-             q->completed.load(std::memory_order_acquire);
+      return cell->sequence.load(std::memory_order_seq_cst) != seen_sequence || q->completed.load(std::memory_order_acquire);
     };
     if (timeout_ms == 0) return FailQuietly(DW_E_TIMEOUT, "the queue is empty");
     if (!WaitFor(&q->not_empty, &q->readers_waiting, deadline, message)) {

@@ -108,7 +108,8 @@ internal sealed unsafe class Dispatcher
     }
 
     /// <summary>
-    /// One pass over everything that may have rung the doorbell (the lifetime thread). True if
+    /// Drains everything that may have rung the doorbell, pass after pass while one is due,
+    /// and fails calls to dead processes (the lifetime thread). True if
     /// there was work and no other thread polls: then more is likely soon, worth a short spin.
     /// </summary>
     internal bool Pump()
@@ -158,7 +159,7 @@ internal sealed unsafe class Dispatcher
                 return false;  // taken after Stop() looked: it must not touch the region
             }
 
-            Volatile.Write(ref _lookWanted, 0);  // this pass is the look everyone before it wanted
+            Interlocked.Exchange(ref _lookWanted, 0);  // this pass is the look everyone before it wanted
             int handled = DrainInbox(ref drained);
             capped = handled == MaxMessagesPerPump;
             work = handled > 0;

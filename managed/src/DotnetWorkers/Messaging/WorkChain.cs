@@ -42,8 +42,9 @@ internal struct ChainBuilder<T>
 
 /// <summary>
 /// The work one drain of the inbox found (answers to publish, requests to serve), taken one
-/// item at a time by whichever thread gets there first. The thread that drained runs the
-/// chain itself, saving a thread-pool hand-off per message. While items remain, a helper
+/// item at a time by whichever thread gets there first: one thread-pool work item (or the
+/// server thread that polled for the requests) runs the whole chain, instead of one hand-off
+/// per message. While items remain, a helper
 /// is queued on the thread pool to take them over: the runner may block (user code can wait
 /// synchronously for a call whose answer is further down the same chain), go asynchronous,
 /// or spend its time budget.

@@ -4,8 +4,8 @@ namespace DotnetWorkers.Messaging.Rpc;
 
 /// <summary>
 /// Requests from one drain of the inbox, served one after the other by the thread that
-/// drained them; a helper on the thread pool takes over the rest when a request blocks, goes
-/// asynchronous for long, or the thread's budget is spent.
+/// drained them; a helper on the thread pool takes over the rest when a request blocks or
+/// finishes asynchronously, or the thread's budget is spent.
 /// </summary>
 internal sealed class RequestChain : WorkChain<RpcServer.IncomingCall>
 {

@@ -416,6 +416,16 @@ dw_status dw_queue_read(dw_region* region, uint32_t index, uint8_t* buffer, uint
   });
 }
 
+dw_status dw_queue_read_many(dw_region* region, uint32_t index, uint8_t* buffer, uint32_t capacity,
+                             uint32_t max_messages, uint32_t* out_count, uint32_t* out_used) {
+  return Guard([&] {
+    if (region == nullptr || out_count == nullptr || out_used == nullptr || (buffer == nullptr && capacity > 0)) {
+      return dw::Fail(DW_E_INVALID_ARGUMENT, "a required argument is null");
+    }
+    return dw::DequeueMany(*Unwrap(region), index, buffer, capacity, max_messages, out_count, out_used);
+  });
+}
+
 dw_status dw_queue_complete(dw_region* region, uint32_t index) {
   return Guard([&] {
     if (region == nullptr) return dw::Fail(DW_E_INVALID_ARGUMENT, "region is null");

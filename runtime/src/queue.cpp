@@ -20,6 +20,10 @@ namespace {
 // A blocked writer or reader spins this long before it sleeps in the kernel.
 constexpr uint64_t kSpinNs = 20'000;
 
+// DequeueMany reads at most this many messages per lock (their spill blocks are freed after
+// unlocking, from a list on the stack).
+constexpr uint32_t kMaxMessagesPerRead = 64;
+
 inline void CpuRelax() {
 #if defined(__x86_64__) || defined(__i386__)
   __builtin_ia32_pause();
@@ -107,13 +111,15 @@ void NotifyWriters(L::QueueEntry& q) {
 }
 
 // A writer that died after committing its cell but before advancing the tail: step past it.
-// (One that died before committing left a cell the next writer overwrites.)
+// (One that died before committing left a cell the next writer overwrites.) Readers do not
+// look at the tail, so the message may be read (the cell freed) by now: with a current
+// tail, the cell's sequence is at most `tail`, so anything above it means a stale tail.
 dw_status LockWriters(Region& r, L::QueueEntry& q) {
   switch (LockRobust(&q.write_mutex)) {
     case LockResult::kAcquired: return DW_OK;
     case LockResult::kOwnerDied: {
       const uint64_t tail = q.tail.load(std::memory_order_relaxed);
-      if (CellAt(r, q, tail)->sequence.load(std::memory_order_acquire) == tail + 1) {
+      if (CellAt(r, q, tail)->sequence.load(std::memory_order_acquire) > tail) {
         q.tail.store(tail + 1, std::memory_order_release);
       }
       MarkConsistent(&q.write_mutex);
@@ -125,12 +131,15 @@ dw_status LockWriters(Region& r, L::QueueEntry& q) {
 
 // A reader that died after freeing its cell but before advancing the head: step past it.
 // (One that died before freeing it left the message first in line: the next reader gets it.)
+// Writers do not look at the head, so a writer may have filled the freed cell again by now:
+// with a current head, the cell's sequence is at most `head + 1`, so a whole lap on means
+// a stale head.
 dw_status LockReaders(Region& r, L::QueueEntry& q) {
   switch (LockRobust(&q.read_mutex)) {
     case LockResult::kAcquired: return DW_OK;
     case LockResult::kOwnerDied: {
       const uint64_t head = q.head.load(std::memory_order_relaxed);
-      if (CellAt(r, q, head)->sequence.load(std::memory_order_acquire) == head + q.capacity) {
+      if (CellAt(r, q, head)->sequence.load(std::memory_order_acquire) >= head + q.capacity) {
         q.head.store(head + 1, std::memory_order_release);
       }
       MarkConsistent(&q.read_mutex);
@@ -138,6 +147,45 @@ dw_status LockReaders(Region& r, L::QueueEntry& q) {
     }
     default: return r.Corrupt("a queue's read lock is unrecoverable");
   }
+}
+
+// A try on an empty queue (most looks of a poll) takes no lock: the cell at the head still
+// free for that position's writer means nothing to read. Anything else (a message, or a cell
+// freed by a reader that has not moved the head yet, perhaps one that died there and left
+// the repair to the next locker) goes through the lock.
+bool LooksEmpty(const Region& r, const L::QueueEntry& q) {
+  if (q.completed.load(std::memory_order_acquire)) return false;  // the locked path tells closed from empty
+  const uint64_t head = q.head.load(std::memory_order_acquire);
+  return CellAt(r, q, head)->sequence.load(std::memory_order_acquire) == head;
+}
+
+enum class Take { kTaken, kEmpty, kTooSmall, kCorrupt };
+
+// Under the read lock: takes the message at the head into `buffer` (up to `capacity`
+// bytes), frees its cell and moves the head. *length is the message's size (also when it
+// does not fit: it then stays first); *spill the heap block to free once unlocked, or 0;
+// *seen the head cell's sequence (for a waiter, when empty).
+Take TakeHead(Region& r, L::QueueEntry& q, uint8_t* buffer, uint32_t capacity, uint32_t* length, uint64_t* spill,
+              uint64_t* seen) {
+  const uint64_t head = q.head.load(std::memory_order_relaxed);
+  L::QueueCell* cell = CellAt(r, q, head);
+  *seen = cell->sequence.load(std::memory_order_acquire);
+  *spill = 0;
+  if (*seen != head + 1) return Take::kEmpty;
+  const uint32_t n = cell->length;
+  const bool spilled = (cell->flags & L::kCellSpilled) != 0;
+  uint64_t block = 0;
+  if (spilled) std::memcpy(&block, SlotOf(cell), sizeof block);
+  if ((spilled && !r.InHeap(block, n)) || (!spilled && n > q.slot_size)) return Take::kCorrupt;
+  *length = n;
+  if (n > capacity) return Take::kTooSmall;
+  if (n > 0) std::memcpy(buffer, spilled ? r.At<uint8_t>(block) : SlotOf(cell), n);
+  CrashPoint("queue.dequeue.copied");
+  cell->sequence.store(head + q.capacity, std::memory_order_release);  // the cell is free for the next lap
+  CrashPoint("queue.dequeue.freed");
+  q.head.store(head + 1, std::memory_order_release);
+  *spill = block;  // freed after unlocking, once the cell is free: a reader dying before that re-reads it
+  return Take::kTaken;
 }
 
 // At least 2: with one cell, "committed at position p" (p + 1) would read as "free for the
@@ -216,7 +264,7 @@ dw_status Enqueue(Region& r, uint32_t index, const uint8_t* bytes, uint32_t leng
     if (dw_status s = Allocate(r, length, &spill); s != DW_OK) return s;
     std::memcpy(r.At<uint8_t>(spill), bytes, length);
   }
-  const uint64_t deadline = DeadlineFor(timeout_ms);
+  uint64_t deadline = 0;  // read from the clock before the first wait only: a try reads no clock
   for (;;) {
     if (q->completed.load(std::memory_order_acquire)) {
       if (spill != 0) Free(r, spill);
@@ -257,6 +305,7 @@ dw_status Enqueue(Region& r, uint32_t index, const uint8_t* bytes, uint32_t leng
       if (spill != 0) Free(r, spill);
       return FailQuietly(DW_E_TIMEOUT, "the queue is full");
     }
+    if (deadline == 0) deadline = DeadlineFor(timeout_ms);
     if (!WaitFor(&q->not_full, &q->writers_waiting, deadline, room)) {
       if (spill != 0) Free(r, spill);
       return Fail(DW_E_TIMEOUT, "the queue '%.*s' is full", static_cast<int>(q->name_length), q->name);
@@ -268,39 +317,34 @@ dw_status Dequeue(Region& r, uint32_t index, uint8_t* buffer, uint32_t capacity,
                   int64_t timeout_ms) noexcept {
   L::QueueEntry* q = Live(r, index);
   if (q == nullptr) return Fail(DW_E_INVALID_ARGUMENT, "no queue has index %u", index);
-  const uint64_t deadline = DeadlineFor(timeout_ms);
+  uint64_t deadline = 0;  // read from the clock before the first wait only: a try reads no clock
+  if (timeout_ms == 0 && LooksEmpty(r, *q)) return FailQuietly(DW_E_TIMEOUT, "the queue is empty");
   for (;;) {
     if (dw_status s = LockReaders(r, *q); s != DW_OK) return s;
     const uint64_t head = q->head.load(std::memory_order_relaxed);
     L::QueueCell* cell = CellAt(r, *q, head);
-    const uint64_t seen_sequence = cell->sequence.load(std::memory_order_acquire);
-    if (seen_sequence == head + 1) {
-      const uint32_t n = cell->length;
-      const bool spilled = (cell->flags & L::kCellSpilled) != 0;
-      uint64_t spill = 0;
-      if (spilled) std::memcpy(&spill, SlotOf(cell), sizeof spill);
-      if ((spilled && !r.InHeap(spill, n)) || (!spilled && n > q->slot_size)) {
+    uint64_t spill = 0, seen_sequence = 0;
+    switch (TakeHead(r, *q, buffer, capacity, length, &spill, &seen_sequence)) {
+      case Take::kTaken:
+        UnlockRobust(&q->read_mutex);
+        if (spill != 0) Free(r, spill);
+        NotifyWriters(*q);
+        return DW_OK;
+      case Take::kTooSmall:
+        UnlockRobust(&q->read_mutex);
+        return Fail(DW_E_BUFFER_TOO_SMALL, "the message is %u bytes", *length);
+      case Take::kCorrupt:
         UnlockRobust(&q->read_mutex);
         return r.Corrupt("a queue cell is damaged");
-      }
-      *length = n;
-      if (n > capacity) {
-        UnlockRobust(&q->read_mutex);
-        return Fail(DW_E_BUFFER_TOO_SMALL, "the message is %u bytes", n);
-      }
-      if (n > 0) std::memcpy(buffer, spilled ? r.At<uint8_t>(spill) : SlotOf(cell), n);
-      CrashPoint("queue.dequeue.copied");
-      cell->sequence.store(head + q->capacity, std::memory_order_release);  // the cell is free for the next lap
-      q->head.store(head + 1, std::memory_order_release);
-      UnlockRobust(&q->read_mutex);
-      if (spilled) Free(r, spill);  // after the cell is free: a reader dying before that re-reads it
-      NotifyWriters(*q);
-      return DW_OK;
+      case Take::kEmpty:
+        break;
     }
     UnlockRobust(&q->read_mutex);
     if (q->completed.load(std::memory_order_acquire)) {
-      // Completed, but a writer may have committed in the meantime: look once more.
-      if (q->tail.load(std::memory_order_acquire) == q->head.load(std::memory_order_acquire)) {
+      // Completed, but a writer may have committed in the meantime: look once more. (A
+      // tail behind the head is stale: its writer died after committing, a reader took the
+      // message, and no writer will take the lock to repair it on a completed queue.)
+      if (q->tail.load(std::memory_order_acquire) <= q->head.load(std::memory_order_acquire)) {
         return Fail(DW_E_CLOSED, "the queue '%.*s' is completed and empty", static_cast<int>(q->name_length), q->name);
       }
       continue;
@@ -312,10 +356,57 @@ dw_status Dequeue(Region& r, uint32_t index, uint8_t* buffer, uint32_t capacity,
       return cell->sequence.load(std::memory_order_seq_cst) != seen_sequence || q->completed.load(std::memory_order_acquire);
     };
     if (timeout_ms == 0) return FailQuietly(DW_E_TIMEOUT, "the queue is empty");
+    if (deadline == 0) deadline = DeadlineFor(timeout_ms);
     if (!WaitFor(&q->not_empty, &q->readers_waiting, deadline, message)) {
       return Fail(DW_E_TIMEOUT, "the queue '%.*s' is empty", static_cast<int>(q->name_length), q->name);
     }
   }
+}
+
+dw_status DequeueMany(Region& r, uint32_t index, uint8_t* buffer, uint32_t capacity, uint32_t max_messages,
+                      uint32_t* count, uint32_t* used) noexcept {
+  *count = 0;
+  *used = 0;
+  L::QueueEntry* q = Live(r, index);
+  if (q == nullptr) return Fail(DW_E_INVALID_ARGUMENT, "no queue has index %u", index);
+  if (max_messages == 0) return Fail(DW_E_INVALID_ARGUMENT, "max_messages is 0");
+  if (capacity < sizeof(uint32_t)) return Fail(DW_E_INVALID_ARGUMENT, "a batch needs room for a length (4 bytes)");
+  max_messages = std::min(max_messages, kMaxMessagesPerRead);
+  if (LooksEmpty(r, *q)) return FailQuietly(DW_E_TIMEOUT, "the queue is empty");
+  if (dw_status s = LockReaders(r, *q); s != DW_OK) return s;
+  uint64_t spills[kMaxMessagesPerRead];
+  uint32_t spill_count = 0;
+  uint32_t offset = 0;
+  Take last = Take::kEmpty;
+  uint32_t n = 0;
+  while (*count < max_messages && capacity - offset >= sizeof n) {
+    uint64_t spill = 0, seen = 0;
+    last = TakeHead(r, *q, buffer + offset + sizeof n, capacity - offset - static_cast<uint32_t>(sizeof n), &n, &spill, &seen);
+    if (last != Take::kTaken) break;
+    std::memcpy(buffer + offset, &n, sizeof n);
+    offset += static_cast<uint32_t>(sizeof n) + n;
+    ++*count;
+    if (spill != 0) spills[spill_count++] = spill;
+  }
+  UnlockRobust(&q->read_mutex);
+  for (uint32_t i = 0; i < spill_count; ++i) Free(r, spills[i]);
+  if (*count > 0) {
+    *used = offset;
+    NotifyWriters(*q);
+    return DW_OK;  // what stopped the batch (a message too big for the rest, damage) is the next call's answer
+  }
+  switch (last) {
+    case Take::kTooSmall:
+      *used = static_cast<uint32_t>(sizeof n) + n;
+      return Fail(DW_E_BUFFER_TOO_SMALL, "the message needs %u bytes", *used);
+    case Take::kCorrupt: return r.Corrupt("a queue cell is damaged");
+    default: break;
+  }
+  if (q->completed.load(std::memory_order_acquire) &&
+      q->tail.load(std::memory_order_acquire) <= q->head.load(std::memory_order_acquire)) {  // see Dequeue
+    return Fail(DW_E_CLOSED, "the queue '%.*s' is completed and empty", static_cast<int>(q->name_length), q->name);
+  }
+  return FailQuietly(DW_E_TIMEOUT, "the queue is empty");
 }
 
 dw_status CompleteQueue(Region& r, uint32_t index) noexcept {

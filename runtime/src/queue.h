@@ -31,6 +31,14 @@ dw_status Enqueue(Region& region, uint32_t index, const uint8_t* bytes, uint32_t
 dw_status Dequeue(Region& region, uint32_t index, uint8_t* buffer, uint32_t capacity, uint32_t* length,
                   int64_t timeout_ms) noexcept;
 
+// Reads up to max_messages messages (at most 64) under one lock, without waiting, into
+// `buffer` (at least 4 bytes) as records of a u32 length then the bytes, packed; *count and
+// *used tell how many and how many bytes. It stops before a message that does not fit the rest of the
+// buffer. DW_E_TIMEOUT if empty; DW_E_CLOSED if empty and completed; DW_E_BUFFER_TOO_SMALL
+// with *used = the capacity the first message needs (it stays first).
+dw_status DequeueMany(Region& region, uint32_t index, uint8_t* buffer, uint32_t capacity, uint32_t max_messages,
+                      uint32_t* count, uint32_t* used) noexcept;
+
 // No more messages will be written: writers get DW_E_CLOSED, readers get it once empty.
 dw_status CompleteQueue(Region& region, uint32_t index) noexcept;
 

@@ -17,19 +17,22 @@
 namespace dw::testing {
 
 inline const char* g_kill_point = nullptr;
+inline int g_kill_hits_left = 1;
 
 inline void KillHere(const char* point) {
-  if (g_kill_point != nullptr && std::strcmp(point, g_kill_point) == 0) raise(SIGKILL);
+  if (g_kill_point != nullptr && std::strcmp(point, g_kill_point) == 0 && --g_kill_hits_left == 0) raise(SIGKILL);
 }
 
-// Forks; the child becomes cluster process `child_id`, runs `body` and is killed at `point`.
-// Returns true if the child died there (false: it never reached the point).
-inline bool RunAndKillAt(Region& region, uint32_t child_id, const char* point, const std::function<void()>& body) {
+// Forks; the child becomes cluster process `child_id`, runs `body` and is killed the `hit`-th
+// time it reaches `point`. Returns true if the child died there (false: it never did).
+inline bool RunAndKillAt(Region& region, uint32_t child_id, const char* point, const std::function<void()>& body,
+                         int hit = 1) {
   pid_t child = fork();
   if (child < 0) return false;
   if (child == 0) {
     region.set_self(child_id);
     g_kill_point = point;
+    g_kill_hits_left = hit;
     g_crash_hook = KillHere;
     body();
     _exit(0);  // the point was never reached

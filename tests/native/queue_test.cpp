@@ -17,6 +17,7 @@
 #include "doorbell.h"
 #include "heap.h"
 #include "last_error.h"
+#include "robust_mutex.h"
 
 namespace dw {
 namespace {
@@ -46,6 +47,22 @@ class Queues : public ::testing::Test {
     if (s == DW_OK) message->assign(reinterpret_cast<char*>(buffer.data()), length);
     return s;
   }
+  // Reads a batch into a buffer of `capacity` bytes; the messages it held, in order.
+  dw_status ReadMany(uint32_t q, std::vector<std::string>* messages, uint32_t capacity = 1 << 20,
+                     uint32_t max_messages = 64, uint32_t* used_out = nullptr) {
+    std::vector<uint8_t> buffer(capacity);
+    uint32_t count = 0, used = 0;
+    dw_status s = DequeueMany(*region_, q, buffer.data(), capacity, max_messages, &count, &used);
+    if (used_out != nullptr) *used_out = used;
+    messages->clear();
+    for (uint32_t i = 0, at = 0; s == DW_OK && i < count; ++i) {
+      uint32_t n = 0;
+      std::memcpy(&n, buffer.data() + at, sizeof n);
+      messages->emplace_back(reinterpret_cast<char*>(buffer.data() + at + sizeof n), n);
+      at += static_cast<uint32_t>(sizeof n) + n;
+    }
+    return s;
+  }
   uint64_t Count(uint32_t q) {
     uint64_t count = 0;
     bool completed = false;
@@ -67,6 +84,118 @@ TEST_F(Queues, DeliversMessagesInOrder_AndReportsEmpty) {
   std::string m;
   EXPECT_EQ(Read(q, &m), DW_E_TIMEOUT);
   EXPECT_EQ(Read(q, &m, 20), DW_E_TIMEOUT);
+}
+
+TEST_F(Queues, ATryOnAnEmptyQueue_DoesNotWaitForAReaderHoldingTheLock) {
+  // A poll looks at an empty inbox many times a second: those looks take no lock. Shown
+  // here by a reader that holds the lock (as one in the middle of a long copy would).
+  uint32_t q = Open("polled", 8);
+  L::QueueEntry& entry = region_->At<L::QueueEntry>(region_->header()->queues_offset)[q];
+  ASSERT_EQ(LockRobust(&entry.read_mutex), LockResult::kAcquired);
+  std::atomic<int> result{-1};
+  std::thread poller([&] {
+    std::string m;
+    result = Read(q, &m);
+  });
+  for (int i = 0; i < 5000 && result.load() == -1; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  const int seen = result.load();
+  UnlockRobust(&entry.read_mutex);
+  poller.join();
+  EXPECT_EQ(seen, DW_E_TIMEOUT) << "the try waited for the lock";
+}
+
+TEST_F(Queues, ReadingMany_TakesThemInOrder_SpilledAndEmptyOnesToo_AndFreesTheCells) {
+  uint32_t q = Open("batch", 8, 16);
+  const std::string big(1000, 'x');  // spills: the slot holds 16 bytes
+  for (const std::string& m : {std::string("a"), std::string(), big, std::string("last")}) ASSERT_EQ(Write(q, m), DW_OK);
+  const uint64_t used_before = ReadHeapStatistics(*region_).used_bytes;
+  std::vector<std::string> got;
+  ASSERT_EQ(ReadMany(q, &got), DW_OK) << LastError();
+  EXPECT_EQ(got, (std::vector<std::string>{"a", "", big, "last"}));
+  EXPECT_EQ(Count(q), 0u);
+  EXPECT_LT(ReadHeapStatistics(*region_).used_bytes, used_before) << "the spill block was not freed";
+  EXPECT_EQ(ReadMany(q, &got), DW_E_TIMEOUT);
+  for (int i = 0; i < 8; ++i) ASSERT_EQ(Write(q, "m" + std::to_string(i)), DW_OK) << "the cells were not freed";
+}
+
+TEST_F(Queues, ReadingMany_StopsAtTheCount_AndBeforeAMessageThatDoesNotFit) {
+  uint32_t q = Open("batch", 8, 64);
+  for (const char* m : {"one", "two", "three", "a longer fourth message"}) ASSERT_EQ(Write(q, m), DW_OK);
+  std::vector<std::string> got;
+  ASSERT_EQ(ReadMany(q, &got, 1 << 20, 1), DW_OK);
+  EXPECT_EQ(got, (std::vector<std::string>{"one"}));
+  uint32_t used = 0;
+  ASSERT_EQ(ReadMany(q, &got, 4 + 3 + 4 + 5 + 4, 64, &used), DW_OK);  // room for "two", "three" and a length
+  EXPECT_EQ(got, (std::vector<std::string>{"two", "three"}));
+  EXPECT_EQ(used, 4u + 3 + 4 + 5);
+  ASSERT_EQ(ReadMany(q, &got, 10, 64, &used), DW_E_BUFFER_TOO_SMALL);
+  EXPECT_EQ(used, 4u + 23) << "the capacity the first message needs";
+  ASSERT_EQ(ReadMany(q, &got), DW_OK);
+  EXPECT_EQ(got, (std::vector<std::string>{"a longer fourth message"}));
+}
+
+TEST_F(Queues, ReadingMany_FromACompletedEmptyQueue_IsClosed) {
+  uint32_t q = Open("batch", 4);
+  ASSERT_EQ(Write(q, "left"), DW_OK);
+  ASSERT_EQ(CompleteQueue(*region_, q), DW_OK);
+  std::vector<std::string> got;
+  ASSERT_EQ(ReadMany(q, &got), DW_OK);
+  EXPECT_EQ(got, (std::vector<std::string>{"left"}));
+  EXPECT_EQ(ReadMany(q, &got), DW_E_CLOSED);
+}
+
+TEST_F(Queues, AReaderKilledMidBatch_LeavesTheRestForTheNextReader) {
+  // Killed after taking the second message (its cell freed, the head not moved yet): the
+  // two it took went with it; the next reader repairs the head and gets the others.
+  uint32_t q = Open("batch", 8);
+  for (const char* m : {"first", "second", "third", "fourth"}) ASSERT_EQ(Write(q, m), DW_OK);
+  ASSERT_TRUE(testing::RunAndKillAt(*region_, 1, "queue.dequeue.freed", [&] {
+    std::vector<std::string> got;
+    ReadMany(q, &got);
+  }, /*hit=*/2));
+  std::vector<std::string> got;
+  ASSERT_EQ(ReadMany(q, &got), DW_OK) << LastError();
+  EXPECT_EQ(got, (std::vector<std::string>{"third", "fourth"}));
+}
+
+TEST_F(Queues, ReadingMany_NeedsRoomForALength_AndSaysWhyNot) {
+  uint32_t q = Open("batch", 4);
+  ASSERT_EQ(Write(q, "m"), DW_OK);
+  uint32_t count = 7, used = 7;
+  uint8_t tiny[3];
+  EXPECT_EQ(DequeueMany(*region_, q, tiny, sizeof tiny, 8, &count, &used), DW_E_INVALID_ARGUMENT);
+  EXPECT_EQ(DequeueMany(*region_, q, tiny, sizeof tiny, 0, &count, &used), DW_E_INVALID_ARGUMENT);
+  EXPECT_EQ(count, 0u);
+  EXPECT_EQ(used, 0u);
+  std::vector<std::string> got;
+  ASSERT_EQ(ReadMany(q, &got), DW_OK);
+  EXPECT_EQ(got, (std::vector<std::string>{"m"}));
+}
+
+TEST_F(Queues, ACompletedQueue_WhoseWriterDiedAfterCommitting_ReadsAsClosedOnceDrained) {
+  // The dead writer's tail was never moved; a reader took its message; then the queue was
+  // completed, so no writer takes the write lock to repair the tail. Readers must still
+  // see the end (not spin on a tail that trails the head).
+  uint32_t q = Open("q", 4);
+  ASSERT_TRUE(testing::RunAndKillAt(*region_, 1, "queue.enqueue.committed", [&] { Write(q, "committed"); }));
+  std::string m;
+  ASSERT_EQ(Read(q, &m), DW_OK);
+  ASSERT_EQ(CompleteQueue(*region_, q), DW_OK);
+  std::atomic<int> single{-1}, many{-1};
+  std::thread reader([&] {  // detached below if it hangs: the bound is this test's, not ctest's
+    std::string s;
+    single = Read(q, &s);
+    std::vector<std::string> got;
+    many = ReadMany(q, &got);
+  });
+  for (int i = 0; i < 5000 && many.load() == -1; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  if (many.load() == -1) {
+    reader.detach();
+    FAIL() << "a read of the completed queue did not return";
+  }
+  reader.join();
+  EXPECT_EQ(single.load(), DW_E_CLOSED);
+  EXPECT_EQ(many.load(), DW_E_CLOSED);
 }
 
 TEST_F(Queues, OpeningAgain_FindsTheSameQueue_AndAnotherShapeConflicts) {
@@ -251,6 +380,49 @@ TEST_F(Queues, AReaderKilledMidRead_LeavesTheMessageForTheNextReader) {
   ASSERT_EQ(Read(q, &m, 1000), DW_OK);
   EXPECT_EQ(m, "again");
   EXPECT_EQ(Read(q, &m), DW_E_TIMEOUT);
+}
+
+TEST_F(Queues, AReaderKilledAfterFreeingItsCell_DoesNotHideTheNextMessageFromTries) {
+  // The dead reader freed its cell but did not move the head: the cell at the head is
+  // neither empty for this lap nor a message. A try must take the lock (whose next owner
+  // moves the head past it), not report the queue empty forever.
+  uint32_t q = Open("q", 4);
+  ASSERT_EQ(Write(q, "taken"), DW_OK);
+  ASSERT_EQ(Write(q, "next"), DW_OK);
+  ASSERT_TRUE(testing::RunAndKillAt(*region_, 1, "queue.dequeue.freed", [&] {
+    std::string m;
+    Read(q, &m);
+  }));
+  std::string m;
+  ASSERT_EQ(Read(q, &m), DW_OK) << LastError();
+  EXPECT_EQ(m, "next");
+  EXPECT_EQ(Read(q, &m), DW_E_TIMEOUT);
+}
+
+TEST_F(Queues, AReaderKilledAfterFreeingItsCell_IsRepaired_EvenAfterWritersFilledTheCellAgain) {
+  uint32_t q = Open("q", 4);
+  ASSERT_EQ(Write(q, "taken"), DW_OK);
+  ASSERT_TRUE(testing::RunAndKillAt(*region_, 1, "queue.dequeue.freed", [&] {
+    std::string m;
+    Read(q, &m);
+  }));
+  // Writers do not wait for the head: they go round and write into the freed cell.
+  for (const char* m : {"w1", "w2", "w3", "w4"}) ASSERT_EQ(Write(q, m), DW_OK) << m;
+  std::vector<std::string> got;
+  for (std::string m; Read(q, &m) == DW_OK;) got.push_back(m);
+  EXPECT_EQ(got, (std::vector<std::string>{"w1", "w2", "w3", "w4"}));
+}
+
+TEST_F(Queues, AWriterKilledAfterCommitting_IsRepaired_EvenAfterReadersTookItsMessage) {
+  uint32_t q = Open("q", 4);
+  ASSERT_TRUE(testing::RunAndKillAt(*region_, 1, "queue.enqueue.committed", [&] { Write(q, "committed"); }));
+  // Readers do not wait for the tail: they take the committed message and free its cell.
+  std::string m;
+  ASSERT_EQ(Read(q, &m), DW_OK);
+  EXPECT_EQ(m, "committed");
+  ASSERT_EQ(Write(q, "next"), DW_OK) << LastError();
+  ASSERT_EQ(Read(q, &m), DW_OK);
+  EXPECT_EQ(m, "next");
 }
 
 TEST_F(Queues, AWatchingProcess_HasItsDoorbellRung_ByWritesAndCompletion_UntilItDies) {

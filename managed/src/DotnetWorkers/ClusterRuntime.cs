@@ -219,9 +219,10 @@ internal sealed class ClusterRuntime : IDisposable
     public void Dispose()
     {
         // The lifetime thread may still be inside a native wait: the region's SafeHandle
-        // keeps the native attachment alive until that call returns.
-        _disposed = true;
+        // keeps the native attachment alive until that call returns. The dispatcher stops
+        // first: the threads it waits for (pollers letting go) still use the region.
         Dispatcher.Stop();
+        _disposed = true;
         Lifetime.Dispose();
         Region.Dispose();
     }

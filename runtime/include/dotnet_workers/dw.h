@@ -287,6 +287,14 @@ DW_EXPORT dw_status dw_queue_write(dw_region* region, uint32_t index, const uint
 DW_EXPORT dw_status dw_queue_read(dw_region* region, uint32_t index, uint8_t* buffer, uint32_t capacity,
                                   uint32_t* out_length, int64_t timeout_ms);
 
+/* Reads up to max_messages messages (at most 64) under one lock, without waiting, into
+   buffer (at least 4 bytes) as packed records of a little-endian u32 length then the bytes; *out_count and
+   *out_used tell how many and how many bytes. Stops before a message that does not fit.
+   DW_E_TIMEOUT if empty; DW_E_CLOSED if empty and completed; DW_E_BUFFER_TOO_SMALL with
+   *out_used = the capacity the first message needs (it stays first). */
+DW_EXPORT dw_status dw_queue_read_many(dw_region* region, uint32_t index, uint8_t* buffer, uint32_t capacity,
+                                       uint32_t max_messages, uint32_t* out_count, uint32_t* out_used);
+
 /* No more messages: writers get DW_E_CLOSED, readers once the queue is empty. */
 DW_EXPORT dw_status dw_queue_complete(dw_region* region, uint32_t index);
 

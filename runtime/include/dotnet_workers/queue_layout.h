@@ -67,16 +67,21 @@ struct QueueEntry {
 
 // One per process: its dispatcher sleeps on `ring` and is woken by a writer that committed
 // a message to a queue it watches (and by shutdown, local stop, a process dying).
-// `calls_in_flight` lives here too: callers read it to send a call to the least busy server.
 // `polling` counts the process's threads that are reading its inbox in a spin right now (a
-// caller waiting for its answer, a server waiting for the next call): while one does, a
+// caller waiting for its answer, a chain runner waiting for more work): while one does, a
 // message needs no kernel wake-up, so ringers skip it (see docs/protocol.md, "Doorbells").
+// `calls_in_flight` lives here too, on a line of its own: callers read it to send a call to
+// the least busy server, and the server changes it twice per call; on the line every
+// message's sender writes (`ring`), those changes would bounce it between cores.
 struct Doorbell {
-  std::atomic<uint32_t> ring;             //  0 atomic, futex: +1 per ring
-  std::atomic<uint32_t> sleeping;         //  4 atomic: 1 while the dispatcher sleeps (ringers only call the kernel then)
-  std::atomic<uint32_t> calls_in_flight;  //  8 atomic: RPC calls this process is serving now
-  std::atomic<uint32_t> polling;          // 12 atomic: threads polling the inbox now
-  uint8_t reserved[48];                   // 16
+  // line 0: written by senders, read by them and by the owner
+  std::atomic<uint32_t> ring;             //   0 atomic, futex: +1 per ring
+  std::atomic<uint32_t> sleeping;         //   4 atomic: 1 while the dispatcher sleeps (ringers only call the kernel then)
+  std::atomic<uint32_t> polling;          //   8 atomic: threads polling the inbox now
+  uint8_t reserved0[52];                  //  12
+  // line 1: written by the owner, read by callers choosing a server
+  std::atomic<uint32_t> calls_in_flight;  //  64 atomic: RPC calls this process is serving now
+  uint8_t reserved1[60];                  //  68
 };
 
 static_assert(sizeof(QueueCell) == kCellHeaderSize);
@@ -89,9 +94,9 @@ static_assert(offsetof(QueueEntry, head) == 168);
 static_assert(offsetof(QueueEntry, not_empty) == 192);
 static_assert(offsetof(QueueEntry, watchers) == 256);
 static_assert(offsetof(QueueEntry, name) == 384);
-static_assert(offsetof(Doorbell, calls_in_flight) == 8);
-static_assert(offsetof(Doorbell, polling) == 12);
-static_assert(sizeof(Doorbell) == 64);
+static_assert(offsetof(Doorbell, polling) == 8);
+static_assert(offsetof(Doorbell, calls_in_flight) == 64);
+static_assert(sizeof(Doorbell) == 128);
 
 }  // namespace dw::layout
 

@@ -136,6 +136,45 @@ static class Program
                 return 0;
             }
 
+            case "stopped-server":
+            {
+                // Worker 1 serves; the test stops it (SIGSTOP) once the primary says so. The
+                // primary then makes more calls with a timeout than its inbox holds: the ones
+                // that find no room must time out too, not wait for room forever.
+                if (!Cluster.IsPrimary)
+                {
+                    Cluster.Serve<IProbe>(new Probe());
+                    return 0;
+                }
+
+                await Cluster.WaitForServersAsync<IProbe>(Cluster.WorkerCount, token);
+                int pid = Cluster.Workers.Single(w => w.Id == 1).ProcessId;
+                Say("ready-to-stop");
+                var clock = Stopwatch.StartNew();
+                while (!File.ReadAllText($"/proc/{pid}/stat").Split(')')[^1].TrimStart().StartsWith('T') && clock.Elapsed < Bound)
+                {
+                    await Task.Delay(5);
+                }
+
+                IProbe impatient = Cluster.Proxy<IProbe>(RpcTarget.Worker(1), TimeSpan.FromMilliseconds(300));
+                Task[] calls = [.. Enumerable.Range(0, 1500).Select(i => impatient.WhoAsync($"call-{i}"))];
+                int timedOut = 0;
+                foreach (Task call in calls)
+                {
+                    try
+                    {
+                        await call.WaitAsync(token);
+                    }
+                    catch (TimeoutException)
+                    {
+                        timedOut++;
+                    }
+                }
+
+                Say($"stopped-server calls={calls.Length} timed-out={timedOut}");
+                return 0;
+            }
+
             case "kill-server":
             {
                 // Worker 1 serves a call that never ends; the test kills it mid-call.

@@ -68,6 +68,28 @@ public class MessagingTests
     }
 
     [Test]
+    public void Rpc_WithATimeout_ToAServerThatStoppedReading_TimesOut_EvenWhenItsInboxIsFull()
+    {
+        using var run = LauncherRun.Start("--workers=1", Paths.IpcProbe, "stopped-server");
+        run.WaitForLines(l => l == "probe ready-to-stop", 1);
+        int server = int.Parse(run.Identities.Single(f => f["id"] == "1")["pid"]);
+        Posix.Kill(server, Posix.SIGSTOP);
+        try
+        {
+            // More calls than the inbox holds: without a bound on waiting for room, the
+            // primary would wait as long as the server stays stopped.
+            run.WaitForLines(l => l.StartsWith("probe stopped-server ", StringComparison.Ordinal), 1, TimeSpan.FromSeconds(20));
+        }
+        finally
+        {
+            Posix.Kill(server, Posix.SIGCONT);
+        }
+
+        Assert.That(run.WaitForExit(), Is.Zero, run.Transcript());
+        Assert.That(run.ProbeLines, Does.Contain("stopped-server calls=1500 timed-out=1500"), run.Transcript());
+    }
+
+    [Test]
     public void Queue_ManyWriterProcesses_LoseNothing_AndKeepEachWritersOrder()
     {
         using var run = LauncherRun.Start("--workers=3", Paths.IpcProbe, "queue", "2000");

@@ -9,6 +9,8 @@ internal static partial class Posix
     internal const int SIGINT = 2;
     internal const int SIGKILL = 9;
     internal const int SIGTERM = 15;
+    internal const int SIGCONT = 18;
+    internal const int SIGSTOP = 19;
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     internal static partial int Kill(int pid, int signal);

@@ -19,7 +19,7 @@ public class AnswerChainTests
         Task<int> sum = first.Task.ContinueWith(
             t => t.Result + second.Task.Result, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
-        AnswerChain.PublishOnThreadPool(Chain(first, second));
+        AnswerChain.PublishOnThreadPool(Chain(first, second), null);
 
         Assert.That(sum.Wait(Bound), Is.True, "the answer after a blocked continuation was never published");
         Assert.That(sum.Result, Is.EqualTo(3));
@@ -39,7 +39,7 @@ public class AnswerChainTests
             }, TaskContinuationOptions.ExecuteSynchronously);
         }
 
-        AnswerChain.PublishOnThreadPool(Chain(calls));
+        AnswerChain.PublishOnThreadPool(Chain(calls), null);
 
         Assert.That(Task.WhenAll(calls.Select(c => c.Task)).Wait(Bound), Is.True);
         Assert.That(calls.Select(c => c.Task.Result), Is.EqualTo(Enumerable.Range(0, 5000)));
@@ -52,7 +52,7 @@ public class AnswerChainTests
         var call = new PendingCall<int>(1, 0, Plan, _ => 0);
         call.SettleFailed(new RemoteProcessDiedException(1, "it ended"));
 
-        AnswerChain.PublishOnThreadPool(Chain(call));
+        AnswerChain.PublishOnThreadPool(Chain(call), null);
 
         Assert.That(() => call.Task.Wait(Bound), Throws.InstanceOf<AggregateException>().With.InnerException.InstanceOf<RemoteProcessDiedException>());
     }

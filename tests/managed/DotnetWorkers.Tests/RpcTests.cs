@@ -23,6 +23,10 @@ public interface ICalculator
     Task<bool> RendezvousAsync();
 
     Task<int> AddThroughTheClusterAsync(int a, int b);
+
+    Task<int> NullTaskAsync();
+
+    Task<string?> SwapAmbientAsync(string value);
 }
 
 public interface INotServed
@@ -108,6 +112,19 @@ public class Calculator : ICalculator
         CountdownEvent rendezvous = Rendezvous;
         rendezvous.Signal();
         return Task.FromResult(rendezvous.Wait(TimeSpan.FromSeconds(10)));
+    }
+
+    /// <summary>A broken implementation: no task at all.</summary>
+    public Task<int> NullTaskAsync() => null!;
+
+    private static readonly AsyncLocal<string?> Ambient = new();
+
+    /// <summary>Not async: sets an AsyncLocal on the serving thread and returns what it held before.</summary>
+    public Task<string?> SwapAmbientAsync(string value)
+    {
+        string? before = Ambient.Value;
+        Ambient.Value = value;
+        return Task.FromResult(before);
     }
 }
 
@@ -215,6 +232,72 @@ public class RpcTests
 
         await stop.CancelAsync();
         await traffic.WaitAsync(Bound);
+    }
+
+    [Test]
+    public async Task AContinuationThatBlocksOnACallOfItsOwn_UnderTraffic_IsNotLeftForTheSafetyWakeUp()
+    {
+        // Under traffic, the thread publishing answers keeps its hold on the inbox poll, so
+        // senders skip the doorbell. A continuation that blocks there on a call of its own
+        // must cost that thread its hold within milliseconds (the watchdog's job): otherwise
+        // nothing reads the inbox until the dispatcher's one-second safety wake-up. The bound
+        // below tells those two apart; it is not a speed goal.
+        ICalculator calculator = _cluster.Proxy<ICalculator>();
+        using var stop = new CancellationTokenSource();
+        Task traffic = Traffic(calculator, stop.Token);
+        for (int round = 0; round < 10; round++)
+        {
+            int value = round;
+            var clock = Stopwatch.StartNew();
+            Task<int> nested = Task.Run(() => calculator.AddAsync(value, 1)).ContinueWith(
+                t => calculator.AddAsync(t.Result, 1).Result, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            Assert.That(await nested.WaitAsync(Bound), Is.EqualTo(value + 2));
+            Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromMilliseconds(500)), $"round {round} waited for the safety wake-up");
+        }
+
+        await stop.CancelAsync();
+        await traffic.WaitAsync(Bound);
+    }
+
+    [Test]
+    public async Task WhatADeadProcessLeftInItsInbox_IsDropped_HoweverBig()
+    {
+        // Messages bigger than the dispatcher's buffer (64 KiB) left by a dead process with
+        // the same id: dropped when messaging starts (each read into a buffer that fits).
+        using var fresh = new TestCluster();
+        var noise = new byte[700_000];
+        Random.Shared.NextBytes(noise);
+        foreach (int size in new[] { 100_000, 300_000, 700_000 })
+        {
+            Assert.That(fresh.Runtime.Dispatcher.Inboxes.TrySend(0, noise.AsSpan(0, size)), Is.True);
+        }
+
+        using IDisposable serving = fresh.Serve<ICalculator>(new Calculator());
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
+        Assert.That(await fresh.Proxy<ICalculator>().AddAsync(2, 3).WaitAsync(Bound), Is.EqualTo(5));
+    }
+
+    [Test]
+    public void AServedMethodThatReturnsNoTask_FailsTheCall_NotTheProcess()
+    {
+        RemoteException e = Assert.ThrowsAsync<RemoteException>(() => _cluster.Proxy<ICalculator>().NullTaskAsync().WaitAsync(Bound))!;
+        Assert.That(e.RemoteTypeName, Is.EqualTo("System.InvalidOperationException"));
+        Assert.That(e.Message, Does.Contain("returned null instead of a task"));
+    }
+
+    [Test]
+    public async Task WhatAServedMethodLeavesInTheAmbientContext_DoesNotLeakIntoTheNextCall()
+    {
+        // Methods that are not async run on the serving thread itself, one after the other
+        // (calls made together arrive in one drain); an AsyncLocal one of them sets must not
+        // be what the next one finds.
+        ICalculator calculator = _cluster.Proxy<ICalculator>();
+        for (int round = 0; round < 20; round++)
+        {
+            string?[] before = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => calculator.SwapAmbientAsync($"{round}.{i}"))).WaitAsync(Bound);
+            Assert.That(before, Is.All.Null, $"round {round}");
+        }
     }
 
     [Test]

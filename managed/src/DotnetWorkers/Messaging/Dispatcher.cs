@@ -15,10 +15,12 @@ namespace DotnetWorkers.Messaging;
 /// <remarks>
 /// A futex wake-up costs ~25 µs on a small VM, more than a whole round trip, so threads that
 /// expect a message soon poll the inbox themselves for a bounded time instead
-/// (<see cref="PollUntil"/>, <see cref="PollForRequest"/>): a caller waiting for its answer,
-/// a server thread that just answered and may get the next call. While one polls, writers
-/// skip the kernel wake-up. Only one thread drains the inbox at a time (so messages from
-/// one sender are read in order), and at most one polls.
+/// (<see cref="PollUntil"/>, <see cref="PollForRequests"/>, <see cref="PollForAnswers"/>):
+/// a caller waiting for its answer, a chain runner that served requests or published
+/// answers and expects more. While one polls, writers skip the kernel wake-up; a chain
+/// runner keeps its hold on the poll while it runs what it found (<see cref="PollHold"/>).
+/// Only one thread drains the inbox at a time (so messages from one sender are read in
+/// order), and at most one polls.
 /// </remarks>
 internal sealed unsafe class Dispatcher
 {
@@ -27,8 +29,15 @@ internal sealed unsafe class Dispatcher
 
     private const int MaxMessagesPerPump = 512;
 
-    /// <summary>How long a thread polls the inbox for a message it expects, before it parks.</summary>
-    internal static readonly long PollTicks = System.Diagnostics.Stopwatch.Frequency * 50 / 1_000_000;
+    /// <summary>How long a caller polls the inbox for its answer, inside its call, before it awaits.</summary>
+    internal static readonly long CallerPollTicks = System.Diagnostics.Stopwatch.Frequency * 50 / 1_000_000;
+
+    /// <summary>
+    /// How long a chain runner polls for more work before it lets go. Longer than a caller's
+    /// poll: a runner that lets go costs the next message a doorbell ring and the work a
+    /// thread hop (about 50 µs in all on a small VM), and it was idle anyway.
+    /// </summary>
+    internal static readonly long RunnerPollTicks = System.Diagnostics.Stopwatch.Frequency * 200 / 1_000_000;
 
     private readonly ClusterRuntime _runtime;
     private readonly Lock _gate = new();
@@ -39,6 +48,7 @@ internal sealed unsafe class Dispatcher
     private int _queueWaiterCount;
     private int _draining;
     private int _lookWanted;
+    private long _drainPasses;
     private int _pollers;
 
     internal Dispatcher(ClusterRuntime runtime)
@@ -49,6 +59,7 @@ internal sealed unsafe class Dispatcher
         Client = new Rpc.RpcClient(runtime, this);
         Server = new Rpc.RpcServer(runtime, this);
         Events = new DotnetWorkers.Events.SharedEvents(runtime, this);
+        Hold = new PollHold(LetGoOfPollForStuckHolder, RingForAHolder, () => Volatile.Read(ref _drainPasses));
     }
 
     internal Inboxes Inboxes { get; }
@@ -60,6 +71,9 @@ internal sealed unsafe class Dispatcher
     internal Rpc.RpcServer Server { get; }
 
     internal DotnetWorkers.Events.SharedEvents Events { get; }
+
+    /// <summary>The hold a chain runner keeps on the poll across the items it runs.</summary>
+    internal PollHold Hold { get; }
 
     /// <summary>
     /// Opens this process's inbox (dropping what a dead process with the same id left in it)
@@ -79,15 +93,26 @@ internal sealed unsafe class Dispatcher
                 return;
             }
 
+            // Drop what a dead process with this id left. Pinned anew for every read: a message
+            // too big for the buffer replaces it.
             uint inbox = Inboxes.IndexOf(_runtime.WorkerId);
-            fixed (byte* p = _buffer)
+            while (true)
             {
+                uint length;
                 DwStatus status;
-                do
+                fixed (byte* p = _buffer)
                 {
-                    status = NativeMethods.QueueTryRead(_runtime.RegionHandle, inbox, p, (uint)_buffer.Length, out _);
+                    status = NativeMethods.QueueTryRead(_runtime.RegionHandle, inbox, p, (uint)_buffer.Length, out length);
                 }
-                while (status is DwStatus.Ok or DwStatus.BufferTooSmall && DrainOversized(inbox, status));
+
+                if (status == DwStatus.BufferTooSmall)
+                {
+                    _buffer = GC.AllocateUninitializedArray<byte>((int)Math.Max(length, (uint)_buffer.Length * 2), pinned: true);
+                }
+                else if (status != DwStatus.Ok)
+                {
+                    break;
+                }
             }
 
             NativeErrors.ThrowIfFailed(NativeMethods.QueueWatch(_runtime.RegionHandle, inbox, 1), "Watching this process's inbox");
@@ -95,16 +120,6 @@ internal sealed unsafe class Dispatcher
         }
 
         _runtime.Lifetime.EnsurePumping();
-    }
-
-    private bool DrainOversized(uint inbox, DwStatus status)
-    {
-        if (status == DwStatus.BufferTooSmall)
-        {
-            _buffer = GC.AllocateUninitializedArray<byte>(_buffer.Length * 2, pinned: true);
-        }
-
-        return true;
     }
 
     /// <summary>
@@ -124,7 +139,7 @@ internal sealed unsafe class Dispatcher
         do
         {
             work |= Drain(ref drained, out more);
-            drained.HandOff();  // never user code on the lifetime thread
+            drained.HandOff(this);  // never user code on the lifetime thread
         }
         while (more);
 
@@ -140,7 +155,7 @@ internal sealed unsafe class Dispatcher
     /// or a thread wanted a look while this one held the drain (a ring that found the drain
     /// taken). The caller then drains again, or rings this process's doorbell so that the
     /// dispatcher does. Nothing here touches the region after letting go of the drain:
-    /// <see cref="Stop"/> waits only for the drain and the pollers.
+    /// <see cref="Stop"/> waits for the drain and the pollers (and the calls being served).
     /// </summary>
     private bool Drain(ref Drained drained, out bool more)
     {
@@ -160,6 +175,7 @@ internal sealed unsafe class Dispatcher
             }
 
             Interlocked.Exchange(ref _lookWanted, 0);  // this pass is the look everyone before it wanted
+            Volatile.Write(ref _drainPasses, _drainPasses + 1);  // only the drain's holder writes it
             int handled = DrainInbox(ref drained);
             capped = handled == MaxMessagesPerPump;
             work = handled > 0;
@@ -194,16 +210,7 @@ internal sealed unsafe class Dispatcher
         var drained = new Drained { Own = own };
         try
         {
-            long until = System.Diagnostics.Stopwatch.GetTimestamp() + PollTicks;
-            while (!drained.OwnAnswered && !own.IsCompleted)
-            {
-                bool work = Drain(ref drained, out _);
-                drained.HandOff();
-                if (!drained.OwnAnswered && !Pause(work, until))
-                {
-                    break;
-                }
-            }
+            PollUntilFound(ref drained, CallerPollTicks);
         }
         finally
         {
@@ -217,52 +224,138 @@ internal sealed unsafe class Dispatcher
     }
 
     /// <summary>
-    /// A thread-pool thread that just answered a call: polls the inbox for a bounded time and
-    /// returns the next requests (a chain) to serve on this same thread, if any came. Answers
-    /// found meanwhile go to the thread pool at once.
+    /// A chain runner (a thread-pool thread that just served a chain of requests): polls the
+    /// inbox for a bounded time and returns the next requests to serve on this same thread,
+    /// if any came. The runner keeps holding the poll (<paramref name="hold"/>, 0 for none)
+    /// while it serves them; when none came, it lets go. Answers found meanwhile go to the
+    /// thread pool at once.
     /// </summary>
-    internal Rpc.RpcServer.IncomingCall? PollForRequest()
+    internal Rpc.RpcServer.IncomingCall? PollForRequests(ref long hold)
     {
-        if (!BeginPolling())
-        {
-            return null;
-        }
-
         var drained = new Drained { KeepRequests = true };
-        try
-        {
-            long until = System.Diagnostics.Stopwatch.GetTimestamp() + PollTicks;
-            while (drained.Requests.First is null)
-            {
-                bool work = Drain(ref drained, out _);
-                drained.HandOff();
-                if (drained.Requests.First is null && !Pause(work, until))
-                {
-                    break;
-                }
-            }
-        }
-        finally
-        {
-            EndPolling(ref drained);
-        }
-
+        PollHolding(ref hold, ref drained);
         return drained.Requests.Take();
     }
 
     /// <summary>
-    /// Between two looks at the inbox: false once the polling time is up. After a look that
-    /// found nothing it yields the core rather than spinning on it: with as many busy threads
-    /// as cores, the thread that would send the awaited message may be waiting for this core.
+    /// A chain runner that just published a chain of answers: as <see cref="PollForRequests"/>,
+    /// for answers. Requests found meanwhile go to the thread pool at once.
     /// </summary>
-    private static bool Pause(bool lookFoundWork, long until)
+    internal Rpc.PendingCall? PollForAnswers(ref long hold)
     {
-        if (!lookFoundWork)
+        var drained = new Drained { KeepAnswers = true };
+        PollHolding(ref hold, ref drained);
+        return drained.Answers.Take();
+    }
+
+    /// <summary>
+    /// A chain runner leaves without polling again: lets go of its hold on the poll, if it
+    /// still has it, handing what the last drain finds to the thread pool.
+    /// </summary>
+    internal void LetGoOfHold(ref long hold)
+    {
+        var drained = default(Drained);
+        LetGoOfHold(ref hold, ref drained);
+    }
+
+    private void PollHolding(ref long hold, ref Drained drained)
+    {
+        if (hold == 0)
         {
-            Thread.Yield();
+            if (!BeginPolling())
+            {
+                return;
+            }
+
+            hold = Hold.Start();
+        }
+        else if (_stopped)
+        {
+            LetGoOfHold(ref hold, ref drained);  // Stop() waits for it
+            return;
         }
 
-        return System.Diagnostics.Stopwatch.GetTimestamp() < until;
+        bool found = false;
+        try
+        {
+            PollUntilFound(ref drained, RunnerPollTicks);
+            found = drained.Found;
+        }
+        finally
+        {
+            if (!found)
+            {
+                LetGoOfHold(ref hold, ref drained);  // its last drain may still find some: they are returned
+            }
+        }
+    }
+
+    private void LetGoOfHold(ref long hold, ref Drained drained)
+    {
+        long id = hold;
+        hold = 0;
+        if (id != 0 && Hold.End(id))
+        {
+            EndPolling(ref drained);
+        }
+    }
+
+    /// <summary>
+    /// Drains the inbox until <paramref name="drained"/> holds what the poller waits for, or
+    /// <paramref name="pollTicks"/> have passed. After a look that found nothing it yields the core rather than
+    /// spinning on it: with as many busy threads as cores, the thread that would send the
+    /// awaited message may be waiting for this core.
+    /// </summary>
+    private void PollUntilFound(ref Drained drained, long pollTicks)
+    {
+        long until = System.Diagnostics.Stopwatch.GetTimestamp() + pollTicks;
+        while (!drained.Found && drained.Own?.IsCompleted != true)
+        {
+            bool work = Drain(ref drained, out _);
+            drained.HandOff(this);
+            if (drained.Found)
+            {
+                return;
+            }
+
+            if (!work)
+            {
+                Thread.Yield();
+            }
+
+            if (System.Diagnostics.Stopwatch.GetTimestamp() >= until)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The watchdog revoked the hold of a runner stuck inside an item: lets go of the poll
+    /// for it, and rings this process's doorbell so that the dispatcher drains what the
+    /// senders, seeing the poll, did not ring for.
+    /// </summary>
+    private void LetGoOfPollForStuckHolder()
+    {
+        try
+        {
+            // Stop() waits for the pollers, this one included: the region is still there.
+            NativeMethods.DoorbellPolling(_runtime.RegionHandle, -1);
+            RingForAHolder();
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _pollers);
+        }
+    }
+
+    /// <summary>The watchdog rings for a holder that is not draining: the dispatcher drains in its place.</summary>
+    private void RingForAHolder()
+    {
+        if (!_stopped)
+        {
+            NativeMethods.DoorbellRing(_runtime.RegionHandle, (uint)_runtime.WorkerId);
+        }
     }
 
     /// <summary>At most one poller per process: more would only take cores from the work.</summary>
@@ -299,6 +392,8 @@ internal sealed unsafe class Dispatcher
         {
             Thread.Sleep(1);
         }
+
+        ChainWatchdog.WaitForRunningChecks();  // a check past its look at _stopped may still ring
     }
 
     /// <summary>
@@ -313,11 +408,16 @@ internal sealed unsafe class Dispatcher
         {
             NativeMethods.DoorbellPolling(_runtime.RegionHandle, -1);
             Drain(ref drained, out bool more);
-            drained.HandOff();
+            drained.HandOff(this);
             if (more && !_stopped)
             {
                 NativeMethods.DoorbellRing(_runtime.RegionHandle, (uint)_runtime.WorkerId);
             }
+        }
+        catch (ObjectDisposedException) when (_stopped)
+        {
+            // Stop() gave up waiting for this poller (a chain ran past its bound) and the
+            // region is released (tests): there is nothing left to let go of.
         }
         finally
         {
@@ -325,23 +425,27 @@ internal sealed unsafe class Dispatcher
         }
     }
 
-    /// <summary>Reads up to <see cref="MaxMessagesPerPump"/> messages; how many.</summary>
+    /// <summary>
+    /// Reads up to <see cref="MaxMessagesPerPump"/> messages, many per lock of the inbox
+    /// (records of a length and the bytes), and routes them; how many.
+    /// </summary>
     private int DrainInbox(ref Drained drained)
     {
         uint inbox = Inboxes.IndexOf(_runtime.WorkerId);
         int handled = 0;
         while (handled < MaxMessagesPerPump)
         {
-            uint length;
+            uint count, used;
             DwStatus status;
             fixed (byte* p = _buffer)
             {
-                status = NativeMethods.QueueTryRead(_runtime.RegionHandle, inbox, p, (uint)_buffer.Length, out length);
+                status = NativeMethods.QueueTryReadMany(
+                    _runtime.RegionHandle, inbox, p, (uint)_buffer.Length, (uint)(MaxMessagesPerPump - handled), out count, out used);
             }
 
             if (status == DwStatus.BufferTooSmall)
             {
-                _buffer = GC.AllocateUninitializedArray<byte>((int)Math.Max(length, (uint)_buffer.Length * 2), pinned: true);
+                _buffer = GC.AllocateUninitializedArray<byte>((int)Math.Max(used, (uint)_buffer.Length * 2), pinned: true);
                 continue;
             }
 
@@ -350,8 +454,15 @@ internal sealed unsafe class Dispatcher
                 break;  // empty
             }
 
-            handled++;
-            Route(_buffer.AsSpan(0, (int)length), ref drained);
+            ReadOnlySpan<byte> records = _buffer.AsSpan(0, (int)used);
+            for (uint i = 0; i < count; i++)
+            {
+                int length = (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(records);
+                Route(records.Slice(sizeof(uint), length), ref drained);
+                records = records[(sizeof(uint) + length)..];
+            }
+
+            handled += (int)count;
         }
 
         return handled;
@@ -500,15 +611,25 @@ internal sealed unsafe class Dispatcher
         /// <summary>A server thread polling for requests keeps them, to serve them itself.</summary>
         internal bool KeepRequests;
 
-        /// <summary>Hands what was found to the thread pool (requests too, unless kept).</summary>
-        internal void HandOff()
+        /// <summary>A chain runner polling for answers keeps them, to publish them itself.</summary>
+        internal bool KeepAnswers;
+
+        /// <summary>True once a drain found what the poller waits for.</summary>
+        internal readonly bool Found =>
+            OwnAnswered || (KeepRequests && Requests.First is not null) || (KeepAnswers && Answers.First is not null);
+
+        /// <summary>Hands what was found to the thread pool (unless kept).</summary>
+        internal void HandOff(Dispatcher dispatcher)
         {
             if (!KeepRequests)
             {
                 Rpc.RpcServer.ServeOnThreadPool(Requests.Take());
             }
 
-            Rpc.AnswerChain.PublishOnThreadPool(Answers.Take());
+            if (!KeepAnswers)
+            {
+                Rpc.AnswerChain.PublishOnThreadPool(Answers.Take(), dispatcher);
+            }
         }
     }
 }

@@ -41,29 +41,91 @@ internal struct ChainBuilder<T>
 }
 
 /// <summary>
-/// The work one drain of the inbox found (answers to publish, requests to serve), taken one
-/// item at a time by whichever thread gets there first: one thread-pool work item (or the
-/// server thread that polled for the requests) runs the whole chain, instead of one hand-off
-/// per message. While items remain, a helper
-/// is queued on the thread pool to take them over: the runner may block (user code can wait
-/// synchronously for a call whose answer is further down the same chain), go asynchronous,
-/// or spend its time budget.
+/// Tells whether the current thread runs chain items. A call made there does not poll for
+/// its answer: a poll would hold up the rest of the chain, and the answer is drained soon
+/// anyway (by the runner once its chain is done, by whoever polls meanwhile, or by the
+/// dispatcher when the doorbell rings).
 /// </summary>
-internal abstract class WorkChain<T>
+internal static class ChainRunner
+{
+    [ThreadStatic]
+    private static bool t_running;
+
+    internal static bool IsCurrentThread => t_running;
+
+    /// <summary>Marks this thread as running chain items; returns the previous mark, for <see cref="Leave"/>.</summary>
+    internal static bool Enter()
+    {
+        bool was = t_running;
+        t_running = true;
+        return was;
+    }
+
+    internal static void Leave(bool was) => t_running = was;
+}
+
+/// <summary>
+/// The ambient context a runner thread had before an item, put back after it: user code run
+/// synchronously there (a served method that is not async, a continuation registered
+/// without capturing a context) may set an AsyncLocal, suppress flow or install a
+/// SynchronizationContext, and none of that may leak into the next item, perhaps another
+/// caller's. (An async method's builder does the same for its own code.)
+/// </summary>
+internal readonly struct AmbientContext
+{
+    private readonly ExecutionContext? _execution;
+    private readonly SynchronizationContext? _synchronization;
+
+    private AmbientContext(ExecutionContext? execution, SynchronizationContext? synchronization)
+    {
+        _execution = execution;
+        _synchronization = synchronization;
+    }
+
+    internal static AmbientContext Capture() => new(ExecutionContext.Capture(), SynchronizationContext.Current);
+
+    internal void Restore()
+    {
+        if (_execution is not null && ExecutionContext.Capture() != _execution)
+        {
+            ExecutionContext.Restore(_execution);
+        }
+
+        if (SynchronizationContext.Current != _synchronization)
+        {
+            SynchronizationContext.SetSynchronizationContext(_synchronization);
+        }
+    }
+}
+
+/// <summary>
+/// The work one drain of the inbox found (answers to publish, requests to serve), taken one
+/// item at a time: one thread-pool work item (or the thread that polled for it) runs the
+/// whole chain, instead of one hand-off per message. No other thread joins while the chain
+/// is young: with as many busy threads as cores, a second runner would only take a core
+/// from the other process. Items still waiting after a whole watchdog period (the runner
+/// blocks in user code, perhaps until a call further down the same chain is answered, or
+/// the items are slow) get a helper from the <see cref="ChainWatchdog"/>, and another one
+/// every period while they wait. Items never stop a runner: a served method runs up to its
+/// first incomplete await, a continuation up to its own.
+/// </summary>
+internal abstract class WorkChain<T> : ChainWatchdog.IWatched
     where T : ChainItem<T>
 {
-    /// <summary>How long one thread runs a chain before it leaves the rest to a helper.</summary>
-    protected static readonly long BudgetTicks = System.Diagnostics.Stopwatch.Frequency * 100 / 1_000_000;
-
     private T? _head;
     private int _helperQueued;
+    private int _watched;
+    private bool _checkedOnce;
 
     protected WorkChain(T first)
     {
         _head = first;
     }
 
-    /// <summary>Takes the next item, or null once every item was taken.</summary>
+    /// <summary>
+    /// Takes the next item, or null once every item was taken. While items remain behind
+    /// the one taken, the watchdog watches the chain.
+    /// </summary>
     protected T? Take()
     {
         while (true)
@@ -77,15 +139,21 @@ internal abstract class WorkChain<T>
             // Items are only ever removed, so a head seen twice is the same link (no ABA).
             if (Interlocked.CompareExchange(ref _head, head.Next, head) == head)
             {
+                T? next = head.Next;
                 head.Next = null;
+                if (next is not null && Volatile.Read(ref _watched) == 0 && Interlocked.Exchange(ref _watched, 1) == 0)
+                {
+                    ChainWatchdog.Watch(this);
+                }
+
                 return head;
             }
         }
     }
 
     /// <summary>
-    /// Called by a runner before it runs an item it took: if items remain and no helper is
-    /// waiting to start, queues one, so the rest never waits on this runner.
+    /// Hands the rest of the chain to a helper on the thread pool, if items remain and no
+    /// helper is waiting to start (the watchdog, for items that waited a whole period).
     /// </summary>
     protected void EnsureHelper()
     {
@@ -94,11 +162,65 @@ internal abstract class WorkChain<T>
             ThreadPool.UnsafeQueueUserWorkItem(static chain =>
             {
                 Volatile.Write(ref chain._helperQueued, 0);
-                chain.RunAsHelper();
+                long none = 0;  // a helper holds no poll
+                chain.Run(null, ref none);
             }, this, preferLocal: false);
         }
     }
 
-    /// <summary>Runs what remains of the chain on a thread-pool thread.</summary>
-    protected abstract void RunAsHelper();
+    /// <summary>
+    /// Runs items until none is left, as a chain runner: calls made here do not poll, and
+    /// the ambient context is put back after each item. With a hold on the poll
+    /// (<paramref name="hold"/>, 0 for none), each item is entered and left on
+    /// <paramref name="holdOwner"/>; <paramref name="hold"/> becomes 0 if the watchdog
+    /// revoked it meanwhile.
+    /// </summary>
+    internal void Run(PollHold? holdOwner, ref long hold)
+    {
+        bool wasRunner = ChainRunner.Enter();
+        var context = AmbientContext.Capture();
+        try
+        {
+            while (Take() is { } item)
+            {
+                if (hold != 0)
+                {
+                    holdOwner!.EnterItem(hold);
+                }
+
+                RunItem(item);
+                context.Restore();
+                if (hold != 0 && !holdOwner!.LeaveItem(hold))
+                {
+                    hold = 0;
+                }
+            }
+        }
+        finally
+        {
+            ChainRunner.Leave(wasRunner);
+        }
+    }
+
+    /// <summary>Runs one item; never throws.</summary>
+    protected abstract void RunItem(T item);
+
+    /// <inheritdoc />
+    bool ChainWatchdog.IWatched.Check()
+    {
+        if (Volatile.Read(ref _head) is null)
+        {
+            return false;  // every item was taken: nothing left to be held up
+        }
+
+        // The first check may come right after the chain was watched; from the second on,
+        // items have waited a whole period.
+        if (_checkedOnce)
+        {
+            EnsureHelper();
+        }
+
+        _checkedOnce = true;
+        return true;
+    }
 }

@@ -204,6 +204,11 @@ internal static unsafe partial class NativeMethods
     [SuppressGCTransition]
     internal static partial DwStatus QueueTryRead(nint region, uint index, byte* buffer, uint capacity, out uint length, long timeoutMs = 0);
 
+    /// <summary>Never blocks (it takes the read lock and does not wait): no GC transition.</summary>
+    [LibraryImport(Library, EntryPoint = "dw_queue_read_many")]
+    [SuppressGCTransition]
+    internal static partial DwStatus QueueTryReadMany(nint region, uint index, byte* buffer, uint capacity, uint maxMessages, out uint count, out uint used);
+
     [LibraryImport(Library, EntryPoint = "dw_queue_complete")]
     internal static partial DwStatus QueueComplete(nint region, uint index);
 

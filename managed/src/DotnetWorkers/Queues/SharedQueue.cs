@@ -246,10 +246,10 @@ public sealed class SharedQueue<T>
         }
     }
 
-    /// <summary>Spins (bounded by <see cref="Dispatcher.PollTicks"/>) until <paramref name="condition"/> holds.</summary>
+    /// <summary>Spins (bounded by <see cref="Dispatcher.CallerPollTicks"/>) until <paramref name="condition"/> holds.</summary>
     private static bool SpinUntil(Func<bool> condition)
     {
-        long until = System.Diagnostics.Stopwatch.GetTimestamp() + Dispatcher.PollTicks;
+        long until = System.Diagnostics.Stopwatch.GetTimestamp() + Dispatcher.CallerPollTicks;
         var spinner = default(SpinWait);
         while (System.Diagnostics.Stopwatch.GetTimestamp() < until)
         {

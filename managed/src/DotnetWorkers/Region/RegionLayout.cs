@@ -7,7 +7,7 @@ namespace DotnetWorkers.Region;
 /// </summary>
 internal static class RegionLayout
 {
-    internal const uint Version = 3;
+    internal const uint Version = 4;
     internal const ulong Magic = 0x4E4F494745525744; // "DWREGION"
 
     internal const int HeaderSize = 4096;
@@ -27,9 +27,9 @@ internal static class RegionLayout
     internal const int MaxSlotSize = 64 * 1024;
     internal const int ServiceCapacity = 1024;
     internal const int MaxServiceNameLength = 256;
-    internal const int DoorbellSize = 64;
-    internal const int DoorbellCallsInFlightOffset = 8;
-    internal const int DoorbellPollingOffset = 12;
+    internal const int DoorbellSize = 128;
+    internal const int DoorbellCallsInFlightOffset = 64;
+    internal const int DoorbellPollingOffset = 8;
 
     // RegionHeader field offsets.
     internal const int MagicOffset = 0;

@@ -43,6 +43,13 @@ internal abstract class ResultCodec
     /// <summary>Server: awaits what the method returned.</summary>
     internal abstract ValueTask<object?> AwaitAsync(object returned);
 
+    /// <summary>
+    /// Server: if what the method returned has completed, its result (or the exception an
+    /// await would throw) without awaiting; false if it has not completed yet (then
+    /// <see cref="AwaitAsync"/> consumes it, once).
+    /// </summary>
+    internal abstract bool TryGetResult(object returned, out object? result, out Exception? failure);
+
     /// <summary>Server: writes the awaited result.</summary>
     internal abstract void Write(IBufferWriter<byte> writer, object? result);
 
@@ -77,6 +84,28 @@ internal sealed class TaskCodec<T> : ValueResultCodec<T>
         options.Client.CallAsync<T>(options, plan, args);
 
     internal override async ValueTask<object?> AwaitAsync(object returned) => await ((Task<T>)returned).ConfigureAwait(false);
+
+    internal override bool TryGetResult(object returned, out object? result, out Exception? failure)
+    {
+        Task<T> task = ((Task<T>)returned);
+        result = null;
+        failure = null;
+        if (!task.IsCompleted)
+        {
+            return false;
+        }
+
+        try
+        {
+            result = task.GetAwaiter().GetResult();
+        }
+        catch (Exception e)
+        {
+            failure = e;
+        }
+
+        return true;
+    }
 }
 
 internal sealed class ValueTaskCodec<T> : ValueResultCodec<T>
@@ -85,6 +114,28 @@ internal sealed class ValueTaskCodec<T> : ValueResultCodec<T>
         new ValueTask<T>(options.Client.CallAsync<T>(options, plan, args));
 
     internal override async ValueTask<object?> AwaitAsync(object returned) => await ((ValueTask<T>)returned).ConfigureAwait(false);
+
+    internal override bool TryGetResult(object returned, out object? result, out Exception? failure)
+    {
+        ValueTask<T> task = ((ValueTask<T>)returned);
+        result = null;
+        failure = null;
+        if (!task.IsCompleted)
+        {
+            return false;
+        }
+
+        try
+        {
+            result = task.GetAwaiter().GetResult();
+        }
+        catch (Exception e)
+        {
+            failure = e;
+        }
+
+        return true;
+    }
 }
 
 internal sealed class TaskCodec : VoidResultCodec
@@ -97,6 +148,28 @@ internal sealed class TaskCodec : VoidResultCodec
         await ((Task)returned).ConfigureAwait(false);
         return null;
     }
+
+    internal override bool TryGetResult(object returned, out object? result, out Exception? failure)
+    {
+        Task task = ((Task)returned);
+        result = null;
+        failure = null;
+        if (!task.IsCompleted)
+        {
+            return false;
+        }
+
+        try
+        {
+            task.GetAwaiter().GetResult();
+        }
+        catch (Exception e)
+        {
+            failure = e;
+        }
+
+        return true;
+    }
 }
 
 internal sealed class ValueTaskCodec : VoidResultCodec
@@ -108,5 +181,27 @@ internal sealed class ValueTaskCodec : VoidResultCodec
     {
         await ((ValueTask)returned).ConfigureAwait(false);
         return null;
+    }
+
+    internal override bool TryGetResult(object returned, out object? result, out Exception? failure)
+    {
+        ValueTask task = ((ValueTask)returned);
+        result = null;
+        failure = null;
+        if (!task.IsCompleted)
+        {
+            return false;
+        }
+
+        try
+        {
+            task.GetAwaiter().GetResult();
+        }
+        catch (Exception e)
+        {
+            failure = e;
+        }
+
+        return true;
     }
 }

@@ -12,7 +12,11 @@ internal sealed class RpcClient
 {
     private readonly ClusterRuntime _runtime;
     private readonly Dispatcher _dispatcher;
-    private readonly ConcurrentDictionary<long, PendingCall> _pending = new();
+    // Calls awaiting their answer, by call id. A plain dictionary under a lock: an add and a
+    // remove per call, nearly always from one thread at a time, cost less this way than in
+    // a ConcurrentDictionary (which also allocates a node per add).
+    private readonly Dictionary<long, PendingCall> _pending = [];
+    private readonly Lock _pendingGate = new();
     private readonly int[] _pendingPerTarget = new int[Region.RegionLayout.ProcessCapacity];
     private readonly ConcurrentDictionary<(int Id, uint Pid), string> _roles = new();
     private long _nextCallId;
@@ -29,9 +33,9 @@ internal sealed class RpcClient
         where TService : class
     {
         ServiceContract contract = ServiceContract.For(typeof(TService));
-        if (timeout is { } t && t <= TimeSpan.Zero && t != Timeout.InfiniteTimeSpan)
+        if (timeout is { } t && t != Timeout.InfiniteTimeSpan && (t <= TimeSpan.Zero || t.TotalMilliseconds > int.MaxValue - 1))
         {
-            throw new ArgumentOutOfRangeException(nameof(timeout), "A call timeout is positive.");
+            throw new ArgumentOutOfRangeException(nameof(timeout), $"A call timeout is positive and at most {TimeSpan.FromMilliseconds(int.MaxValue - 1)} (or Timeout.InfiniteTimeSpan).");
         }
 
         uint service = _dispatcher.Registry.IndexOf(ServiceContract.RegistryPrefix + contract.Name);
@@ -70,18 +74,33 @@ internal sealed class RpcClient
         }
     }
 
-    internal async Task<T> CallAsync<T>(RpcProxyOptions options, MethodPlan plan, object?[]? args)
+    /// <summary>
+    /// Starts a call. Failures to start it (no server, a dead target, cancellation) come back
+    /// in the task, as from an async method. A call without a cancellation token or timeout
+    /// whose request fits in the inbox returns the pending call's own task: no state machine
+    /// between the answer and the caller's continuation.
+    /// </summary>
+    internal Task<T> CallAsync<T>(RpcProxyOptions options, MethodPlan plan, object?[]? args)
     {
         CancellationToken cancellationToken = plan.CancellationIndex >= 0 ? (CancellationToken)args![plan.CancellationIndex]! : default;
-        cancellationToken.ThrowIfCancellationRequested();
-        _dispatcher.EnsureStarted();
-        (int target, uint pid) = PickTarget(options);
-        long callId = Interlocked.Increment(ref _nextCallId);
-        var pending = (PendingCall<T>)plan.Result.CreatePending(target, pid, plan);
-        _pending[callId] = pending;
-        Interlocked.Increment(ref _pendingPerTarget[target]);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled<T>(cancellationToken);
+        }
+
+        long callId = 0;
         try
         {
+            _dispatcher.EnsureStarted();
+            (int target, uint pid) = PickTarget(options);
+            callId = Interlocked.Increment(ref _nextCallId);
+            var pending = (PendingCall<T>)plan.Result.CreatePending(target, pid, plan);
+            lock (_pendingGate)
+            {
+                _pending.Add(callId, pending);
+            }
+
+            Interlocked.Increment(ref _pendingPerTarget[target]);
             var header = new MessageHeader
             {
                 Kind = MessageKind.Request,
@@ -91,37 +110,103 @@ internal sealed class RpcClient
                 Registry = options.Service,
             };
             MessageBuffer message = Inboxes.Frame(header, (plan, args), static (writer, s) => s.plan.WriteArguments(writer, s.args));
+            bool sent;
             try
             {
-                if (!_dispatcher.Inboxes.TrySend(target, message.Span))
-                {
-                    await _dispatcher.Inboxes.SendAsync(target, pid, message.Memory, cancellationToken).ConfigureAwait(false);
-                }
+                sent = _dispatcher.Inboxes.TrySend(target, message.Span);
             }
-            finally
+            catch
             {
                 message.Dispose();
+                throw;
+            }
+
+            if (!sent)
+            {
+                return CompleteAsync(options, pending, callId, message, cancellationToken);  // it disposes the message
+            }
+
+            message.Dispose();
+            if (!ChainRunner.IsCurrentThread)
+            {
+                _dispatcher.PollUntil(pending);  // a chain runner polls once the item it runs returns
+            }
+
+            if (!cancellationToken.CanBeCanceled && options.Timeout is null)
+            {
+                return pending.Task;  // the answer, or the target's death, removes it from the table
+            }
+
+            return CompleteAsync(options, pending, callId, null, cancellationToken);
+        }
+        catch (Exception e)
+        {
+            Forget(callId);
+            return Task.FromException<T>(e);
+        }
+    }
+
+    /// <summary>
+    /// The rest of a call that waits for room in the target's inbox (<paramref name="unsent"/>),
+    /// or is bounded by a timeout or cancellation. The timeout covers both waits, from the
+    /// start of the call: a live target that stopped reading its inbox must not hold a caller
+    /// with a timeout forever.
+    /// </summary>
+    private async Task<T> CompleteAsync<T>(RpcProxyOptions options, PendingCall<T> pending, long callId, MessageBuffer? unsent, CancellationToken cancellationToken)
+    {
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        TimeSpan timeout = options.Timeout ?? Timeout.InfiniteTimeSpan;
+        try
+        {
+            if (unsent is not null)
+            {
+                using CancellationTokenSource? bound = timeout == Timeout.InfiniteTimeSpan ? null : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                bound?.CancelAfter(timeout);
+                try
+                {
+                    await _dispatcher.Inboxes.SendAsync(pending.Target, pending.TargetPid, unsent.Memory, bound?.Token ?? cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (bound is not null)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();  // the caller's own token, not the linked one
+                    throw new TimeoutException(
+                        $"{pending.Plan.DisplayName} on process {pending.Target} did not answer within {options.Timeout}: its inbox stayed full, the call was not sent.");
+                }
+                finally
+                {
+                    unsent.Dispose();
+                }
+
+                if (!ChainRunner.IsCurrentThread)
+                {
+                    _dispatcher.PollUntil(pending);
+                }
             }
 
             Task<T> task = pending.Task;
-            _dispatcher.PollUntil(pending);
             if (!cancellationToken.CanBeCanceled && options.Timeout is null)
             {
                 return await task.ConfigureAwait(false);
             }
 
+            if (timeout != Timeout.InfiniteTimeSpan)
+            {
+                TimeSpan left = timeout - System.Diagnostics.Stopwatch.GetElapsedTime(started);
+                timeout = left > TimeSpan.Zero ? left : TimeSpan.Zero;
+            }
+
             try
             {
-                return await task.WaitAsync(options.Timeout ?? Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false);
+                return await task.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
             }
             catch (TimeoutException) when (!task.IsCompleted)
             {
-                SendCancel(target, callId);
-                throw new TimeoutException($"{plan.DisplayName} on process {target} did not answer within {options.Timeout}.");
+                SendCancel(pending.Target, callId);
+                throw new TimeoutException($"{pending.Plan.DisplayName} on process {pending.Target} did not answer within {options.Timeout}.");
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && !task.IsCompleted)
             {
-                SendCancel(target, callId);
+                SendCancel(pending.Target, callId);
                 throw;
             }
         }
@@ -134,7 +219,7 @@ internal sealed class RpcClient
     /// <summary>A response arrived (on whichever thread drains the inbox): the call it settled, to publish once the drain is let go.</summary>
     internal PendingCall? OnResponse(in MessageHeader header, ReadOnlySpan<byte> payload)
     {
-        if (!_pending.TryRemove(header.CallId, out PendingCall? pending))
+        if (!TryRemovePending(header.CallId, out PendingCall? pending))
         {
             return null;  // the caller gave up on it (timeout, cancellation)
         }
@@ -150,30 +235,42 @@ internal sealed class RpcClient
     /// </summary>
     internal void FailCallsToDeadProcesses()
     {
-        if (_pending.IsEmpty)
-        {
-            return;
-        }
-
         var failed = default(ChainBuilder<PendingCall>);
-        foreach ((long callId, PendingCall pending) in _pending)
+        lock (_pendingGate)
         {
-            if (!_runtime.IsAlive(pending.Target, pending.TargetPid) && _pending.TryRemove(callId, out _))
+            if (_pending.Count == 0)
             {
-                Interlocked.Decrement(ref _pendingPerTarget[pending.Target]);
-                pending.SettleFailed(new RemoteProcessDiedException(pending.Target, $"it ended before answering {pending.Plan.DisplayName}"));
-                failed.Add(pending);
+                return;
+            }
+
+            foreach ((long callId, PendingCall pending) in _pending)
+            {
+                if (!_runtime.IsAlive(pending.Target, pending.TargetPid))
+                {
+                    _pending.Remove(callId);  // allowed while enumerating a Dictionary
+                    Interlocked.Decrement(ref _pendingPerTarget[pending.Target]);
+                    pending.SettleFailed(new RemoteProcessDiedException(pending.Target, $"it ended before answering {pending.Plan.DisplayName}"));
+                    failed.Add(pending);
+                }
             }
         }
 
-        AnswerChain.PublishOnThreadPool(failed.Take());  // never user code on the lifetime thread
+        AnswerChain.PublishOnThreadPool(failed.Take(), _dispatcher);  // never user code on the lifetime thread
     }
 
     private void Forget(long callId)
     {
-        if (_pending.TryRemove(callId, out PendingCall? pending))
+        if (callId != 0 && TryRemovePending(callId, out PendingCall? pending))
         {
             Interlocked.Decrement(ref _pendingPerTarget[pending.Target]);
+        }
+    }
+
+    private bool TryRemovePending(long callId, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out PendingCall? pending)
+    {
+        lock (_pendingGate)
+        {
+            return _pending.Remove(callId, out pending);
         }
     }
 

@@ -102,7 +102,7 @@ internal sealed class RpcServer
     {
         if (first is not null)
         {
-            ThreadPool.UnsafeQueueUserWorkItem(static call => _ = call.RunAsync(), first, preferLocal: false);
+            ThreadPool.UnsafeQueueUserWorkItem(static call => call.Run(), first, preferLocal: false);
         }
     }
 
@@ -129,74 +129,84 @@ internal sealed class RpcServer
     {
         /// <summary>
         /// Serves this call and the ones chained to it (a <see cref="RequestChain"/>), then,
-        /// while calls keep coming, the next chains on the same thread. It stops after a call
-        /// that finished asynchronously: see <see cref="RequestChain.RunAsync"/>.
+        /// while calls keep coming, the next chains on the same thread, holding the poll
+        /// meanwhile (see <see cref="PollHold"/>).
         /// </summary>
-        internal async Task RunAsync()
+        internal void Run()
         {
-            for (IncomingCall? first = this; first is not null; first = server._dispatcher.PollForRequest())
-            {
-                if (first.Next is not null)
-                {
-                    if (!await new RequestChain(first).RunAsync().ConfigureAwait(false))
-                    {
-                        return;  // a helper goes on with the chain
-                    }
-
-                    continue;
-                }
-
-                Task serving = first.ServeAsync();
-                bool synchronous = serving.IsCompleted;
-                await serving.ConfigureAwait(false);
-                if (!synchronous)
-                {
-                    return;
-                }
-            }
-        }
-
-        internal async Task ServeAsync()
-        {
+            Dispatcher dispatcher = server._dispatcher;
+            long hold = 0;
             try
             {
-                (object? result, RemoteError? error) = await InvokeAsync().ConfigureAwait(false);
-                if (error is not null)
+                for (IncomingCall? first = this; first is not null; first = dispatcher.PollForRequests(ref hold))
                 {
-                    server.Respond(sender, callId, ResponseStatus.Error, error, null);
-                }
-                else
-                {
-                    server.Respond(sender, callId, ResponseStatus.Ok, result, plan.Result);
+                    new RequestChain(first).Run(dispatcher.Hold, ref hold);
                 }
             }
             finally
             {
-                Interlocked.Decrement(ref server._running);
+                dispatcher.LetGoOfHold(ref hold);  // none left after the last poll; only an exception gets here holding
             }
         }
 
-        private async Task<(object? Result, RemoteError? Error)> InvokeAsync()
+        /// <summary>
+        /// Serves the call and answers the caller. A method that completes synchronously is
+        /// answered right here, without any async machinery; one that awaits is finished by
+        /// <see cref="FinishAsync"/> wherever what it awaits completes. Never throws: what
+        /// goes wrong is the caller's answer.
+        /// </summary>
+        internal void Serve()
         {
+            object? returned;
+            object? result;
+            Exception? failure;
             try
             {
                 object?[] args = plan.ReadArguments(arguments.AsSpan(0, length), cancellation?.Token ?? default);
-                ArrayPool<byte>.Shared.Return(arguments);
-                arguments = [];
-                object returned = plan.Invoke(served.Implementation, args, cancellation?.Token ?? default);
-                return (await plan.Result.AwaitAsync(returned).ConfigureAwait(false), null);
+                ReturnArguments();
+                returned = plan.Invoke(served.Implementation, args, cancellation?.Token ?? default);
+                if (returned is null)
+                {
+                    throw new InvalidOperationException($"{plan.DisplayName} returned null instead of a task.");
+                }
+
+                if (!plan.Result.TryGetResult(returned, out result, out failure))
+                {
+                    _ = FinishAsync(returned);
+                    return;
+                }
             }
             catch (Exception e)
             {
-                return (null, new RemoteError(e.GetType().FullName ?? e.GetType().Name, e.Message, e.StackTrace));
+                result = null;
+                failure = e;
             }
-            finally
-            {
-                if (arguments.Length > 0)
-                {
-                    ArrayPool<byte>.Shared.Return(arguments);
-                }
 
+            Finish(result, failure);
+        }
+
+        private async Task FinishAsync(object returned)
+        {
+            object? result = null;
+            Exception? failure = null;
+            try
+            {
+                result = await plan.Result.AwaitAsync(returned).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                failure = e;
+            }
+
+            Finish(result, failure);
+        }
+
+        /// <summary>Releases what the call held, then answers the caller with its result or failure.</summary>
+        private void Finish(object? result, Exception? failure)
+        {
+            try
+            {
+                ReturnArguments();
                 if (cancellation is not null)
                 {
                     // By key and value: a revived sender reuses call ids.
@@ -205,6 +215,39 @@ internal sealed class RpcServer
                 }
 
                 NativeMethods.CallsInFlightAdd(server._runtime.RegionHandle, -1);
+                if (failure is null)
+                {
+                    try
+                    {
+                        server.Respond(sender, callId, ResponseStatus.Ok, result, plan.Result);
+                        return;
+                    }
+                    catch (Exception e)
+                    {
+                        // The result could not be written (MemoryPack does not know its type):
+                        // the caller gets that as the call's failure rather than no answer.
+                        failure = new DotnetWorkersException($"The result of {plan.DisplayName} could not be sent: {e.Message}", e);
+                    }
+                }
+
+                server.Respond(sender, callId, ResponseStatus.Error, new RemoteError(failure.GetType().FullName ?? failure.GetType().Name, failure.Message, failure.StackTrace), null);
+            }
+            catch (Exception e)
+            {
+                Console.Error.WriteLine($"dotnet-workers: process {server._runtime.WorkerId} could not answer {plan.DisplayName}: {e.Message}");
+            }
+            finally
+            {
+                Interlocked.Decrement(ref server._running);
+            }
+        }
+
+        private void ReturnArguments()
+        {
+            if (arguments.Length > 0)
+            {
+                ArrayPool<byte>.Shared.Return(arguments);
+                arguments = [];
             }
         }
     }

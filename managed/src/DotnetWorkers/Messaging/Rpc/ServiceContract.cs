@@ -63,7 +63,7 @@ internal sealed class ServiceContract
 /// <summary>One method of a service: how to write and read its arguments and result.</summary>
 internal sealed class MethodPlan
 {
-    private Func<object, object?[], CancellationToken, object>? _invoker;
+    private Func<object, object?[], CancellationToken, object?>? _invoker;
 
     internal MethodPlan(Type service, MethodInfo method, ushort id)
     {
@@ -138,11 +138,11 @@ internal sealed class MethodPlan
     }
 
     /// <summary>Calls the method on <paramref name="target"/>; returns its Task or ValueTask, boxed.</summary>
-    internal object Invoke(object target, object?[] args, CancellationToken cancellationToken) =>
+    internal object? Invoke(object target, object?[] args, CancellationToken cancellationToken) =>
         (_invoker ??= CompileInvoker())(target, args, cancellationToken);
 
     /// <summary>(target, args, ct) => (object)((TService)target).Method((T0)args[0], ..., ct), compiled once.</summary>
-    private Func<object, object?[], CancellationToken, object> CompileInvoker()
+    private Func<object, object?[], CancellationToken, object?> CompileInvoker()
     {
         ParameterExpression target = Expression.Parameter(typeof(object), "target");
         ParameterExpression args = Expression.Parameter(typeof(object?[]), "args");
@@ -151,7 +151,7 @@ internal sealed class MethodPlan
             ? (Expression)token
             : Expression.Convert(Expression.ArrayIndex(args, Expression.Constant(i)), p.ParameterType))];
         Expression call = Expression.Call(Expression.Convert(target, Service), Method, arguments);
-        return Expression.Lambda<Func<object, object?[], CancellationToken, object>>(
+        return Expression.Lambda<Func<object, object?[], CancellationToken, object?>>(
             Expression.Convert(call, typeof(object)), target, args, token).Compile();
     }
 }

@@ -50,6 +50,31 @@ internal abstract class ResultCodec
     /// </summary>
     internal abstract bool TryGetResult(object returned, out object? result, out Exception? failure);
 
+    /// <summary>
+    /// What every <see cref="TryGetResult"/> does with its own task type: nothing if not
+    /// completed; else the result, or the exception an await would throw.
+    /// </summary>
+    protected static bool Completed<TTask>(TTask task, bool isCompleted, Func<TTask, object?> getResult, out object? result, out Exception? failure)
+    {
+        result = null;
+        failure = null;
+        if (!isCompleted)
+        {
+            return false;
+        }
+
+        try
+        {
+            result = getResult(task);
+        }
+        catch (Exception e)
+        {
+            failure = e;
+        }
+
+        return true;
+    }
+
     /// <summary>Server: writes the awaited result.</summary>
     internal abstract void Write(IBufferWriter<byte> writer, object? result);
 
@@ -87,24 +112,8 @@ internal sealed class TaskCodec<T> : ValueResultCodec<T>
 
     internal override bool TryGetResult(object returned, out object? result, out Exception? failure)
     {
-        Task<T> task = ((Task<T>)returned);
-        result = null;
-        failure = null;
-        if (!task.IsCompleted)
-        {
-            return false;
-        }
-
-        try
-        {
-            result = task.GetAwaiter().GetResult();
-        }
-        catch (Exception e)
-        {
-            failure = e;
-        }
-
-        return true;
+        var task = (Task<T>)returned;
+        return Completed(task, task.IsCompleted, static t => t.GetAwaiter().GetResult(), out result, out failure);
     }
 }
 
@@ -117,24 +126,8 @@ internal sealed class ValueTaskCodec<T> : ValueResultCodec<T>
 
     internal override bool TryGetResult(object returned, out object? result, out Exception? failure)
     {
-        ValueTask<T> task = ((ValueTask<T>)returned);
-        result = null;
-        failure = null;
-        if (!task.IsCompleted)
-        {
-            return false;
-        }
-
-        try
-        {
-            result = task.GetAwaiter().GetResult();
-        }
-        catch (Exception e)
-        {
-            failure = e;
-        }
-
-        return true;
+        var task = (ValueTask<T>)returned;
+        return Completed(task, task.IsCompleted, static t => t.GetAwaiter().GetResult(), out result, out failure);
     }
 }
 
@@ -151,24 +144,8 @@ internal sealed class TaskCodec : VoidResultCodec
 
     internal override bool TryGetResult(object returned, out object? result, out Exception? failure)
     {
-        Task task = ((Task)returned);
-        result = null;
-        failure = null;
-        if (!task.IsCompleted)
-        {
-            return false;
-        }
-
-        try
-        {
-            task.GetAwaiter().GetResult();
-        }
-        catch (Exception e)
-        {
-            failure = e;
-        }
-
-        return true;
+        var task = (Task)returned;
+        return Completed(task, task.IsCompleted, static t => { t.GetAwaiter().GetResult(); return null; }, out result, out failure);
     }
 }
 
@@ -185,23 +162,7 @@ internal sealed class ValueTaskCodec : VoidResultCodec
 
     internal override bool TryGetResult(object returned, out object? result, out Exception? failure)
     {
-        ValueTask task = ((ValueTask)returned);
-        result = null;
-        failure = null;
-        if (!task.IsCompleted)
-        {
-            return false;
-        }
-
-        try
-        {
-            task.GetAwaiter().GetResult();
-        }
-        catch (Exception e)
-        {
-            failure = e;
-        }
-
-        return true;
+        var task = (ValueTask)returned;
+        return Completed(task, task.IsCompleted, static t => { t.GetAwaiter().GetResult(); return null; }, out result, out failure);
     }
 }

@@ -155,7 +155,7 @@ internal abstract class WorkChain<T> : ChainWatchdog.IWatched
     /// Hands the rest of the chain to a helper on the thread pool, if items remain and no
     /// helper is waiting to start (the watchdog, for items that waited a whole period).
     /// </summary>
-    protected void EnsureHelper()
+    private void EnsureHelper()
     {
         if (Volatile.Read(ref _head) is not null && Interlocked.CompareExchange(ref _helperQueued, 1, 0) == 0)
         {

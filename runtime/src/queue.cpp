@@ -159,6 +159,14 @@ bool LooksEmpty(const Region& r, const L::QueueEntry& q) {
   return CellAt(r, q, head)->sequence.load(std::memory_order_acquire) == head;
 }
 
+// Completed, and nothing left to read. A tail behind the head counts too: it is stale (its
+// writer died after committing, a reader took the message), and on a completed queue no
+// writer takes the write lock again to repair it.
+bool CompletedAndDrained(const L::QueueEntry& q) {
+  return q.completed.load(std::memory_order_acquire) &&
+         q.tail.load(std::memory_order_acquire) <= q.head.load(std::memory_order_acquire);
+}
+
 enum class Take { kTaken, kEmpty, kTooSmall, kCorrupt };
 
 // Under the read lock: takes the message at the head into `buffer` (up to `capacity`
@@ -341,10 +349,8 @@ dw_status Dequeue(Region& r, uint32_t index, uint8_t* buffer, uint32_t capacity,
     }
     UnlockRobust(&q->read_mutex);
     if (q->completed.load(std::memory_order_acquire)) {
-      // Completed, but a writer may have committed in the meantime: look once more. (A
-      // tail behind the head is stale: its writer died after committing, a reader took the
-      // message, and no writer will take the lock to repair it on a completed queue.)
-      if (q->tail.load(std::memory_order_acquire) <= q->head.load(std::memory_order_acquire)) {
+      // Completed, but a writer may have committed in the meantime: look once more.
+      if (CompletedAndDrained(*q)) {
         return Fail(DW_E_CLOSED, "the queue '%.*s' is completed and empty", static_cast<int>(q->name_length), q->name);
       }
       continue;
@@ -402,8 +408,7 @@ dw_status DequeueMany(Region& r, uint32_t index, uint8_t* buffer, uint32_t capac
     case Take::kCorrupt: return r.Corrupt("a queue cell is damaged");
     default: break;
   }
-  if (q->completed.load(std::memory_order_acquire) &&
-      q->tail.load(std::memory_order_acquire) <= q->head.load(std::memory_order_acquire)) {  // see Dequeue
+  if (CompletedAndDrained(*q)) {
     return Fail(DW_E_CLOSED, "the queue '%.*s' is completed and empty", static_cast<int>(q->name_length), q->name);
   }
   return FailQuietly(DW_E_TIMEOUT, "the queue is empty");

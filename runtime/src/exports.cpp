@@ -113,6 +113,8 @@ uint64_t dw_layout_value(int32_t which) {
     case DW_LAYOUT_DOORBELL_SIZE: return sizeof(L::Doorbell);
     case DW_LAYOUT_OFF_DOORBELL_CALLS: return offsetof(L::Doorbell, calls_in_flight);
     case DW_LAYOUT_OFF_DOORBELL_POLLING: return offsetof(L::Doorbell, polling);
+    case DW_LAYOUT_QUEUE_ENTRY_SIZE: return sizeof(L::QueueEntry);
+    case DW_LAYOUT_OFF_QUEUE_WRITE_MUTEX: return offsetof(L::QueueEntry, write_mutex);
     default: return UINT64_MAX;
   }
 }
@@ -424,6 +426,10 @@ dw_status dw_queue_read_many(dw_region* region, uint32_t index, uint8_t* buffer,
     }
     return dw::DequeueMany(*Unwrap(region), index, buffer, capacity, max_messages, out_count, out_used);
   });
+}
+
+int32_t dw_queue_may_have_message(dw_region* region, uint32_t index) {
+  return region == nullptr || dw::QueueMayHaveMessage(*Unwrap(region), index) ? 1 : 0;
 }
 
 dw_status dw_queue_complete(dw_region* region, uint32_t index) {

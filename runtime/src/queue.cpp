@@ -414,6 +414,11 @@ dw_status DequeueMany(Region& r, uint32_t index, uint8_t* buffer, uint32_t capac
   return FailQuietly(DW_E_TIMEOUT, "the queue is empty");
 }
 
+bool QueueMayHaveMessage(const Region& r, uint32_t index) noexcept {
+  const L::QueueEntry* q = Live(r, index);
+  return q == nullptr || !LooksEmpty(r, *q);
+}
+
 dw_status CompleteQueue(Region& r, uint32_t index) noexcept {
   L::QueueEntry* q = Live(r, index);
   if (q == nullptr) return Fail(DW_E_INVALID_ARGUMENT, "no queue has index %u", index);

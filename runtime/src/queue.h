@@ -39,6 +39,11 @@ dw_status Dequeue(Region& region, uint32_t index, uint8_t* buffer, uint32_t capa
 dw_status DequeueMany(Region& region, uint32_t index, uint8_t* buffer, uint32_t capacity, uint32_t max_messages,
                       uint32_t* count, uint32_t* used) noexcept;
 
+// False only if the queue is certainly empty and not completed: no lock, no clock, no error
+// message (a few atomic loads), so callers may skip the locked read. True also for an
+// index with no queue: the locked path reports that.
+bool QueueMayHaveMessage(const Region& region, uint32_t index) noexcept;
+
 // No more messages will be written: writers get DW_E_CLOSED, readers get it once empty.
 dw_status CompleteQueue(Region& region, uint32_t index) noexcept;
 

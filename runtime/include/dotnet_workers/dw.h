@@ -102,6 +102,8 @@ DW_EXPORT uint64_t dw_layout_value(int32_t which);
 #define DW_LAYOUT_DOORBELL_SIZE              55
 #define DW_LAYOUT_OFF_DOORBELL_CALLS         56
 #define DW_LAYOUT_OFF_DOORBELL_POLLING       57
+#define DW_LAYOUT_QUEUE_ENTRY_SIZE           58
+#define DW_LAYOUT_OFF_QUEUE_WRITE_MUTEX      59
 
 /* ---- Regions ----------------------------------------------------------------------- */
 
@@ -294,6 +296,11 @@ DW_EXPORT dw_status dw_queue_read(dw_region* region, uint32_t index, uint8_t* bu
    *out_used = the capacity the first message needs (it stays first). */
 DW_EXPORT dw_status dw_queue_read_many(dw_region* region, uint32_t index, uint8_t* buffer, uint32_t capacity,
                                        uint32_t max_messages, uint32_t* out_count, uint32_t* out_used);
+
+/* 0 if the queue is certainly empty and not completed, else 1 (also for a bad index: the
+   other calls report it). A few atomic loads: no lock, no wait, no error message, so it is
+   safe without a GC transition; a poll asks it before a read that locks the queue. */
+DW_EXPORT int32_t dw_queue_may_have_message(dw_region* region, uint32_t index);
 
 /* No more messages: writers get DW_E_CLOSED, readers once the queue is empty. */
 DW_EXPORT dw_status dw_queue_complete(dw_region* region, uint32_t index);

@@ -329,6 +329,117 @@ static class Program
                 return 0;
             }
 
+            case "shutdown-drain":
+            {
+                // The test sends SIGTERM to the launcher once the primary is ready. Every
+                // process finishes up over messaging: workers write their last items to a
+                // queue and keep serving; the primary gathers answers and items, then calls
+                // worker 2, which exits mid-call, and must be told so.
+                SharedQueue<string> last = Cluster.Queues.Open<string>("last", capacity: 16);
+                CancellationToken stopping = Cluster.ShutdownToken;
+                if (!Cluster.IsPrimary)
+                {
+                    Cluster.Serve<IProbe>(new Probe());
+                    stopping.Register(() => _ = Task.Run(async () =>
+                    {
+                        await last.WriteAsync($"last-from-{Cluster.WorkerId}", token);
+                        if (Cluster.WorkerId == 2)
+                        {
+                            while (!Cluster.Store.ContainsKey("exit-now") && !token.IsCancellationRequested)
+                            {
+                                await Task.Delay(5);
+                            }
+
+                            Environment.Exit(0);
+                        }
+                    }));
+                    return 0;
+                }
+
+                await Cluster.WaitForServersAsync<IProbe>(Cluster.WorkerCount, token);
+                Say("ready");
+                try
+                {
+                    await Task.Delay(Bound, stopping);
+                    Say("never-stopped");
+                    return 3;
+                }
+                catch (OperationCanceledException)
+                {
+                }
+
+                IReadOnlyList<string> answers = await Cluster.CallAllAsync<IProbe, string>(p => p.WhoAsync("last")).WaitAsync(token);
+                Say($"drain answers={string.Join(',', answers)}");
+                var items = new List<string>();
+                for (int i = 0; i < Cluster.WorkerCount; i++)
+                {
+                    items.Add(await last.ReadAsync(token));
+                }
+
+                Say($"drain items={string.Join(',', items.Order())}");
+                Task<int> inFlight = Cluster.Proxy<IProbe>(RpcTarget.Worker(2)).SlowIdAsync(20_000);
+                Cluster.Store.Set("exit-now", 1L);
+                try
+                {
+                    await inFlight.WaitAsync(token);
+                    Say("drain in-flight=answered");
+                }
+                catch (RemoteProcessDiedException e)
+                {
+                    Say($"drain in-flight=died worker={e.WorkerId}");
+                }
+
+                return 0;
+            }
+
+            case "hold-queue-lock":
+            {
+                // Worker 1 takes the write lock of queue "held" itself (as a process stopped
+                // inside a write would hold it) and says so; the primary then writes to that
+                // queue on one thread while another collects garbage. A write that waits for
+                // the lock without a GC transition would hold the collection up as long.
+                SharedQueue<int> held = Cluster.Queues.Open<int>("held", capacity: 4);
+                if (!Cluster.IsPrimary)
+                {
+                    ProbeInternals.LockQueueWriters(held);
+                    Cluster.Store.Set("lock-held", 1L);
+                    await Task.Delay(Timeout.Infinite, Cluster.ShutdownToken).ContinueWith(_ => { });
+                    return 0;
+                }
+
+                while (!Cluster.Store.ContainsKey("lock-held") && !token.IsCancellationRequested)
+                {
+                    await Task.Delay(5);
+                }
+
+                var writer = new Thread(() =>
+                {
+                    try
+                    {
+                        held.TryWrite(1);
+                    }
+                    catch (Exception)
+                    {
+                        // ended by the process's exit, or by the lock's owner dying
+                    }
+                })
+                { IsBackground = true };
+                writer.Start();
+                await Task.Delay(200, token);  // the writer is inside the native call by now
+                var gc = new Thread(() =>
+                {
+                    GC.Collect(2, GCCollectionMode.Forced, blocking: true);
+                    Say("gc completed=True");
+                })
+                { IsBackground = true };
+                var clock = Stopwatch.StartNew();
+                gc.Start();
+                bool completed = gc.Join(TimeSpan.FromSeconds(10));
+                Say($"gc while-locked={(completed ? "completed" : "stalled")} writer_blocked={writer.IsAlive} ms={clock.ElapsedMilliseconds}");
+                Environment.Exit(completed ? 0 : 4);  // the writer stays blocked: do not wait for it
+                return 0;
+            }
+
             default:
                 Say($"unknown action {action}");
                 return 2;

@@ -53,6 +53,37 @@ public class MessagingTests
     }
 
     [Test]
+    public void Messaging_KeepsWorkingThroughAGracefulShutdown_CallsQueuesAndDeadProcessDetection()
+    {
+        // The primary finishes up after SIGTERM: it calls every worker, reads what they queued
+        // on their own ShutdownToken, and learns that worker 2 exited in the middle of a call.
+        // Before, messaging stopped with the token: no answer came, and the launcher killed
+        // the cluster at the shutdown timeout (exit 137).
+        using var run = LauncherRun.Start("--workers=2", "--shutdown-timeout=20s", Paths.IpcProbe, "shutdown-drain");
+        run.WaitForLines(l => l == "probe ready", 1);
+
+        run.Signal(Posix.SIGTERM);
+
+        Assert.That(run.WaitForExit(TimeSpan.FromSeconds(15)), Is.Zero, run.Transcript());
+        Assert.That(run.ProbeLines, Is.SupersetOf(new[]
+        {
+            "drain answers=1/worker/last,2/worker/last",
+            "drain items=last-from-1,last-from-2",
+            "drain in-flight=died worker=2",
+        }), run.Transcript());
+    }
+
+    [Test]
+    public void AGarbageCollection_Completes_WhileAnotherProcessHoldsTheLockOfAQueueThisOneWrites()
+    {
+        // Worker 1 holds queue "held"'s write lock; the primary's TryWrite waits for it inside
+        // the native call. Without a GC transition on that call, the GC would wait as long.
+        using var run = LauncherRun.Start("--workers=1", Paths.IpcProbe, "hold-queue-lock");
+        Assert.That(run.WaitForExit(TimeSpan.FromSeconds(30)), Is.Zero, run.Transcript());
+        Assert.That(run.ProbeLines, Has.Some.StartsWith("gc while-locked=completed writer_blocked=True"), run.Transcript());
+    }
+
+    [Test]
     public void Rpc_ToAServerKilledMidCall_FailsPromptlyWithRemoteProcessDied()
     {
         using var run = LauncherRun.Start("--workers=2", "--on-worker-exit=continue", Paths.IpcProbe, "kill-server");

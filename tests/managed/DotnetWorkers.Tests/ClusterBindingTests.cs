@@ -218,7 +218,7 @@ public unsafe class ClusterBindingTests
         CancellationToken token = runtime.Lifetime.ShutdownToken;
         runtime.Lifetime.StopLocally();
         Assert.That(token.WaitHandle.WaitOne(Bound), Is.True);
-        Assert.That(runtime.Lifetime.WaitForWatcher(Bound), Is.True, "the lifetime thread ended");
+        Assert.That(runtime.Lifetime.WaitForLifetimeEnd(Bound), Is.True, "the lifetime ended");
         Assert.That(_region.IsShutdownRequested, Is.False);
         Assert.That(_region.ReadProcess(0)!.Status, Is.EqualTo(WorkerStatus.Stopping));
     }
@@ -235,7 +235,7 @@ public unsafe class ClusterBindingTests
             CancellationToken token = runtime.Lifetime.ShutdownToken; // starts the watcher
             runtime.Lifetime.StopLocally();
             Assert.That(token.WaitHandle.WaitOne(Bound), Is.True, $"round {round}");
-            Assert.That(runtime.Lifetime.WaitForWatcher(Bound), Is.True, $"round {round}");
+            Assert.That(runtime.Lifetime.WaitForLifetimeEnd(Bound), Is.True, $"round {round}");
         }
     }
 
@@ -245,7 +245,7 @@ public unsafe class ClusterBindingTests
         using ClusterRuntime runtime = Bind(DescriptorFor(Environment.ProcessId, _region));
         _ = runtime.Lifetime.ShutdownToken;
         NativeErrors.ThrowIfFailed(NativeMethods.ShutdownRequest(_region.Handle, RegionLayout.ReasonRequested), "request");
-        Assert.That(runtime.Lifetime.WaitForWatcher(Bound), Is.True);
+        Assert.That(runtime.Lifetime.WaitForLifetimeEnd(Bound), Is.True);
         Assert.That(_region.ReadProcess(0)!.Status, Is.EqualTo(WorkerStatus.Stopping));
     }
 }

@@ -70,6 +70,8 @@ public class RegionLayoutTests
         (55, (ulong)RegionLayout.DoorbellSize, nameof(RegionLayout.DoorbellSize)),
         (56, (ulong)RegionLayout.DoorbellCallsInFlightOffset, nameof(RegionLayout.DoorbellCallsInFlightOffset)),
         (57, (ulong)RegionLayout.DoorbellPollingOffset, nameof(RegionLayout.DoorbellPollingOffset)),
+        (58, (ulong)RegionLayout.QueueEntrySize, nameof(RegionLayout.QueueEntrySize)),
+        (59, (ulong)RegionLayout.QueueWriteMutexOffset, nameof(RegionLayout.QueueWriteMutexOffset)),
     ];
 
     [Test]
@@ -107,7 +109,7 @@ public class RegionLayoutTests
             128, 64, 256, 16,                         // objects control, buffer entry, lock entry, holding
             4096, 256, 256, RegionLayout.MaxNameLength, // buffers, locks, holdings per process
             RegionLayout.MaxChainLength, RegionLayout.HashSeedOffset, RegionLayout.StripeVersionsOffset,
-            512, 16, RegionLayout.DoorbellSize, RegionLayout.QueueCapacity, // queue entry, queue cell
+            RegionLayout.QueueEntrySize, 16, RegionLayout.DoorbellSize, RegionLayout.QueueCapacity, // queue entry, queue cell
             RegionLayout.QueuesOffsetOffset, RegionLayout.DoorbellCallsInFlightOffset, RegionLayout.DoorbellPollingOffset,
             512, RegionLayout.ServiceCapacity, RegionLayout.MaxServiceNameLength, // service entry
             RegionLayout.ServicesOffsetOffset,

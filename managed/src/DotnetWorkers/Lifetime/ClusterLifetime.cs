@@ -11,14 +11,19 @@ namespace DotnetWorkers.Lifetime;
 /// launcher marks every entry stopping when the cluster shuts down, and this process marks
 /// its own when it gets SIGINT/SIGTERM; both ring the doorbell after the change, so no
 /// wake-up is lost between the check and the sleep. The same thread is the messaging
-/// dispatcher: on every ring it runs <see cref="Pump"/>.
+/// dispatcher: on every ring it runs <see cref="Pump"/>, until the process ends (messaging
+/// works through a graceful shutdown: that is when an app drains its work).
 /// </summary>
 /// <remarks>
-/// On a worker the thread starts at bind and is a foreground thread, so the process
-/// outlives <c>Main</c> until shutdown, as a Node worker outlives its script while its event
-/// loop has work. Everything else (the primary's thread, the signal handlers) starts on the
-/// first use of <see cref="ShutdownToken"/>: a process that never asks pays nothing for it,
-/// and keeps the runtime's default SIGINT/SIGTERM behaviour.
+/// <para>On a worker the thread starts at bind and is a foreground thread, so the process
+/// outlives <c>Main</c> until its lifetime ends, as a Node worker outlives its script while
+/// its event loop has work. Everything else (the primary's thread, the signal handlers)
+/// starts on the first use of <see cref="ShutdownToken"/>: a process that never asks pays
+/// nothing for it, and keeps the runtime's default SIGINT/SIGTERM behaviour.</para>
+/// <para>A worker's lifetime ends when it is stopped on its own, or, in a shutdown of the
+/// whole cluster, once the primary has exited too: the primary may still call its workers,
+/// read their queues and wait for their answers while it finishes up. The thread then
+/// becomes a background thread and keeps pumping messages until the process exits.</para>
 /// </remarks>
 internal sealed class ClusterLifetime : IDisposable
 {
@@ -28,10 +33,13 @@ internal sealed class ClusterLifetime : IDisposable
     private readonly bool _standalone;
     private readonly CancellationTokenSource _shutdown = new();
     private readonly Lock _gate = new();
+    private readonly ManualResetEventSlim _lifetimeEnded = new();
     private Thread? _watcher;
     private PosixSignalRegistration[] _signals = [];
     private volatile bool _observed;
+    private volatile bool _disposing;
     private int _signalsSeen;
+    private int _tokenFired;
 
     internal ClusterLifetime(SharedRegion region, int id, bool keepProcessAlive, bool standalone)
     {
@@ -88,8 +96,8 @@ internal sealed class ClusterLifetime : IDisposable
         }
     }
 
-    /// <summary>True once the watcher has ended (tests).</summary>
-    internal bool WaitForWatcher(TimeSpan bound) => _watcher?.Join(bound) ?? true;
+    /// <summary>True once this process's lifetime has ended (the thread no longer keeps it alive), within <paramref name="bound"/> (tests).</summary>
+    internal bool WaitForLifetimeEnd(TimeSpan bound) => _watcher is null || _lifetimeEnded.Wait(bound);
 
     private void Observe()
     {
@@ -150,9 +158,13 @@ internal sealed class ClusterLifetime : IDisposable
         {
             _region.Handle.DangerousAddRef(ref referenced);
             uint seen = NativeMethods.DoorbellRead(_region.Handle.DangerousGetHandle());
-            while (_region.ProcessState((int)_id) == RegionLayout.ProcessRunning && !_region.IsShutdownRequested)
+            while (!_disposing)
             {
                 bool busy = PumpOnce();
+                if (!_lifetimeEnded.IsSet)
+                {
+                    FollowTheCluster();
+                }
 
                 // The 1 s bound only guards against a ring that never comes (a killed launcher).
                 long spin = busy ? Messaging.Dispatcher.SpinMicroseconds : 0;
@@ -162,7 +174,7 @@ internal sealed class ClusterLifetime : IDisposable
                 }
             }
 
-            PumpOnce();  // last deliveries: responses that arrived with the shutdown
+            PumpOnce();  // last deliveries before the region is released
         }
         catch (ObjectDisposedException)
         {
@@ -174,9 +186,59 @@ internal sealed class ClusterLifetime : IDisposable
             {
                 _region.Handle.DangerousRelease();
             }
+
+            EndLifetime();
+        }
+    }
+
+    /// <summary>
+    /// Reads this process's and the cluster's state after a ring: the token fires once this
+    /// process stops, and the lifetime ends when nobody may still need it (see the remarks).
+    /// </summary>
+    private void FollowTheCluster()
+    {
+        bool clusterStopping = _region.IsShutdownRequested;
+        if (!clusterStopping && _region.ProcessState((int)_id) == RegionLayout.ProcessRunning)
+        {
+            return;
         }
 
-        CancelToken();
+        FireTokenOnThreadPool();
+        if (!_keepProcessAlive || !clusterStopping || !IsPrimaryRunning())
+        {
+            EndLifetime();
+        }
+    }
+
+    private bool IsPrimaryRunning() =>
+        _region.ProcessState(0) is RegionLayout.ProcessStarting or RegionLayout.ProcessRunning or RegionLayout.ProcessStopping;
+
+    /// <summary>
+    /// The token's callbacks are user code, which may wait for messages (a last call to a
+    /// worker, a queue read): they must never run on the thread that pumps them.
+    /// </summary>
+    private void FireTokenOnThreadPool()
+    {
+        if (Interlocked.Exchange(ref _tokenFired, 1) == 0)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static lifetime => lifetime.CancelToken(), this, preferLocal: false);
+        }
+    }
+
+    /// <summary>
+    /// On the watcher thread: the process no longer waits for it, and exits once <c>Main</c>
+    /// has returned; the thread goes on pumping until then.
+    /// </summary>
+    private void EndLifetime()
+    {
+        if (_lifetimeEnded.IsSet)
+        {
+            return;
+        }
+
+        FireTokenOnThreadPool();
+        Thread.CurrentThread.IsBackground = true;
+        _lifetimeEnded.Set();
     }
 
     private bool PumpOnce()
@@ -217,7 +279,8 @@ internal sealed class ClusterLifetime : IDisposable
             registration.Dispose();
         }
 
+        _disposing = true;
         StopLocally();
-        WaitForWatcher(TimeSpan.FromSeconds(5));
+        _watcher?.Join(TimeSpan.FromSeconds(5));
     }
 }

@@ -41,11 +41,9 @@ internal sealed unsafe class Dispatcher
 
     private readonly ClusterRuntime _runtime;
     private readonly Lock _gate = new();
-    private readonly Dictionary<uint, List<TaskCompletionSource>> _queueWaiters = [];
     private byte[] _buffer = GC.AllocateUninitializedArray<byte>(64 * 1024, pinned: true);
     private volatile bool _started;
     private volatile bool _stopped;
-    private int _queueWaiterCount;
     private int _draining;
     private int _lookWanted;
     private long _drainPasses;
@@ -63,6 +61,9 @@ internal sealed unsafe class Dispatcher
     }
 
     internal Inboxes Inboxes { get; }
+
+    /// <summary>Tasks of this process waiting for something other processes do; woken by the drains.</summary>
+    internal DoorbellWaiters Waiters { get; } = new();
 
     internal Registry Registry { get; }
 
@@ -179,10 +180,7 @@ internal sealed unsafe class Dispatcher
             int handled = DrainInbox(ref drained);
             capped = handled == MaxMessagesPerPump;
             work = handled > 0;
-            if (Volatile.Read(ref _queueWaiterCount) > 0)
-            {
-                work |= WakeQueueWaiters();
-            }
+            work |= Waiters.WakeReady();
         }
         finally
         {
@@ -432,6 +430,11 @@ internal sealed unsafe class Dispatcher
     private int DrainInbox(ref Drained drained)
     {
         uint inbox = Inboxes.IndexOf(_runtime.WorkerId);
+        if (!NativeMethods.QueueMayHaveMessage(_runtime.RegionHandle, inbox))
+        {
+            return 0;  // most looks of a poll: no lock taken, no GC transition
+        }
+
         int handled = 0;
         while (handled < MaxMessagesPerPump)
         {
@@ -518,80 +521,13 @@ internal sealed unsafe class Dispatcher
     }
 
     /// <summary>
-    /// Completes when queue <paramref name="index"/> may have a message (or was completed).
-    /// The caller looks again after registering: a message that arrived in between rings the
-    /// doorbell, because the queue is watched before this returns.
+    /// Completes when <paramref name="condition"/> may have changed (see
+    /// <see cref="DoorbellWaiters.WaitAsync"/>); starts the pump that looks at it.
     /// </summary>
-    internal Task WaitForQueueAsync(uint index, CancellationToken cancellationToken)
+    internal Task WaitAsync(IWaitCondition condition, CancellationToken cancellationToken)
     {
         EnsureStarted();
-        var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        lock (_gate)
-        {
-            if (!_queueWaiters.TryGetValue(index, out List<TaskCompletionSource>? waiters))
-            {
-                waiters = [];
-                _queueWaiters[index] = waiters;
-            }
-
-            if (waiters.Count == 0)
-            {
-                NativeErrors.ThrowIfFailed(NativeMethods.QueueWatch(_runtime.RegionHandle, index, 1), "Watching a queue");
-            }
-
-            waiters.Add(waiter);
-            _queueWaiterCount++;
-        }
-
-        if (cancellationToken.CanBeCanceled)
-        {
-            cancellationToken.Register(() => waiter.TrySetCanceled(cancellationToken));
-        }
-
-        return waiter.Task;
-    }
-
-    private bool WakeQueueWaiters()
-    {
-        List<TaskCompletionSource>? ready = null;
-        lock (_gate)
-        {
-            foreach ((uint index, List<TaskCompletionSource> waiters) in _queueWaiters)
-            {
-                if (waiters.Count == 0)
-                {
-                    continue;
-                }
-
-                bool cancelled = waiters.RemoveAll(w => w.Task.IsCompleted) > 0;
-                NativeMethods.QueueState(_runtime.RegionHandle, index, out ulong count, out uint completed);
-                if (count > 0 || completed != 0)
-                {
-                    ready ??= [];
-                    ready.AddRange(waiters);
-                    waiters.Clear();
-                }
-
-                if (waiters.Count == 0 && (cancelled || ready is not null))
-                {
-                    NativeMethods.QueueWatch(_runtime.RegionHandle, index, 0);
-                }
-            }
-
-            _queueWaiterCount = _queueWaiters.Values.Sum(w => w.Count);
-        }
-
-        if (ready is null)
-        {
-            return false;
-        }
-
-        foreach (TaskCompletionSource waiter in ready)
-        {
-            waiter.TrySetResult();
-        }
-
-        return true;
+        return Waiters.WaitAsync(condition, cancellationToken);
     }
 
     /// <summary>What one drain of the inbox hands back to the thread that did it, to run once it let go of the drain.</summary>

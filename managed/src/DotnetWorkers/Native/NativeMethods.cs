@@ -194,20 +194,32 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Library, EntryPoint = "dw_queue_open")]
     internal static partial DwStatus QueueOpen(nint region, byte* name, uint nameLength, uint capacity, uint slotSize, out uint index);
 
-    /// <summary>Without a GC transition only with timeoutMs = 0: it never blocks then.</summary>
+    // The queue and doorbell calls below keep their GC transition even when they do not wait
+    // for room or a message: they take the queue's process-shared mutexes (held, perhaps, by
+    // a process that is stopped or preempted), may allocate under the heap's lock and make
+    // futex calls. Code running without a transition holds up every GC of this process, so
+    // only calls that provably never wait skip it (QueueMayHaveMessage, QueueState, ...).
+
+    /// <summary>Writes a message; with timeoutMs = 0 it does not wait for room (it may wait for the write lock).</summary>
     [LibraryImport(Library, EntryPoint = "dw_queue_write")]
-    [SuppressGCTransition]
     internal static partial DwStatus QueueTryWrite(nint region, uint index, byte* bytes, uint length, long timeoutMs = 0);
 
-    /// <summary>Without a GC transition only with timeoutMs = 0: it never blocks then.</summary>
+    /// <summary>Reads a message; with timeoutMs = 0 it does not wait for one (it may wait for the read lock).</summary>
     [LibraryImport(Library, EntryPoint = "dw_queue_read")]
-    [SuppressGCTransition]
     internal static partial DwStatus QueueTryRead(nint region, uint index, byte* buffer, uint capacity, out uint length, long timeoutMs = 0);
 
-    /// <summary>Never blocks (it takes the read lock and does not wait): no GC transition.</summary>
+    /// <summary>Reads up to 64 messages under one lock of the queue (it may wait for that lock, never for messages).</summary>
     [LibraryImport(Library, EntryPoint = "dw_queue_read_many")]
-    [SuppressGCTransition]
     internal static partial DwStatus QueueTryReadMany(nint region, uint index, byte* buffer, uint capacity, uint maxMessages, out uint count, out uint used);
+
+    /// <summary>
+    /// False if the queue is certainly empty (and not completed): a few loads, no lock, no
+    /// error message, so no GC transition. The inbox poll asks this before it locks.
+    /// </summary>
+    [LibraryImport(Library, EntryPoint = "dw_queue_may_have_message")]
+    [SuppressGCTransition]
+    [return: MarshalAs(UnmanagedType.U1)]
+    internal static partial bool QueueMayHaveMessage(nint region, uint index);
 
     [LibraryImport(Library, EntryPoint = "dw_queue_complete")]
     internal static partial DwStatus QueueComplete(nint region, uint index);
@@ -226,8 +238,8 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Library, EntryPoint = "dw_doorbell_wait")]
     internal static partial DwStatus DoorbellWait(RegionHandle region, uint seen, long spinUs, long timeoutMs, out uint ring);
 
+    /// <summary>A futex wake may follow: a system call, so with a GC transition.</summary>
     [LibraryImport(Library, EntryPoint = "dw_doorbell_ring")]
-    [SuppressGCTransition]
     internal static partial DwStatus DoorbellRing(nint region, uint id);
 
     [LibraryImport(Library, EntryPoint = "dw_doorbell_polling")]

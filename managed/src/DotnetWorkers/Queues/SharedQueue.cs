@@ -26,13 +26,18 @@ public sealed class SharedQueue<T>
 {
     private readonly ClusterRuntime _runtime;
     private readonly uint _index;
+    private readonly QueueReadable _readable;
 
     internal SharedQueue(ClusterRuntime runtime, string name, uint index)
     {
         _runtime = runtime;
         Name = name;
         _index = index;
+        _readable = new QueueReadable(runtime, index);
     }
+
+    /// <summary>The queue's index in the region's queue table.</summary>
+    internal uint Index => _index;
 
     /// <summary>The queue's name.</summary>
     public string Name { get; }
@@ -237,7 +242,7 @@ public sealed class SharedQueue<T>
             }
 
             // Register, then look again: a message committed in between rings the doorbell.
-            Task ready = _runtime.Dispatcher.WaitForQueueAsync(_index, cancellationToken);
+            Task ready = _runtime.Dispatcher.WaitAsync(_readable, cancellationToken);
             NativeMethods.QueueState(_runtime.RegionHandle, _index, out count, out completed);
             if (count == 0 && completed == 0)
             {

@@ -30,6 +30,8 @@ internal static class RegionLayout
     internal const int DoorbellSize = 128;
     internal const int DoorbellCallsInFlightOffset = 64;
     internal const int DoorbellPollingOffset = 8;
+    internal const int QueueEntrySize = 512;
+    internal const int QueueWriteMutexOffset = 64;
 
     // RegionHeader field offsets.
     internal const int MagicOffset = 0;
@@ -82,6 +84,7 @@ internal static class RegionLayout
     internal const uint ReasonRequested = 4;
 
     // ProcessEntry.state.
+    internal const uint ProcessStarting = 1;
     internal const uint ProcessRunning = 2;
     internal const uint ProcessStopping = 3;
 }

@@ -1,7 +1,5 @@
 #include "store.h"
 
-#include <sched.h>
-
 #include <algorithm>
 #include <cstring>
 
@@ -18,18 +16,30 @@ namespace L = layout;
 namespace {
 
 constexpr uint64_t kEntryHeaderSize = sizeof(L::StoreEntry);
-// Writers keep chains at most kMaxChainLength long: a reader that follows more links than
-// that with the stripe quiet has found damage.
+// Writers keep chains at most kMaxChainLength long, and one critical section adds at most
+// one entry that a reader can visit (an appended one, or a replacement that takes the place
+// of the one it replaces): a reader that follows more links than this while the sequence
+// did not move has found damage.
 constexpr uint32_t kMaxReadSteps = L::kMaxChainLength + 1;
 // A read without a GC transition gives up (and takes the normal path) after this many links.
 constexpr uint32_t kMaxQuickSteps = 64;
-constexpr uint32_t kMaxDeferredFrees = 4;
 
-inline void CpuRelax() {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#endif
-}
+// Blocks one critical section unlinks, freed only once it has ended (StripeWriter's
+// destructor): readers may be inside them until the sequence moves, including readers that
+// started at this section's odd sequence. Nothing is ever freed inside a critical section,
+// so the list must hold every block a section unlinks. It does, by counting:
+//  - the operation itself unlinks at most one entry of its key (kOperationFrees): a Replace
+//    by a new entry (Set, Increment, Resolve each make at most one Replace), a Remove, or a
+//    claim taking the place of an abandoned or failed entry too small to keep;
+//  - FindForWrite unlinks expired entries of other keys only while that leaves
+//    kOperationFrees slots free (CanCollectExpired), so at most kMaxDeferredFrees - 1;
+//  - it always unlinks an expired entry of the key itself (an expired value must read as
+//    absent to the operation), into the slot kept for the operation: the key is then absent
+//    and the operation unlinks nothing (keys are unique in a chain).
+// Expired entries left behind are invisible to readers and collected by later writers.
+constexpr uint32_t kMaxDeferredFrees = 4;
+constexpr uint32_t kOperationFrees = 1;
+static_assert(kMaxDeferredFrees > kOperationFrees, "FindForWrite must be able to collect some expired entries");
 
 uint64_t Pad8(uint64_t n) { return (n + 7) & ~uint64_t{7}; }
 
@@ -94,10 +104,22 @@ void CountValue(Region& r, int delta) {
   if (delta < 0) r.header()->entry_count.fetch_sub(1, std::memory_order_relaxed);
 }
 
-// Checks every chain of a stripe whose writer died, cutting a chain at the first link that
-// is not a valid entry (what follows is leaked, never followed). Single-store updates mean
-// this finds nothing in practice; it is the guard against what "in practice" misses.
+// Run by the next locker of a stripe whose writer died, inside its own critical section
+// (the sequence already moved past the dead writer's odd value, so a reader that started
+// there and sees any of these stores retries):
+//  - checks every chain, cutting it at the first link that is not a valid entry (what
+//    follows is leaked, never followed). Single-store updates mean this finds nothing in
+//    practice; it is the guard against what "in practice" misses;
+//  - gives every value entry a fresh version. WriteInPlace flips `active` before it stores
+//    the new version, so a writer that died between the two left the new value under the
+//    old version, and a reader may have taken (new value, old version) from it. An
+//    optimistic Update with that version must fail (and read again), not overwrite the new
+//    value as if it were the one it read: so no value keeps a version from before the
+//    crash. Which entry the writer was changing is not known, hence every one. Only values:
+//    versions are compared by kIfVersion only for values, and a pending claim's version is
+//    its round, which its (living) owner's StoreResolve must still match.
 void RepairStripe(Region& r, uint32_t stripe) {
+  L::Stripe* s = StripeAt(r, stripe);
   const uint32_t buckets = r.header()->bucket_count;
   for (uint32_t bucket = stripe; bucket < buckets; bucket += L::kStripeCount) {
     if (!BucketUsed(r, bucket)) continue;
@@ -111,6 +133,10 @@ void RepairStripe(Region& r, uint32_t stripe) {
       }
       L::StoreEntry* e = EntryAt(r, off);
       if (e->active.load(std::memory_order_relaxed) >= e->slot_count) e->active.store(0, std::memory_order_relaxed);
+      if (e->kind.load(std::memory_order_relaxed) == L::kEntryValue) {
+        // Release, as in WriteInPlace: a reader that sees this version sees the value it is for.
+        e->version.store(s->versions.fetch_add(1, std::memory_order_relaxed) + 1, std::memory_order_release);
+      }
       link = &e->next;
     }
   }
@@ -124,27 +150,32 @@ class StripeWriter {
   StripeWriter& operator=(const StripeWriter&) = delete;
 
   dw_status Begin() {
-    switch (LockRobust(&s_->mutex)) {
-      case LockResult::kAcquired:
-        break;
-      case LockResult::kOwnerDied:
-        RepairStripe(r_, stripe_);
-        MarkConsistent(&s_->mutex);
-        break;
-      default:
-        return r_.Corrupt("a store stripe's lock is unrecoverable");
+    const LockResult locked = LockRobust(&s_->mutex);
+    if (locked != LockResult::kAcquired && locked != LockResult::kOwnerDied) {
+      return r_.Corrupt("a store stripe's lock is unrecoverable");
     }
     locked_ = true;
     seq_ = s_->sequence.load(std::memory_order_relaxed);
-    if (seq_ & 1) ++seq_;  // its last writer died mid-change (repaired above)
-    s_->sequence.store(seq_ + 1, std::memory_order_relaxed);
+    if (seq_ & 1) ++seq_;  // its last writer died mid-change (repaired below)
+    // Release: a reader that starts at this odd value (acquire) sees everything the stripe's
+    // earlier sections did (they happened before our lock), so it only reaches entries that
+    // are linked at some point of this section, and those are not freed before it ends.
+    s_->sequence.store(seq_ + 1, std::memory_order_release);
+    // And this section's own stores come after it: a reader that sees any of them sees the
+    // sequence moved when it validates (its acquire fence pairs with this one).
     std::atomic_thread_fence(std::memory_order_release);
+    if (locked == LockResult::kOwnerDied) {
+      RepairStripe(r_, stripe_);
+      MarkConsistent(&s_->mutex);
+    }
     return DW_OK;
   }
 
-  // Frees happen after the stripe is quiet again: a large value's pages are given back to
-  // the kernel (slow), and no reader should spin on an odd sequence meanwhile. Nobody can
-  // reach a block once it is unlinked; readers that saw it see the sequence move.
+  // The section ends, then the deferred frees (see kMaxDeferredFrees): a reader may be in
+  // a block until the sequence moves past this section, whatever sequence it started at.
+  // Nobody can reach a block once it is unlinked and the section has ended; readers that
+  // saw it see the sequence move. (Freeing after the unlock also keeps a large value's
+  // page release, which is slow, out of the lock.)
   ~StripeWriter() {
     if (!locked_) return;
     s_->sequence.store(seq_ + 2, std::memory_order_release);
@@ -155,13 +186,15 @@ class StripeWriter {
   // The next version in this stripe: only ever grows, so a key's versions never repeat.
   uint64_t NextVersion() { return s_->versions.fetch_add(1, std::memory_order_relaxed) + 1; }
 
+  // Frees `off` once the section has ended. Never inside it: the count at kMaxDeferredFrees
+  // guarantees a slot. Were it ever wrong, the block would leak, never be freed under a reader.
   void FreeLater(uint64_t off) {
-    if (deferred_count_ < kMaxDeferredFrees) {
-      deferred_[deferred_count_++] = off;
-    } else {
-      Free(r_, off);
-    }
+    if (deferred_count_ < kMaxDeferredFrees) deferred_[deferred_count_++] = off;
   }
+
+  // Whether FindForWrite may unlink an expired entry of another key and still leave the
+  // operation its slot.
+  bool CanCollectExpired() const { return deferred_count_ + kOperationFrees < kMaxDeferredFrees; }
 
  private:
   Region& r_;
@@ -173,37 +206,20 @@ class StripeWriter {
   uint32_t deferred_count_ = 0;
 };
 
-// A reader's start: an even sequence. A sequence that stays odd may mean its writer died:
-// then the reader checks with a try-lock (it never waits on a lock) and repairs if so.
+// A reader's start: the stripe's sequence, whatever it is. It never waits for a writer.
+// Even: no writer is in the stripe. Odd: one is (running, stopped, or dead). Its changes are
+// single atomic stores of well-formed things, and it frees nothing before its section ends,
+// so what the reader reaches is valid memory and each entry either old or new; the reader
+// validates at the end that the sequence did not move (a writer that finishes, or any later
+// one, moves it: sequences only grow). A stopped or dead writer never moves it, and the
+// reader returns what that writer had made visible: the last committed value, or its new
+// one once the single store that publishes it is done. Repairing a dead writer's stripe is
+// for the next writer (StripeWriter::Begin): what it left is consistent for readers.
 uint32_t ReadBegin(Region& r, uint32_t stripe) {
-  L::Stripe* s = StripeAt(r, stripe);
-  for (uint32_t spins = 0;; ++spins) {
-    const uint32_t seq = s->sequence.load(std::memory_order_acquire);
-    if ((seq & 1) == 0) return seq;
-    if (spins < 128) {
-      CpuRelax();
-      continue;
-    }
-    if (spins % 64 == 0) {
-      switch (TryLockRobust(&s->mutex)) {
-        case LockResult::kOwnerDied:
-          RepairStripe(r, stripe);
-          s->sequence.store(s->sequence.load(std::memory_order_relaxed) | 1, std::memory_order_relaxed);
-          s->sequence.fetch_add(1, std::memory_order_release);  // odd + 1: even again
-          MarkConsistent(&s->mutex);
-          UnlockRobust(&s->mutex);
-          break;
-        case LockResult::kAcquired:
-          UnlockRobust(&s->mutex);
-          break;
-        default:
-          break;
-      }
-    }
-    sched_yield();
-  }
+  return StripeAt(r, stripe)->sequence.load(std::memory_order_acquire);
 }
 
+// The end of a read: true if the sequence is still `seq` (nothing read can have been freed).
 bool ReadValid(Region& r, uint32_t stripe, uint32_t seq) {
   std::atomic_thread_fence(std::memory_order_acquire);
   return StripeAt(r, stripe)->sequence.load(std::memory_order_relaxed) == seq;
@@ -216,7 +232,9 @@ struct Found {
   uint32_t chain = 0;                     // entries before it (the whole chain if not found)
 };
 
-// Under the stripe lock: walks the bucket's chain, removing expired values on the way.
+// Under the stripe lock: walks the bucket's chain, removing expired values on the way: the
+// key's own always (so the operation sees it absent), others' while the deferred list has
+// room for them (see kMaxDeferredFrees; the rest wait for a later writer).
 dw_status FindForWrite(Region& r, StripeWriter& w, const StoreKey& key, uint32_t bucket, Found* found) {
   std::atomic<uint64_t>* link = &Buckets(r)[bucket];
   for (uint32_t steps = 0;; ++steps) {
@@ -227,7 +245,8 @@ dw_status FindForWrite(Region& r, StripeWriter& w, const StoreKey& key, uint32_t
     }
     if (steps >= kMaxReadSteps || !ValidEntry(r, off)) return r.Corrupt("a store chain is damaged");
     L::StoreEntry* e = EntryAt(r, off);
-    if (e->kind.load(std::memory_order_relaxed) == L::kEntryValue && Expired(e)) {
+    if (e->kind.load(std::memory_order_relaxed) == L::kEntryValue && Expired(e) &&
+        (w.CanCollectExpired() || KeyMatches(r, off, e, key))) {
       link->store(e->next.load(std::memory_order_relaxed), std::memory_order_release);
       CountValue(r, -1);
       w.FreeLater(off);
@@ -273,22 +292,31 @@ dw_status NewEntry(Region& r, const StoreKey& key, const uint8_t* value, uint32_
   return DW_OK;
 }
 
-// Writes a value into the inactive slot, then flips to it: a writer dying in the copy
-// leaves the live slot untouched. The version moves before the flip, so a writer dying
-// after it leaves at worst the old value under a new version (an optimistic Update retries),
-// never a new value under the old one. False if the value does not fit.
+// Writes a value into the inactive slot and its length, flips `active` to it (release),
+// then stores the new version (release). A writer dying in the copy leaves the live slot
+// untouched. Readers (which may read while this runs: ReadBegin) load `version` (acquire)
+// before `active` (acquire), so the pairs they can see are (old value, old version),
+// (new value, old version) and (new value, new version): having seen the new version they
+// see the flip. Never a version newer than the value read: with a stale version an
+// optimistic Update only fails and reads again. (Version first, then flip, would let a
+// reader take (old value, new version), and an Update based on it would apply over a value
+// it never saw.) A writer dying between the flip and the version store leaves the new value
+// under the old version: RepairStripe gives it a new one. Only one in-place write per entry
+// per critical section, so a reader never sees two flips. False if the value does not fit.
 bool WriteInPlace(Region& r, uint64_t off, L::StoreEntry* e, const uint8_t* value, uint32_t length, uint64_t version) {
   if (e->slot_count != 2 || length > e->slot_capacity) return false;
   const uint32_t inactive = 1 - (e->active.load(std::memory_order_relaxed) & 1);
   if (length > 0) std::memcpy(r.At<uint8_t>(SlotOffset(e, off, inactive)), value, length);
   e->value_length[inactive].store(length, std::memory_order_relaxed);
-  e->version.store(version, std::memory_order_relaxed);
   CrashPoint("store.value.written");
-  e->active.store(inactive, std::memory_order_release);
+  e->active.store(inactive, std::memory_order_release);  // publishes the slot's bytes and length
+  CrashPoint("store.value.flipped");
+  e->version.store(version, std::memory_order_release);  // publishes the flip
   return true;
 }
 
-// The live value's bytes and length, for a writer (under the lock) or a reader (validated later).
+// The live value's bytes and length, for a writer (under the lock) or a reader (validated
+// later; a reader loads `kind` and `version` first, see ReadOnce).
 const uint8_t* ActiveValue(const Region& r, uint64_t off, const L::StoreEntry* e, uint32_t* length) {
   const uint32_t active = e->active.load(std::memory_order_acquire) & 1;
   *length = e->value_length[active].load(std::memory_order_relaxed);
@@ -296,10 +324,14 @@ const uint8_t* ActiveValue(const Region& r, uint64_t off, const L::StoreEntry* e
 }
 
 // Puts `value` (kind, version, expiry) in the found entry. In place only when nothing else
-// changes with it (same kind, same expiry), or when the entry was a pending claim (whose
-// value nobody reads until its kind changes, last); else in a new entry linked in its place
-// with one store, so value, kind, version and expiry change together. The old entry is
-// freed once the stripe is quiet.
+// changes with it (same kind, same expiry), or when the entry was a pending claim: its
+// expiry, value (WriteInPlace) and owner are stored first and `kind` last (release), so a
+// reader that sees the new kind (acquire, before anything else it reads) sees all of them,
+// and one that sees "pending" reads nothing. A value entry never changes kind in place
+// (only a pending one becomes a value, failed or abandoned), so a reader that saw
+// kEntryValue reads a value throughout. Otherwise in a new entry linked in its place with
+// one store, so value, kind, version and expiry change together. The old entry is freed
+// once the section has ended.
 dw_status Replace(Region& r, StripeWriter& w, const StoreKey& key, Found& f, const uint8_t* value, uint32_t length,
                   uint32_t kind, uint32_t owner, int64_t expires, uint64_t* version) {
   const uint64_t next_version = w.NextVersion();
@@ -389,9 +421,17 @@ namespace {
 
 enum class ReadOutcome { kDone, kRaced, kGarbage, kTooLong };
 
-// One pass over the key's chain after an even sequence `seq` was read: copies the value (or
-// reports its size). kRaced if the sequence moved meanwhile; kGarbage if, with the sequence
-// steady, the chain was not well formed; kTooLong if it followed `max_steps` links.
+// One pass over the key's chain after ReadBegin returned `seq` (odd or even): copies the
+// value (or reports its size). kRaced if the sequence moved meanwhile; kGarbage if, with the
+// sequence steady, the chain was not well formed: damage, whether `seq` is odd or even,
+// since a writer in the stripe (even stopped or dead in it) keeps everything reachable valid
+// and well formed; kTooLong if it followed `max_steps` links.
+//
+// An entry's fields are read in the writers' publication order reversed: `kind` (acquire)
+// first, then `version` (acquire), then `active` (acquire) and the length and bytes of that
+// slot. Seeing kEntryValue means seeing that value's expiry, slot and length (Replace stores
+// `kind` last, with release); seeing a version means seeing the flip it came with
+// (WriteInPlace), so the version returned is never newer than the value copied.
 ReadOutcome ReadOnce(Region& r, const StoreKey& key, uint32_t bucket, uint32_t stripe, uint32_t seq, uint8_t* buffer,
                      uint32_t capacity, uint32_t* length, uint64_t* version, dw_status* result, uint32_t max_steps) {
   *result = DW_E_NOT_FOUND;
@@ -413,15 +453,17 @@ ReadOutcome ReadOnce(Region& r, const StoreKey& key, uint32_t bucket, uint32_t s
     const L::StoreEntry* e = EntryAt(r, off);
     if (e->hash == key.hash && e->key_length == key.length && r.InHeap(off + kEntryHeaderSize, key.length) &&
         std::memcmp(KeyOf(r, off), key.bytes, key.length) == 0) {
+      const uint32_t kind = e->kind.load(std::memory_order_acquire);
+      const uint64_t seen_version = e->version.load(std::memory_order_acquire);
       uint32_t n = 0;
       const uint8_t* value = ActiveValue(r, off, e, &n);
       if (e->slot_count < 1 || e->slot_count > 2 || n > e->slot_capacity || !r.InHeap(value - r.At<uint8_t>(0), n)) {
         outcome = ReadOutcome::kGarbage;
         break;
       }
-      if (e->kind.load(std::memory_order_acquire) == L::kEntryValue && !Expired(e)) {
+      if (kind == L::kEntryValue && !Expired(e)) {
         *length = n;
-        *version = e->version.load(std::memory_order_relaxed);
+        *version = seen_version;
         if (n > capacity) {
           *result = DW_E_BUFFER_TOO_SMALL;
         } else {
@@ -449,7 +491,8 @@ dw_status StoreGet(Region& r, const StoreKey& key, uint8_t* buffer, uint32_t cap
     dw_status result = DW_E_NOT_FOUND;
     ReadOutcome outcome = ReadOnce(r, key, bucket, stripe, seq, buffer, capacity, length, version, &result, kMaxReadSteps);
     if (outcome == ReadOutcome::kRaced) continue;
-    if (outcome == ReadOutcome::kGarbage) return r.Corrupt("a store chain is damaged");  // seen with the stripe quiet
+    // Seen with the sequence unchanged (odd or even): damage, not a writer at work.
+    if (outcome == ReadOutcome::kGarbage) return r.Corrupt("a store chain is damaged");
     if (result == DW_E_BUFFER_TOO_SMALL) return Fail(DW_E_BUFFER_TOO_SMALL, "the value is %u bytes", *length);
     return result;
   }
@@ -460,8 +503,7 @@ dw_status StoreTryGetOnce(Region& r, const StoreKey& key, uint8_t* buffer, uint3
   if (r.header()->corrupt.load(std::memory_order_relaxed)) return DW_E_TIMEOUT;  // the full path reports it
   const uint32_t bucket = BucketOf(r, key.hash);
   const uint32_t stripe = StripeOf(bucket);
-  const uint32_t seq = StripeAt(r, stripe)->sequence.load(std::memory_order_acquire);
-  if (seq & 1) return DW_E_TIMEOUT;
+  const uint32_t seq = ReadBegin(r, stripe);  // odd is fine too: a writer in the stripe is no reason to give up
   dw_status result = DW_E_NOT_FOUND;
   ReadOutcome outcome = ReadOnce(r, key, bucket, stripe, seq, buffer, capacity, length, version, &result, kMaxQuickSteps);
   if (outcome != ReadOutcome::kDone || result == DW_E_BUFFER_TOO_SMALL) return DW_E_TIMEOUT;
@@ -592,6 +634,8 @@ dw_status StoreClaim(Region& r, const StoreKey& key, uint64_t waited_round, uint
   if (f.e != nullptr && f.e->slot_count == 2 && f.e->slot_capacity >= L::kPendingSlotCapacity) {
     if (dw_status s = AddHolding(r, L::kHoldPending, f.off, 1); s != DW_OK) return s;
     version = writer.NextVersion();
+    // An abandoned or failed entry becomes pending: neither kind is a value, so a reader
+    // reads nothing of it before or after; `kind` last (release) all the same.
     f.e->owner.store(owner, std::memory_order_relaxed);
     f.e->expires_ns.store(0, std::memory_order_relaxed);
     f.e->version.store(version, std::memory_order_relaxed);
@@ -609,7 +653,7 @@ dw_status StoreClaim(Region& r, const StoreKey& key, uint64_t waited_round, uint
       return s;
     }
     if (dw_status s = AddHolding(r, L::kHoldPending, fresh, 1); s != DW_OK) {
-      Free(r, fresh);
+      Free(r, fresh);  // inside the section, but never linked: no reader can have reached it
       return s;
     }
     if (f.e != nullptr) {
@@ -650,6 +694,7 @@ dw_status StoreResolve(Region& r, const StoreKey& key, uint64_t round, uint64_t 
           }
           [[fallthrough]];  // no room for the value: give the claim up, a waiter computes again
         case ClaimOutcome::kAbandoned:
+          // Pending to abandoned: not a value before or after, so readers read nothing of it.
           f.e->owner.store(0, std::memory_order_relaxed);
           f.e->version.store(writer.NextVersion(), std::memory_order_relaxed);
           f.e->kind.store(L::kEntryAbandoned, std::memory_order_release);
@@ -680,6 +725,7 @@ void AbandonClaim(Region& r, uint32_t dead_id, uint64_t ref) noexcept {
     L::StoreEntry* e = EntryAt(r, off);
     if (off == ref) {
       if (e->kind.load(std::memory_order_relaxed) == L::kEntryPending && e->owner.load(std::memory_order_relaxed) == dead_id + 1) {
+        // As in StoreResolve: neither kind is a value, readers read nothing of it.
         e->owner.store(0, std::memory_order_relaxed);
         e->version.store(writer.NextVersion(), std::memory_order_relaxed);
         e->kind.store(L::kEntryAbandoned, std::memory_order_release);
@@ -730,7 +776,7 @@ dw_status StoreKeys(Region& r, const uint8_t* prefix, uint32_t prefix_length, ui
         off = e->next.load(std::memory_order_acquire);
       }
       if (!ReadValid(r, stripe, seq)) continue;
-      if (garbage) return r.Corrupt("a store chain is damaged");
+      if (garbage) return r.Corrupt("a store chain is damaged");  // sequence unchanged, odd or even: damage
       if (full) {
         if (*count == 0) return Fail(DW_E_BUFFER_TOO_SMALL, "one bucket's keys do not fit in %u bytes", capacity);
         return DW_OK;  // this bucket again next time

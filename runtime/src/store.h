@@ -1,12 +1,17 @@
 // The keyed store: byte values under byte keys, in the region, shared by every process.
 //
-// Readers never lock: they read the stripe's sequence, walk the chain, copy the value,
-// and retry if the sequence moved (a writer was there, or freed what they read). Writers
-// lock the stripe's robust mutex and keep every change either a single atomic store
-// (linking, unlinking, flipping a value slot) or invisible until one (a value written to
-// the inactive slot, an entry written in full before it is linked). A writer killed at any
-// instruction therefore leaves no torn entry: the next locker gets "owner died", checks the
-// stripe's chains and puts the sequence back to even. See docs/protocol.md, "Store".
+// Readers never lock and never wait for a writer: they read the stripe's sequence (odd or
+// even), walk the chain, copy the value, and retry only if the sequence moved meanwhile (a
+// writer finished or began, and may have freed what they read). Writers lock the stripe's
+// robust mutex and keep every change either a single atomic store (linking, unlinking,
+// flipping a value slot, then its version; a claim's kind) or invisible until one (a value
+// written to the inactive slot, an entry written in full before it is linked), and free
+// what they unlinked only after their critical section ends. So a reader may read while a
+// writer is inside, even one stopped there for good, and gets the last committed value (or
+// the writer's new one, whole, once its publishing store is done). A writer killed at any
+// instruction leaves no torn entry: the next locker gets "owner died", checks the stripe's
+// chains and gives its values new versions (an optimistic Update based on a read from
+// before the crash fails and reads again). See docs/protocol.md, "Store".
 #pragma once
 
 #include <cstdint>
@@ -30,8 +35,11 @@ dw_status MakeStoreKey(const Region& region, const uint8_t* bytes, uint32_t leng
 dw_status StoreGet(Region& region, const StoreKey& key, uint8_t* buffer, uint32_t capacity,
                    uint32_t* length, uint64_t* version) noexcept;
 
-// One attempt of StoreGet that never waits: DW_E_TIMEOUT (and nothing copied) if a writer is
-// in the stripe or the read raced one. For callers that must not block, even briefly.
+// One attempt of StoreGet that never waits and never records an error: DW_E_TIMEOUT ("use
+// StoreGet") if the read raced a writer's start or end (the sequence moved), the chain is
+// longer than a quick read follows, the value does not fit or the region is corrupt. A
+// writer merely being in the stripe is no reason to give up. For callers that must not
+// block, even briefly.
 dw_status StoreTryGetOnce(Region& region, const StoreKey& key, uint8_t* buffer, uint32_t capacity,
                           uint32_t* length, uint64_t* version) noexcept;
 
@@ -55,6 +63,8 @@ struct SetRequest {
 // Writes `key`. *applied says whether the mode's condition held; *version is the entry's
 // version afterwards (or the current one when not applied; 0 if absent). Versions come from
 // the stripe's counter: a key's versions never repeat, even across removal and re-creation.
+// A version read by StoreGet is never newer than the value read with it (it can be older,
+// if a writer was between its two stores: then a kIfVersion write based on it fails).
 // DW_E_CAPACITY if a new key would make its bucket's chain longer than kMaxChainLength.
 dw_status StoreSet(Region& region, const StoreKey& key, const SetRequest& request, bool* applied,
                    uint64_t* version) noexcept;

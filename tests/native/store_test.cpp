@@ -2,8 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstring>
+#include <future>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -89,6 +92,60 @@ class Store : public ::testing::Test {
       }
     }
     return keys;
+  }
+
+  // `n` keys that share one bucket (the hash is seeded per region: found here, not in advance).
+  std::vector<std::string> KeysOfOneBucket(size_t n) {
+    const uint64_t mask = region_->header()->bucket_count - 1;
+    const uint64_t target = K("anchor").hash & mask;
+    std::vector<std::string> same;
+    for (uint64_t i = 0; same.size() < n; ++i) {
+      std::string key = "b" + std::to_string(i);
+      if ((K(key).hash & mask) == target) same.push_back(key);
+    }
+    return same;
+  }
+
+  // The sequence of the stripe that holds `key`: odd while a writer is inside.
+  uint32_t SequenceOf(const std::string& key) {
+    const uint32_t bucket = static_cast<uint32_t>(K(key).hash & (region_->header()->bucket_count - 1));
+    return region_->At<L::Stripe>(region_->header()->stripes_offset)[bucket % L::kStripeCount].sequence.load();
+  }
+
+  uint64_t HeapFrees() { return ReadHeapStatistics(*region_).frees; }
+
+  // What a reader can learn about `key`: StoreGet, StoreTryGetOnce, and StoreKeys of all keys.
+  struct Seen {
+    std::string value;  // Get: the value or "<absent>"
+    uint64_t version = 0;
+    dw_status quick = DW_E_TIMEOUT;
+    std::string quick_value;
+    std::set<std::string> keys;
+  };
+
+  Seen ReadAll(const std::string& key) {
+    Seen seen;
+    seen.value = Get(key, &seen.version);
+    std::vector<uint8_t> buffer(4096);
+    uint32_t length = 0;
+    uint64_t version = 0;
+    seen.quick = StoreTryGetOnce(*region_, K(key), buffer.data(), static_cast<uint32_t>(buffer.size()), &length, &version);
+    if (seen.quick == DW_OK) seen.quick_value.assign(buffer.begin(), buffer.begin() + length);
+    seen.keys = Keys("");
+    return seen;
+  }
+
+  // Runs `read` on its own thread and waits at most 5 s for it: a read that waits for the
+  // stopped writer fails the test instead of hanging it. Then the writer is killed, so the
+  // read can end (a reader that waits for a dead writer repairs its stripe) and be joined.
+  template <typename F>
+  static std::optional<std::invoke_result_t<F>> Bounded(testing::ChildGuard& writer, F read) {
+    auto result = std::async(std::launch::async, read);
+    if (result.wait_for(std::chrono::seconds(5)) == std::future_status::ready) return result.get();
+    ADD_FAILURE() << "the read waited for the writer stopped in the stripe";
+    writer.Kill();
+    result.wait();
+    return std::nullopt;
   }
 
   std::unique_ptr<Region> region_;
@@ -393,6 +450,51 @@ TEST_F(Store, ReadersRacingWriters_NeverSeeATornValue) {
   EXPECT_EQ(torn.load(), 0);
 }
 
+TEST_F(Store, OptimisticUpdatesRacingEachOther_LoseNoUpdate) {
+  // Get, then Set if the version is still the one read: readers read while writers are in
+  // the stripe, and a version read with an older value would let an update apply over a
+  // value it never saw.
+  constexpr int kThreads = 3, kUpdates = 20000;
+  const std::string name = "counter";
+  uint64_t zero = 0;
+  Set(name, std::string(reinterpret_cast<const char*>(&zero), 8));
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      StoreKey key = K(name);
+      for (int done = 0; done < kUpdates;) {
+        uint64_t value = 0, version = 0;
+        uint32_t length = 0;
+        if (StoreGet(*region_, key, reinterpret_cast<uint8_t*>(&value), 8, &length, &version) != DW_OK || length != 8) {
+          ++failures;
+          return;
+        }
+        ++value;
+        SetRequest q;
+        q.value = reinterpret_cast<const uint8_t*>(&value);
+        q.length = 8;
+        q.mode = SetMode::kIfVersion;
+        q.expected_version = version;
+        bool applied = false;
+        uint64_t now = 0;
+        if (StoreSet(*region_, key, q, &applied, &now) != DW_OK) {
+          ++failures;
+          return;
+        }
+        if (applied) ++done;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  std::string bytes = Get(name);
+  ASSERT_EQ(bytes.size(), 8u);
+  uint64_t total = 0;
+  std::memcpy(&total, bytes.data(), 8);
+  EXPECT_EQ(total, static_cast<uint64_t>(kThreads) * kUpdates);
+}
+
 TEST_F(Store, AWriterKilledMidValue_LeavesTheOldValueWhole) {
   Set("k", "original");
   ASSERT_TRUE(testing::RunAndKillAt(*region_, 1, "store.value.written", [&] { Set("k", "replaced"); }));
@@ -421,6 +523,184 @@ TEST_F(Store, AWriterKilledAfterUnlinking_LeavesTheKeyRemoved) {
   EXPECT_EQ(Get("other"), "w");
   EXPECT_EQ(Set("k", "back"), DW_OK);
   EXPECT_EQ(Get("k"), "back");
+}
+
+// A writer stopped inside its critical section (SIGSTOP at a crash point: a debugger, a long
+// preemption) must not hold up readers: they get the last committed value, without waiting.
+
+TEST_F(Store, AWriterStoppedMidValue_DoesNotHoldUpReaders_WhoGetTheCommittedValue) {
+  Set("k", "original");
+  Set("other", "o");
+  uint64_t committed = 0;
+  Get("k", &committed);
+  testing::ChildGuard writer(testing::RunAndStopAt(*region_, 1, "store.value.written", [&] { Set("k", "replaced"); }));
+  ASSERT_TRUE(writer.alive()) << "the writer never reached the point";
+  EXPECT_EQ(SequenceOf("k") % 2, 1u) << "stopped inside its critical section";
+
+  std::optional<Seen> seen = Bounded(writer, [&] { return ReadAll("k"); });
+  ASSERT_TRUE(seen.has_value());
+  EXPECT_EQ(seen->value, "original") << "the new value is in the inactive slot, not flipped to";
+  EXPECT_EQ(seen->version, committed);
+  EXPECT_EQ(seen->quick, DW_OK) << "the quick read does not give up on an odd sequence";
+  EXPECT_EQ(seen->quick_value, "original");
+  EXPECT_EQ(seen->keys, (std::set<std::string>{"k", "other"}));
+
+  ASSERT_TRUE(writer.Kill());
+  EXPECT_EQ(Get("k"), "original") << "the dead writer's value: not at all";
+  ASSERT_EQ(Set("k", "after"), DW_OK) << "the next writer got the lock (owner died) and repaired";
+  EXPECT_EQ(SequenceOf("k") % 2, 0u);
+  uint64_t now = 0;
+  EXPECT_EQ(Get("k", &now), "after");
+  EXPECT_GT(now, committed);
+  EXPECT_EQ(Get("other"), "o");
+}
+
+TEST_F(Store, AWriterStoppedAfterSwappingEntries_DoesNotHoldUpReaders_WhoGetTheNewValueWhole) {
+  Set("k", "small");
+  Set("other", "o");
+  const std::string large(3000, 'L');  // too big for the slots: a new entry replaces the old one
+  testing::ChildGuard writer(testing::RunAndStopAt(*region_, 1, "store.entry.replaced", [&] { Set("k", large); }));
+  ASSERT_TRUE(writer.alive()) << "the writer never reached the point";
+  EXPECT_EQ(SequenceOf("k") % 2, 1u);
+
+  std::optional<Seen> seen = Bounded(writer, [&] { return ReadAll("k"); });
+  ASSERT_TRUE(seen.has_value());
+  EXPECT_TRUE(seen->value == large) << "the swap is one store, done before the point: committed (got "
+                                     << seen->value.size() << " bytes)";
+  EXPECT_EQ(seen->quick, DW_OK);
+  EXPECT_TRUE(seen->quick_value == large) << seen->quick_value.size() << " bytes";
+  EXPECT_EQ(seen->keys, (std::set<std::string>{"k", "other"}));
+
+  ASSERT_TRUE(writer.Kill());
+  EXPECT_TRUE(Get("k") == large) << "the dead writer's value: whole";
+  ASSERT_EQ(Set("k", "next"), DW_OK);
+  EXPECT_EQ(SequenceOf("k") % 2, 0u);
+  EXPECT_EQ(Get("k"), "next");
+  EXPECT_EQ(StoreCount(*region_), 2u);
+}
+
+TEST_F(Store, AWriterStoppedAfterUnlinking_DoesNotHoldUpReaders_WhoSeeTheKeyRemoved) {
+  Set("k", "v");
+  Set("other", "w");
+  testing::ChildGuard writer(testing::RunAndStopAt(*region_, 1, "store.entry.unlinked", [&] {
+    bool removed = false;
+    StoreRemove(*region_, K("k"), &removed);
+  }));
+  ASSERT_TRUE(writer.alive()) << "the writer never reached the point";
+  EXPECT_EQ(SequenceOf("k") % 2, 1u);
+
+  std::optional<Seen> seen = Bounded(writer, [&] { return ReadAll("k"); });
+  ASSERT_TRUE(seen.has_value());
+  EXPECT_EQ(seen->value, "<absent>") << "the unlink is one store, done before the point";
+  EXPECT_EQ(seen->quick, DW_E_NOT_FOUND);
+  EXPECT_EQ(seen->keys, (std::set<std::string>{"other"}));
+  std::optional<std::string> other = Bounded(writer, [&] { return Get("other"); });
+  ASSERT_TRUE(other.has_value());
+  EXPECT_EQ(*other, "w");
+
+  ASSERT_TRUE(writer.Kill());
+  EXPECT_EQ(Get("k"), "<absent>");
+  ASSERT_EQ(Set("k", "back"), DW_OK);
+  EXPECT_EQ(SequenceOf("k") % 2, 0u);
+  EXPECT_EQ(Get("k"), "back");
+  EXPECT_EQ(Get("other"), "w");
+}
+
+TEST_F(Store, AWriterKilledBetweenFlipAndVersion_FailsUpdatesBasedOnReadsFromBefore) {
+  Set("k", "before");
+  uint64_t before = 0;
+  ASSERT_EQ(Get("k", &before), "before");  // an Update based on this read must not apply after the crash
+  testing::ChildGuard writer(testing::RunAndStopAt(*region_, 1, "store.value.flipped", [&] { Set("k", "after!"); }));
+  ASSERT_TRUE(writer.alive()) << "the writer never reached the point";
+
+  std::optional<Seen> seen = Bounded(writer, [&] { return ReadAll("k"); });
+  ASSERT_TRUE(seen.has_value());
+  EXPECT_EQ(seen->value, "after!") << "flipped: the new value is live";
+  EXPECT_EQ(seen->version, before) << "its version is not stored yet: a reader gets the old one, never a newer";
+  EXPECT_EQ(seen->quick_value, "after!");
+
+  ASSERT_TRUE(writer.Kill());  // dies with the new value under the old version
+  SetRequest q;
+  const std::string mine = "mine";
+  q.value = reinterpret_cast<const uint8_t*>(mine.data());
+  q.length = 4;
+  q.mode = SetMode::kIfVersion;
+  q.expected_version = before;  // what both reads, before and during the write, returned
+  bool applied = true;
+  uint64_t now = 0;
+  ASSERT_EQ(StoreSet(*region_, K("k"), q, &applied, &now), DW_OK) << LastError();
+  EXPECT_FALSE(applied) << "the repair gave the value a new version: the update would lose \"after!\"";
+  EXPECT_GT(now, before);
+  uint64_t read_version = 0;
+  EXPECT_EQ(Get("k", &read_version), "after!");
+  EXPECT_EQ(read_version, now);
+  EXPECT_EQ(SequenceOf("k") % 2, 0u);
+
+  q.expected_version = now;  // read again, update again: applies
+  ASSERT_EQ(StoreSet(*region_, K("k"), q, &applied, &now), DW_OK);
+  EXPECT_TRUE(applied);
+  EXPECT_EQ(Get("k"), "mine");
+}
+
+TEST_F(Store, ExpiredEntriesBeyondTheDeferredList_AreLeftForLaterWriters_AndTheKeyItselfAlwaysGoes) {
+  // More expired values in one chain than one critical section may unlink (it frees only
+  // after it ends, and keeps a bounded list of what to free).
+  std::vector<std::string> same = KeysOfOneBucket(12);
+  for (int i = 0; i < 10; ++i) ASSERT_EQ(Set(same[i], "brief", SetMode::kAlways, 1'000'000), DW_OK);  // 1 ms
+  ASSERT_EQ(Set(same[10], "stays"), DW_OK);
+  usleep(5'000);
+  EXPECT_EQ(StoreCount(*region_), 11u);
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(Get(same[i]), "<absent>") << i;
+
+  // The key's own expired entry goes even past the others the list has room for: TryAdd
+  // sees the key absent.
+  const uint64_t frees = HeapFrees();
+  bool applied = false;
+  ASSERT_EQ(Set(same[9], "again", SetMode::kIfAbsent, 0, &applied), DW_OK);
+  EXPECT_TRUE(applied);
+  EXPECT_EQ(Get(same[9]), "again");
+  EXPECT_EQ(StoreCount(*region_), 11u - 3 - 1 + 1) << "three others and the key's own removed, the key added";
+  EXPECT_EQ(HeapFrees(), frees + 4) << "freed once the section ended";
+
+  // Each later writer of the chain collects up to three more.
+  const uint64_t expected[] = {5, 2, 2};  // 6 expired left: 3, 3, then none
+  for (uint64_t count : expected) {
+    ASSERT_EQ(Set(same[10], "stays"), DW_OK);  // in place, walking past the expired ones before it
+    EXPECT_EQ(StoreCount(*region_), count);
+  }
+  EXPECT_EQ(Get(same[10]), "stays");
+  EXPECT_EQ(Keys(""), (std::set<std::string>{same[9], same[10]}));
+  for (int i = 0; i < 9; ++i) EXPECT_EQ(Get(same[i]), "<absent>") << i;
+}
+
+TEST_F(Store, AWriterWalkingPastManyExpiredEntries_FreesNothingInsideItsSection) {
+  std::vector<std::string> same = KeysOfOneBucket(11);
+  for (int i = 0; i < 10; ++i) ASSERT_EQ(Set(same[i], "brief", SetMode::kAlways, 1'000'000), DW_OK);
+  ASSERT_EQ(Set(same[10], "stays"), DW_OK);
+  usleep(5'000);
+  const uint64_t frees = HeapFrees();
+  // Stopped in its section after its walk: readers may be in anything it unlinked.
+  testing::ChildGuard writer(
+      testing::RunAndStopAt(*region_, 1, "store.value.written", [&] { Set(same[10], "update"); }));
+  ASSERT_TRUE(writer.alive()) << "the writer never reached the point";
+  EXPECT_EQ(HeapFrees(), frees) << "a block was freed inside the critical section";
+  std::optional<Seen> seen = Bounded(writer, [&] { return ReadAll(same[10]); });
+  ASSERT_TRUE(seen.has_value());
+  EXPECT_EQ(seen->value, "stays");
+  EXPECT_EQ(seen->keys, (std::set<std::string>{same[10]}));
+  std::optional<std::string> expired = Bounded(writer, [&] { return Get(same[0]); });
+  ASSERT_TRUE(expired.has_value());
+  EXPECT_EQ(*expired, "<absent>");
+
+  ASSERT_TRUE(writer.Kill());  // what it had unlinked (three) leaks with it; the rest is still linked
+  EXPECT_EQ(StoreCount(*region_), 8u);
+  for (uint64_t count : {5u, 2u, 1u, 1u}) {
+    ASSERT_EQ(Set(same[10], "stays"), DW_OK);
+    EXPECT_EQ(StoreCount(*region_), count);
+  }
+  EXPECT_EQ(SequenceOf(same[10]) % 2, 0u);
+  EXPECT_EQ(Get(same[10]), "stays");
+  EXPECT_EQ(Keys(""), (std::set<std::string>{same[10]}));
 }
 
 // GetOrSet ---------------------------------------------------------------------------------
@@ -525,6 +805,25 @@ TEST_F(Store, GetOrSet_ASetWinsOverAComputation) {
   ASSERT_EQ(StoreResolve(*region_, key, owner.round, owner.ref, ClaimOutcome::kValue,
                          reinterpret_cast<const uint8_t*>(late.data()), 8, 0), DW_OK);
   EXPECT_EQ(Get("k"), "set by someone");
+}
+
+TEST_F(Store, GetOrSet_AClaimKeepsItsRound_ThroughTheRepairOfItsStripe) {
+  // The repair after a dead writer gives values new versions; a pending claim's version is
+  // its round, which its living owner's resolve must still match.
+  std::vector<std::string> same = KeysOfOneBucket(2);
+  StoreKey key = K(same[0]);
+  Claim owner = ClaimAs(*region_, 1, key);
+  ASSERT_EQ(owner.state, ClaimState::kOwned);
+  region_->set_self(0);
+  Set(same[1], "v");
+  ASSERT_TRUE(testing::RunAndKillAt(*region_, 2, "store.value.written", [&] { Set(same[1], "w"); }));
+  ASSERT_EQ(Set(same[1], "x"), DW_OK) << "this writer repaired the stripe";
+  region_->set_self(1);
+  std::string text = "computed";
+  ASSERT_EQ(StoreResolve(*region_, key, owner.round, owner.ref, ClaimOutcome::kValue,
+                         reinterpret_cast<const uint8_t*>(text.data()), 8, 0), DW_OK);
+  EXPECT_EQ(Get(same[0]), "computed") << "the claim was still the owner's after the repair";
+  EXPECT_EQ(Get(same[1]), "x");
 }
 
 TEST_F(Store, GetOrSet_AComputingProcessKilled_IsTakenOverByAWaiter) {

@@ -3,8 +3,8 @@
 // A fixed array of buckets (each the offset of its first entry) split among 16384 stripes;
 // bucket b belongs to stripe b % 16384. Many stripes, so that processes writing different
 // keys rarely write the same stripe's cache line (its mutex and sequence). A stripe is a robust mutex for writers and a
-// sequence number for readers, who never lock: they read the sequence, walk the chain,
-// copy what they need, and retry if the sequence moved.
+// sequence number for readers, who never lock and never wait for a writer: they read the
+// sequence (odd or even), walk the chain, copy what they need, and retry if the sequence moved.
 #ifndef DOTNET_WORKERS_STORE_LAYOUT_H
 #define DOTNET_WORKERS_STORE_LAYOUT_H
 
@@ -33,7 +33,7 @@ inline constexpr uint32_t kEntryFailed = 4;     // GetOrSet: the factory threw; 
 
 struct Stripe {
   pthread_mutex_t mutex;             //  0 robust, process-shared: writers of this stripe's buckets
-  std::atomic<uint32_t> sequence;    // 40 atomic: odd while a writer changes something
+  std::atomic<uint32_t> sequence;    // 40 atomic: odd while a writer changes something; only grows
   uint32_t reserved0;                // 44 zero
   std::atomic<uint64_t> versions;    // 48 atomic: the last version handed out in this stripe; only grows
   uint64_t reserved1;                // 56 zero
@@ -44,8 +44,10 @@ struct Stripe {
 struct StoreEntry {
   std::atomic<uint64_t> next;              //  0 atomic: offset of the next entry in the bucket, 0 = end
   uint64_t hash;                           //  8 the key's 64-bit hash
-  std::atomic<uint64_t> version;           // 16 atomic: changes with every change of value or kind,
-                                           //    taken from the stripe's counter: never repeats for a key
+  std::atomic<uint64_t> version;           // 16 atomic: changes with every change of value or kind (and
+                                           //    at a dead writer's repair), taken from the stripe's
+                                           //    counter: never repeats for a key. Stored after the flip
+                                           //    of `active` it goes with
   std::atomic<int64_t> expires_ns;         // 24 atomic: CLOCK_MONOTONIC deadline, 0 = never
   uint32_t key_length;                     // 32 bytes of key
   std::atomic<uint32_t> kind;              // 36 atomic: kEntry*

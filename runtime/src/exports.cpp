@@ -20,6 +20,7 @@
 #include "queue.h"
 #include "region.h"
 #include "services.h"
+#include "type_names.h"
 #include "shutdown.h"
 #include "store.h"
 
@@ -115,6 +116,9 @@ uint64_t dw_layout_value(int32_t which) {
     case DW_LAYOUT_OFF_DOORBELL_POLLING: return offsetof(L::Doorbell, polling);
     case DW_LAYOUT_QUEUE_ENTRY_SIZE: return sizeof(L::QueueEntry);
     case DW_LAYOUT_OFF_QUEUE_WRITE_MUTEX: return offsetof(L::QueueEntry, write_mutex);
+    case DW_LAYOUT_OFF_TYPE_NAMES_OFFSET: return offsetof(L::RegionHeader, type_names_offset);
+    case DW_LAYOUT_TYPE_NAME_CAPACITY: return L::kTypeNameCapacity;
+    case DW_LAYOUT_MAX_TYPE_NAME_LENGTH: return L::kMaxTypeNameLength;
     default: return UINT64_MAX;
   }
 }
@@ -394,10 +398,12 @@ dw_status dw_lock_release(dw_region* region, uint32_t index) {
 }
 
 dw_status dw_queue_open(dw_region* region, const uint8_t* name, uint32_t name_length, uint32_t capacity,
-                        uint32_t slot_size, uint32_t* out_index) {
+                        uint32_t slot_size, uint64_t type_tag, uint32_t* out_index, uint64_t* out_existing_type) {
   return Guard([&] {
-    if (region == nullptr || out_index == nullptr) return dw::Fail(DW_E_INVALID_ARGUMENT, "a required argument is null");
-    return dw::OpenQueue(*Unwrap(region), name, name_length, capacity, slot_size, out_index);
+    if (region == nullptr || out_index == nullptr || out_existing_type == nullptr) {
+      return dw::Fail(DW_E_INVALID_ARGUMENT, "a required argument is null");
+    }
+    return dw::OpenQueue(*Unwrap(region), name, name_length, capacity, slot_size, type_tag, out_index, out_existing_type);
   });
 }
 
@@ -491,10 +497,13 @@ void dw_doorbell_polling(dw_region* region, int32_t delta) {
   dw::AddPolling(*Unwrap(region), Unwrap(region)->self(), delta);
 }
 
-dw_status dw_service_open(dw_region* region, const uint8_t* name, uint32_t name_length, uint32_t* out_index) {
+dw_status dw_service_open(dw_region* region, const uint8_t* name, uint32_t name_length, uint64_t type_tag,
+                          uint32_t* out_index, uint64_t* out_existing_type) {
   return Guard([&] {
-    if (region == nullptr || out_index == nullptr) return dw::Fail(DW_E_INVALID_ARGUMENT, "a required argument is null");
-    return dw::OpenService(*Unwrap(region), name, name_length, out_index);
+    if (region == nullptr || out_index == nullptr || out_existing_type == nullptr) {
+      return dw::Fail(DW_E_INVALID_ARGUMENT, "a required argument is null");
+    }
+    return dw::OpenService(*Unwrap(region), name, name_length, type_tag, out_index, out_existing_type);
   });
 }
 
@@ -530,6 +539,23 @@ dw_status dw_process_cleanup(dw_region* region, uint32_t dead_id) {
     if (dead_id >= L::kProcessCapacity) return dw::Fail(DW_E_NOT_FOUND, "process id %u is outside the table", dead_id);
     dw::CleanupProcess(*Unwrap(region), dead_id);
     return DW_OK;
+  });
+}
+
+dw_status dw_type_name_register(dw_region* region, uint64_t identity, const uint8_t* name, uint32_t length) {
+  return Guard([&] {
+    if (region == nullptr) return dw::Fail(DW_E_INVALID_ARGUMENT, "region is null");
+    return dw::RegisterTypeName(*Unwrap(region), identity, name, length);
+  });
+}
+
+dw_status dw_type_name_find(dw_region* region, uint64_t identity, uint8_t* buffer, uint32_t capacity,
+                            uint32_t* out_length) {
+  return Guard([&] {
+    if (region == nullptr || out_length == nullptr || (buffer == nullptr && capacity > 0)) {
+      return dw::Fail(DW_E_INVALID_ARGUMENT, "a required argument is null");
+    }
+    return dw::FindTypeName(*Unwrap(region), identity, buffer, capacity, out_length);
   });
 }
 

@@ -207,7 +207,8 @@ uint32_t RoundUpToPowerOfTwo(uint32_t n) {
 }  // namespace
 
 dw_status OpenQueue(Region& r, const uint8_t* name, uint32_t name_length, uint32_t capacity, uint32_t slot_size,
-                    uint32_t* index) noexcept {
+                    uint64_t type_tag, uint32_t* index, uint64_t* existing_type) noexcept {
+  *existing_type = 0;
   if (name == nullptr || name_length == 0 || name_length > L::kMaxNameLength) {
     return Fail(DW_E_INVALID_ARGUMENT, "a queue name is 1 to %u bytes of UTF-8", L::kMaxNameLength);
   }
@@ -233,7 +234,11 @@ dw_status OpenQueue(Region& r, const uint8_t* name, uint32_t name_length, uint32
     const uint32_t state = q.state.load(std::memory_order_acquire);
     if (state == L::kSlotLive && q.name_hash == hash && q.name_length == name_length &&
         std::memcmp(q.name, name, name_length) == 0) {
-      if (q.capacity != capacity || q.slot_size != slot_size) {
+      if (q.type_tag != type_tag) {
+        *existing_type = q.type_tag;
+        result = Fail(DW_E_TYPE_MISMATCH, "the queue '%.*s' was created for another type of message",
+                      static_cast<int>(name_length), name);
+      } else if (q.capacity != capacity || q.slot_size != slot_size) {
         result = Fail(DW_E_CONFLICT, "the queue '%.*s' exists with %u cells of %u bytes", static_cast<int>(name_length), name,
                       q.capacity, q.slot_size);
       } else {
@@ -247,6 +252,7 @@ dw_status OpenQueue(Region& r, const uint8_t* name, uint32_t name_length, uint32
       result = Allocate(r, uint64_t{capacity} * (L::kCellHeaderSize + slot_size), &cells, /*zeroed=*/true);
       if (result != DW_OK) break;
       q.name_hash = hash;
+      q.type_tag = type_tag;
       q.capacity = capacity;
       q.slot_size = slot_size;
       q.name_length = name_length;

@@ -16,10 +16,11 @@
 namespace dw {
 
 // Opens (or creates) the queue `name` with `capacity` cells (rounded up to a power of two)
-// of `slot_size` inline bytes (rounded up to 16). DW_E_CONFLICT if it exists with another
-// shape; DW_E_CAPACITY if the table is full.
+// of `slot_size` inline bytes (rounded up to 16), for messages of type identity `type_tag`
+// (0: untyped). DW_E_CONFLICT if it exists with another shape; DW_E_TYPE_MISMATCH with
+// *existing_type if it was created for another type; DW_E_CAPACITY if the table is full.
 dw_status OpenQueue(Region& region, const uint8_t* name, uint32_t name_length, uint32_t capacity, uint32_t slot_size,
-                    uint32_t* index) noexcept;
+                    uint64_t type_tag, uint32_t* index, uint64_t* existing_type) noexcept;
 
 // Writes one message, waiting at most timeout_ms for room (0: never wait; negative: no
 // bound). DW_E_TIMEOUT if still full; DW_E_CLOSED if the queue was completed.

@@ -92,6 +92,7 @@ dw_status Region::Create(uint64_t size, uint32_t worker_count, uint32_t flags,
   h->queues_offset = sections.queues_offset;
   h->doorbells_offset = sections.doorbells_offset;
   h->services_offset = sections.services_offset;
+  h->type_names_offset = sections.type_names_offset;
   h->buckets_offset = sections.buckets_offset;
   h->bucket_bitmap_offset = sections.bucket_bitmap_offset;
   h->bucket_count = sections.bucket_count;
@@ -179,6 +180,7 @@ dw_status Region::CheckHeader(const void* base, uint64_t size) noexcept {
       h->objects_control_offset != s.objects_control_offset || h->stripes_offset != s.stripes_offset ||
       h->buffers_offset != s.buffers_offset || h->locks_offset != s.locks_offset ||
       h->queues_offset != s.queues_offset || h->doorbells_offset != s.doorbells_offset || h->services_offset != s.services_offset ||
+      h->type_names_offset != s.type_names_offset ||
       h->buckets_offset != s.buckets_offset || h->bucket_bitmap_offset != s.bucket_bitmap_offset ||
       h->bucket_count != s.bucket_count || h->heap_offset != s.heap_offset || h->heap_end != s.heap_end) {
     return Fail(DW_E_FORMAT_WORD, "the region's sections are not where this library expects them");

@@ -27,7 +27,23 @@ L::Doorbell* DoorbellOf(const Region& r, uint32_t id) { return r.At<L::Doorbell>
 
 }  // namespace
 
-dw_status OpenService(Region& r, const uint8_t* name, uint32_t name_length, uint32_t* index) noexcept {
+namespace {
+
+// An entry found: the caller's type identity must be the one it was created with.
+dw_status Found(const L::ServiceEntry& s, uint32_t i, uint64_t type_tag, uint32_t* index, uint64_t* existing_type) {
+  if (type_tag != L::kAnyType && s.type_tag != type_tag) {
+    *existing_type = s.type_tag;
+    return Fail(DW_E_TYPE_MISMATCH, "'%.*s' was created for another type of value", static_cast<int>(s.name_length), s.name);
+  }
+  *index = i;
+  return DW_OK;
+}
+
+}  // namespace
+
+dw_status OpenService(Region& r, const uint8_t* name, uint32_t name_length, uint64_t type_tag, uint32_t* index,
+                      uint64_t* existing_type) noexcept {
+  *existing_type = 0;
   if (name == nullptr || name_length == 0 || name_length > L::kMaxServiceNameLength) {
     return Fail(DW_E_INVALID_ARGUMENT, "a service name is 1 to %u bytes of UTF-8", L::kMaxServiceNameLength);
   }
@@ -40,10 +56,10 @@ dw_status OpenService(Region& r, const uint8_t* name, uint32_t name_length, uint
     const uint32_t state = s.state.load(std::memory_order_acquire);
     if (state == L::kSlotEmpty) break;
     if (s.name_hash == hash && s.name_length == name_length && std::memcmp(s.name, name, name_length) == 0) {
-      *index = i;
-      return DW_OK;
+      return Found(s, i, type_tag, index, existing_type);
     }
   }
+  if (type_tag == L::kAnyType) return FailQuietly(DW_E_NOT_FOUND, "no such entry");
   switch (LockRobust(TableMutex(r))) {
     case LockResult::kAcquired: break;
     case LockResult::kOwnerDied: MarkConsistent(TableMutex(r)); break;
@@ -55,6 +71,7 @@ dw_status OpenService(Region& r, const uint8_t* name, uint32_t name_length, uint
     L::ServiceEntry& s = table[i];
     if (s.state.load(std::memory_order_acquire) == L::kSlotEmpty) {
       s.name_hash = hash;
+      s.type_tag = type_tag;
       s.name_length = name_length;
       std::memcpy(s.name, name, name_length);
       s.state.store(L::kSlotLive, std::memory_order_release);  // last: complete from here
@@ -63,8 +80,7 @@ dw_status OpenService(Region& r, const uint8_t* name, uint32_t name_length, uint
       break;
     }
     if (s.name_hash == hash && s.name_length == name_length && std::memcmp(s.name, name, name_length) == 0) {
-      *index = i;  // another process created it between the look-up and the lock
-      result = DW_OK;
+      result = Found(s, i, type_tag, index, existing_type);  // another process created it between the look-up and the lock
       break;
     }
   }

@@ -10,8 +10,12 @@
 
 namespace dw {
 
-// Finds or creates the entry for `name`. DW_E_CAPACITY if the table is full.
-dw_status OpenService(Region& region, const uint8_t* name, uint32_t name_length, uint32_t* index) noexcept;
+// Finds or creates the entry for `name`, whose members exchange values of type identity
+// `type_tag` (a topic's; 0 for an RPC service). DW_E_TYPE_MISMATCH with *existing_type if the
+// entry was created with another identity; DW_E_CAPACITY if the table is full. With
+// `type_tag` kAnyType it only finds an entry, of any type: DW_E_NOT_FOUND if there is none.
+dw_status OpenService(Region& region, const uint8_t* name, uint32_t name_length, uint64_t type_tag, uint32_t* index,
+                      uint64_t* existing_type) noexcept;
 
 // Process `id` serves (serve true) or stops serving the service at `index`.
 dw_status ServeService(Region& region, uint32_t index, uint32_t id, bool serve) noexcept;

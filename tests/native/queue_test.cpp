@@ -24,6 +24,9 @@ namespace {
 
 namespace L = layout;
 
+// The type identity the tests open their queues with (any non-zero value).
+constexpr uint64_t kTag = 0x5EED;
+
 class Queues : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -32,8 +35,9 @@ class Queues : public ::testing::Test {
   }
   uint32_t Open(const std::string& name, uint32_t capacity, uint32_t slot_size = 64) {
     uint32_t index = 0;
+    uint64_t existing = 0;
     EXPECT_EQ(OpenQueue(*region_, reinterpret_cast<const uint8_t*>(name.data()), static_cast<uint32_t>(name.size()),
-                        capacity, slot_size, &index), DW_OK) << LastError();
+                        capacity, slot_size, kTag, &index, &existing), DW_OK) << LastError();
     return index;
   }
   dw_status Write(uint32_t q, const std::string& message, int64_t timeout_ms = 0) {
@@ -203,11 +207,25 @@ TEST_F(Queues, OpeningAgain_FindsTheSameQueue_AndAnotherShapeConflicts) {
   uint32_t b = Open("jobs", 8, 64);
   EXPECT_EQ(a, b);
   uint32_t c = 0;
-  EXPECT_EQ(OpenQueue(*region_, reinterpret_cast<const uint8_t*>("jobs"), 4, 16, 64, &c), DW_E_CONFLICT);
-  EXPECT_EQ(OpenQueue(*region_, reinterpret_cast<const uint8_t*>("x"), 1, 0, 64, &c), DW_E_INVALID_ARGUMENT);
-  EXPECT_EQ(OpenQueue(*region_, reinterpret_cast<const uint8_t*>("x"), 1, 8, 0, &c), DW_E_INVALID_ARGUMENT);
-  EXPECT_EQ(OpenQueue(*region_, reinterpret_cast<const uint8_t*>(""), 0, 8, 64, &c), DW_E_INVALID_ARGUMENT);
+  uint64_t existing = 0;
+  EXPECT_EQ(OpenQueue(*region_, reinterpret_cast<const uint8_t*>("jobs"), 4, 16, 64, kTag, &c, &existing), DW_E_CONFLICT);
+  EXPECT_EQ(OpenQueue(*region_, reinterpret_cast<const uint8_t*>("x"), 1, 0, 64, kTag, &c, &existing), DW_E_INVALID_ARGUMENT);
+  EXPECT_EQ(OpenQueue(*region_, reinterpret_cast<const uint8_t*>("x"), 1, 8, 0, kTag, &c, &existing), DW_E_INVALID_ARGUMENT);
+  EXPECT_EQ(OpenQueue(*region_, reinterpret_cast<const uint8_t*>(""), 0, 8, 64, kTag, &c, &existing), DW_E_INVALID_ARGUMENT);
   EXPECT_EQ(Write(L::kQueueCapacity + 1, "x"), DW_E_INVALID_ARGUMENT);
+}
+
+TEST_F(Queues, OpeningWithAnotherTypeIdentity_IsAMismatch_ThatNamesTheQueuesOwn) {
+  const uint32_t created = Open("typed", 8, 64);
+  uint32_t index = UINT32_MAX;
+  uint64_t existing = 0;
+  EXPECT_EQ(OpenQueue(*region_, reinterpret_cast<const uint8_t*>("typed"), 5, 8, 64, kTag + 1, &index, &existing),
+            DW_E_TYPE_MISMATCH);
+  EXPECT_EQ(existing, kTag);
+  EXPECT_EQ(index, UINT32_MAX) << "no index for a mismatch";
+  EXPECT_NE(std::string(LastError()).find("typed"), std::string::npos) << LastError();
+  EXPECT_EQ(OpenQueue(*region_, reinterpret_cast<const uint8_t*>("typed"), 5, 8, 64, kTag, &index, &existing), DW_OK);
+  EXPECT_EQ(index, created);
 }
 
 TEST_F(Queues, AFullQueue_RefusesOrWaits_UntilAReaderMakesRoom) {

@@ -10,16 +10,19 @@
 namespace dw {
 namespace {
 
+namespace L = layout;
+
 class Services : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_EQ(Region::Create(32ull << 20, 3, 0, &region_), DW_OK) << LastError();
     region_->set_self(0);
   }
-  uint32_t Open(const std::string& name) {
+  uint32_t Open(const std::string& name, uint64_t type_tag = 0) {
     uint32_t index = 0;
+    uint64_t existing = 0;
     EXPECT_EQ(OpenService(*region_, reinterpret_cast<const uint8_t*>(name.data()), static_cast<uint32_t>(name.size()),
-                          &index), DW_OK) << LastError();
+                          type_tag, &index, &existing), DW_OK) << LastError();
     return index;
   }
   uint64_t FirstWord(uint32_t service) {
@@ -50,11 +53,33 @@ TEST_F(Services, ANameHasOneEntry_AndServersAreBitsOfIt) {
 
 TEST_F(Services, BadNamesAndIndexes_AreRefused) {
   uint32_t index = 0;
-  EXPECT_EQ(OpenService(*region_, reinterpret_cast<const uint8_t*>(""), 0, &index), DW_E_INVALID_ARGUMENT);
+  uint64_t existing = 0;
+  EXPECT_EQ(OpenService(*region_, reinterpret_cast<const uint8_t*>(""), 0, 0, &index, &existing), DW_E_INVALID_ARGUMENT);
   std::string long_name(300, 'x');
-  EXPECT_EQ(OpenService(*region_, reinterpret_cast<const uint8_t*>(long_name.data()), 300, &index), DW_E_INVALID_ARGUMENT);
+  EXPECT_EQ(OpenService(*region_, reinterpret_cast<const uint8_t*>(long_name.data()), 300, 0, &index, &existing),
+            DW_E_INVALID_ARGUMENT);
   EXPECT_EQ(ServeService(*region_, 5000, 1, true), DW_E_INVALID_ARGUMENT);
   EXPECT_EQ(ServeService(*region_, Open("s"), 5000, true), DW_E_NOT_FOUND);
+}
+
+TEST_F(Services, ATopicCreatedForOneType_RefusesAnother_AndSaysWhichItHas) {
+  const uint32_t topic = Open("event:news", 0xAB);
+  EXPECT_EQ(Open("event:news", 0xAB), topic);
+  uint32_t index = UINT32_MAX;
+  uint64_t existing = 0;
+  EXPECT_EQ(OpenService(*region_, reinterpret_cast<const uint8_t*>("event:news"), 10, 0xCD, &index, &existing),
+            DW_E_TYPE_MISMATCH);
+  EXPECT_EQ(existing, 0xABu);
+  EXPECT_EQ(index, UINT32_MAX);
+  EXPECT_EQ(OpenService(*region_, reinterpret_cast<const uint8_t*>("event:news"), 10, L::kAnyType, &index, &existing), DW_OK);
+  EXPECT_EQ(index, topic) << "found whatever its type";
+  EXPECT_EQ(OpenService(*region_, reinterpret_cast<const uint8_t*>("event:none"), 10, L::kAnyType, &index, &existing),
+            DW_E_NOT_FOUND) << "and none is created";
+  EXPECT_EQ(OpenService(*region_, reinterpret_cast<const uint8_t*>("event:none"), 10, 0xAB, &index, &existing), DW_OK);
+  // An RPC service (untyped) refuses a typed open too.
+  EXPECT_EQ(OpenService(*region_, reinterpret_cast<const uint8_t*>("App.IFib"), 8, 0, &index, &existing), DW_OK);
+  EXPECT_EQ(OpenService(*region_, reinterpret_cast<const uint8_t*>("App.IFib"), 8, 7, &index, &existing), DW_E_TYPE_MISMATCH);
+  EXPECT_EQ(existing, 0u);
 }
 
 TEST_F(Services, ADeadProcess_StopsServing_AndHasNothingInFlight) {

@@ -30,6 +30,7 @@ internal sealed class ClusterRuntime : IDisposable
         IsStandalone = standalone;
         WorkerCount = region.WorkerCount;
         _regionHandle = region.Handle.DangerousGetHandle();
+        TypeNames = new Types.TypeNames(this);
         Lifetime = new ClusterLifetime(region, workerId, keepAlive, standalone);
         Dispatcher = new Messaging.Dispatcher(this);
         Lifetime.Pump = Dispatcher.Pump;
@@ -51,6 +52,9 @@ internal sealed class ClusterRuntime : IDisposable
     internal bool IsStandalone { get; }
 
     internal ClusterLifetime Lifetime { get; }
+
+    /// <summary>The cluster's names of the value types that cross processes.</summary>
+    internal Types.TypeNames TypeNames { get; }
 
     internal SharedStore Store { get; }
 

@@ -104,6 +104,9 @@ DW_EXPORT uint64_t dw_layout_value(int32_t which);
 #define DW_LAYOUT_OFF_DOORBELL_POLLING       57
 #define DW_LAYOUT_QUEUE_ENTRY_SIZE           58
 #define DW_LAYOUT_OFF_QUEUE_WRITE_MUTEX      59
+#define DW_LAYOUT_OFF_TYPE_NAMES_OFFSET      60
+#define DW_LAYOUT_TYPE_NAME_CAPACITY         61
+#define DW_LAYOUT_MAX_TYPE_NAME_LENGTH       62
 
 /* ---- Regions ----------------------------------------------------------------------- */
 
@@ -275,9 +278,12 @@ DW_EXPORT dw_status dw_lock_release(dw_region* region, uint32_t index);
 /* Named bounded queues of byte messages, many writers and many readers in any processes. */
 
 /* Opens (or creates) a queue of `capacity` messages (rounded up to a power of two) keeping
-   up to `slot_size` bytes inline per message (bigger ones spill to the heap). */
+   up to `slot_size` bytes inline per message (bigger ones spill to the heap), for messages
+   of type identity `type_tag` (0: untyped bytes). DW_E_TYPE_MISMATCH, with the queue's own
+   identity in *out_existing_type, if it was created for another type. */
 DW_EXPORT dw_status dw_queue_open(dw_region* region, const uint8_t* name, uint32_t name_length, uint32_t capacity,
-                                  uint32_t slot_size, uint32_t* out_index);
+                                  uint32_t slot_size, uint64_t type_tag, uint32_t* out_index,
+                                  uint64_t* out_existing_type);
 
 /* Writes one message, waiting at most timeout_ms for room (0: never; negative: no bound).
    DW_E_TIMEOUT if full; DW_E_CLOSED once completed. */
@@ -333,7 +339,12 @@ DW_EXPORT void dw_doorbell_polling(dw_region* region, int32_t delta);
 /* ---- RPC services ------------------------------------------------------------------ */
 /* Which processes serve which service; how many calls each is serving now. */
 
-DW_EXPORT dw_status dw_service_open(dw_region* region, const uint8_t* name, uint32_t name_length, uint32_t* out_index);
+/* Finds or creates the entry `name`; its members exchange values of type identity
+   `type_tag` (a topic's; 0 for RPC services). DW_E_TYPE_MISMATCH, with the entry's own
+   identity in *out_existing_type, if it was created with another. With type_tag UINT64_MAX
+   it only finds an entry, of any type (DW_E_NOT_FOUND if there is none). */
+DW_EXPORT dw_status dw_service_open(dw_region* region, const uint8_t* name, uint32_t name_length, uint64_t type_tag,
+                                    uint32_t* out_index, uint64_t* out_existing_type);
 
 /* This process serves (serve = 1) or stops serving (serve = 0) the service. */
 DW_EXPORT dw_status dw_service_serve(dw_region* region, uint32_t index, uint32_t serve);
@@ -352,6 +363,19 @@ DW_EXPORT uint32_t dw_calls_in_flight(dw_region* region, uint32_t id);
    GetOrSet claims. The launcher calls it (in a forked helper) after reaping any process,
    unless it is killing every process at once. */
 DW_EXPORT dw_status dw_process_cleanup(dw_region* region, uint32_t dead_id);
+
+/* ---- Type names -------------------------------------------------------------------- */
+/* Stored values, queues and topics carry a type identity (a 64-bit hash of the type's name,
+   computed by the caller); this table turns an identity back into a name for messages. */
+
+/* Records `name` for `identity` (non-zero) unless it is recorded already. DW_E_CAPACITY if
+   the table is full (the names are only for messages: callers may ignore it). */
+DW_EXPORT dw_status dw_type_name_register(dw_region* region, uint64_t identity, const uint8_t* name, uint32_t length);
+
+/* Copies the name recorded for `identity`. DW_E_NOT_FOUND if none is; DW_E_BUFFER_TOO_SMALL
+   with *out_length the size needed. */
+DW_EXPORT dw_status dw_type_name_find(dw_region* region, uint64_t identity, uint8_t* buffer, uint32_t capacity,
+                                      uint32_t* out_length);
 
 /* ---- Errors ------------------------------------------------------------------------ */
 

@@ -34,5 +34,6 @@ typedef int32_t dw_status;
 #define DW_E_ABANDONED            20  /* acquired, but the previous holder died holding it */
 #define DW_E_NOT_OWNER            21  /* released a lock or buffer this process does not hold */
 #define DW_E_CLOSED               22  /* the queue was completed (and, for a reader, is empty) */
+#define DW_E_TYPE_MISMATCH        23  /* a value, queue or topic holds another type than the caller asked for */
 
 #endif

@@ -44,7 +44,9 @@ struct QueueEntry {
   uint32_t name_length;                  //  20
   uint64_t cells_offset;                 //  24 heap payload: capacity x (16 + slot_size) bytes
   std::atomic<uint32_t> completed;       //  32 atomic: 1 once a writer said no more messages will come
-  uint32_t reserved0[7];                 //  36
+  uint32_t reserved0;                    //  36
+  uint64_t type_tag;                     //  40 the messages' type identity (0: untyped bytes); set at creation
+  uint64_t reserved0b[2];                //  48
   // line 1: writers
   pthread_mutex_t write_mutex;           //  64 robust, process-shared
   std::atomic<uint64_t> tail;            // 104 atomic: the next position to write
@@ -87,6 +89,7 @@ struct Doorbell {
 static_assert(sizeof(QueueCell) == kCellHeaderSize);
 static_assert(sizeof(QueueEntry) == 512);
 static_assert(offsetof(QueueEntry, completed) == 32);
+static_assert(offsetof(QueueEntry, type_tag) == 40);
 static_assert(offsetof(QueueEntry, write_mutex) == 64);
 static_assert(offsetof(QueueEntry, tail) == 104);
 static_assert(offsetof(QueueEntry, read_mutex) == 128);

@@ -20,12 +20,13 @@
 #include "queue_layout.h"
 #include "service_layout.h"
 #include "store_layout.h"
+#include "type_names_layout.h"
 
 namespace dw::layout {
 
 // "DWREGION" read as a little-endian 64-bit word.
 inline constexpr uint64_t kMagic = 0x4E4F494745525744ull;
-inline constexpr uint32_t kLayoutVersion = 4;
+inline constexpr uint32_t kLayoutVersion = 5;
 
 inline constexpr uint64_t kHeaderOffset = 0;
 inline constexpr uint64_t kHeaderSize = 4096;  // one page; the unused tail stays zero
@@ -93,7 +94,8 @@ struct RegionHeader {
   uint64_t queues_offset;                  // 176 kQueueCapacity QueueEntry
   uint64_t doorbells_offset;               // 184 kProcessCapacity Doorbell
   uint64_t services_offset;                // 192 kServiceCapacity ServiceEntry
-  uint8_t reserved[kHeaderSize - 200];     // 200 zero
+  uint64_t type_names_offset;              // 200 kTypeNameCapacity TypeNameEntry
+  uint8_t reserved[kHeaderSize - 208];     // 208 zero
 };
 
 // One per process id, at kProcessTableOffset + id * kProcessEntrySize.
@@ -140,6 +142,7 @@ static_assert(offsetof(RegionHeader, hash_seed) == 168);
 static_assert(offsetof(RegionHeader, queues_offset) == 176);
 static_assert(offsetof(RegionHeader, doorbells_offset) == 184);
 static_assert(offsetof(RegionHeader, services_offset) == 192);
+static_assert(offsetof(RegionHeader, type_names_offset) == 200);
 static_assert(sizeof(RegionHeader) == kHeaderSize);
 
 static_assert(offsetof(ProcessEntry, state) == 0);
@@ -164,6 +167,7 @@ struct Sections {
   uint64_t queues_offset = 0;
   uint64_t doorbells_offset = 0;
   uint64_t services_offset = 0;
+  uint64_t type_names_offset = 0;
   uint64_t buckets_offset = 0;
   uint64_t bucket_bitmap_offset = 0;
   uint32_t bucket_count = 0;
@@ -197,6 +201,8 @@ constexpr Sections ComputeSections(uint64_t region_size) {
   at = PageAlign(at + uint64_t{kProcessCapacity} * sizeof(Doorbell));
   s.services_offset = at;
   at = PageAlign(at + uint64_t{kServiceCapacity} * sizeof(ServiceEntry));
+  s.type_names_offset = at;
+  at = PageAlign(at + uint64_t{kTypeNameCapacity} * sizeof(TypeNameEntry));
   // One bucket per 4 KiB of region, a power of two between kMinBucketCount and 4M.
   uint64_t buckets = kMinBucketCount;
   while (buckets < kMaxBucketCount && buckets * 2 <= region_size / 4096) buckets *= 2;
@@ -230,6 +236,8 @@ constexpr uint32_t FormatWord() {
       sizeof(QueueEntry),     sizeof(QueueCell),   sizeof(Doorbell),     kQueueCapacity,
       offsetof(RegionHeader, queues_offset),     offsetof(Doorbell, calls_in_flight), offsetof(Doorbell, polling),
       sizeof(ServiceEntry),   kServiceCapacity,    kMaxServiceNameLength, offsetof(RegionHeader, services_offset),
+      offsetof(QueueEntry, type_tag), offsetof(ServiceEntry, type_tag),
+      sizeof(TypeNameEntry),  kTypeNameCapacity,   offsetof(RegionHeader, type_names_offset),
   };
   uint32_t h = 2166136261u;  // FNV-1a over the parts
   for (uint64_t p : parts) {

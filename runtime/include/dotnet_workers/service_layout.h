@@ -14,18 +14,21 @@ namespace dw::layout {
 
 inline constexpr uint32_t kServiceCapacity = 1024;     // services in a cluster
 inline constexpr uint32_t kMaxServiceNameLength = 256;  // bytes of UTF-8
+inline constexpr uint64_t kAnyType = UINT64_MAX;         // OpenService: find an entry of any type, create none
 
 struct ServiceEntry {
   uint64_t name_hash;                   //   0
   std::atomic<uint32_t> state;          //   8 atomic: kSlot* (objects_layout.h)
   uint32_t name_length;                 //  12
   std::atomic<uint64_t> servers[16];    //  16 atomic: bit id % 64 of word id / 64 = process id serves it
-  uint8_t reserved[112];                // 144
+  uint64_t type_tag;                    // 144 a topic's value type identity (0: untyped, RPC services); set at creation
+  uint8_t reserved[104];                // 152
   char name[kMaxServiceNameLength];     // 256
 };                                      // 512
 
 static_assert(offsetof(ServiceEntry, state) == 8);
 static_assert(offsetof(ServiceEntry, servers) == 16);
+static_assert(offsetof(ServiceEntry, type_tag) == 144);
 static_assert(offsetof(ServiceEntry, name) == 256);
 static_assert(sizeof(ServiceEntry) == 512);
 

@@ -72,6 +72,9 @@ public class RegionLayoutTests
         (57, (ulong)RegionLayout.DoorbellPollingOffset, nameof(RegionLayout.DoorbellPollingOffset)),
         (58, (ulong)RegionLayout.QueueEntrySize, nameof(RegionLayout.QueueEntrySize)),
         (59, (ulong)RegionLayout.QueueWriteMutexOffset, nameof(RegionLayout.QueueWriteMutexOffset)),
+        (60, RegionLayout.TypeNamesOffsetOffset, nameof(RegionLayout.TypeNamesOffsetOffset)),
+        (61, (ulong)RegionLayout.TypeNameCapacity, nameof(RegionLayout.TypeNameCapacity)),
+        (62, (ulong)RegionLayout.MaxTypeNameLength, nameof(RegionLayout.MaxTypeNameLength)),
     ];
 
     [Test]
@@ -113,6 +116,8 @@ public class RegionLayoutTests
             RegionLayout.QueuesOffsetOffset, RegionLayout.DoorbellCallsInFlightOffset, RegionLayout.DoorbellPollingOffset,
             512, RegionLayout.ServiceCapacity, RegionLayout.MaxServiceNameLength, // service entry
             RegionLayout.ServicesOffsetOffset,
+            40, 144,                                  // the type identities of a queue entry, a service entry
+            256, RegionLayout.TypeNameCapacity, RegionLayout.TypeNamesOffsetOffset, // type name entry
         ];
         uint hash = 2166136261;
         foreach (ulong part in parts)

@@ -40,7 +40,7 @@ public sealed class SharedEvents
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled while waiting for room.</exception>
     public async ValueTask<int> PublishAsync<T>(string topic, T value, CancellationToken cancellationToken = default)
     {
-        uint index = TopicIndex(topic);
+        uint index = TopicIndex<T>(topic);
         _dispatcher.EnsureStarted();
         List<int> subscribers = _dispatcher.Registry.MemberIds(index);
         if (subscribers.Count == 0)
@@ -85,7 +85,7 @@ public sealed class SharedEvents
     /// </summary>
     public EventSubscription<T> Subscribe<T>(string topic)
     {
-        uint index = TopicIndex(topic);
+        uint index = TopicIndex<T>(topic);
         var subscription = new EventSubscription<T>(topic, s => Unsubscribe(index, s));
         Add(index, subscription);
         return subscription;
@@ -129,12 +129,20 @@ public sealed class SharedEvents
     }
 
     /// <summary>How many processes are subscribed to <paramref name="topic"/> now.</summary>
-    public int SubscriberCount(string topic) => _dispatcher.Registry.MemberIds(TopicIndex(topic)).Count;
-
-    private uint TopicIndex(string topic)
+    public int SubscriberCount(string topic)
     {
         ArgumentException.ThrowIfNullOrEmpty(topic);
-        return _dispatcher.Registry.IndexOf(RegistryPrefix + topic);
+        return _dispatcher.Registry.Find(RegistryPrefix + topic) is { } index ? _dispatcher.Registry.MemberIds(index).Count : 0;
+    }
+
+    /// <summary>
+    /// The topic's entry in the registry: a topic carries one type, the one it was first
+    /// used with, in the whole cluster.
+    /// </summary>
+    private uint TopicIndex<T>(string topic)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(topic);
+        return _dispatcher.Registry.IndexOf(RegistryPrefix + topic, _runtime.TypeNames.Record<T>(), typeof(T), $"The topic '{topic}'");
     }
 
     private void Add(uint index, IEventSink sink)

@@ -37,7 +37,7 @@ internal sealed class Inboxes
         fixed (byte* p = name)
         {
             NativeErrors.ThrowIfFailed(
-                NativeMethods.QueueOpen(_runtime.RegionHandle, p, (uint)length, Capacity, SlotSize, out uint index),
+                NativeMethods.QueueOpen(_runtime.RegionHandle, p, (uint)length, Capacity, SlotSize, 0, out uint index, out _),
                 $"Opening the inbox of process {id}");
             Volatile.Write(ref _indexPlusOne[id], index + 1);
             return index;

@@ -12,15 +12,26 @@ namespace DotnetWorkers.Messaging;
 /// </summary>
 internal sealed unsafe class Registry
 {
+    /// <summary>service_layout.h kAnyType: find an entry of any type, create none.</summary>
+    private const ulong AnyType = ulong.MaxValue;
+
     private readonly ClusterRuntime _runtime;
-    private readonly ConcurrentDictionary<string, uint> _indexes = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Name, ulong TypeTag), uint> _indexes = new();
 
     internal Registry(ClusterRuntime runtime) => _runtime = runtime;
 
-    /// <summary>The entry for <paramref name="name"/>, created on first use.</summary>
-    internal uint IndexOf(string name)
+    /// <summary>The entry for <paramref name="name"/> (an RPC service: untyped), created on first use.</summary>
+    internal uint IndexOf(string name) => IndexOf(name, 0, null, null);
+
+    /// <summary>
+    /// The entry for <paramref name="name"/>, whose members exchange values of
+    /// <paramref name="valueType"/> (identity <paramref name="typeTag"/>), created on first
+    /// use. Throws <see cref="SharedTypeMismatchException"/> if it was created for another
+    /// type; <paramref name="what"/> names the entry in that message.
+    /// </summary>
+    internal uint IndexOf(string name, ulong typeTag, Type? valueType, string? what)
     {
-        if (_indexes.TryGetValue(name, out uint index))
+        if (_indexes.TryGetValue((name, typeTag), out uint index))
         {
             return index;
         }
@@ -32,12 +43,42 @@ internal sealed unsafe class Registry
         }
 
         byte[] bytes = Encoding.UTF8.GetBytes(name);
+        DwStatus status;
+        ulong existing;
         fixed (byte* p = bytes)
         {
-            NativeErrors.ThrowIfFailed(NativeMethods.ServiceOpen(_runtime.RegionHandle, p, (uint)bytes.Length, out index), $"Registering '{name}'");
+            status = NativeMethods.ServiceOpen(_runtime.RegionHandle, p, (uint)bytes.Length, typeTag, out index, out existing);
         }
 
-        _indexes[name] = index;
+        if (status == DwStatus.TypeMismatch)
+        {
+            string stored = _runtime.TypeNames.Describe(existing);
+            string asked = valueType is null ? "untyped values" : Types.TypeIdentity.NameOf(valueType);
+            throw new SharedTypeMismatchException($"{what ?? $"'{name}'"} carries {stored}, not {asked}.", valueType ?? typeof(object), stored);
+        }
+
+        NativeErrors.ThrowIfFailed(status, $"Registering '{name}'");
+        _indexes[(name, typeTag)] = index;
+        return index;
+    }
+
+    /// <summary>The entry for <paramref name="name"/> whatever its type, if there is one; none is created.</summary>
+    internal uint? Find(string name)
+    {
+        byte[] bytes = Encoding.UTF8.GetBytes(name);
+        DwStatus status;
+        uint index;
+        fixed (byte* p = bytes)
+        {
+            status = NativeMethods.ServiceOpen(_runtime.RegionHandle, p, (uint)bytes.Length, AnyType, out index, out _);
+        }
+
+        if (status == DwStatus.NotFound)
+        {
+            return null;
+        }
+
+        NativeErrors.ThrowIfFailed(status, $"Looking up '{name}'");
         return index;
     }
 

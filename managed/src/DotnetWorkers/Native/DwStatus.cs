@@ -29,4 +29,5 @@ internal enum DwStatus
     Abandoned = 20,
     NotOwner = 21,
     Closed = 22,
+    TypeMismatch = 23,
 }

@@ -192,7 +192,8 @@ internal static unsafe partial class NativeMethods
     // Queues, doorbells and the service registry (dw.h): the messaging hot path, raw handle.
 
     [LibraryImport(Library, EntryPoint = "dw_queue_open")]
-    internal static partial DwStatus QueueOpen(nint region, byte* name, uint nameLength, uint capacity, uint slotSize, out uint index);
+    internal static partial DwStatus QueueOpen(nint region, byte* name, uint nameLength, uint capacity, uint slotSize, ulong typeTag,
+        out uint index, out ulong existingTypeTag);
 
     // The queue and doorbell calls below keep their GC transition even when they do not wait
     // for room or a message: they take the queue's process-shared mutexes (held, perhaps, by
@@ -247,7 +248,7 @@ internal static unsafe partial class NativeMethods
     internal static partial void DoorbellPolling(nint region, int delta);
 
     [LibraryImport(Library, EntryPoint = "dw_service_open")]
-    internal static partial DwStatus ServiceOpen(nint region, byte* name, uint nameLength, out uint index);
+    internal static partial DwStatus ServiceOpen(nint region, byte* name, uint nameLength, ulong typeTag, out uint index, out ulong existingTypeTag);
 
     [LibraryImport(Library, EntryPoint = "dw_service_serve")]
     internal static partial DwStatus ServiceServe(nint region, uint index, uint serve);
@@ -263,4 +264,10 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Library, EntryPoint = "dw_calls_in_flight")]
     [SuppressGCTransition]
     internal static partial uint CallsInFlight(nint region, uint id);
+
+    [LibraryImport(Library, EntryPoint = "dw_type_name_register")]
+    internal static partial DwStatus TypeNameRegister(nint region, ulong identity, byte* name, uint length);
+
+    [LibraryImport(Library, EntryPoint = "dw_type_name_find")]
+    internal static partial DwStatus TypeNameFind(nint region, ulong identity, byte* buffer, uint capacity, out uint length);
 }

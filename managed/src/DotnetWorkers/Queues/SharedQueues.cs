@@ -19,10 +19,11 @@ public sealed unsafe class SharedQueues
     /// </summary>
     /// <remarks>
     /// Every process that opens the same name gets the same queue, and must pass the same
-    /// capacity and inline size. Queues live as long as the cluster.
+    /// capacity, inline size and element type. Queues live as long as the cluster.
     /// </remarks>
     /// <exception cref="ArgumentException">The name is null, empty or longer than 128 bytes of UTF-8, or a size is out of range.</exception>
     /// <exception cref="InvalidOperationException">The queue exists with another capacity or inline size.</exception>
+    /// <exception cref="SharedTypeMismatchException">The queue was created for another type of message.</exception>
     /// <exception cref="DotnetWorkersException">The cluster already has 256 queues.</exception>
     public SharedQueue<T> Open<T>(string name, int capacity = 1024, int inlineBytes = 112)
     {
@@ -33,14 +34,24 @@ public sealed unsafe class SharedQueues
         ArgumentOutOfRangeException.ThrowIfGreaterThan(inlineBytes, RegionLayout.MaxSlotSize);
         Span<byte> utf8 = stackalloc byte[RegionLayout.MaxNameLength];
         ReadOnlySpan<byte> bytes = Store.Utf8Name.Encode(name, utf8, "queue name", nameof(name));
+        ulong type = _runtime.TypeNames.Record<T>();
         uint index;
+        ulong existing;
+        DwStatus status;
         fixed (byte* p = bytes)
         {
-            NativeErrors.ThrowIfFailed(
-                NativeMethods.QueueOpen(_runtime.RegionHandle, p, (uint)bytes.Length, (uint)capacity, (uint)inlineBytes, out index),
-                $"Opening the queue '{name}'");
+            status = NativeMethods.QueueOpen(_runtime.RegionHandle, p, (uint)bytes.Length, (uint)capacity, (uint)inlineBytes, type,
+                out index, out existing);
         }
 
+        if (status == DwStatus.TypeMismatch)
+        {
+            string stored = _runtime.TypeNames.Describe(existing);
+            throw new SharedTypeMismatchException(
+                $"The queue '{name}' carries {stored}, not {Types.TypeIdentity<T>.Name}: open it with the type it was created with.", typeof(T), stored);
+        }
+
+        NativeErrors.ThrowIfFailed(status, $"Opening the queue '{name}'");
         return new SharedQueue<T>(_runtime, name, index);
     }
 }

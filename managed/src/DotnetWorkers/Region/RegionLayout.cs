@@ -7,7 +7,7 @@ namespace DotnetWorkers.Region;
 /// </summary>
 internal static class RegionLayout
 {
-    internal const uint Version = 4;
+    internal const uint Version = 5;
     internal const ulong Magic = 0x4E4F494745525744; // "DWREGION"
 
     internal const int HeaderSize = 4096;
@@ -32,6 +32,8 @@ internal static class RegionLayout
     internal const int DoorbellPollingOffset = 8;
     internal const int QueueEntrySize = 512;
     internal const int QueueWriteMutexOffset = 64;
+    internal const int TypeNameCapacity = 1024;
+    internal const int MaxTypeNameLength = 240;
 
     // RegionHeader field offsets.
     internal const int MagicOffset = 0;
@@ -64,6 +66,7 @@ internal static class RegionLayout
     internal const int QueuesOffsetOffset = 176;
     internal const int DoorbellsOffsetOffset = 184;
     internal const int ServicesOffsetOffset = 192;
+    internal const int TypeNamesOffsetOffset = 200;
 
     // ProcessEntry field offsets.
     internal const int EntryStateOffset = 0;

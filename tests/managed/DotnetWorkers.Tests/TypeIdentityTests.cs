@@ -1,0 +1,123 @@
+using DotnetWorkers.Events;
+using DotnetWorkers.Queues;
+using DotnetWorkers.Types;
+using MemoryPack;
+
+namespace DotnetWorkers.Tests;
+
+[MemoryPackable]
+public sealed partial record PlainRecord(string Region, int Replicas);
+
+[MemoryPackable(GenerateType.VersionTolerant)]
+public sealed partial class TolerantRecord
+{
+    [MemoryPackOrder(0)]
+    public int Value { get; set; }
+}
+
+/// <summary>
+/// The identity every stored value, queue and topic carries: stable across builds, distinct
+/// for types whose bytes differ; and what a reader asking for another type is told.
+/// </summary>
+public class TypeIdentityTests
+{
+    private TestCluster _cluster = null!;
+
+    [SetUp]
+    public void SetUp() => _cluster = new TestCluster();
+
+    [TearDown]
+    public void TearDown() => _cluster.Dispose();
+
+    [Test]
+    public void Names_LeaveOutAssemblyVersions_AndSpellGenericArguments()
+    {
+        Assert.That(TypeIdentity.NameOf(typeof(int)), Is.EqualTo("System.Int32"));
+        Assert.That(TypeIdentity.NameOf(typeof(List<int>)), Is.EqualTo("System.Collections.Generic.List`1[System.Int32]"));
+        Assert.That(TypeIdentity.NameOf(typeof(Dictionary<string, int[]>)),
+            Is.EqualTo("System.Collections.Generic.Dictionary`2[System.String,System.Int32[]]"));
+        Assert.That(TypeIdentity.NameOf(typeof(int[,])), Is.EqualTo("System.Int32[,]"));
+        Assert.That(TypeIdentity.NameOf(typeof(int?)), Is.EqualTo("System.Nullable`1[System.Int32]"));
+    }
+
+    [Test]
+    public void Identities_AreFixedValues_DistinctPerType_AndNeverZero()
+    {
+        // FNV-1a 64 of "System.Int32": a change here breaks clusters of mixed builds.
+        Assert.That(TypeIdentity.Of(typeof(int)), Is.EqualTo(0x6A174EF4D44B937AUL));
+        Assert.That(TypeIdentity<int>.Value, Is.EqualTo(TypeIdentity.Of(typeof(int))));
+        ulong[] identities = [.. new[] { typeof(int), typeof(long), typeof(string), typeof(int[]), typeof(List<int>), typeof(PlainRecord) }
+            .Select(TypeIdentity.Of)];
+        Assert.That(identities, Is.Unique);
+        Assert.That(identities, Has.None.EqualTo(0UL));
+    }
+
+    [Test]
+    public void AVersionTolerantType_HasAnotherIdentityThanItsNameAlone()
+    {
+        // Its bytes carry member headers: a plain reader of the same name would misread them.
+        ulong tolerant = TypeIdentity.Of(typeof(TolerantRecord));
+        string name = TypeIdentity.NameOf(typeof(TolerantRecord));
+        ulong nameOnly = 14695981039346656037;
+        foreach (byte b in System.Text.Encoding.UTF8.GetBytes(name))
+        {
+            nameOnly = (nameOnly ^ b) * 1099511628211;
+        }
+
+        Assert.That(tolerant, Is.Not.EqualTo(nameOnly));
+        Assert.That(TypeIdentity.Of(typeof(PlainRecord)), Is.Not.EqualTo(0UL));
+    }
+
+    [Test]
+    public void TheClusterNamesEveryTypeItWasToldOf()
+    {
+        TypeNames names = _cluster.Runtime.TypeNames;
+        ulong identity = names.Record<PlainRecord>();
+        Assert.That(names.Describe(identity), Is.EqualTo("DotnetWorkers.Tests.PlainRecord"));
+        Assert.That(names.Describe(12345), Does.Contain("no name").And.Contain("0x0000000000003039"));
+        Assert.That(names.Describe(0), Is.EqualTo("untyped bytes"));
+    }
+
+    [Test]
+    public void AQueueOpenedWithAnotherElementType_FailsAtOpen_NamingBothTypes()
+    {
+        SharedQueue<string> created = _cluster.Queues.Open<string>("jobs");
+        Assert.That(created.TryWrite("first"), Is.True);
+
+        var e = Assert.Throws<SharedTypeMismatchException>(() => _cluster.Queues.Open<int>("jobs"));
+
+        Assert.That(e!.Message, Does.Contain("'jobs'").And.Contain("System.String").And.Contain("System.Int32"));
+        Assert.That(e.RequestedType, Is.EqualTo(typeof(int)));
+        Assert.That(e.StoredTypeName, Is.EqualTo("System.String"));
+        Assert.That(e, Is.InstanceOf<InvalidCastException>());
+        Assert.That(_cluster.Queues.Open<string>("jobs").TryRead(out string? item) && item == "first", Is.True, "the queue is untouched");
+    }
+
+    [Test]
+    public void AQueueOfRecords_RefusesAReaderOfAnotherRecordShape()
+    {
+        _ = _cluster.Queues.Open<PlainRecord>("configs");
+        Assert.Throws<SharedTypeMismatchException>(() => _cluster.Queues.Open<TolerantRecord>("configs"));
+        Assert.Throws<SharedTypeMismatchException>(() => _cluster.Queues.Open<byte[]>("configs"));
+    }
+
+    [Test]
+    public void ATopic_CarriesOneType_SubscribersAndPublishersOfAnotherAreRefused()
+    {
+        using EventSubscription<string> news = _cluster.Events.Subscribe<string>("news");
+
+        var subscribe = Assert.Throws<SharedTypeMismatchException>(() => _cluster.Events.Subscribe<int>("news"));
+        Assert.That(subscribe!.Message, Does.Contain("'news'").And.Contain("System.String").And.Contain("System.Int32"));
+        Assert.ThrowsAsync<SharedTypeMismatchException>(async () => await _cluster.Events.PublishAsync("news", 42));
+        Assert.That(_cluster.Events.SubscriberCount("news"), Is.EqualTo(1), "a count needs no type");
+        Assert.That(_cluster.Events.SubscriberCount("never-used"), Is.Zero);
+    }
+
+    [Test]
+    public void ATopicPublishedFirst_FixesItsTypeToo()
+    {
+        Assert.That(_cluster.Events.PublishAsync("counts", 1L).AsTask().Result, Is.Zero, "no subscriber yet");
+        Assert.Throws<SharedTypeMismatchException>(() => _cluster.Events.Subscribe<int>("counts"));
+        using EventSubscription<long> counts = _cluster.Events.Subscribe<long>("counts");
+    }
+}

@@ -239,26 +239,27 @@ dw_status Key(dw_region* region, const uint8_t* bytes, uint32_t length, dw::Stor
 }  // namespace
 
 dw_status dw_store_get(dw_region* region, const uint8_t* key, uint32_t key_length, uint8_t* buffer, uint32_t capacity,
-                       uint32_t* out_length, uint64_t* out_version) {
+                       uint32_t* out_length, uint64_t* out_version, uint64_t* out_type) {
   return Guard([&] {
-    if (region == nullptr || out_length == nullptr || out_version == nullptr || (buffer == nullptr && capacity > 0)) {
+    if (region == nullptr || out_length == nullptr || out_version == nullptr || out_type == nullptr ||
+        (buffer == nullptr && capacity > 0)) {
       return dw::Fail(DW_E_INVALID_ARGUMENT, "a required argument is null");
     }
     dw::StoreKey k;
     if (dw_status s = Key(region, key, key_length, &k); s != DW_OK) return s;
-    return dw::StoreGet(*Unwrap(region), k, buffer, capacity, out_length, out_version);
+    return dw::StoreGet(*Unwrap(region), k, buffer, capacity, out_length, out_version, out_type);
   });
 }
 
 dw_status dw_store_try_get(dw_region* region, const uint8_t* key, uint32_t key_length, uint8_t* buffer,
-                           uint32_t capacity, uint32_t* out_length, uint64_t* out_version) {
+                           uint32_t capacity, uint32_t* out_length, uint64_t* out_version, uint64_t* out_type) {
   // No Guard, no message: nothing here throws or fails loudly; every doubt is DW_E_TIMEOUT.
   if (region == nullptr || key == nullptr || key_length == 0 || key_length > L::kMaxKeyLength || out_length == nullptr ||
-      out_version == nullptr || (buffer == nullptr && capacity > 0)) {
+      out_version == nullptr || out_type == nullptr || (buffer == nullptr && capacity > 0)) {
     return DW_E_TIMEOUT;
   }
   const dw::StoreKey k{key, key_length, dw::HashBytes(key, key_length, Unwrap(region)->header()->hash_seed)};
-  return dw::StoreTryGetOnce(*Unwrap(region), k, buffer, capacity, out_length, out_version);
+  return dw::StoreTryGetOnce(*Unwrap(region), k, buffer, capacity, out_length, out_version, out_type);
 }
 
 dw_status dw_store_set(dw_region* region, const uint8_t* key, uint32_t key_length, const dw_store_set_args* args,
@@ -279,6 +280,7 @@ dw_status dw_store_set(dw_region* region, const uint8_t* key, uint32_t key_lengt
     q.expected_version = args->expected_version;
     q.expected = args->expected;
     q.expected_length = args->expected_length;
+    q.type = args->type_tag;
     bool applied = false;
     dw_status s = dw::StoreSet(*Unwrap(region), k, q, &applied, out_version);
     *out_applied = applied ? 1 : 0;
@@ -298,21 +300,25 @@ dw_status dw_store_remove(dw_region* region, const uint8_t* key, uint32_t key_le
   });
 }
 
-dw_status dw_store_increment(dw_region* region, const uint8_t* key, uint32_t key_length, int64_t delta, int64_t* out_value) {
+dw_status dw_store_increment(dw_region* region, const uint8_t* key, uint32_t key_length, int64_t delta, uint64_t type_tag,
+                             int64_t* out_value, uint64_t* out_existing_type) {
   return Guard([&] {
-    if (region == nullptr || out_value == nullptr) return dw::Fail(DW_E_INVALID_ARGUMENT, "a required argument is null");
+    if (region == nullptr || out_value == nullptr || out_existing_type == nullptr) {
+      return dw::Fail(DW_E_INVALID_ARGUMENT, "a required argument is null");
+    }
+    *out_existing_type = 0;
     dw::StoreKey k;
     if (dw_status s = Key(region, key, key_length, &k); s != DW_OK) return s;
-    return dw::StoreIncrement(*Unwrap(region), k, delta, out_value);
+    return dw::StoreIncrement(*Unwrap(region), k, delta, out_value, type_tag, out_existing_type);
   });
 }
 
 dw_status dw_store_claim(dw_region* region, const uint8_t* key, uint32_t key_length, uint64_t waited_round,
-                         uint8_t* buffer, uint32_t capacity, uint32_t* out_length, uint32_t* out_state,
-                         uint64_t* out_round, uint64_t* out_ref) {
+                         uint64_t type_tag, uint8_t* buffer, uint32_t capacity, uint32_t* out_length, uint32_t* out_state,
+                         uint64_t* out_round, uint64_t* out_ref, uint64_t* out_type) {
   return Guard([&] {
     if (region == nullptr || out_length == nullptr || out_state == nullptr || out_round == nullptr || out_ref == nullptr ||
-        (buffer == nullptr && capacity > 0)) {
+        out_type == nullptr || (buffer == nullptr && capacity > 0)) {
       return dw::Fail(DW_E_INVALID_ARGUMENT, "a required argument is null");
     }
     dw::StoreKey k;
@@ -320,7 +326,9 @@ dw_status dw_store_claim(dw_region* region, const uint8_t* key, uint32_t key_len
     dw::ClaimState state = dw::ClaimState::kPending;
     *out_length = 0;
     *out_ref = 0;
-    dw_status s = dw::StoreClaim(*Unwrap(region), k, waited_round, buffer, capacity, out_length, &state, out_round, out_ref);
+    *out_type = 0;
+    dw_status s = dw::StoreClaim(*Unwrap(region), k, waited_round, buffer, capacity, out_length, &state, out_round, out_ref,
+                                 type_tag, out_type);
     *out_state = static_cast<uint32_t>(state);
     return s;
   });

@@ -265,7 +265,7 @@ dw_status FindForWrite(Region& r, StripeWriter& w, const StoreKey& key, uint32_t
 // `reserve`: room to keep in each slot beyond `length` (a GetOrSet claim keeps room for its
 // result, so it can be stored in place).
 dw_status NewEntry(Region& r, const StoreKey& key, const uint8_t* value, uint32_t length, uint32_t kind,
-                   uint32_t owner, uint64_t version, int64_t expires, uint64_t* out, uint32_t reserve = 0) {
+                   uint32_t owner, uint64_t version, int64_t expires, uint64_t type, uint64_t* out, uint32_t reserve = 0) {
   const bool doubled = length <= L::kDoubleBufferLimit;
   const uint64_t slot_need = Pad8(std::max<uint64_t>({length, reserve, 8}));
   uint64_t off = 0;
@@ -286,6 +286,8 @@ dw_status NewEntry(Region& r, const StoreKey& key, const uint8_t* value, uint32_
   e->active.store(0, std::memory_order_relaxed);
   e->value_length[0].store(length, std::memory_order_relaxed);
   e->value_length[1].store(0, std::memory_order_relaxed);
+  e->type_tag = type;
+  e->reserved = 0;
   std::memcpy(r.At<uint8_t>(off + kEntryHeaderSize), key.bytes, key.length);
   if (length > 0) std::memcpy(r.At<uint8_t>(SlotOffset(e, off, 0)), value, length);
   *out = off;
@@ -331,13 +333,16 @@ const uint8_t* ActiveValue(const Region& r, uint64_t off, const L::StoreEntry* e
 // (only a pending one becomes a value, failed or abandoned), so a reader that saw
 // kEntryValue reads a value throughout. Otherwise in a new entry linked in its place with
 // one store, so value, kind, version and expiry change together. The old entry is freed
-// once the section has ended.
+// once the section has ended. A value of another type (`type`) always goes to a new entry:
+// a reader must never see one type's identity with another type's bytes.
 dw_status Replace(Region& r, StripeWriter& w, const StoreKey& key, Found& f, const uint8_t* value, uint32_t length,
-                  uint32_t kind, uint32_t owner, int64_t expires, uint64_t* version) {
+                  uint32_t kind, uint32_t owner, int64_t expires, uint64_t type, uint64_t* version) {
   const uint64_t next_version = w.NextVersion();
   const uint32_t old_kind = f.e->kind.load(std::memory_order_relaxed);
-  const bool same_shape = old_kind == kind && f.e->expires_ns.load(std::memory_order_relaxed) == expires;
-  if ((same_shape || old_kind == L::kEntryPending) && length <= f.e->slot_capacity && f.e->slot_count == 2) {
+  const bool same_shape = old_kind == kind && f.e->expires_ns.load(std::memory_order_relaxed) == expires &&
+                          f.e->type_tag == type;
+  if ((same_shape || (old_kind == L::kEntryPending && f.e->type_tag == type)) && length <= f.e->slot_capacity &&
+      f.e->slot_count == 2) {
     f.e->expires_ns.store(expires, std::memory_order_relaxed);
     WriteInPlace(r, f.off, f.e, value, length, next_version);
     f.e->owner.store(owner, std::memory_order_relaxed);
@@ -346,7 +351,7 @@ dw_status Replace(Region& r, StripeWriter& w, const StoreKey& key, Found& f, con
     return DW_OK;
   }
   uint64_t fresh = 0;
-  if (dw_status s = NewEntry(r, key, value, length, kind, owner, next_version, expires, &fresh); s != DW_OK) return s;
+  if (dw_status s = NewEntry(r, key, value, length, kind, owner, next_version, expires, type, &fresh); s != DW_OK) return s;
   EntryAt(r, fresh)->next.store(f.e->next.load(std::memory_order_relaxed), std::memory_order_relaxed);
   f.link->store(fresh, std::memory_order_release);  // the one store that swaps them
   CrashPoint("store.entry.replaced");
@@ -358,14 +363,15 @@ dw_status Replace(Region& r, StripeWriter& w, const StoreKey& key, Found& f, con
 }
 
 dw_status Append(Region& r, StripeWriter& w, const StoreKey& key, uint32_t bucket, Found& f, const uint8_t* value,
-                 uint32_t length, uint32_t kind, uint32_t owner, int64_t expires, uint64_t* version, uint32_t reserve = 0) {
+                 uint32_t length, uint32_t kind, uint32_t owner, int64_t expires, uint64_t type, uint64_t* version,
+                 uint32_t reserve = 0) {
   if (f.chain >= L::kMaxChainLength) {
     return Fail(DW_E_CAPACITY, "%u keys already share this key's bucket: the store's index is full here",
                 L::kMaxChainLength);
   }
   const uint64_t next_version = w.NextVersion();
   uint64_t fresh = 0;
-  if (dw_status s = NewEntry(r, key, value, length, kind, owner, next_version, expires, &fresh, reserve); s != DW_OK) {
+  if (dw_status s = NewEntry(r, key, value, length, kind, owner, next_version, expires, type, &fresh, reserve); s != DW_OK) {
     return s;
   }
   MarkBucketUsed(r, bucket);  // before the link: a reader that finds the entry finds the bit
@@ -433,7 +439,8 @@ enum class ReadOutcome { kDone, kRaced, kGarbage, kTooLong };
 // `kind` last, with release); seeing a version means seeing the flip it came with
 // (WriteInPlace), so the version returned is never newer than the value copied.
 ReadOutcome ReadOnce(Region& r, const StoreKey& key, uint32_t bucket, uint32_t stripe, uint32_t seq, uint8_t* buffer,
-                     uint32_t capacity, uint32_t* length, uint64_t* version, dw_status* result, uint32_t max_steps) {
+                     uint32_t capacity, uint32_t* length, uint64_t* version, uint64_t* type, dw_status* result,
+                     uint32_t max_steps) {
   *result = DW_E_NOT_FOUND;
   // A bucket whose page was never used holds nothing: not reading it keeps misses from
   // faulting in (and paying for) untouched pages of the bucket array.
@@ -464,6 +471,7 @@ ReadOutcome ReadOnce(Region& r, const StoreKey& key, uint32_t bucket, uint32_t s
       if (kind == L::kEntryValue && !Expired(e)) {
         *length = n;
         *version = seen_version;
+        if (type != nullptr) *type = e->type_tag;  // fixed for a value entry: seeing kEntryValue, the one it was linked or resolved with
         if (n > capacity) {
           *result = DW_E_BUFFER_TOO_SMALL;
         } else {
@@ -482,14 +490,14 @@ ReadOutcome ReadOnce(Region& r, const StoreKey& key, uint32_t bucket, uint32_t s
 }  // namespace
 
 dw_status StoreGet(Region& r, const StoreKey& key, uint8_t* buffer, uint32_t capacity, uint32_t* length,
-                   uint64_t* version) noexcept {
+                   uint64_t* version, uint64_t* type) noexcept {
   if (dw_status s = CheckUsable(r); s != DW_OK) return s;
   const uint32_t bucket = BucketOf(r, key.hash);
   const uint32_t stripe = StripeOf(bucket);
   for (;;) {
     const uint32_t seq = ReadBegin(r, stripe);
     dw_status result = DW_E_NOT_FOUND;
-    ReadOutcome outcome = ReadOnce(r, key, bucket, stripe, seq, buffer, capacity, length, version, &result, kMaxReadSteps);
+    ReadOutcome outcome = ReadOnce(r, key, bucket, stripe, seq, buffer, capacity, length, version, type, &result, kMaxReadSteps);
     if (outcome == ReadOutcome::kRaced) continue;
     // Seen with the sequence unchanged (odd or even): damage, not a writer at work.
     if (outcome == ReadOutcome::kGarbage) return r.Corrupt("a store chain is damaged");
@@ -499,13 +507,13 @@ dw_status StoreGet(Region& r, const StoreKey& key, uint8_t* buffer, uint32_t cap
 }
 
 dw_status StoreTryGetOnce(Region& r, const StoreKey& key, uint8_t* buffer, uint32_t capacity, uint32_t* length,
-                          uint64_t* version) noexcept {
+                          uint64_t* version, uint64_t* type) noexcept {
   if (r.header()->corrupt.load(std::memory_order_relaxed)) return DW_E_TIMEOUT;  // the full path reports it
   const uint32_t bucket = BucketOf(r, key.hash);
   const uint32_t stripe = StripeOf(bucket);
   const uint32_t seq = ReadBegin(r, stripe);  // odd is fine too: a writer in the stripe is no reason to give up
   dw_status result = DW_E_NOT_FOUND;
-  ReadOutcome outcome = ReadOnce(r, key, bucket, stripe, seq, buffer, capacity, length, version, &result, kMaxQuickSteps);
+  ReadOutcome outcome = ReadOnce(r, key, bucket, stripe, seq, buffer, capacity, length, version, type, &result, kMaxQuickSteps);
   if (outcome != ReadOutcome::kDone || result == DW_E_BUFFER_TOO_SMALL) return DW_E_TIMEOUT;
   return result;
 }
@@ -533,14 +541,16 @@ dw_status StoreSet(Region& r, const StoreKey& key, const SetRequest& q, bool* ap
       if (!has_value) return DW_OK;
       uint32_t n = 0;
       const uint8_t* current = ActiveValue(r, f.off, f.e, &n);
-      if (n != q.expected_length || (n > 0 && std::memcmp(current, q.expected, n) != 0)) return DW_OK;
+      if (f.e->type_tag != q.type || n != q.expected_length || (n > 0 && std::memcmp(current, q.expected, n) != 0)) {
+        return DW_OK;  // another type's value is not equal, whatever its bytes
+      }
       break;
     }
   }
 
   const int64_t expires = ExpiryFor(q.ttl_ns);
-  dw_status s = f.e ? Replace(r, k.writer(), key, f, q.value, q.length, L::kEntryValue, 0, expires, version)
-                    : Append(r, k.writer(), key, k.bucket(), f, q.value, q.length, L::kEntryValue, 0, expires, version);
+  dw_status s = f.e ? Replace(r, k.writer(), key, f, q.value, q.length, L::kEntryValue, 0, expires, q.type, version)
+                    : Append(r, k.writer(), key, k.bucket(), f, q.value, q.length, L::kEntryValue, 0, expires, q.type, version);
   if (s != DW_OK) return s;
   if (!has_value) CountValue(r, +1);
   *applied = true;
@@ -562,7 +572,8 @@ dw_status StoreRemove(Region& r, const StoreKey& key, bool* removed) noexcept {
   return DW_OK;
 }
 
-dw_status StoreIncrement(Region& r, const StoreKey& key, int64_t delta, int64_t* result) noexcept {
+dw_status StoreIncrement(Region& r, const StoreKey& key, int64_t delta, int64_t* result, uint64_t type,
+                         uint64_t* existing_type) noexcept {
   KeyWriter k(r, key);
   if (dw_status s = k.Open(key); s != DW_OK) return s;
   Found& f = k.found();
@@ -573,12 +584,16 @@ dw_status StoreIncrement(Region& r, const StoreKey& key, int64_t delta, int64_t*
   if (kind != L::kEntryValue) {
     uint8_t bytes[8];
     std::memcpy(bytes, &delta, 8);  // little-endian int64: MemoryPack's long
-    dw_status s = f.e ? Replace(r, k.writer(), key, f, bytes, 8, L::kEntryValue, 0, 0, &version)
-                      : Append(r, k.writer(), key, k.bucket(), f, bytes, 8, L::kEntryValue, 0, 0, &version);
+    dw_status s = f.e ? Replace(r, k.writer(), key, f, bytes, 8, L::kEntryValue, 0, 0, type, &version)
+                      : Append(r, k.writer(), key, k.bucket(), f, bytes, 8, L::kEntryValue, 0, 0, type, &version);
     if (s != DW_OK) return s;
     CountValue(r, +1);
     *result = delta;
     return DW_OK;
+  }
+  if (f.e->type_tag != type) {
+    if (existing_type != nullptr) *existing_type = f.e->type_tag;
+    return Fail(DW_E_TYPE_MISMATCH, "the value is of another type than the counter");
   }
   uint32_t n = 0;
   const uint8_t* current = ActiveValue(r, f.off, f.e, &n);
@@ -589,7 +604,7 @@ dw_status StoreIncrement(Region& r, const StoreKey& key, int64_t delta, int64_t*
   uint8_t bytes[8];
   std::memcpy(bytes, &value, 8);
   if (dw_status s = Replace(r, k.writer(), key, f, bytes, 8, L::kEntryValue, 0, f.e->expires_ns.load(std::memory_order_relaxed),
-                            &version);
+                            type, &version);
       s != DW_OK) {
     return s;
   }
@@ -598,7 +613,8 @@ dw_status StoreIncrement(Region& r, const StoreKey& key, int64_t delta, int64_t*
 }
 
 dw_status StoreClaim(Region& r, const StoreKey& key, uint64_t waited_round, uint8_t* buffer, uint32_t capacity,
-                     uint32_t* length, ClaimState* state, uint64_t* round, uint64_t* ref) noexcept {
+                     uint32_t* length, ClaimState* state, uint64_t* round, uint64_t* ref, uint64_t type,
+                     uint64_t* found_type) noexcept {
   if (r.self() == Region::kNoProcess) return Fail(DW_E_INVALID_ARGUMENT, "this attachment is not a cluster process");
   KeyWriter k(r, key);
   if (dw_status s = k.Open(key); s != DW_OK) return s;
@@ -614,6 +630,7 @@ dw_status StoreClaim(Region& r, const StoreKey& key, uint64_t waited_round, uint
     uint32_t n = 0;
     const uint8_t* value = ActiveValue(r, f.off, f.e, &n);
     *state = kind == L::kEntryValue ? ClaimState::kValue : ClaimState::kFailed;
+    if (found_type != nullptr) *found_type = f.e->type_tag;
     *length = n;
     *round = f.e->version.load(std::memory_order_relaxed);
     if (n > capacity) return Fail(DW_E_BUFFER_TOO_SMALL, "the value is %u bytes", n);
@@ -638,6 +655,7 @@ dw_status StoreClaim(Region& r, const StoreKey& key, uint64_t waited_round, uint
     // reads nothing of it before or after; `kind` last (release) all the same.
     f.e->owner.store(owner, std::memory_order_relaxed);
     f.e->expires_ns.store(0, std::memory_order_relaxed);
+    f.e->type_tag = type;  // the computed value's: a claim is resolved in place, with its type
     f.e->version.store(version, std::memory_order_relaxed);
     f.e->kind.store(L::kEntryPending, std::memory_order_release);
   } else {
@@ -648,7 +666,7 @@ dw_status StoreClaim(Region& r, const StoreKey& key, uint64_t waited_round, uint
     if (f.e == nullptr && f.chain >= L::kMaxChainLength) {
       return Fail(DW_E_CAPACITY, "%u keys already share this key's bucket", L::kMaxChainLength);
     }
-    if (dw_status s = NewEntry(r, key, nullptr, 0, L::kEntryPending, owner, version, 0, &fresh, L::kPendingSlotCapacity);
+    if (dw_status s = NewEntry(r, key, nullptr, 0, L::kEntryPending, owner, version, 0, type, &fresh, L::kPendingSlotCapacity);
         s != DW_OK) {
       return s;
     }
@@ -687,7 +705,8 @@ dw_status StoreResolve(Region& r, const StoreKey& key, uint64_t round, uint64_t 
       uint64_t version = 0;
       switch (outcome) {
         case ClaimOutcome::kValue:
-          result = Replace(r, writer, key, f, bytes, length, L::kEntryValue, 0, ExpiryFor(ttl_ns), &version);
+          // With the type the claim was made for (StoreClaim's `type`).
+          result = Replace(r, writer, key, f, bytes, length, L::kEntryValue, 0, ExpiryFor(ttl_ns), f.e->type_tag, &version);
           if (result == DW_OK) {
             CountValue(r, +1);
             break;
@@ -703,7 +722,7 @@ dw_status StoreResolve(Region& r, const StoreKey& key, uint64_t round, uint64_t 
           // The message goes in place (the claim kept room for it), cut to fit: telling the
           // waiters must not itself fail for want of memory.
           Replace(r, writer, key, f, bytes, std::min(length, f.e->slot_capacity), L::kEntryFailed,
-                  static_cast<uint32_t>(round), 0, &version);
+                  static_cast<uint32_t>(round), 0, f.e->type_tag, &version);
           break;
       }
     }

@@ -32,8 +32,9 @@ dw_status MakeStoreKey(const Region& region, const uint8_t* bytes, uint32_t leng
 
 // Copies the value of `key` into `buffer`. DW_E_NOT_FOUND if absent (or expired, or only a
 // pending GetOrSet); DW_E_BUFFER_TOO_SMALL with *length = the size needed.
+// *type (if not null) is the value's type identity (SetRequest::type).
 dw_status StoreGet(Region& region, const StoreKey& key, uint8_t* buffer, uint32_t capacity,
-                   uint32_t* length, uint64_t* version) noexcept;
+                   uint32_t* length, uint64_t* version, uint64_t* type = nullptr) noexcept;
 
 // One attempt of StoreGet that never waits and never records an error: DW_E_TIMEOUT ("use
 // StoreGet") if the read raced a writer's start or end (the sequence moved), the chain is
@@ -41,7 +42,7 @@ dw_status StoreGet(Region& region, const StoreKey& key, uint8_t* buffer, uint32_
 // writer merely being in the stripe is no reason to give up. For callers that must not
 // block, even briefly.
 dw_status StoreTryGetOnce(Region& region, const StoreKey& key, uint8_t* buffer, uint32_t capacity,
-                          uint32_t* length, uint64_t* version) noexcept;
+                          uint32_t* length, uint64_t* version, uint64_t* type = nullptr) noexcept;
 
 enum class SetMode : uint32_t {
   kAlways = 0,     // Set
@@ -58,6 +59,9 @@ struct SetRequest {
   uint64_t expected_version = 0;
   const uint8_t* expected = nullptr;
   uint32_t expected_length = 0;
+  // The value's type identity (0: untyped bytes), stored with it and returned by reads.
+  // kIfEqual compares it as well as the bytes: a value of another type is not equal.
+  uint64_t type = 0;
 };
 
 // Writes `key`. *applied says whether the mode's condition held; *version is the entry's
@@ -71,9 +75,11 @@ dw_status StoreSet(Region& region, const StoreKey& key, const SetRequest& reques
 
 dw_status StoreRemove(Region& region, const StoreKey& key, bool* removed) noexcept;
 
-// Adds `delta` to the 64-bit little-endian counter under `key` (created at 0 if absent)
-// and returns the new value. DW_E_NOT_A_COUNTER if the value is not 8 bytes.
-dw_status StoreIncrement(Region& region, const StoreKey& key, int64_t delta, int64_t* result) noexcept;
+// Adds `delta` to the 64-bit little-endian counter under `key` (created at 0, with type
+// identity `type`, if absent) and returns the new value. DW_E_NOT_A_COUNTER if the value is
+// not 8 bytes; DW_E_TYPE_MISMATCH with *existing_type if it has another type identity.
+dw_status StoreIncrement(Region& region, const StoreKey& key, int64_t delta, int64_t* result, uint64_t type = 0,
+                         uint64_t* existing_type = nullptr) noexcept;
 
 // GetOrSet. A claim says what the key holds, or makes this process compute it.
 enum class ClaimState : uint32_t {
@@ -84,9 +90,11 @@ enum class ClaimState : uint32_t {
 };
 
 // `waited_round`: the round a caller saw pending before (0 on the first call).
+// `type`: the type identity of the value this caller would compute (the claim keeps it for
+// the value); *found_type (if not null) is the type of a value found (kValue).
 dw_status StoreClaim(Region& region, const StoreKey& key, uint64_t waited_round, uint8_t* buffer,
                      uint32_t capacity, uint32_t* length, ClaimState* state, uint64_t* round,
-                     uint64_t* ref) noexcept;
+                     uint64_t* ref, uint64_t type = 0, uint64_t* found_type = nullptr) noexcept;
 
 enum class ClaimOutcome : uint32_t { kValue = 1, kFailed = 2, kAbandoned = 3 };
 

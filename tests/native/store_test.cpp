@@ -158,6 +158,99 @@ TEST_F(Store, SetThenGet_RoundTrips_AndAMissingKeyIsNotFound) {
   EXPECT_EQ(StoreCount(*region_), 1u);
 }
 
+// Type identities (SetRequest::type): a value keeps the one it was stored with, and the
+// operations that look at a value's bytes treat another type's value as different.
+TEST_F(Store, AValue_KeepsItsTypeIdentity_AndAnotherTypesValueReplacesItWhole) {
+  SetRequest q;
+  const std::string small = "abc";
+  q.value = reinterpret_cast<const uint8_t*>(small.data());
+  q.length = 3;
+  q.type = 0xA;
+  bool applied = false;
+  uint64_t version = 0;
+  ASSERT_EQ(StoreSet(*region_, K("k"), q, &applied, &version), DW_OK);
+  uint8_t buffer[16];
+  uint32_t length = 0;
+  uint64_t v = 0, type = 0;
+  ASSERT_EQ(StoreGet(*region_, K("k"), buffer, sizeof buffer, &length, &v, &type), DW_OK);
+  EXPECT_EQ(type, 0xAu);
+  type = 0;
+  ASSERT_EQ(StoreTryGetOnce(*region_, K("k"), buffer, sizeof buffer, &length, &v, &type), DW_OK);
+  EXPECT_EQ(type, 0xAu);
+  // Same size, another type: not written in place (a reader must never see the new type
+  // with the old bytes), but as a new entry that takes the old one's place.
+  const uint64_t frees = HeapFrees();
+  q.type = 0xB;
+  ASSERT_EQ(StoreSet(*region_, K("k"), q, &applied, &version), DW_OK);
+  EXPECT_EQ(HeapFrees(), frees + 1) << "the old entry was replaced, not overwritten";
+  ASSERT_EQ(StoreGet(*region_, K("k"), buffer, sizeof buffer, &length, &v, &type), DW_OK);
+  EXPECT_EQ(type, 0xBu);
+}
+
+TEST_F(Store, CompareExchange_OfEqualBytesButAnotherType_DoesNotApply) {
+  SetRequest q;
+  const std::string bytes = "12345678";
+  q.value = reinterpret_cast<const uint8_t*>(bytes.data());
+  q.length = 8;
+  q.type = 0xA;
+  bool applied = false;
+  uint64_t version = 0;
+  ASSERT_EQ(StoreSet(*region_, K("k"), q, &applied, &version), DW_OK);
+  q.mode = SetMode::kIfEqual;
+  q.expected = q.value;
+  q.expected_length = 8;
+  q.type = 0xB;
+  ASSERT_EQ(StoreSet(*region_, K("k"), q, &applied, &version), DW_OK);
+  EXPECT_FALSE(applied);
+  q.type = 0xA;
+  ASSERT_EQ(StoreSet(*region_, K("k"), q, &applied, &version), DW_OK);
+  EXPECT_TRUE(applied);
+}
+
+TEST_F(Store, Increment_OfAnotherTypesEightBytes_IsAMismatch_ThatSaysWhichTypeIsThere) {
+  SetRequest q;
+  const std::string bytes = "12345678";
+  q.value = reinterpret_cast<const uint8_t*>(bytes.data());
+  q.length = 8;
+  q.type = 0xD0;
+  bool applied = false;
+  uint64_t version = 0;
+  ASSERT_EQ(StoreSet(*region_, K("eight"), q, &applied, &version), DW_OK);
+  int64_t value = 0;
+  uint64_t existing = 0;
+  EXPECT_EQ(StoreIncrement(*region_, K("eight"), 1, &value, 0xC0, &existing), DW_E_TYPE_MISMATCH);
+  EXPECT_EQ(existing, 0xD0u);
+  EXPECT_EQ(Get("eight"), bytes) << "untouched";
+  // A counter made by Increment has the counter's type, and keeps it.
+  EXPECT_EQ(StoreIncrement(*region_, K("n"), 5, &value, 0xC0, &existing), DW_OK);
+  EXPECT_EQ(StoreIncrement(*region_, K("n"), 2, &value, 0xC0, &existing), DW_OK);
+  EXPECT_EQ(value, 7);
+  uint8_t buffer[8];
+  uint32_t length = 0;
+  uint64_t v = 0, type = 0;
+  ASSERT_EQ(StoreGet(*region_, K("n"), buffer, sizeof buffer, &length, &v, &type), DW_OK);
+  EXPECT_EQ(type, 0xC0u);
+}
+
+TEST_F(Store, AComputedValue_HasTheTypeItsClaimWasMadeFor) {
+  uint8_t buffer[64];
+  uint32_t length = 0;
+  ClaimState state{};
+  uint64_t round = 0, ref = 0, found = 0;
+  ASSERT_EQ(StoreClaim(*region_, K("g"), 0, buffer, sizeof buffer, &length, &state, &round, &ref, 0xE0, &found), DW_OK);
+  ASSERT_EQ(state, ClaimState::kOwned);
+  const std::string value = "computed";
+  ASSERT_EQ(StoreResolve(*region_, K("g"), round, ref, ClaimOutcome::kValue, reinterpret_cast<const uint8_t*>(value.data()),
+                         static_cast<uint32_t>(value.size()), 0),
+            DW_OK);
+  ASSERT_EQ(StoreClaim(*region_, K("g"), 0, buffer, sizeof buffer, &length, &state, &round, &ref, 0xF0, &found), DW_OK);
+  EXPECT_EQ(state, ClaimState::kValue);
+  EXPECT_EQ(found, 0xE0u) << "a claim for another type learns which type is there";
+  uint64_t v = 0, type = 0;
+  ASSERT_EQ(StoreGet(*region_, K("g"), buffer, sizeof buffer, &length, &v, &type), DW_OK);
+  EXPECT_EQ(type, 0xE0u);
+}
+
 TEST_F(Store, Get_IntoASmallBuffer_SaysHowBigTheValueIs) {
   Set("k", std::string(100, 'x'));
   uint8_t small[10];

@@ -2,10 +2,11 @@ namespace DotnetWorkers;
 
 /// <summary>
 /// A stored value, a queue or a topic holds another type than the one asked for: read it
-/// with the type it was written with. Derives from <see cref="InvalidCastException"/>, what
-/// .NET throws for a cast to the wrong type.
+/// with the type it was written with. Derives from <see cref="InvalidOperationException"/>,
+/// what the store threw for a value it could not read as the type asked for before values
+/// carried their type (so existing handlers still catch it).
 /// </summary>
-public sealed class SharedTypeMismatchException : InvalidCastException
+public sealed class SharedTypeMismatchException : InvalidOperationException
 {
     /// <summary>Creates the exception.</summary>
     /// <param name="message">What was asked for, and what is there.</param>

@@ -179,16 +179,18 @@ DW_EXPORT dw_status dw_memory_statistics_read(dw_region* region, dw_memory_stati
 /* ---- Keyed store ------------------------------------------------------------------- */
 /* Keys are 1..1024 bytes (UTF-8 by convention); values any bytes. Reads never lock.   */
 
-/* Copies the value into `buffer`. DW_E_NOT_FOUND if absent or expired;
-   DW_E_BUFFER_TOO_SMALL with *out_length = the size needed. */
+/* Copies the value into `buffer`; *out_type is the type identity it was stored with
+   (dw_store_set_args.type_tag). DW_E_NOT_FOUND if absent or expired; DW_E_BUFFER_TOO_SMALL
+   with *out_length = the size needed. Never waits for a writer. */
 DW_EXPORT dw_status dw_store_get(dw_region* region, const uint8_t* key, uint32_t key_length, uint8_t* buffer,
-                                 uint32_t capacity, uint32_t* out_length, uint64_t* out_version);
+                                 uint32_t capacity, uint32_t* out_length, uint64_t* out_version, uint64_t* out_type);
 
 /* One attempt of dw_store_get that never waits and never records an error message: DW_OK,
-   DW_E_NOT_FOUND, or DW_E_TIMEOUT meaning "call dw_store_get" (a writer was in the way, the
-   value does not fit, or anything else). Safe to call without a GC transition. */
+   DW_E_NOT_FOUND, or DW_E_TIMEOUT meaning "call dw_store_get" (the read raced a writer's start
+   or end, the value does not fit, or anything else). Safe to call without a GC transition. */
 DW_EXPORT dw_status dw_store_try_get(dw_region* region, const uint8_t* key, uint32_t key_length, uint8_t* buffer,
-                                     uint32_t capacity, uint32_t* out_length, uint64_t* out_version);
+                                     uint32_t capacity, uint32_t* out_length, uint64_t* out_version,
+                                     uint64_t* out_type);
 
 #define DW_SET_ALWAYS 0u     /* Set */
 #define DW_SET_IF_ABSENT 1u  /* TryAdd */
@@ -204,6 +206,7 @@ typedef struct dw_store_set_args {
   int64_t ttl_ns;             /* > 0: the value expires that long from now */
   uint64_t expected_version;
   const uint8_t* expected;
+  uint64_t type_tag;          /* the value's type identity (0: untyped); DW_SET_IF_EQUAL compares it too */
 } dw_store_set_args;
 
 /* *out_applied: 1 if the mode's condition held and the value was written. */
@@ -212,19 +215,22 @@ DW_EXPORT dw_status dw_store_set(dw_region* region, const uint8_t* key, uint32_t
 
 DW_EXPORT dw_status dw_store_remove(dw_region* region, const uint8_t* key, uint32_t key_length, uint32_t* out_removed);
 
-/* Adds `delta` to the 64-bit little-endian counter under `key` (0 if absent). */
+/* Adds `delta` to the 64-bit little-endian counter under `key` (0, of type `type_tag`, if
+   absent). DW_E_TYPE_MISMATCH, with the value's type in *out_existing_type, if it has another. */
 DW_EXPORT dw_status dw_store_increment(dw_region* region, const uint8_t* key, uint32_t key_length, int64_t delta,
-                                       int64_t* out_value);
+                                       uint64_t type_tag, int64_t* out_value, uint64_t* out_existing_type);
 
 #define DW_CLAIM_VALUE 1u    /* the value was copied out */
 #define DW_CLAIM_PENDING 2u  /* another process computes it: wait, claim again with *out_round */
 #define DW_CLAIM_OWNED 3u    /* compute it, then dw_store_resolve with *out_round and *out_ref */
 #define DW_CLAIM_FAILED 4u   /* the computation waited for failed: its message was copied out */
 
-/* GetOrSet. `waited_round`: the round this caller saw pending (0 the first time). */
+/* GetOrSet. `waited_round`: the round this caller saw pending (0 the first time);
+   `type_tag`: the type of the value it would compute (a claim keeps it for the value);
+   *out_type: the type of a value found (DW_CLAIM_VALUE). */
 DW_EXPORT dw_status dw_store_claim(dw_region* region, const uint8_t* key, uint32_t key_length, uint64_t waited_round,
-                                   uint8_t* buffer, uint32_t capacity, uint32_t* out_length, uint32_t* out_state,
-                                   uint64_t* out_round, uint64_t* out_ref);
+                                   uint64_t type_tag, uint8_t* buffer, uint32_t capacity, uint32_t* out_length,
+                                   uint32_t* out_state, uint64_t* out_round, uint64_t* out_ref, uint64_t* out_type);
 
 #define DW_RESOLVE_VALUE 1u
 #define DW_RESOLVE_FAILED 2u     /* bytes: the failure's message */

@@ -39,7 +39,7 @@ struct Stripe {
   uint64_t reserved1;                // 56 zero
 };
 
-// The payload of a heap block. The key follows the 64-byte header, padded to 8 bytes, then
+// The payload of a heap block. The key follows the 80-byte header, padded to 8 bytes, then
 // one or two value slots of slot_capacity bytes each.
 struct StoreEntry {
   std::atomic<uint64_t> next;              //  0 atomic: offset of the next entry in the bucket, 0 = end
@@ -57,18 +57,23 @@ struct StoreEntry {
   std::atomic<uint32_t> active;            // 48 atomic: the live slot (0 or 1)
   std::atomic<uint32_t> value_length[2];   // 52 atomic: bytes in each slot
   uint32_t slot_count;                     // 60 1 or 2
+  uint64_t type_tag;                       // 64 the value's type identity (0: untyped bytes); written
+                                           //    before the entry is linked or, for a claim, before
+                                           //    `kind`; a value entry never changes it in place
+  uint64_t reserved;                       // 72 zero
 };
 
 static_assert(sizeof(Stripe) == 64);
 static_assert(offsetof(Stripe, sequence) == 40);
 static_assert(offsetof(Stripe, versions) == 48);
-static_assert(sizeof(StoreEntry) == 64);
+static_assert(sizeof(StoreEntry) == 80);
 static_assert(offsetof(StoreEntry, version) == 16);
 static_assert(offsetof(StoreEntry, expires_ns) == 24);
 static_assert(offsetof(StoreEntry, kind) == 36);
 static_assert(offsetof(StoreEntry, active) == 48);
 static_assert(offsetof(StoreEntry, value_length) == 52);
 static_assert(offsetof(StoreEntry, slot_count) == 60);
+static_assert(offsetof(StoreEntry, type_tag) == 64);
 
 }  // namespace dw::layout
 

@@ -108,7 +108,7 @@ public class RegionLayoutTests
             RegionLayout.ProcessCapacity, RegionLayout.RoleCapacity, RegionLayout.ShutdownStateOffset,
             RegionLayout.EntryRoleOffset,
             RegionLayout.MutexSize, 16, 4096, 11,     // block header, heap control, small classes
-            64, 64, RegionLayout.StripeCount, RegionLayout.MaxKeyLength, // stripe, store entry, stripes
+            64, 80, RegionLayout.StripeCount, RegionLayout.MaxKeyLength, // stripe, store entry, stripes
             128, 64, 256, 16,                         // objects control, buffer entry, lock entry, holding
             4096, 256, 256, RegionLayout.MaxNameLength, // buffers, locks, holdings per process
             RegionLayout.MaxChainLength, RegionLayout.HashSeedOffset, RegionLayout.StripeVersionsOffset,

@@ -89,7 +89,7 @@ public class SharedStoreTests
         Assert.That(Store.Increment("hits", -1), Is.EqualTo(10));
         Assert.That(Store.Get<long>("hits"), Is.EqualTo(10));
         Store.Set("text", "not a number");
-        Assert.Throws<InvalidOperationException>(() => Store.Increment("text"));
+        Assert.That(() => Store.Increment("text"), Throws.InstanceOf<InvalidOperationException>());  // SharedTypeMismatchException, since values carry their type
     }
 
     [Test]

@@ -89,7 +89,7 @@ public class TypeIdentityTests
         Assert.That(e!.Message, Does.Contain("'jobs'").And.Contain("System.String").And.Contain("System.Int32"));
         Assert.That(e.RequestedType, Is.EqualTo(typeof(int)));
         Assert.That(e.StoredTypeName, Is.EqualTo("System.String"));
-        Assert.That(e, Is.InstanceOf<InvalidCastException>());
+        Assert.That(e, Is.InstanceOf<InvalidOperationException>());
         Assert.That(_cluster.Queues.Open<string>("jobs").TryRead(out string? item) && item == "first", Is.True, "the queue is untouched");
     }
 
@@ -119,5 +119,69 @@ public class TypeIdentityTests
         Assert.That(_cluster.Events.PublishAsync("counts", 1L).AsTask().Result, Is.Zero, "no subscriber yet");
         Assert.Throws<SharedTypeMismatchException>(() => _cluster.Events.Subscribe<int>("counts"));
         using EventSubscription<long> counts = _cluster.Events.Subscribe<long>("counts");
+    }
+
+    [Test]
+    public void AStoredRecordReadAsAnInt_IsAMismatchNamingBothTypes_NotANumberMadeOfItsBytes()
+    {
+        // The reproduction: before, Get<int> returned a number made of the record's bytes.
+        _cluster.Store.Set("cfg", new PlainRecord("eu", 3));
+
+        var e = Assert.Throws<SharedTypeMismatchException>(() => _cluster.Store.Get<int>("cfg"));
+
+        Assert.That(e!.Message, Does.Contain("'cfg'").And.Contain("DotnetWorkers.Tests.PlainRecord").And.Contain("System.Int32"));
+        Assert.That(e.StoredTypeName, Is.EqualTo("DotnetWorkers.Tests.PlainRecord"));
+        Assert.Throws<SharedTypeMismatchException>(() => _cluster.Store.TryGet("cfg", out long _));
+        Assert.Throws<SharedTypeMismatchException>(() => _cluster.Store.Update<string>("cfg", v => v));
+        Assert.That(_cluster.Store.Get<PlainRecord>("cfg"), Is.EqualTo(new PlainRecord("eu", 3)));
+    }
+
+    [Test]
+    public void ALargeValueReadAsAnotherType_IsAMismatchToo()
+    {
+        _cluster.Store.Set("big", new string('x', 10_000));  // past the stack buffer: the rented path
+        Assert.Throws<SharedTypeMismatchException>(() => _cluster.Store.Get<byte[]>("big"));
+    }
+
+    [Test]
+    public void SameBytes_AnotherType_AreNotEqual_ForCompareExchange()
+    {
+        _cluster.Store.Set("n", 7);  // an int: 4 bytes
+        Assert.That(_cluster.Store.CompareExchange("n", 7u, 8u), Is.False, "a uint 7 has the same bytes, not the same type");
+        Assert.That(_cluster.Store.CompareExchange("n", 7, 8), Is.True);
+        Assert.That(_cluster.Store.Get<int>("n"), Is.EqualTo(8));
+    }
+
+    [Test]
+    public void Increment_OfAnotherTypesValue_IsAMismatch_AndACounterIsALong()
+    {
+        _cluster.Store.Set("eight", 8.0);  // a double: 8 bytes, which Increment used to add to
+        var e = Assert.Throws<SharedTypeMismatchException>(() => _cluster.Store.Increment("eight"));
+        Assert.That(e!.Message, Does.Contain("System.Double").And.Contain("System.Int64"));
+        Assert.That(_cluster.Store.Get<double>("eight"), Is.EqualTo(8.0));
+
+        _cluster.Store.Increment("hits", 2);
+        Assert.Throws<SharedTypeMismatchException>(() => _cluster.Store.Get<int>("hits"));
+        Assert.That(_cluster.Store.Get<long>("hits"), Is.EqualTo(2));
+        _cluster.Store.Set("preset", 40L);
+        Assert.That(_cluster.Store.Increment("preset", 2), Is.EqualTo(42), "a long set by Set is a counter");
+    }
+
+    [Test]
+    public async Task GetOrSet_OfAValueStoredAsAnotherType_IsAMismatch()
+    {
+        _cluster.Store.Set("file", new byte[] { 1, 2, 3 });
+        Assert.ThrowsAsync<SharedTypeMismatchException>(async () => await _cluster.Store.GetOrSetAsync("file", () => Task.FromResult("text")));
+        Assert.That(await _cluster.Store.GetOrSetAsync("computed", () => Task.FromResult(5L)), Is.EqualTo(5));
+        Assert.Throws<SharedTypeMismatchException>(() => _cluster.Store.Get<int>("computed"), "the computed value keeps its type");
+    }
+
+    [Test]
+    public void Set_ReplacesAValueOfAnotherType()
+    {
+        _cluster.Store.Set("k", "text");
+        _cluster.Store.Set("k", 42);
+        Assert.That(_cluster.Store.Get<int>("k"), Is.EqualTo(42));
+        Assert.Throws<SharedTypeMismatchException>(() => _cluster.Store.Get<string>("k"));
     }
 }

@@ -72,12 +72,14 @@ internal static unsafe partial class NativeMethods
     internal static partial DwStatus MemoryStatisticsRead(nint region, MemoryStatisticsNative* statistics);
 
     [LibraryImport(Library, EntryPoint = "dw_store_get")]
-    internal static partial DwStatus StoreGet(nint region, byte* key, uint keyLength, byte* buffer, uint capacity, uint* length, ulong* version);
+    internal static partial DwStatus StoreGet(nint region, byte* key, uint keyLength, byte* buffer, uint capacity, uint* length, ulong* version,
+        ulong* type);
 
     /// <summary>One attempt that never waits (dw_store_try_get): so no GC transition is needed.</summary>
     [LibraryImport(Library, EntryPoint = "dw_store_try_get")]
     [SuppressGCTransition]
-    internal static partial DwStatus StoreTryGet(nint region, byte* key, uint keyLength, byte* buffer, uint capacity, uint* length, ulong* version);
+    internal static partial DwStatus StoreTryGet(nint region, byte* key, uint keyLength, byte* buffer, uint capacity, uint* length, ulong* version,
+        ulong* type);
 
     [LibraryImport(Library, EntryPoint = "dw_store_set")]
     internal static partial DwStatus StoreSet(nint region, byte* key, uint keyLength, StoreSetArgs* args, uint* applied, ulong* version);
@@ -86,11 +88,12 @@ internal static unsafe partial class NativeMethods
     internal static partial DwStatus StoreRemove(nint region, byte* key, uint keyLength, uint* removed);
 
     [LibraryImport(Library, EntryPoint = "dw_store_increment")]
-    internal static partial DwStatus StoreIncrement(nint region, byte* key, uint keyLength, long delta, long* value);
+    internal static partial DwStatus StoreIncrement(nint region, byte* key, uint keyLength, long delta, ulong typeTag, long* value,
+        ulong* existingType);
 
     [LibraryImport(Library, EntryPoint = "dw_store_claim")]
-    internal static partial DwStatus StoreClaim(nint region, byte* key, uint keyLength, ulong waitedRound, byte* buffer, uint capacity,
-        uint* length, uint* state, ulong* round, ulong* reference);
+    internal static partial DwStatus StoreClaim(nint region, byte* key, uint keyLength, ulong waitedRound, ulong typeTag, byte* buffer,
+        uint capacity, uint* length, uint* state, ulong* round, ulong* reference, ulong* type);
 
     [LibraryImport(Library, EntryPoint = "dw_store_resolve")]
     internal static partial DwStatus StoreResolve(nint region, byte* key, uint keyLength, ulong round, ulong reference, uint outcome,
@@ -151,6 +154,7 @@ internal static unsafe partial class NativeMethods
         public long TtlNs;
         public ulong ExpectedVersion;
         public byte* Expected;
+        public ulong TypeTag;
     }
 
     /// <summary>dw_buffer_info.</summary>

@@ -12,8 +12,9 @@ namespace DotnetWorkers.Store;
 /// nanoseconds.
 /// </summary>
 /// <remarks>
-/// <para>Keys are 1 to 1024 bytes of UTF-8. Values are MemoryPack bytes; read a key with the
-/// type it was written with (MemoryPack is not self-describing).</para>
+/// <para>Keys are 1 to 1024 bytes of UTF-8. Values are MemoryPack bytes tagged with their
+/// type's identity; reading a value as another type than it was stored with throws
+/// <see cref="SharedTypeMismatchException"/> naming both types.</para>
 /// <para>A process killed at any instruction leaves no torn value and loses no committed
 /// update. Every member is thread-safe, in every process.</para>
 /// </remarks>
@@ -33,6 +34,7 @@ public sealed class SharedStore
     /// <summary>The value under <paramref name="key"/>.</summary>
     /// <exception cref="KeyNotFoundException">There is no value under the key (or it expired).</exception>
     /// <exception cref="ArgumentException">The key is null, empty or longer than 1024 bytes of UTF-8.</exception>
+    /// <exception cref="SharedTypeMismatchException">The value was stored as another type than <typeparamref name="T"/>.</exception>
     public T Get<T>(string key)
     {
         if (!TryGet(key, out T? value))
@@ -44,26 +46,28 @@ public sealed class SharedStore
     }
 
     /// <summary>Reads the value under <paramref name="key"/> if there is one. Allocates nothing for unmanaged values.</summary>
+    /// <exception cref="SharedTypeMismatchException">The value was stored as another type than <typeparamref name="T"/>.</exception>
     public unsafe bool TryGet<T>(string key, [MaybeNullWhen(false)] out T value)
     {
         Span<byte> keyBuffer = stackalloc byte[Utf8Name.MaxKeyBytes];
         ReadOnlySpan<byte> k = Utf8Name.Encode(key, keyBuffer, "key", nameof(key));
         byte* small = stackalloc byte[StackValueBytes];
         uint length;
-        ulong version;
+        ulong version, type;
         DwStatus status;
         fixed (byte* kp = k)
         {
             // The common case in one call without a GC transition; anything else (a writer in
             // the way, a value bigger than the stack buffer) through the call that may wait.
-            status = NativeMethods.StoreTryGet(Region, kp, (uint)k.Length, small, StackValueBytes, &length, &version);
+            status = NativeMethods.StoreTryGet(Region, kp, (uint)k.Length, small, StackValueBytes, &length, &version, &type);
             if (status == DwStatus.Timeout)
             {
-                status = NativeMethods.StoreGet(Region, kp, (uint)k.Length, small, StackValueBytes, &length, &version);
+                status = NativeMethods.StoreGet(Region, kp, (uint)k.Length, small, StackValueBytes, &length, &version, &type);
             }
 
             if (status == DwStatus.Ok)
             {
+                CheckType<T>(key, type);
                 value = ValueSerializer.Deserialize<T>(new ReadOnlySpan<byte>(small, (int)length), key);
                 return true;
             }
@@ -76,11 +80,12 @@ public sealed class SharedStore
                 {
                     fixed (byte* rp = rented)
                     {
-                        status = NativeMethods.StoreGet(Region, kp, (uint)k.Length, rp, (uint)rented.Length, &length, &version);
+                        status = NativeMethods.StoreGet(Region, kp, (uint)k.Length, rp, (uint)rented.Length, &length, &version, &type);
                     }
 
                     if (status == DwStatus.Ok)
                     {
+                        CheckType<T>(key, type);
                         value = ValueSerializer.Deserialize<T>(rented.AsSpan(0, (int)length), key);
                         return true;
                     }
@@ -107,10 +112,10 @@ public sealed class SharedStore
         Span<byte> keyBuffer = stackalloc byte[Utf8Name.MaxKeyBytes];
         ReadOnlySpan<byte> k = Utf8Name.Encode(key, keyBuffer, "key", nameof(key));
         uint length;
-        ulong version;
+        ulong version, type;
         fixed (byte* kp = k)
         {
-            DwStatus status = NativeMethods.StoreGet(Region, kp, (uint)k.Length, null, 0, &length, &version);
+            DwStatus status = NativeMethods.StoreGet(Region, kp, (uint)k.Length, null, 0, &length, &version, &type);
             if (status is DwStatus.Ok or DwStatus.BufferTooSmall)
             {
                 return true;
@@ -167,15 +172,21 @@ public sealed class SharedStore
     /// Atomically adds <paramref name="delta"/> to the 64-bit counter under <paramref name="key"/>
     /// (0 if absent) and returns the new value. Read it back with <c>Get&lt;long&gt;</c>.
     /// </summary>
-    /// <exception cref="InvalidOperationException">The key holds something that is not a long.</exception>
+    /// <exception cref="SharedTypeMismatchException">The key holds a value of another type than <see cref="long"/>.</exception>
     public unsafe long Increment(string key, long delta = 1)
     {
         Span<byte> keyBuffer = stackalloc byte[Utf8Name.MaxKeyBytes];
         ReadOnlySpan<byte> k = Utf8Name.Encode(key, keyBuffer, "key", nameof(key));
         long result;
+        ulong existing;
         fixed (byte* kp = k)
         {
-            DwStatus status = NativeMethods.StoreIncrement(Region, kp, (uint)k.Length, delta, &result);
+            DwStatus status = NativeMethods.StoreIncrement(Region, kp, (uint)k.Length, delta, _runtime.TypeNames.Record<long>(), &result, &existing);
+            if (status == DwStatus.TypeMismatch)
+            {
+                ThrowTypeMismatch<long>(key, existing);
+            }
+
             if (status != DwStatus.Ok)
             {
                 NativeErrors.ThrowIfFailed(status, $"Incrementing '{key}'");
@@ -194,6 +205,7 @@ public sealed class SharedStore
     /// value. Returns what was stored.
     /// </summary>
     /// <exception cref="KeyNotFoundException">There is no value under the key.</exception>
+    /// <exception cref="SharedTypeMismatchException">The value was stored as another type than <typeparamref name="T"/>.</exception>
     public T Update<T>(string key, Func<T, T> update)
     {
         ArgumentNullException.ThrowIfNull(update);
@@ -212,6 +224,7 @@ public sealed class SharedStore
     /// Stores <paramref name="addValue"/> if the key has no value, or else <c>update(current)</c>
     /// (optimistically, like <see cref="Update{T}"/>). Returns what was stored.
     /// </summary>
+    /// <exception cref="SharedTypeMismatchException">The value was stored as another type than <typeparamref name="T"/>.</exception>
     public T AddOrUpdate<T>(string key, T addValue, Func<T, T> update)
     {
         ArgumentNullException.ThrowIfNull(update);
@@ -248,6 +261,7 @@ public sealed class SharedStore
     /// <param name="expiry">If given, the computed value disappears that long after it is stored.</param>
     /// <param name="cancellationToken">Stops waiting (or computing) in this caller only.</param>
     /// <exception cref="SharedComputationException">The factory failed in another process; its type, message and stack are given.</exception>
+    /// <exception cref="SharedTypeMismatchException">The value was stored as another type than <typeparamref name="T"/>.</exception>
     public async ValueTask<T> GetOrSetAsync<T>(string key, Func<CancellationToken, ValueTask<T>> factory,
         TimeSpan? expiry = null, CancellationToken cancellationToken = default)
     {
@@ -352,17 +366,18 @@ public sealed class SharedStore
             while (true)
             {
                 uint length;
-                ulong version;
+                ulong version, type;
                 DwStatus status;
                 fixed (byte* kp = k)
                 fixed (byte* bp = buffer)
                 {
-                    status = NativeMethods.StoreGet(Region, kp, (uint)k.Length, bp, (uint)buffer.Length, &length, &version);
+                    status = NativeMethods.StoreGet(Region, kp, (uint)k.Length, bp, (uint)buffer.Length, &length, &version, &type);
                 }
 
                 switch (status)
                 {
                     case DwStatus.Ok:
+                        CheckType<T>(key, type);
                         return (ValueSerializer.Deserialize<T>(buffer.AsSpan(0, (int)length), key), version);
                     case DwStatus.NotFound:
                         return null;
@@ -410,6 +425,7 @@ public sealed class SharedStore
                 TtlNs = ttl,
                 ExpectedVersion = expectedVersion,
                 Expected = ep,
+                TypeTag = _runtime.TypeNames.Record<T>(),
             };
             DwStatus status = NativeMethods.StoreSet(Region, kp, (uint)k.Length, &args, &applied, &v);
             if (status != DwStatus.Ok)
@@ -449,13 +465,13 @@ public sealed class SharedStore
             while (true)
             {
                 uint length, state;
-                ulong round, reference;
+                ulong round, reference, type;
                 DwStatus status;
                 fixed (byte* kp = k)
                 fixed (byte* bp = buffer)
                 {
-                    status = NativeMethods.StoreClaim(Region, kp, (uint)k.Length, waited, bp, (uint)buffer.Length,
-                        &length, &state, &round, &reference);
+                    status = NativeMethods.StoreClaim(Region, kp, (uint)k.Length, waited, _runtime.TypeNames.Record<T>(), bp, (uint)buffer.Length,
+                        &length, &state, &round, &reference, &type);
                 }
 
                 if (status == DwStatus.BufferTooSmall)
@@ -468,6 +484,11 @@ public sealed class SharedStore
                 }
 
                 NativeErrors.ThrowIfFailed(status, $"GetOrSet of '{key}'");
+                if (state == NativeMethods.ClaimValue)
+                {
+                    CheckType<T>(key, type);
+                }
+
                 return state switch
                 {
                     NativeMethods.ClaimValue => new Claim(state, round, 0, ValueSerializer.Deserialize<T>(buffer.AsSpan(0, (int)length), key), null),
@@ -556,6 +577,26 @@ public sealed class SharedStore
     }
 
     private static KeyNotFoundException NotFound(string key) => new($"The store has no value under '{key}'.");
+
+    /// <summary>A value read as another type than it was stored with is an error, not garbage.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void CheckType<T>(string key, ulong stored)
+    {
+        if (stored != Types.TypeIdentity<T>.Value)
+        {
+            ThrowTypeMismatch<T>(key, stored);
+        }
+    }
+
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ThrowTypeMismatch<T>(string key, ulong stored)
+    {
+        string storedName = _runtime.TypeNames.Describe(stored);
+        throw new SharedTypeMismatchException(
+            $"The value under '{key}' is {storedName}, not {Types.TypeIdentity<T>.Name}: read it with the type it was stored with.",
+            typeof(T), storedName);
+    }
 
     [DoesNotReturn]
     [MethodImpl(MethodImplOptions.NoInlining)]

@@ -15,6 +15,7 @@ void CleanupProcess(Region& r, uint32_t dead_id) noexcept {
   if (dead_id >= L::kProcessCapacity) return;
   ReleaseLocksOf(r, dead_id);
   UnwatchAllQueues(r, dead_id);
+  WatchClaims(r, dead_id, false);
   UnserveAll(r, dead_id);
   L::Holding* slots = HoldingsOf(r, dead_id);
   for (uint32_t i = 0; i < L::kHoldingsPerProcess; ++i) {

@@ -4,6 +4,7 @@
 
 #include "clock.h"
 #include "futex.h"
+#include "process_set.h"
 
 namespace dw {
 namespace L = layout;
@@ -31,6 +32,11 @@ void RingDoorbell(Region& r, uint32_t id, bool force) noexcept {
 void AddPolling(Region& r, uint32_t id, int32_t delta) noexcept {
   if (id >= L::kProcessCapacity) return;
   DoorbellOf(r, id)->polling.fetch_add(static_cast<uint32_t>(delta), std::memory_order_seq_cst);
+}
+
+void RingWatchers(Region& r, const L::ProcessSet& watchers) noexcept {
+  std::atomic_thread_fence(std::memory_order_seq_cst);  // pairs with SetMember's seq_cst join
+  ForEachMember(watchers, [&](uint32_t id) { RingDoorbell(r, id); });
 }
 
 void RingAllDoorbells(Region& r) noexcept {

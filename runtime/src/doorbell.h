@@ -5,6 +5,7 @@
 
 #include <cstdint>
 
+#include "dotnet_workers/process_set_layout.h"
 #include "region.h"
 
 namespace dw {
@@ -17,6 +18,10 @@ void RingDoorbell(Region& region, uint32_t id, bool force = false) noexcept;
 // A thread of process `id` starts (+1) or stops (-1) polling its inbox. One that stops
 // must drain the inbox once more afterwards: a ring skipped while it polled is not repeated.
 void AddPolling(Region& region, uint32_t id, int32_t delta) noexcept;
+
+// Rings the doorbell of every member of `watchers` (not forced), after a full fence: the
+// caller changed what they watch before, and a watcher joins before it looks again.
+void RingWatchers(Region& region, const layout::ProcessSet& watchers) noexcept;
 
 // Rings every process's doorbell (shutdown, a process died).
 void RingAllDoorbells(Region& region) noexcept;

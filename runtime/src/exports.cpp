@@ -453,13 +453,17 @@ dw_status dw_queue_complete(dw_region* region, uint32_t index) {
   });
 }
 
-dw_status dw_queue_watch(dw_region* region, uint32_t index, uint32_t watch) {
+dw_status dw_queue_watch(dw_region* region, uint32_t index, uint32_t what, uint32_t watch) {
   return Guard([&] {
-    if (region == nullptr) return dw::Fail(DW_E_INVALID_ARGUMENT, "region is null");
+    if (region == nullptr || what > DW_QUEUE_WATCH_ROOM) return dw::Fail(DW_E_INVALID_ARGUMENT, "region is null or `what` unknown");
     dw::Region& r = *Unwrap(region);
     if (r.self() == dw::Region::kNoProcess) return dw::Fail(DW_E_INVALID_ARGUMENT, "this attachment is not a cluster process");
-    return dw::WatchQueue(r, index, r.self(), watch != 0);
+    return dw::WatchQueue(r, index, r.self(), static_cast<dw::QueueWatch>(what), watch != 0);
   });
+}
+
+int32_t dw_queue_may_have_room(dw_region* region, uint32_t index) {
+  return region == nullptr || dw::QueueMayHaveRoom(*Unwrap(region), index) ? 1 : 0;
 }
 
 dw_status dw_queue_state(dw_region* region, uint32_t index, uint64_t* out_count, uint32_t* out_completed) {
@@ -565,6 +569,33 @@ dw_status dw_type_name_find(dw_region* region, uint64_t identity, uint8_t* buffe
     }
     return dw::FindTypeName(*Unwrap(region), identity, buffer, capacity, out_length);
   });
+}
+
+dw_status dw_lock_watch(dw_region* region, uint32_t index, uint32_t watch) {
+  return Guard([&] {
+    if (region == nullptr) return dw::Fail(DW_E_INVALID_ARGUMENT, "region is null");
+    dw::Region& r = *Unwrap(region);
+    if (r.self() == dw::Region::kNoProcess) return dw::Fail(DW_E_INVALID_ARGUMENT, "this attachment is not a cluster process");
+    return dw::WatchLock(r, index, r.self(), watch != 0);
+  });
+}
+
+int32_t dw_lock_may_be_free(dw_region* region, uint32_t index) {
+  return region == nullptr || dw::LockMayBeFree(*Unwrap(region), index) ? 1 : 0;
+}
+
+dw_status dw_store_watch_claims(dw_region* region, uint32_t watch) {
+  return Guard([&] {
+    if (region == nullptr) return dw::Fail(DW_E_INVALID_ARGUMENT, "region is null");
+    dw::Region& r = *Unwrap(region);
+    if (r.self() == dw::Region::kNoProcess) return dw::Fail(DW_E_INVALID_ARGUMENT, "this attachment is not a cluster process");
+    dw::WatchClaims(r, r.self(), watch != 0);
+    return DW_OK;
+  });
+}
+
+uint64_t dw_store_claims_settled(dw_region* region) {
+  return region == nullptr ? 0 : Unwrap(region)->header()->claims_settled.load(std::memory_order_seq_cst);
 }
 
 const char* dw_last_error(void) { return dw::LastError(); }

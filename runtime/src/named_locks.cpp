@@ -3,9 +3,11 @@
 #include <cstring>
 
 #include "clock.h"
+#include "doorbell.h"
 #include "futex.h"
 #include "hash.h"
 #include "last_error.h"
+#include "process_set.h"
 #include "robust_mutex.h"
 
 namespace dw {
@@ -56,8 +58,11 @@ void SleepOn(L::LockEntry& e, uint32_t seen, uint64_t deadline) {
   e.waiters.fetch_sub(1, std::memory_order_acq_rel);
 }
 
-void WakeWaiters(L::LockEntry& e, int count) {
+// A hold came free: wake threads asleep on the word, and ring the processes whose async
+// acquirers wait (they look again; one of them, or a thread, gets it).
+void WakeWaiters(Region& r, L::LockEntry& e, int count) {
   if (e.waiters.load(std::memory_order_acquire) > 0) FutexWake(&e.word, count);
+  RingWatchers(r, e.watchers);
 }
 
 dw_status TryMutex(Region& r, L::LockEntry& e, bool* done) {
@@ -170,7 +175,7 @@ dw_status ReleaseLock(Region& r, uint32_t index) noexcept {
     if (!e.word.compare_exchange_strong(mine, L::kMutexFree, std::memory_order_acq_rel)) {
       return Fail(DW_E_NOT_OWNER, "this process does not hold the mutex '%.*s'", static_cast<int>(e.name_length), e.name);
     }
-    WakeWaiters(e, 1);
+    WakeWaiters(r, e, 1);
     return DW_OK;
   }
   if (dw_status s = TakeRobust(r, &e.mutex, RecountSemaphore, index); s != DW_OK) return s;
@@ -182,7 +187,7 @@ dw_status ReleaseLock(Region& r, uint32_t index) noexcept {
   held.fetch_sub(1, std::memory_order_relaxed);
   e.word.fetch_add(1, std::memory_order_release);
   UnlockRobust(&e.mutex);
-  WakeWaiters(e, 1);
+  WakeWaiters(r, e, 1);
   return DW_OK;
 }
 
@@ -195,10 +200,12 @@ void ReleaseLocksOf(Region& r, uint32_t dead_id) noexcept {
     if (e.kind == L::kLockMutex) {
       uint32_t owner = dead_id + 1;
       if (e.word.compare_exchange_strong(owner, L::kMutexAbandoned, std::memory_order_acq_rel)) {
-        FutexWake(&e.word, 1);
+        WakeWaiters(r, e, 1);
       }
+      SetMember(e.watchers, dead_id, false);
       continue;
     }
+    SetMember(e.watchers, dead_id, false);
     std::atomic<uint16_t>& held = Held(r, i)[dead_id];
     if (held.load(std::memory_order_relaxed) == 0) continue;
     if (TakeRobust(r, &e.mutex, RecountSemaphore, i) != DW_OK) continue;
@@ -206,8 +213,23 @@ void ReleaseLocksOf(Region& r, uint32_t dead_id) noexcept {
     e.word.fetch_add(n, std::memory_order_release);
     e.abandoned.fetch_add(n, std::memory_order_relaxed);
     UnlockRobust(&e.mutex);
-    FutexWake(&e.word, static_cast<int>(n));
+    WakeWaiters(r, e, static_cast<int>(n));
   }
+}
+
+dw_status WatchLock(Region& r, uint32_t index, uint32_t id, bool watch) noexcept {
+  if (index >= L::kLockCapacity || id >= L::kProcessCapacity || Table(r)[index].state.load(std::memory_order_acquire) != L::kSlotLive) {
+    return Fail(DW_E_INVALID_ARGUMENT, "no lock has index %u", index);
+  }
+  SetMember(Table(r)[index].watchers, id, watch);
+  return DW_OK;
+}
+
+bool LockMayBeFree(const Region& r, uint32_t index) noexcept {
+  if (index >= L::kLockCapacity) return true;  // the acquire reports it
+  const L::LockEntry& e = Table(r)[index];
+  const uint32_t w = e.word.load(std::memory_order_acquire);
+  return e.kind == L::kLockMutex ? (w == L::kMutexFree || w == L::kMutexAbandoned) : w > 0;
 }
 
 }  // namespace dw

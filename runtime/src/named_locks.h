@@ -29,7 +29,14 @@ dw_status AcquireLock(Region& region, uint32_t index, int64_t timeout_ms) noexce
 // Gives back one hold of this process. DW_E_NOT_OWNER if it holds none.
 dw_status ReleaseLock(Region& region, uint32_t index) noexcept;
 
-// The launcher: whatever process `dead_id` held in any lock.
+// Asks for process `id`'s doorbell to be rung whenever a hold of the lock comes free (its
+// async acquirers wait on it); `watch` false stops it.
+dw_status WatchLock(Region& region, uint32_t index, uint32_t id, bool watch) noexcept;
+
+// True if a hold may be free now (a mutex unowned, or a semaphore permit left): one load.
+bool LockMayBeFree(const Region& region, uint32_t index) noexcept;
+
+// The launcher: whatever process `dead_id` held in any lock, and its watches.
 void ReleaseLocksOf(Region& region, uint32_t dead_id) noexcept;
 
 }  // namespace dw

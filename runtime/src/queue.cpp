@@ -10,6 +10,7 @@
 #include "hash.h"
 #include "heap.h"
 #include "last_error.h"
+#include "process_set.h"
 #include "robust_mutex.h"
 
 namespace dw {
@@ -92,22 +93,17 @@ void NotifyReaders(Region& r, L::QueueEntry& q) {
     q.not_empty.fetch_add(1, std::memory_order_release);
     FutexWake(&q.not_empty, kWakeAll);
   }
-  for (uint32_t w = 0; w < 16; ++w) {
-    uint64_t bits = q.watchers[w].load(std::memory_order_relaxed);
-    while (bits != 0) {
-      const uint32_t bit = static_cast<uint32_t>(__builtin_ctzll(bits));
-      bits &= bits - 1;
-      RingDoorbell(r, w * 64 + bit);
-    }
-  }
+  RingWatchers(r, q.message_watchers);
 }
 
-void NotifyWriters(L::QueueEntry& q) {
+// Likewise for room: writers asleep on the futex, and dispatchers of async writers.
+void NotifyWriters(Region& r, L::QueueEntry& q) {
   std::atomic_thread_fence(std::memory_order_seq_cst);
   if (q.writers_waiting.load(std::memory_order_relaxed) > 0) {
     q.not_full.fetch_add(1, std::memory_order_release);
     FutexWake(&q.not_full, kWakeAll);
   }
+  RingWatchers(r, q.room_watchers);
 }
 
 // A writer that died after committing its cell but before advancing the tail: step past it.
@@ -342,7 +338,7 @@ dw_status Dequeue(Region& r, uint32_t index, uint8_t* buffer, uint32_t capacity,
       case Take::kTaken:
         UnlockRobust(&q->read_mutex);
         if (spill != 0) Free(r, spill);
-        NotifyWriters(*q);
+        NotifyWriters(r, *q);
         return DW_OK;
       case Take::kTooSmall:
         UnlockRobust(&q->read_mutex);
@@ -404,7 +400,7 @@ dw_status DequeueMany(Region& r, uint32_t index, uint8_t* buffer, uint32_t capac
   for (uint32_t i = 0; i < spill_count; ++i) Free(r, spills[i]);
   if (*count > 0) {
     *used = offset;
-    NotifyWriters(*q);
+    NotifyWriters(r, *q);
     return DW_OK;  // what stopped the batch (a message too big for the rest, damage) is the next call's answer
   }
   switch (last) {
@@ -434,19 +430,22 @@ dw_status CompleteQueue(Region& r, uint32_t index) noexcept {
   q->not_full.fetch_add(1, std::memory_order_release);
   FutexWake(&q->not_full, kWakeAll);
   NotifyReaders(r, *q);
+  RingWatchers(r, q->room_watchers);  // writers waiting for room learn that none will come
   return DW_OK;
 }
 
-dw_status WatchQueue(Region& r, uint32_t index, uint32_t id, bool watch) noexcept {
+dw_status WatchQueue(Region& r, uint32_t index, uint32_t id, QueueWatch what, bool watch) noexcept {
   L::QueueEntry* q = Live(r, index);
   if (q == nullptr || id >= L::kProcessCapacity) return Fail(DW_E_INVALID_ARGUMENT, "no queue has index %u", index);
-  const uint64_t bit = uint64_t{1} << (id % 64);
-  if (watch) {
-    q->watchers[id / 64].fetch_or(bit, std::memory_order_seq_cst);
-  } else {
-    q->watchers[id / 64].fetch_and(~bit, std::memory_order_seq_cst);
-  }
+  SetMember(what == QueueWatch::kRoom ? q->room_watchers : q->message_watchers, id, watch);
   return DW_OK;
+}
+
+bool QueueMayHaveRoom(const Region& r, uint32_t index) noexcept {
+  const L::QueueEntry* q = Live(r, index);
+  if (q == nullptr || q->completed.load(std::memory_order_acquire)) return true;  // the write reports it
+  const uint64_t tail = q->tail.load(std::memory_order_acquire);
+  return CellAt(r, *q, tail)->sequence.load(std::memory_order_acquire) == tail;  // free for the writer of `tail`
 }
 
 dw_status QueueState(const Region& r, uint32_t index, uint64_t* count, bool* completed) noexcept {
@@ -462,7 +461,10 @@ dw_status QueueState(const Region& r, uint32_t index, uint64_t* count, bool* com
 void UnwatchAllQueues(Region& r, uint32_t dead_id) noexcept {
   if (dead_id >= L::kProcessCapacity) return;
   for (uint32_t i = 0; i < L::kQueueCapacity; ++i) {
-    if (Live(r, i) != nullptr) WatchQueue(r, i, dead_id, false);
+    if (Live(r, i) != nullptr) {
+      WatchQueue(r, i, dead_id, QueueWatch::kMessages, false);
+      WatchQueue(r, i, dead_id, QueueWatch::kRoom, false);
+    }
   }
 }
 

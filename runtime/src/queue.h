@@ -48,9 +48,17 @@ bool QueueMayHaveMessage(const Region& region, uint32_t index) noexcept;
 // No more messages will be written: writers get DW_E_CLOSED, readers get it once empty.
 dw_status CompleteQueue(Region& region, uint32_t index) noexcept;
 
-// Asks for process `id`'s doorbell to be rung when a message is committed (or the queue is
-// completed); `watch` false stops it.
-dw_status WatchQueue(Region& region, uint32_t index, uint32_t id, bool watch) noexcept;
+// What a process watches a queue for.
+enum class QueueWatch : uint32_t {
+  kMessages = 0,  // a message committed (or the queue completed): async readers
+  kRoom = 1,      // a cell freed (or the queue completed): async writers
+};
+
+// Asks for process `id`'s doorbell to be rung on `what`; `watch` false stops it.
+dw_status WatchQueue(Region& region, uint32_t index, uint32_t id, QueueWatch what, bool watch) noexcept;
+
+// False only if the queue is certainly full and not completed (as QueueMayHaveMessage).
+bool QueueMayHaveRoom(const Region& region, uint32_t index) noexcept;
 
 // Messages waiting (a snapshot), and whether the queue was completed.
 dw_status QueueState(const Region& region, uint32_t index, uint64_t* count, bool* completed) noexcept;

@@ -4,6 +4,7 @@
 
 #include "hash.h"
 #include "last_error.h"
+#include "process_set.h"
 #include "robust_mutex.h"
 
 namespace dw {
@@ -92,19 +93,14 @@ dw_status ServeService(Region& r, uint32_t index, uint32_t id, bool serve) noexc
   L::ServiceEntry* s = Live(r, index);
   if (s == nullptr) return Fail(DW_E_INVALID_ARGUMENT, "no service has index %u", index);
   if (id >= L::kProcessCapacity) return Fail(DW_E_NOT_FOUND, "process id %u is outside the table", id);
-  const uint64_t bit = uint64_t{1} << (id % 64);
-  if (serve) {
-    s->servers[id / 64].fetch_or(bit, std::memory_order_seq_cst);
-  } else {
-    s->servers[id / 64].fetch_and(~bit, std::memory_order_seq_cst);
-  }
+  SetMember(s->servers, id, serve);
   return DW_OK;
 }
 
 dw_status ServiceServers(const Region& r, uint32_t index, uint64_t servers[16]) noexcept {
   L::ServiceEntry* s = Live(r, index);
   if (s == nullptr) return Fail(DW_E_INVALID_ARGUMENT, "no service has index %u", index);
-  for (uint32_t w = 0; w < 16; ++w) servers[w] = s->servers[w].load(std::memory_order_acquire);
+  ReadMembers(s->servers, servers);
   return DW_OK;
 }
 

@@ -4,9 +4,11 @@
 #include <cstring>
 
 #include "clock.h"
+#include "doorbell.h"
 #include "hash.h"
 #include "heap.h"
 #include "holdings.h"
+#include "process_set.h"
 #include "last_error.h"
 #include "robust_mutex.h"
 
@@ -382,6 +384,14 @@ dw_status Append(Region& r, StripeWriter& w, const StoreKey& key, uint32_t bucke
   return DW_OK;
 }
 
+// A GetOrSet claim ended (resolved, failed, abandoned, or replaced by a Set or a Remove): the
+// processes waiting for one look again (each at its own key: the count says "something
+// ended", never which).
+void NotifyClaimSettled(Region& r) {
+  r.header()->claims_settled.fetch_add(1, std::memory_order_seq_cst);
+  RingWatchers(r, r.header()->claim_watchers);
+}
+
 int64_t ExpiryFor(int64_t ttl_ns) { return ttl_ns > 0 ? static_cast<int64_t>(MonotonicNs()) + ttl_ns : 0; }
 
 dw_status CheckUsable(const Region& r) {
@@ -553,6 +563,7 @@ dw_status StoreSet(Region& r, const StoreKey& key, const SetRequest& q, bool* ap
                     : Append(r, k.writer(), key, k.bucket(), f, q.value, q.length, L::kEntryValue, 0, expires, q.type, version);
   if (s != DW_OK) return s;
   if (!has_value) CountValue(r, +1);
+  if (kind == L::kEntryPending) NotifyClaimSettled(r);  // a Set wins over a computation: its waiters get this value
   *applied = true;
   return DW_OK;
 }
@@ -563,10 +574,12 @@ dw_status StoreRemove(Region& r, const StoreKey& key, bool* removed) noexcept {
   if (dw_status s = k.Open(key); s != DW_OK) return s;
   Found& f = k.found();
   if (f.e == nullptr) return DW_OK;
-  const bool had_value = f.e->kind.load(std::memory_order_relaxed) == L::kEntryValue;
+  const uint32_t kind = f.e->kind.load(std::memory_order_relaxed);
+  const bool had_value = kind == L::kEntryValue;
   f.link->store(f.e->next.load(std::memory_order_relaxed), std::memory_order_release);
   CrashPoint("store.entry.unlinked");
   if (had_value) CountValue(r, -1);
+  if (kind == L::kEntryPending) NotifyClaimSettled(r);  // its waiters claim again
   k.writer().FreeLater(f.off);
   *removed = had_value;
   return DW_OK;
@@ -694,6 +707,7 @@ dw_status StoreClaim(Region& r, const StoreKey& key, uint64_t waited_round, uint
 dw_status StoreResolve(Region& r, const StoreKey& key, uint64_t round, uint64_t ref, ClaimOutcome outcome,
                        const uint8_t* bytes, uint32_t length, int64_t ttl_ns) noexcept {
   dw_status result = DW_OK;
+  bool settled = false;
   {
     KeyWriter k(r, key);
     if (dw_status s = k.Open(key); s != DW_OK) return s;
@@ -702,6 +716,7 @@ dw_status StoreResolve(Region& r, const StoreKey& key, uint64_t round, uint64_t 
     // Only our own claim of that round is resolved: a Set meanwhile wins.
     if (f.e != nullptr && f.e->kind.load(std::memory_order_relaxed) == L::kEntryPending &&
         f.e->version.load(std::memory_order_relaxed) == round && f.e->owner.load(std::memory_order_relaxed) == r.self() + 1) {
+      settled = true;
       uint64_t version = 0;
       switch (outcome) {
         case ClaimOutcome::kValue:
@@ -727,6 +742,7 @@ dw_status StoreResolve(Region& r, const StoreKey& key, uint64_t round, uint64_t 
       }
     }
   }
+  if (settled) NotifyClaimSettled(r);  // once the stripe is free again: the waiters claim at once
   RemoveHolding(r, L::kHoldPending, ref, 1);  // a claim already replaced by a Set leaves no holding to find
   return result;
 }
@@ -748,6 +764,7 @@ void AbandonClaim(Region& r, uint32_t dead_id, uint64_t ref) noexcept {
         e->owner.store(0, std::memory_order_relaxed);
         e->version.store(writer.NextVersion(), std::memory_order_relaxed);
         e->kind.store(L::kEntryAbandoned, std::memory_order_release);
+        NotifyClaimSettled(r);  // a waiter takes over
       }
       return;
     }
@@ -810,5 +827,9 @@ dw_status StoreKeys(Region& r, const uint8_t* prefix, uint32_t prefix_length, ui
 }
 
 uint64_t StoreCount(const Region& r) noexcept { return r.header()->entry_count.load(std::memory_order_relaxed); }
+
+void WatchClaims(Region& r, uint32_t id, bool watch) noexcept {
+  if (id < L::kProcessCapacity) SetMember(r.header()->claim_watchers, id, watch);
+}
 
 }  // namespace dw

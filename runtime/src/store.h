@@ -103,6 +103,11 @@ enum class ClaimOutcome : uint32_t { kValue = 1, kFailed = 2, kAbandoned = 3 };
 dw_status StoreResolve(Region& region, const StoreKey& key, uint64_t round, uint64_t ref,
                        ClaimOutcome outcome, const uint8_t* bytes, uint32_t length, int64_t ttl_ns) noexcept;
 
+// Process `id` waits (`watch`) for GetOrSet claims to end, or stops: its doorbell is rung
+// and RegionHeader::claims_settled moves whenever one ends (resolved, failed, abandoned, or
+// replaced by a Set or Remove), and its waiters look again at their own keys.
+void WatchClaims(Region& region, uint32_t id, bool watch) noexcept;
+
 // The launcher, for a dead process: its pending claim on the entry at `ref` becomes
 // abandoned, so a waiter takes over.
 void AbandonClaim(Region& region, uint32_t dead_id, uint64_t ref) noexcept;

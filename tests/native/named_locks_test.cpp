@@ -9,6 +9,7 @@
 
 #include "cleanup.h"
 #include "crash_helpers.h"
+#include "doorbell.h"
 #include "last_error.h"
 
 namespace dw {
@@ -107,6 +108,37 @@ TEST_F(NamedLocks, AHolderKilledMidOperation_IsRepairedByRecounting) {
   EXPECT_EQ(AcquireLock(*region_, s, 0), DW_E_TIMEOUT);
   CleanupProcess(*region_, 1);
   EXPECT_EQ(AcquireLock(*region_, s, 0), DW_E_ABANDONED);
+}
+
+TEST_F(NamedLocks, AWatchingProcess_IsRungWhenAHoldComesFree_ByARelease_OrItsHoldersDeath) {
+  uint32_t m = Open("m", L::kLockMutex);
+  uint32_t s = Open("s", L::kLockSemaphore, 1);
+  ASSERT_EQ(AcquireLock(*region_, m, 0), DW_OK);
+  ASSERT_EQ(AcquireLock(*region_, s, 0), DW_OK);
+  EXPECT_FALSE(LockMayBeFree(*region_, m));
+  EXPECT_FALSE(LockMayBeFree(*region_, s));
+  ASSERT_EQ(WatchLock(*region_, m, 2, true), DW_OK);
+  ASSERT_EQ(WatchLock(*region_, s, 2, true), DW_OK);
+  const uint32_t before = ReadDoorbell(*region_, 2);
+  ASSERT_EQ(ReleaseLock(*region_, m), DW_OK);
+  EXPECT_EQ(ReadDoorbell(*region_, 2), before + 1);
+  EXPECT_TRUE(LockMayBeFree(*region_, m));
+  ASSERT_EQ(ReleaseLock(*region_, s), DW_OK);
+  EXPECT_EQ(ReadDoorbell(*region_, 2), before + 2);
+  EXPECT_TRUE(LockMayBeFree(*region_, s));
+  // Process 1 takes both and dies: the launcher's clean-up frees them and rings too.
+  ASSERT_EQ(testing::RunInChild(*region_, 1, [&] {
+    return AcquireLock(*region_, m, 0) == DW_OK && AcquireLock(*region_, s, 0) == DW_OK ? 0 : 1;
+  }), 0);
+  const uint32_t held = ReadDoorbell(*region_, 2);
+  ReleaseLocksOf(*region_, 1);
+  EXPECT_EQ(ReadDoorbell(*region_, 2), held + 2);
+  // A dead watcher is forgotten.
+  ReleaseLocksOf(*region_, 2);
+  ASSERT_EQ(AcquireLock(*region_, m, 0), DW_E_ABANDONED);
+  ASSERT_EQ(ReleaseLock(*region_, m), DW_OK);
+  EXPECT_EQ(ReadDoorbell(*region_, 2), held + 2);
+  EXPECT_EQ(WatchLock(*region_, L::kLockCapacity, 2, true), DW_E_INVALID_ARGUMENT);
 }
 
 TEST_F(NamedLocks, Open_SameNameOtherKindOrCount_IsAConflict) {

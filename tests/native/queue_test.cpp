@@ -445,7 +445,7 @@ TEST_F(Queues, AWriterKilledAfterCommitting_IsRepaired_EvenAfterReadersTookItsMe
 
 TEST_F(Queues, AWatchingProcess_HasItsDoorbellRung_ByWritesAndCompletion_UntilItDies) {
   uint32_t q = Open("q", 4);
-  ASSERT_EQ(WatchQueue(*region_, q, 2, true), DW_OK);
+  ASSERT_EQ(WatchQueue(*region_, q, 2, QueueWatch::kMessages, true), DW_OK);
   uint32_t before = ReadDoorbell(*region_, 2);
   ASSERT_EQ(Write(q, "x"), DW_OK);
   EXPECT_EQ(ReadDoorbell(*region_, 2), before + 1);
@@ -455,6 +455,27 @@ TEST_F(Queues, AWatchingProcess_HasItsDoorbellRung_ByWritesAndCompletion_UntilIt
   uint32_t q2 = Open("q2", 4);
   ASSERT_EQ(Write(q2, "y"), DW_OK);
   EXPECT_EQ(ReadDoorbell(*region_, 2), before + 2);
+}
+
+TEST_F(Queues, AProcessWatchingForRoom_HasItsDoorbellRung_ByReadsAndCompletion_NotByWrites) {
+  uint32_t q = Open("q", 2);
+  ASSERT_EQ(Write(q, "a"), DW_OK);
+  ASSERT_EQ(Write(q, "b"), DW_OK);
+  EXPECT_FALSE(QueueMayHaveRoom(*region_, q));
+  ASSERT_EQ(WatchQueue(*region_, q, 2, QueueWatch::kRoom, true), DW_OK);
+  const uint32_t before = ReadDoorbell(*region_, 2);
+  std::string m;
+  ASSERT_EQ(Read(q, &m), DW_OK);
+  EXPECT_EQ(ReadDoorbell(*region_, 2), before + 1) << "a freed cell rings the room watchers";
+  EXPECT_TRUE(QueueMayHaveRoom(*region_, q));
+  ASSERT_EQ(Write(q, "c"), DW_OK);
+  EXPECT_EQ(ReadDoorbell(*region_, 2), before + 1) << "a write does not ring for room";
+  ASSERT_EQ(CompleteQueue(*region_, q), DW_OK);
+  EXPECT_EQ(ReadDoorbell(*region_, 2), before + 2) << "completion too: waiting writers learn no room will come";
+  EXPECT_TRUE(QueueMayHaveRoom(*region_, q)) << "completed: the write reports it";
+  UnwatchAllQueues(*region_, 2);  // process 2 died
+  ASSERT_EQ(Read(q, &m), DW_OK);     // a completed queue still drains
+  EXPECT_EQ(ReadDoorbell(*region_, 2), before + 2) << "a dead process is not rung";
 }
 
 TEST(Doorbells, ASleepingDispatcher_IsWokenByARingFromAnotherProcess) {

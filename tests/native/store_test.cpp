@@ -17,6 +17,7 @@
 #include "cleanup.h"
 #include "heap.h"
 #include "crash_helpers.h"
+#include "doorbell.h"
 #include "dotnet_workers/dw.h"
 #include "last_error.h"
 #include "process_table.h"
@@ -249,6 +250,48 @@ TEST_F(Store, AComputedValue_HasTheTypeItsClaimWasMadeFor) {
   uint64_t v = 0, type = 0;
   ASSERT_EQ(StoreGet(*region_, K("g"), buffer, sizeof buffer, &length, &v, &type), DW_OK);
   EXPECT_EQ(type, 0xE0u);
+}
+
+TEST_F(Store, AProcessWaitingForClaims_IsRungWhenOneEnds_WhicheverWayItEnds) {
+  WatchClaims(*region_, 2, true);
+  uint8_t buffer[64];
+  uint32_t length = 0;
+  ClaimState state{};
+  uint64_t round = 0, ref = 0;
+  auto settled = [&] { return region_->header()->claims_settled.load(); };
+  const uint32_t rings = ReadDoorbell(*region_, 2);
+  const uint64_t before = settled();
+  // Resolved.
+  ASSERT_EQ(StoreClaim(*region_, K("a"), 0, buffer, sizeof buffer, &length, &state, &round, &ref), DW_OK);
+  EXPECT_EQ(settled(), before) << "a claim made is no claim ended";
+  ASSERT_EQ(StoreResolve(*region_, K("a"), round, ref, ClaimOutcome::kValue, reinterpret_cast<const uint8_t*>("v"), 1, 0), DW_OK);
+  EXPECT_EQ(settled(), before + 1);
+  EXPECT_EQ(ReadDoorbell(*region_, 2), rings + 1);
+  // Replaced by a Set: its waiters get the Set's value.
+  ASSERT_EQ(StoreClaim(*region_, K("b"), 0, buffer, sizeof buffer, &length, &state, &round, &ref), DW_OK);
+  ASSERT_EQ(Set("b", "set"), DW_OK);
+  EXPECT_EQ(settled(), before + 2);
+  // Removed.
+  ASSERT_EQ(StoreClaim(*region_, K("c"), 0, buffer, sizeof buffer, &length, &state, &round, &ref), DW_OK);
+  bool removed = false;
+  ASSERT_EQ(StoreRemove(*region_, K("c"), &removed), DW_OK);
+  EXPECT_EQ(settled(), before + 3);
+  // Abandoned by a process that died computing it.
+  ASSERT_EQ(testing::RunInChild(*region_, 1, [&] {
+    return StoreClaim(*region_, K("d"), 0, buffer, sizeof buffer, &length, &state, &round, &ref) == DW_OK ? 0 : 1;
+  }), 0);
+  CleanupProcess(*region_, 1);
+  EXPECT_EQ(settled(), before + 4);
+  EXPECT_GE(ReadDoorbell(*region_, 2), rings + 4);
+  // A plain Set of a key nobody computes ends no claim.
+  ASSERT_EQ(Set("plain", "x"), DW_OK);
+  EXPECT_EQ(settled(), before + 4);
+  // A dead watcher is forgotten.
+  CleanupProcess(*region_, 2);
+  const uint32_t after = ReadDoorbell(*region_, 2);
+  ASSERT_EQ(StoreClaim(*region_, K("e"), 0, buffer, sizeof buffer, &length, &state, &round, &ref), DW_OK);
+  ASSERT_EQ(StoreResolve(*region_, K("e"), round, ref, ClaimOutcome::kAbandoned, nullptr, 0, 0), DW_OK);
+  EXPECT_EQ(ReadDoorbell(*region_, 2), after) << "the claim ended, but nobody watches";
 }
 
 TEST_F(Store, Get_IntoASmallBuffer_SaysHowBigTheValueIs) {

@@ -317,9 +317,16 @@ DW_EXPORT int32_t dw_queue_may_have_message(dw_region* region, uint32_t index);
 /* No more messages: writers get DW_E_CLOSED, readers once the queue is empty. */
 DW_EXPORT dw_status dw_queue_complete(dw_region* region, uint32_t index);
 
-/* Rings this process's doorbell on every message committed to the queue (watch = 1), or
+#define DW_QUEUE_WATCH_MESSAGES 0u  /* a message committed, or the queue completed */
+#define DW_QUEUE_WATCH_ROOM 1u      /* a cell freed, or the queue completed */
+
+/* Rings this process's doorbell on `what` (DW_QUEUE_WATCH_*) in the queue (watch = 1), or
    stops it (watch = 0). */
-DW_EXPORT dw_status dw_queue_watch(dw_region* region, uint32_t index, uint32_t watch);
+DW_EXPORT dw_status dw_queue_watch(dw_region* region, uint32_t index, uint32_t what, uint32_t watch);
+
+/* 0 if the queue is certainly full and not completed, else 1: as dw_queue_may_have_message,
+   lock-free and safe without a GC transition. */
+DW_EXPORT int32_t dw_queue_may_have_room(dw_region* region, uint32_t index);
 
 /* Messages waiting (a snapshot) and whether the queue was completed. */
 DW_EXPORT dw_status dw_queue_state(dw_region* region, uint32_t index, uint64_t* out_count, uint32_t* out_completed);
@@ -369,6 +376,24 @@ DW_EXPORT uint32_t dw_calls_in_flight(dw_region* region, uint32_t id);
    GetOrSet claims. The launcher calls it (in a forked helper) after reaping any process,
    unless it is killing every process at once. */
 DW_EXPORT dw_status dw_process_cleanup(dw_region* region, uint32_t dead_id);
+
+/* ---- Async waits ------------------------------------------------------------------- */
+/* A process whose tasks wait without a thread asks for its doorbell to be rung when what
+   they wait for may have changed; its dispatcher then has them look again. The "may" calls
+   are a few atomic loads: no lock, no wait, safe without a GC transition. */
+
+/* Rings this process's doorbell whenever a hold of the lock comes free (watch = 1), or stops. */
+DW_EXPORT dw_status dw_lock_watch(dw_region* region, uint32_t index, uint32_t watch);
+
+/* 0 if no hold of the lock is free now, else 1 (also for a bad index). */
+DW_EXPORT int32_t dw_lock_may_be_free(dw_region* region, uint32_t index);
+
+/* Rings this process's doorbell whenever a GetOrSet claim ends (watch = 1), or stops. */
+DW_EXPORT dw_status dw_store_watch_claims(dw_region* region, uint32_t watch);
+
+/* How many GetOrSet claims have ended in the cluster so far: a waiter compares it with the
+   count it read before its claim. */
+DW_EXPORT uint64_t dw_store_claims_settled(dw_region* region);
 
 /* ---- Type names -------------------------------------------------------------------- */
 /* Stored values, queues and topics carry a type identity (a 64-bit hash of the type's name,

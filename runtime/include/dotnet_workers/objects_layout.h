@@ -9,6 +9,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "process_set_layout.h"
+
 namespace dw::layout {
 
 inline constexpr uint32_t kBufferCapacity = 4096;    // named buffers alive at once
@@ -72,6 +74,7 @@ struct LockEntry {
   pthread_mutex_t mutex;           //  40 robust, process-shared: semaphores only
   char name[kMaxNameLength];       //  80
   uint8_t reserved1[256 - 80 - kMaxNameLength];
+  ProcessSet watchers;             // 256 atomic: processes whose dispatcher waits (async) for a hold to come free
 };
 
 // What one process holds (buffer references, pending GetOrSets), so that the launcher can
@@ -88,7 +91,8 @@ static_assert(sizeof(ObjectsControl) == 128);
 static_assert(offsetof(ObjectsControl, locks_mutex) == 64);
 static_assert(sizeof(BufferEntry) == 64);
 static_assert(offsetof(BufferEntry, refs) == 32);
-static_assert(sizeof(LockEntry) == 256);
+static_assert(sizeof(LockEntry) == 384);
+static_assert(offsetof(LockEntry, watchers) == 256);
 static_assert(offsetof(LockEntry, word) == 16);
 static_assert(offsetof(LockEntry, mutex) == 40);
 static_assert(offsetof(LockEntry, name) == 80);

@@ -12,6 +12,8 @@
 
 #include <pthread.h>
 
+#include "process_set_layout.h"
+
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -34,7 +36,8 @@ struct QueueCell {
 };                                 // 16; the slot follows
 
 // One queue. Cache lines: 0 the description, 1 writers, 2 readers, 3 wake-ups, 4-5 the
-// processes with async readers waiting, 6-7 the name.
+// processes with async readers waiting, 6-7 the name, 8-9 the processes with async writers
+// waiting.
 struct QueueEntry {
   // line 0
   uint64_t name_hash;                    //   0
@@ -61,10 +64,12 @@ struct QueueEntry {
   std::atomic<uint32_t> not_full;        // 200 atomic, futex: bumped when a cell is freed and writers wait
   std::atomic<uint32_t> writers_waiting; // 204 atomic
   uint32_t reserved3[12];                // 208
-  // lines 4-5: one bit per process whose dispatcher waits for this queue's messages
-  std::atomic<uint64_t> watchers[16];    // 256 atomic
+  // lines 4-5: the processes whose dispatcher waits for this queue's messages
+  ProcessSet message_watchers;           // 256 atomic
   // lines 6-7
   char name[128];                        // 384
+  // lines 8-9: the processes whose dispatcher waits for room in this queue
+  ProcessSet room_watchers;              // 512 atomic
 };
 
 // One per process: its dispatcher sleeps on `ring` and is woken by a writer that committed
@@ -87,7 +92,7 @@ struct Doorbell {
 };
 
 static_assert(sizeof(QueueCell) == kCellHeaderSize);
-static_assert(sizeof(QueueEntry) == 512);
+static_assert(sizeof(QueueEntry) == 640);
 static_assert(offsetof(QueueEntry, completed) == 32);
 static_assert(offsetof(QueueEntry, type_tag) == 40);
 static_assert(offsetof(QueueEntry, write_mutex) == 64);
@@ -95,7 +100,8 @@ static_assert(offsetof(QueueEntry, tail) == 104);
 static_assert(offsetof(QueueEntry, read_mutex) == 128);
 static_assert(offsetof(QueueEntry, head) == 168);
 static_assert(offsetof(QueueEntry, not_empty) == 192);
-static_assert(offsetof(QueueEntry, watchers) == 256);
+static_assert(offsetof(QueueEntry, message_watchers) == 256);
+static_assert(offsetof(QueueEntry, room_watchers) == 512);
 static_assert(offsetof(QueueEntry, name) == 384);
 static_assert(offsetof(Doorbell, polling) == 8);
 static_assert(offsetof(Doorbell, calls_in_flight) == 64);

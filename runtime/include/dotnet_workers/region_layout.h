@@ -95,7 +95,10 @@ struct RegionHeader {
   uint64_t doorbells_offset;               // 184 kProcessCapacity Doorbell
   uint64_t services_offset;                // 192 kServiceCapacity ServiceEntry
   uint64_t type_names_offset;              // 200 kTypeNameCapacity TypeNameEntry
-  uint8_t reserved[kHeaderSize - 208];     // 208 zero
+  std::atomic<uint64_t> claims_settled;    // 208 atomic: +1 whenever a GetOrSet claim ends (resolved, failed, abandoned, replaced)
+  uint8_t reserved0[40];                   // 216 zero
+  ProcessSet claim_watchers;               // 256 atomic: processes whose dispatcher waits for a claim to end
+  uint8_t reserved[kHeaderSize - 384];     // 384 zero
 };
 
 // One per process id, at kProcessTableOffset + id * kProcessEntrySize.
@@ -143,6 +146,8 @@ static_assert(offsetof(RegionHeader, queues_offset) == 176);
 static_assert(offsetof(RegionHeader, doorbells_offset) == 184);
 static_assert(offsetof(RegionHeader, services_offset) == 192);
 static_assert(offsetof(RegionHeader, type_names_offset) == 200);
+static_assert(offsetof(RegionHeader, claims_settled) == 208);
+static_assert(offsetof(RegionHeader, claim_watchers) == 256);
 static_assert(sizeof(RegionHeader) == kHeaderSize);
 
 static_assert(offsetof(ProcessEntry, state) == 0);
@@ -237,6 +242,7 @@ constexpr uint32_t FormatWord() {
       offsetof(RegionHeader, queues_offset),     offsetof(Doorbell, calls_in_flight), offsetof(Doorbell, polling),
       sizeof(ServiceEntry),   kServiceCapacity,    kMaxServiceNameLength, offsetof(RegionHeader, services_offset),
       offsetof(QueueEntry, type_tag), offsetof(ServiceEntry, type_tag),
+      offsetof(QueueEntry, room_watchers), offsetof(LockEntry, watchers), offsetof(RegionHeader, claim_watchers),
       sizeof(TypeNameEntry),  kTypeNameCapacity,   offsetof(RegionHeader, type_names_offset),
   };
   uint32_t h = 2166136261u;  // FNV-1a over the parts

@@ -10,6 +10,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "process_set_layout.h"
+
 namespace dw::layout {
 
 inline constexpr uint32_t kServiceCapacity = 1024;     // services in a cluster
@@ -20,7 +22,7 @@ struct ServiceEntry {
   uint64_t name_hash;                   //   0
   std::atomic<uint32_t> state;          //   8 atomic: kSlot* (objects_layout.h)
   uint32_t name_length;                 //  12
-  std::atomic<uint64_t> servers[16];    //  16 atomic: bit id % 64 of word id / 64 = process id serves it
+  ProcessSet servers;                   //  16 atomic: the processes that serve it (members, for a topic)
   uint64_t type_tag;                    // 144 a topic's value type identity (0: untyped, RPC services); set at creation
   uint8_t reserved[104];                // 152
   char name[kMaxServiceNameLength];     // 256

@@ -222,6 +222,54 @@ static class Program
                 AwaitAll("result", 1);
                 return 0;
 
+            case "lock-async":
+                // Worker 1 holds the mutex; the primary waits for it with AcquireAsync (no
+                // thread), and worker 1's release (in another process) hands it over. Then
+                // the same across a death: worker 1 takes it again and dies holding it (exit
+                // without releasing); the primary's AcquireAsync gets it, told abandoned.
+                var shared = Cluster.Locks.Mutex("m");
+                if (Cluster.WorkerId == 1)
+                {
+                    SharedLockLeaseHolder.Hold(shared);
+                    Arrive("holding");
+                    AwaitAll("waiting", 1);
+                    Thread.Sleep(100);  // the primary is asleep on its doorbell by now
+                    SharedLockLeaseHolder.Release();
+                    AwaitAll("acquired", 1);
+                    AwaitAll("released", 1);
+                    shared.Acquire(Bound);
+                    Arrive("holding-again");
+                    AwaitAll("waiting-again", 1);
+                    Thread.Sleep(100);
+                    Environment.Exit(0);  // dies holding it: the launcher gives it back
+                }
+                if (Cluster.IsPrimary)
+                {
+                    AwaitAll("holding", 1);
+                    var waiting = shared.AcquireAsync(Bound).AsTask();
+                    Arrive("waiting");
+                    using (waiting.WaitAsync(Bound).GetAwaiter().GetResult())
+                    {
+                        Say("async acquired=True");
+                        Arrive("acquired");
+                    }
+                    Arrive("released");
+                    AwaitAll("holding-again", 1);
+                    var again = shared.AcquireAsync(Bound).AsTask();
+                    Arrive("waiting-again");
+                    try
+                    {
+                        again.WaitAsync(Bound).GetAwaiter().GetResult().Dispose();
+                        Say("async after-death abandoned=False");
+                    }
+                    catch (DotnetWorkers.Locks.SharedLockAbandonedException e)
+                    {
+                        Say("async after-death abandoned=True");
+                        e.Lease.Dispose();
+                    }
+                }
+                return 0;
+
             case "buffer":
                 // The primary writes a buffer; every worker reads the same bytes.
                 const int size = 1 << 20;
@@ -377,4 +425,14 @@ static partial class Native
 {
     [LibraryImport("libc")]
     internal static partial nint memset(nint destination, int value, nuint count);
+}
+
+/// <summary>A lease kept across calls of the probe (the lock is the process's, not the thread's).</summary>
+static class SharedLockLeaseHolder
+{
+    private static DotnetWorkers.Locks.SharedLockLease? s_lease;
+
+    public static void Hold(DotnetWorkers.Locks.SharedLock mutex) => s_lease = mutex.Acquire(TimeSpan.FromSeconds(30));
+
+    public static void Release() => s_lease?.Dispose();
 }

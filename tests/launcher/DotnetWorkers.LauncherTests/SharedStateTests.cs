@@ -60,6 +60,14 @@ public class SharedStateTests
     }
 
     [Test]
+    public void AcquireAsync_IsHandedTheLock_ByAReleaseInAnotherProcess_AndByItsHoldersDeath()
+    {
+        using var run = LauncherRun.Start("--workers=1", "--on-worker-exit=continue", Paths.Probe, "lock-async");
+        Assert.That(run.WaitForExit(), Is.Zero, run.Transcript());
+        Assert.That(run.ProbeLines, Is.SupersetOf(new[] { "async acquired=True", "async after-death abandoned=True" }), run.Transcript());
+    }
+
+    [Test]
     public void ByDefault_AWorkerKilledHoldingALock_StillStopsTheCluster()
     {
         using var run = LauncherRun.Start("--workers=2", "--shutdown-timeout=60s", Paths.Probe, "lock-abandon");

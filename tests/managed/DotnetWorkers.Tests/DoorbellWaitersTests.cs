@@ -29,6 +29,21 @@ public class DoorbellWaitersTests
     }
 
     [Test]
+    public void AConditionReadyWhenTheWatchStarts_CompletesTheWaitAtOnce_AndStopsTheWatch()
+    {
+        // A change between the caller's last look and the watch rang nobody: the look after
+        // the watch is on catches it.
+        var waiters = new DoorbellWaiters();
+        var condition = new ManualCondition { Ready = true };
+        Task wait = waiters.WaitAsync(condition, CancellationToken.None);
+        Assert.That(wait.IsCompletedSuccessfully, Is.True);
+        Assert.That(condition.WatchCalls, Is.EqualTo(1));
+        Assert.That(condition.Watching, Is.False);
+        Assert.That(waiters.Count, Is.Zero);
+        Assert.That(waiters.Woken, Is.Zero, "no drain was needed");
+    }
+
+    [Test]
     public void WaitersOfOneCondition_ShareOneWatch_AndAreWokenTogether()
     {
         var waiters = new DoorbellWaiters();
@@ -42,6 +57,7 @@ public class DoorbellWaitersTests
         waiters.WakeReady();
 
         Assert.That(Task.WaitAll(waits, Bound), Is.True);
+        Assert.That(waiters.Woken, Is.EqualTo(3));
         Assert.That(unrelated.IsCompleted, Is.False, "only the ready condition's waiters wake");
         Assert.That(waiters.Count, Is.EqualTo(1));
     }

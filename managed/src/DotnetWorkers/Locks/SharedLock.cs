@@ -5,8 +5,8 @@ namespace DotnetWorkers.Locks;
 /// <summary>
 /// What <see cref="SharedMutex"/> and <see cref="SharedSemaphore"/> share: acquiring with a
 /// timeout and cancellation, blocking the thread (<see cref="Acquire"/>: woken by the kernel
-/// at once when the lock is released) or not (<see cref="AcquireAsync"/>: polls with short
-/// delays, so a waiting request holds no thread). Holds belong to the process, not to a
+/// at once when the lock is released) or not (<see cref="AcquireAsync"/>: no thread is held;
+/// the release rings this process, which looks again at once). Holds belong to the process, not to a
 /// thread: a lease taken before an <c>await</c> may be released after it, on another thread.
 /// Not reentrant: a second acquire in the same process waits like any other.
 /// </summary>
@@ -17,12 +17,14 @@ public abstract class SharedLock
 
     private readonly ClusterRuntime _runtime;
     private readonly uint _index;
+    private readonly LockAvailable _available;
 
     private protected SharedLock(ClusterRuntime runtime, string name, uint index)
     {
         _runtime = runtime;
         Name = name;
         _index = index;
+        _available = new LockAvailable(runtime, index);
     }
 
     /// <summary>The lock's name.</summary>
@@ -66,10 +68,10 @@ public abstract class SharedLock
     }
 
     /// <summary>
-    /// Waits for a hold without blocking any thread: it tries at once, then again after short
-    /// delays (from under a millisecond up to 16 ms), until the timeout or cancellation. Pass
-    /// the timeout and token here rather than abandoning the task: a task nobody awaits can
-    /// still acquire the lock, and nobody would release it.
+    /// Waits for a hold without blocking any thread: it tries at once, then each time a hold
+    /// comes free (a release or a holder's death rings this process), until the timeout or
+    /// cancellation. Pass the timeout and token here rather than abandoning the task: a task
+    /// nobody awaits can still acquire the lock, and nobody would release it.
     /// </summary>
     /// <inheritdoc cref="Acquire" path="/exception"/>
     public ValueTask<SharedLockLease> AcquireAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
@@ -86,28 +88,23 @@ public abstract class SharedLock
 
     private async ValueTask<SharedLockLease> WaitAsync(TimeSpan? timeout, long deadline, CancellationToken cancellationToken)
     {
-        for (int attempt = 0; ; attempt++)
+        using CancellationTokenSource? bound = deadline == long.MaxValue ? null : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bound?.CancelAfter(TimeSpan.FromMilliseconds(Math.Max(0, deadline - Environment.TickCount64)));
+        while (true)
         {
-            if (attempt < 3)
+            try
             {
-                await Task.Yield();
+                // A release (or the holder's death) rings this process; then look again.
+                await _runtime.Dispatcher.WaitAsync(_available, bound?.Token ?? cancellationToken).ConfigureAwait(false);
             }
-            else
+            catch (OperationCanceledException) when (bound is not null && !cancellationToken.IsCancellationRequested)
             {
-                int delay = Math.Min(1 << Math.Min(attempt - 3, 4), 16);
-                await Task.Delay(deadline == long.MaxValue ? delay : (int)Math.Clamp(deadline - Environment.TickCount64, 0, delay),
-                    cancellationToken).ConfigureAwait(false);
+                throw new TimeoutException($"The lock '{Name}' was not acquired within {timeout}.");
             }
 
-            cancellationToken.ThrowIfCancellationRequested();
             if (TryAcquire(out SharedLockLease? lease))
             {
                 return lease;
-            }
-
-            if (Environment.TickCount64 >= deadline)
-            {
-                throw new TimeoutException($"The lock '{Name}' was not acquired within {timeout}.");
             }
         }
     }

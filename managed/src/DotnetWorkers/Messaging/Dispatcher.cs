@@ -116,7 +116,7 @@ internal sealed unsafe class Dispatcher
                 }
             }
 
-            NativeErrors.ThrowIfFailed(NativeMethods.QueueWatch(_runtime.RegionHandle, inbox, 1), "Watching this process's inbox");
+            NativeErrors.ThrowIfFailed(NativeMethods.QueueWatch(_runtime.RegionHandle, inbox, NativeMethods.QueueWatchMessages, 1), "Watching this process's inbox");
             _started = true;
         }
 

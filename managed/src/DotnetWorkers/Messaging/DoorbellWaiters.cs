@@ -20,14 +20,19 @@ internal sealed class DoorbellWaiters
     private readonly Lock _gate = new();
     private readonly Dictionary<IWaitCondition, List<Waiter>> _waiting = [];
     private int _count;
+    private long _woken;
 
     /// <summary>Waiters waiting now.</summary>
     internal int Count => Volatile.Read(ref _count);
 
+    /// <summary>Waiters a drain has woken so far (diagnostics, and tests that wake-ups come from changes, not polls).</summary>
+    internal long Woken => Interlocked.Read(ref _woken);
+
     /// <summary>
-    /// Completes when <paramref name="condition"/> may have changed, or is cancelled. The
-    /// caller looks again after this returns (not after it completes only): a change made in
-    /// between rings the doorbell, because the condition is watched before this returns.
+    /// Completes when <paramref name="condition"/> is ready (perhaps at once: it is asked once
+    /// more after the watch is on, so a change made between the caller's last look and the
+    /// watch is not missed; later changes ring the doorbell), or is cancelled. The caller then
+    /// looks again itself: another process may have taken what it was woken for.
     /// </summary>
     internal Task WaitAsync(IWaitCondition condition, CancellationToken cancellationToken)
     {
@@ -48,6 +53,13 @@ internal sealed class DoorbellWaiters
 
             waiters.Add(waiter);
             _count++;
+        }
+
+        if (condition.IsReady())
+        {
+            Remove(waiter);
+            waiter.Wake();
+            return waiter.Task;
         }
 
         if (cancellationToken.CanBeCanceled)
@@ -87,6 +99,7 @@ internal sealed class DoorbellWaiters
             return false;
         }
 
+        Interlocked.Add(ref _woken, ready.Count);
         foreach (Waiter waiter in ready)
         {
             waiter.Wake();

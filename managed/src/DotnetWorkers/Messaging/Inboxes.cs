@@ -71,7 +71,7 @@ internal sealed class Inboxes
     /// </summary>
     internal async ValueTask SendAsync(int target, uint targetPid, ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
     {
-        int delayMs = 0;
+        InboxRoom? room = null;
         while (!TrySend(target, message.Span))
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -80,16 +80,9 @@ internal sealed class Inboxes
                 throw new RemoteProcessDiedException(target, "the message could not be delivered");
             }
 
-            // A full inbox drains at the speed of its dispatcher: poll, backing off to 1 ms.
-            if (delayMs == 0)
-            {
-                await Task.Yield();
-                delayMs = 1;
-            }
-            else
-            {
-                await Task.Delay(delayMs, cancellationToken).ConfigureAwait(false);
-            }
+            // The target's dispatcher rings this process when it frees a cell (or dies).
+            room ??= new InboxRoom(_runtime, IndexOf(target), target, targetPid);
+            await _runtime.Dispatcher.WaitAsync(room, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -229,8 +229,17 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Library, EntryPoint = "dw_queue_complete")]
     internal static partial DwStatus QueueComplete(nint region, uint index);
 
+    internal const uint QueueWatchMessages = 0;
+    internal const uint QueueWatchRoom = 1;
+
     [LibraryImport(Library, EntryPoint = "dw_queue_watch")]
-    internal static partial DwStatus QueueWatch(nint region, uint index, uint watch);
+    internal static partial DwStatus QueueWatch(nint region, uint index, uint what, uint watch);
+
+    /// <summary>False if the queue is certainly full (and not completed): a few loads, no lock, no GC transition.</summary>
+    [LibraryImport(Library, EntryPoint = "dw_queue_may_have_room")]
+    [SuppressGCTransition]
+    [return: MarshalAs(UnmanagedType.U1)]
+    internal static partial bool QueueMayHaveRoom(nint region, uint index);
 
     [LibraryImport(Library, EntryPoint = "dw_queue_state")]
     [SuppressGCTransition]
@@ -274,4 +283,21 @@ internal static unsafe partial class NativeMethods
 
     [LibraryImport(Library, EntryPoint = "dw_type_name_find")]
     internal static partial DwStatus TypeNameFind(nint region, ulong identity, byte* buffer, uint capacity, out uint length);
+
+    [LibraryImport(Library, EntryPoint = "dw_lock_watch")]
+    internal static partial DwStatus LockWatch(nint region, uint index, uint watch);
+
+    /// <summary>False if no hold of the lock is free now: one load, no GC transition.</summary>
+    [LibraryImport(Library, EntryPoint = "dw_lock_may_be_free")]
+    [SuppressGCTransition]
+    [return: MarshalAs(UnmanagedType.U1)]
+    internal static partial bool LockMayBeFree(nint region, uint index);
+
+    [LibraryImport(Library, EntryPoint = "dw_store_watch_claims")]
+    internal static partial DwStatus StoreWatchClaims(nint region, uint watch);
+
+    /// <summary>How many GetOrSet claims have ended in the cluster: one load, no GC transition.</summary>
+    [LibraryImport(Library, EntryPoint = "dw_store_claims_settled")]
+    [SuppressGCTransition]
+    internal static partial ulong StoreClaimsSettled(nint region);
 }

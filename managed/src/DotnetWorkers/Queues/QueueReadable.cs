@@ -8,7 +8,7 @@ internal sealed record QueueReadable(ClusterRuntime Runtime, uint Index) : IWait
 {
     /// <inheritdoc />
     public void Watch(bool watch) =>
-        NativeErrors.ThrowIfFailed(NativeMethods.QueueWatch(Runtime.RegionHandle, Index, watch ? 1u : 0u), "Watching a queue");
+        NativeErrors.ThrowIfFailed(NativeMethods.QueueWatch(Runtime.RegionHandle, Index, NativeMethods.QueueWatchMessages, watch ? 1u : 0u), "Watching a queue");
 
     /// <inheritdoc />
     public bool IsReady() =>

@@ -17,8 +17,8 @@ namespace DotnetWorkers.Queues;
 /// <para>Messages from one writer are read in the order it wrote them. A full queue makes
 /// <see cref="WriteAsync"/> wait (backpressure) and <see cref="TryWrite"/> return false.</para>
 /// <para>A reader waiting in <see cref="ReadAsync"/> or <see cref="WaitToReadAsync"/> uses no
-/// CPU: this process's dispatcher sleeps until a writer rings it. A writer waiting for room
-/// polls, backing off to 1 ms.</para>
+/// CPU, and a writer waiting for room in <see cref="WriteAsync"/> neither: this process's
+/// dispatcher sleeps until a writer (or a reader that freed a cell) rings it.</para>
 /// <para>A writer killed mid-write leaves nothing behind; a reader killed after taking a
 /// message but before it was freed leaves it for the next reader (at least once).</para>
 /// </remarks>
@@ -27,6 +27,7 @@ public sealed class SharedQueue<T>
     private readonly ClusterRuntime _runtime;
     private readonly uint _index;
     private readonly QueueReadable _readable;
+    private readonly QueueWritable _writable;
 
     internal SharedQueue(ClusterRuntime runtime, string name, uint index)
     {
@@ -34,6 +35,7 @@ public sealed class SharedQueue<T>
         Name = name;
         _index = index;
         _readable = new QueueReadable(runtime, index);
+        _writable = new QueueWritable(runtime, index);
     }
 
     /// <summary>The queue's index in the region's queue table.</summary>
@@ -111,26 +113,15 @@ public sealed class SharedQueue<T>
         try
         {
             // A reader usually makes room within microseconds: look again in a short spin
-            // first, then yield, then poll every millisecond.
+            // first, then wait for a reader to free a cell (it rings this process).
             if (SpinUntil(() => TryWriteBytes(buffer.Span)))
             {
                 return;
             }
 
-            int delayMs = 0;
             while (!TryWriteBytes(buffer.Span))
             {
-                if (delayMs == 0)
-                {
-                    await Task.Yield();
-                }
-                else
-                {
-                    await Task.Delay(delayMs, cancellationToken).ConfigureAwait(false);
-                }
-
-                cancellationToken.ThrowIfCancellationRequested();
-                delayMs = 1;
+                await _runtime.Dispatcher.WaitAsync(_writable, cancellationToken).ConfigureAwait(false);
             }
         }
         finally

@@ -30,7 +30,7 @@ internal static class RegionLayout
     internal const int DoorbellSize = 128;
     internal const int DoorbellCallsInFlightOffset = 64;
     internal const int DoorbellPollingOffset = 8;
-    internal const int QueueEntrySize = 512;
+    internal const int QueueEntrySize = 640;
     internal const int QueueWriteMutexOffset = 64;
     internal const int TypeNameCapacity = 1024;
     internal const int MaxTypeNameLength = 240;

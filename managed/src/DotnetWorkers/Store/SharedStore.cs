@@ -23,8 +23,13 @@ public sealed class SharedStore
     private const int StackValueBytes = 256;
 
     private readonly ClusterRuntime _runtime;
+    private readonly ClaimWatchers _claims;
 
-    internal SharedStore(ClusterRuntime runtime) => _runtime = runtime;
+    internal SharedStore(ClusterRuntime runtime)
+    {
+        _runtime = runtime;
+        _claims = new ClaimWatchers(runtime);
+    }
 
     private nint Region => _runtime.RegionHandle;
 
@@ -267,9 +272,9 @@ public sealed class SharedStore
     {
         ArgumentNullException.ThrowIfNull(factory);
         ulong waited = 0;
-        var backoff = TimeSpan.FromMilliseconds(1);
         while (true)
         {
+            ulong settled = _claims.Settled;  // before the claim: a claim that ends after it moves the count
             Claim claim = TryClaim<T>(key, waited);
             switch (claim.State)
             {
@@ -279,10 +284,9 @@ public sealed class SharedStore
                     throw claim.Failure!;
                 case NativeMethods.ClaimOwned:
                     return await Compute(key, factory, claim, expiry, cancellationToken).ConfigureAwait(false);
-                default: // pending in another process: wait and ask again
+                default: // pending in another process: wait until a claim ends, then ask again
                     waited = claim.Round;
-                    await Task.Delay(backoff, cancellationToken).ConfigureAwait(false);
-                    backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromMilliseconds(20).Ticks));
+                    await _runtime.Dispatcher.WaitAsync(new ClaimSettled(_claims, settled), cancellationToken).ConfigureAwait(false);
                     break;
             }
         }

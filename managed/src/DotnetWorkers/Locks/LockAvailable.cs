@@ -1,0 +1,15 @@
+using DotnetWorkers.Messaging;
+using DotnetWorkers.Native;
+
+namespace DotnetWorkers.Locks;
+
+/// <summary>A hold of the lock may be free: what an async acquirer waits for (a release, or its holder's death, rings).</summary>
+internal sealed record LockAvailable(ClusterRuntime Runtime, uint Index) : IWaitCondition
+{
+    /// <inheritdoc />
+    public void Watch(bool watch) =>
+        NativeErrors.ThrowIfFailed(NativeMethods.LockWatch(Runtime.RegionHandle, Index, watch ? 1u : 0u), "Watching a lock");
+
+    /// <inheritdoc />
+    public bool IsReady() => NativeMethods.LockMayBeFree(Runtime.RegionHandle, Index);
+}

@@ -1,0 +1,17 @@
+using DotnetWorkers.Native;
+
+namespace DotnetWorkers.Messaging;
+
+/// <summary>
+/// Process <paramref name="Target"/>'s inbox has room, or the process is gone (then nobody
+/// will make room): what a sender to a full inbox waits for. A death rings every process.
+/// </summary>
+internal sealed record InboxRoom(ClusterRuntime Runtime, uint Inbox, int Target, uint TargetPid) : IWaitCondition
+{
+    /// <inheritdoc />
+    public void Watch(bool watch) =>
+        NativeErrors.ThrowIfFailed(NativeMethods.QueueWatch(Runtime.RegionHandle, Inbox, NativeMethods.QueueWatchRoom, watch ? 1u : 0u), "Watching an inbox");
+
+    /// <inheritdoc />
+    public bool IsReady() => NativeMethods.QueueMayHaveRoom(Runtime.RegionHandle, Inbox) || !Runtime.IsAlive(Target, TargetPid);
+}

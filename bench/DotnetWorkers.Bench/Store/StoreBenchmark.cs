@@ -106,6 +106,7 @@ internal static class StoreBenchmark
         }
 
         report.Add("store.overhead-per-entry", OverheadPerEntry(), "bytes");
+        LockHandoff(report);
         report.Write(outDirectory);
     }
 
@@ -161,25 +162,88 @@ internal static class StoreBenchmark
     /// <summary>Total operations per second of `active` processes of a launched cluster.</summary>
     private static double ProcessesThroughput(string op, int active, int milliseconds)
     {
+        string output = RunProbe([op, active.ToString(), milliseconds.ToString()]);
+        return output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Where(l => l.StartsWith("ops ", StringComparison.Ordinal))
+            .Select(l => l.Split(' ').Skip(1).Select(f => f.Split('=')).ToDictionary(f => f[0], f => double.Parse(f[1], System.Globalization.CultureInfo.InvariantCulture)))
+            .Sum(f => f["count"] / (f["ms"] / 1000));
+    }
+
+    /// <summary>
+    /// Lock hand-off latency, from the release in one process to the acquisition in another
+    /// that waited for it (AcquireAsync: woken through the doorbell; Acquire: the futex),
+    /// against a SemaphoreSlim handed from one thread to a waiting task in one process, the
+    /// ceiling (an await that another thread's release completes, as for AcquireAsync).
+    /// </summary>
+    private static void LockHandoff(BenchReport report)
+    {
+        const int rounds = 1000;
+        (double median, double p99) ceiling = Percentiles(SemaphoreSlimHandoff(rounds));
+        report.Add("lock.handoff.semaphoreslim.median", ceiling.median / 1000, "us");
+        report.Add("lock.handoff.semaphoreslim.p99", ceiling.p99 / 1000, "us");
+        foreach (string mode in new[] { "async", "sync" })
+        {
+            string output = RunProbe(["handoff", rounds.ToString(), mode]);
+            string line = output.Split('\n').Single(l => l.StartsWith("handoff ns=", StringComparison.Ordinal));
+            (double median, double p99) = Percentiles([.. line["handoff ns=".Length..].Split(',').Select(long.Parse)]);
+            string name = mode == "async" ? "acquire-async" : "acquire";
+            report.Add($"lock.handoff.{name}.median", median / 1000, "us", "of SemaphoreSlim", ceiling.median / 1000);
+            report.Add($"lock.handoff.{name}.p99", p99 / 1000, "us", "of SemaphoreSlim", ceiling.p99 / 1000);
+        }
+    }
+
+    private static List<long> SemaphoreSlimHandoff(int rounds)
+    {
+        using var semaphore = new SemaphoreSlim(1, 1);
+        var samples = new List<long>(rounds);
+        for (int round = 0; round < rounds + 100; round++)
+        {
+            semaphore.Wait();
+            Task<long> waiter = Task.Run(async () =>
+            {
+                await semaphore.WaitAsync().ConfigureAwait(false);
+                long acquiredAt = Stopwatch.GetTimestamp();
+                semaphore.Release();
+                return acquiredAt;
+            });
+            Thread.Sleep(1);  // the waiter is parked
+            long releasedAt = Stopwatch.GetTimestamp();
+            semaphore.Release();
+            long acquired = waiter.GetAwaiter().GetResult();
+            if (round >= 100)
+            {
+                samples.Add((long)((acquired - releasedAt) * (1e9 / Stopwatch.Frequency)));
+            }
+        }
+
+        return samples;
+    }
+
+    private static (double Median, double P99) Percentiles(List<long> samples)
+    {
+        samples.Sort();
+        return (samples[samples.Count / 2], samples[(int)(samples.Count * 0.99)]);
+    }
+
+    /// <summary>Runs the StoreProbe app as a cluster of two (the primary and one worker); its output.</summary>
+    private static string RunProbe(string[] arguments)
+    {
         string launcher = Path.Combine(Paths.Artifacts, "bin", "dotnet-workers");
         string probe = Path.Combine(Paths.Artifacts, "bench", "apps", "StoreProbe", "StoreProbe.dll");
         var info = new ProcessStartInfo(launcher) { UseShellExecute = false, RedirectStandardOutput = true };
-        foreach (string a in new[] { "--workers=1", "--memory=1g", probe, op, active.ToString(), milliseconds.ToString() })
+        foreach (string a in (string[])["--workers=1", "--memory=1g", probe, .. arguments])
         {
             info.ArgumentList.Add(a);
         }
 
         using Process cluster = Process.Start(info)!;
         string output = cluster.StandardOutput.ReadToEnd();
-        if (!cluster.WaitForExit(TimeSpan.FromSeconds(60)) || cluster.ExitCode != 0)
+        if (!cluster.WaitForExit(TimeSpan.FromSeconds(120)) || cluster.ExitCode != 0)
         {
             throw new InvalidOperationException($"the StoreProbe cluster failed ({cluster.ExitCode}): {output}");
         }
 
-        return output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Where(l => l.StartsWith("ops ", StringComparison.Ordinal))
-            .Select(l => l.Split(' ').Skip(1).Select(f => f.Split('=')).ToDictionary(f => f[0], f => double.Parse(f[1], System.Globalization.CultureInfo.InvariantCulture)))
-            .Sum(f => f["count"] / (f["ms"] / 1000));
+        return output;
     }
 
     /// <summary>Heap bytes per entry beyond the key and value themselves, for 100,000 small entries.</summary>

@@ -432,6 +432,14 @@ dw_status dw_queue_read(dw_region* region, uint32_t index, uint8_t* buffer, uint
   });
 }
 
+dw_status dw_queue_write_many(dw_region* region, uint32_t index, const uint8_t* records, uint32_t used, uint32_t count,
+                              uint32_t* out_written) {
+  return Guard([&] {
+    if (region == nullptr || out_written == nullptr) return dw::Fail(DW_E_INVALID_ARGUMENT, "a required argument is null");
+    return dw::EnqueueMany(*Unwrap(region), index, records, used, count, out_written);
+  });
+}
+
 dw_status dw_queue_read_many(dw_region* region, uint32_t index, uint8_t* buffer, uint32_t capacity,
                              uint32_t max_messages, uint32_t* out_count, uint32_t* out_used) {
   return Guard([&] {
@@ -446,10 +454,24 @@ int32_t dw_queue_may_have_message(dw_region* region, uint32_t index) {
   return region == nullptr || dw::QueueMayHaveMessage(*Unwrap(region), index) ? 1 : 0;
 }
 
-dw_status dw_queue_complete(dw_region* region, uint32_t index) {
+dw_status dw_queue_complete(dw_region* region, uint32_t index, const uint8_t* error, uint32_t error_length,
+                           uint32_t* out_first) {
   return Guard([&] {
-    if (region == nullptr) return dw::Fail(DW_E_INVALID_ARGUMENT, "region is null");
-    return dw::CompleteQueue(*Unwrap(region), index);
+    if (region == nullptr || out_first == nullptr) return dw::Fail(DW_E_INVALID_ARGUMENT, "a required argument is null");
+    bool first = false;
+    dw_status s = dw::CompleteQueue(*Unwrap(region), index, error, error_length, &first);
+    *out_first = first ? 1 : 0;
+    return s;
+  });
+}
+
+dw_status dw_queue_completion_error(dw_region* region, uint32_t index, uint8_t* buffer, uint32_t capacity,
+                                    uint32_t* out_length) {
+  return Guard([&] {
+    if (region == nullptr || out_length == nullptr || (buffer == nullptr && capacity > 0)) {
+      return dw::Fail(DW_E_INVALID_ARGUMENT, "a required argument is null");
+    }
+    return dw::QueueCompletionError(*Unwrap(region), index, buffer, capacity, out_length);
   });
 }
 

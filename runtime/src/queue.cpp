@@ -284,6 +284,10 @@ dw_status Enqueue(Region& r, uint32_t index, const uint8_t* bytes, uint32_t leng
       if (spill != 0) Free(r, spill);
       return s;
     }
+    if (q->completed.load(std::memory_order_acquire)) {  // completion takes this lock: nothing is written after it
+      UnlockRobust(&q->write_mutex);
+      continue;
+    }
     const uint64_t tail = q->tail.load(std::memory_order_relaxed);
     L::QueueCell* cell = CellAt(r, *q, tail);
     const uint64_t seen_sequence = cell->sequence.load(std::memory_order_acquire);
@@ -321,6 +325,54 @@ dw_status Enqueue(Region& r, uint32_t index, const uint8_t* bytes, uint32_t leng
       return Fail(DW_E_TIMEOUT, "the queue '%.*s' is full", static_cast<int>(q->name_length), q->name);
     }
   }
+}
+
+dw_status EnqueueMany(Region& r, uint32_t index, const uint8_t* records, uint32_t used, uint32_t count,
+                      uint32_t* written) noexcept {
+  *written = 0;
+  L::QueueEntry* q = Live(r, index);
+  if (q == nullptr) return Fail(DW_E_INVALID_ARGUMENT, "no queue has index %u", index);
+  if (records == nullptr && used > 0) return Fail(DW_E_INVALID_ARGUMENT, "records are null");
+  if (q->completed.load(std::memory_order_acquire)) {
+    return Fail(DW_E_CLOSED, "the queue '%.*s' was completed", static_cast<int>(q->name_length), q->name);
+  }
+  if (dw_status s = LockWriters(r, *q); s != DW_OK) return s;
+  if (q->completed.load(std::memory_order_acquire)) {
+    UnlockRobust(&q->write_mutex);
+    return Fail(DW_E_CLOSED, "the queue '%.*s' was completed", static_cast<int>(q->name_length), q->name);
+  }
+  uint32_t offset = 0;
+  dw_status result = DW_OK;
+  while (*written < count) {
+    uint32_t n = 0;
+    if (used - offset < sizeof n) {
+      result = Fail(DW_E_INVALID_ARGUMENT, "the records end before message %u", *written);
+      break;
+    }
+    std::memcpy(&n, records + offset, sizeof n);
+    if (n > used - offset - sizeof n) {
+      result = Fail(DW_E_INVALID_ARGUMENT, "message %u runs past the records", *written);
+      break;
+    }
+    if (n > q->slot_size) break;  // too big to go inline: the caller writes it alone (it spills)
+    const uint64_t tail = q->tail.load(std::memory_order_relaxed);
+    L::QueueCell* cell = CellAt(r, *q, tail);
+    if (cell->sequence.load(std::memory_order_acquire) != tail) break;  // full
+    if (n > 0) std::memcpy(SlotOf(cell), records + offset + sizeof n, n);
+    cell->flags = 0;
+    cell->length = n;
+    // As Enqueue, per message: commit, then the tail. A writer dying between the two leaves
+    // one committed cell past the tail, which the next locker steps over (LockWriters).
+    cell->sequence.store(tail + 1, std::memory_order_release);
+    CrashPoint("queue.enqueue_many.committed");
+    q->tail.store(tail + 1, std::memory_order_release);
+    offset += static_cast<uint32_t>(sizeof n) + n;
+    ++*written;
+  }
+  UnlockRobust(&q->write_mutex);
+  if (*written > 0) NotifyReaders(r, *q);
+  if (result != DW_OK) return result;
+  return *written > 0 || count == 0 ? DW_OK : FailQuietly(DW_E_TIMEOUT, "the queue is full");
 }
 
 dw_status Dequeue(Region& r, uint32_t index, uint8_t* buffer, uint32_t capacity, uint32_t* length,
@@ -416,15 +468,56 @@ dw_status DequeueMany(Region& r, uint32_t index, uint8_t* buffer, uint32_t capac
   return FailQuietly(DW_E_TIMEOUT, "the queue is empty");
 }
 
+dw_status QueueCompletionError(Region& r, uint32_t index, uint8_t* buffer, uint32_t capacity, uint32_t* length) noexcept {
+  L::QueueEntry* q = Live(r, index);
+  if (q == nullptr) return Fail(DW_E_INVALID_ARGUMENT, "no queue has index %u", index);
+  if (!q->completed.load(std::memory_order_acquire) || q->error_offset == 0) {
+    return FailQuietly(DW_E_NOT_FOUND, "the queue was not completed with an error");
+  }
+  const uint64_t block = q->error_offset;
+  uint32_t n = 0;
+  if (!r.InHeap(block, sizeof n)) return r.Corrupt("a queue's error is damaged");
+  std::memcpy(&n, r.At<uint8_t>(block), sizeof n);
+  if (!r.InHeap(block + sizeof n, n)) return r.Corrupt("a queue's error is damaged");
+  *length = n;
+  if (n > capacity) return Fail(DW_E_BUFFER_TOO_SMALL, "the error is %u bytes", n);
+  if (n > 0) std::memcpy(buffer, r.At<uint8_t>(block + sizeof n), n);
+  return DW_OK;
+}
+
 bool QueueMayHaveMessage(const Region& r, uint32_t index) noexcept {
   const L::QueueEntry* q = Live(r, index);
   return q == nullptr || !LooksEmpty(r, *q);
 }
 
-dw_status CompleteQueue(Region& r, uint32_t index) noexcept {
+dw_status CompleteQueue(Region& r, uint32_t index, const uint8_t* error, uint32_t error_length, bool* first) noexcept {
+  if (first != nullptr) *first = false;
   L::QueueEntry* q = Live(r, index);
   if (q == nullptr) return Fail(DW_E_INVALID_ARGUMENT, "no queue has index %u", index);
-  q->completed.store(1, std::memory_order_release);
+  if (error == nullptr && error_length > 0) return Fail(DW_E_INVALID_ARGUMENT, "the error's bytes are null");
+  uint64_t block = 0;  // the error's text, written before the lock (allocation may be slow)
+  if (error_length > 0) {
+    if (dw_status s = Allocate(r, uint64_t{error_length} + sizeof error_length, &block); s != DW_OK) return s;
+    std::memcpy(r.At<uint8_t>(block), &error_length, sizeof error_length);
+    std::memcpy(r.At<uint8_t>(block + sizeof error_length), error, error_length);
+  }
+  // Under the write lock: no message is committed after completion, and of two completions
+  // exactly one is first (its error is the queue's).
+  if (dw_status s = LockWriters(r, *q); s != DW_OK) {
+    if (block != 0) Free(r, block);
+    return s;
+  }
+  const bool was_completed = q->completed.load(std::memory_order_relaxed) != 0;
+  if (!was_completed) {
+    q->error_offset = block;
+    q->completed.store(1, std::memory_order_release);  // publishes error_offset
+  }
+  UnlockRobust(&q->write_mutex);
+  if (was_completed) {
+    if (block != 0) Free(r, block);
+    return DW_OK;
+  }
+  if (first != nullptr) *first = true;
   q->not_empty.fetch_add(1, std::memory_order_release);
   FutexWake(&q->not_empty, kWakeAll);
   q->not_full.fetch_add(1, std::memory_order_release);

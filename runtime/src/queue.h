@@ -26,6 +26,14 @@ dw_status OpenQueue(Region& region, const uint8_t* name, uint32_t name_length, u
 // bound). DW_E_TIMEOUT if still full; DW_E_CLOSED if the queue was completed.
 dw_status Enqueue(Region& region, uint32_t index, const uint8_t* bytes, uint32_t length, int64_t timeout_ms) noexcept;
 
+// Writes up to `count` messages from `records` (`used` bytes of packed records: a u32 length,
+// then the bytes, as DequeueMany reads them) under one lock, without waiting: as many as
+// there is room for, in order, stopping before one bigger than the inline slot (write that
+// one alone: it spills). *written tells how many. DW_E_TIMEOUT if none fit (full);
+// DW_E_CLOSED if the queue was completed.
+dw_status EnqueueMany(Region& region, uint32_t index, const uint8_t* records, uint32_t used, uint32_t count,
+                      uint32_t* written) noexcept;
+
 // Reads one message into `buffer`, waiting at most timeout_ms for one. DW_E_TIMEOUT if
 // still empty; DW_E_CLOSED if empty and completed; DW_E_BUFFER_TOO_SMALL with *length =
 // the size needed (the message stays first in the queue).
@@ -46,7 +54,16 @@ dw_status DequeueMany(Region& region, uint32_t index, uint8_t* buffer, uint32_t 
 bool QueueMayHaveMessage(const Region& region, uint32_t index) noexcept;
 
 // No more messages will be written: writers get DW_E_CLOSED, readers get it once empty.
-dw_status CompleteQueue(Region& region, uint32_t index) noexcept;
+// `error` (optional): the bytes of the error it was completed with, for every reader.
+// *first (optional) says whether this call completed it (false if it already was: the
+// first completion's error stays).
+dw_status CompleteQueue(Region& region, uint32_t index, const uint8_t* error = nullptr, uint32_t error_length = 0,
+                        bool* first = nullptr) noexcept;
+
+// The error the queue was completed with. DW_E_NOT_FOUND if it was not (or without one);
+// DW_E_BUFFER_TOO_SMALL with *length the size needed.
+dw_status QueueCompletionError(Region& region, uint32_t index, uint8_t* buffer, uint32_t capacity,
+                               uint32_t* length) noexcept;
 
 // What a process watches a queue for.
 enum class QueueWatch : uint32_t {

@@ -228,6 +228,86 @@ TEST_F(Queues, OpeningWithAnotherTypeIdentity_IsAMismatch_ThatNamesTheQueuesOwn)
   EXPECT_EQ(index, created);
 }
 
+// Packed records as dw_queue_write_many takes them: a u32 length, then the bytes.
+std::vector<uint8_t> Records(const std::vector<std::string>& messages) {
+  std::vector<uint8_t> records;
+  for (const std::string& m : messages) {
+    const uint32_t n = static_cast<uint32_t>(m.size());
+    records.insert(records.end(), reinterpret_cast<const uint8_t*>(&n), reinterpret_cast<const uint8_t*>(&n) + 4);
+    records.insert(records.end(), m.begin(), m.end());
+  }
+  return records;
+}
+
+TEST_F(Queues, WriteMany_WritesWhatFits_InOrder_AndStopsBeforeAMessageTooBigToGoInline) {
+  uint32_t q = Open("q", 4, 16);
+  std::vector<uint8_t> records = Records({"a", "bb", std::string(40, 'x'), "d"});
+  uint32_t written = 0;
+  ASSERT_EQ(EnqueueMany(*region_, q, records.data(), static_cast<uint32_t>(records.size()), 4, &written), DW_OK);
+  EXPECT_EQ(written, 2u) << "the third is bigger than the 16-byte slot: it goes alone";
+  records = Records({"c", "d", "e"});
+  ASSERT_EQ(EnqueueMany(*region_, q, records.data(), static_cast<uint32_t>(records.size()), 3, &written), DW_OK);
+  EXPECT_EQ(written, 2u) << "4 cells: full after two more";
+  EXPECT_EQ(EnqueueMany(*region_, q, records.data(), static_cast<uint32_t>(records.size()), 3, &written), DW_E_TIMEOUT);
+  EXPECT_EQ(written, 0u);
+  std::string m;
+  for (const char* expected : {"a", "bb", "c", "d"}) {
+    ASSERT_EQ(Read(q, &m), DW_OK);
+    EXPECT_EQ(m, expected);
+  }
+  ASSERT_EQ(CompleteQueue(*region_, q), DW_OK);
+  EXPECT_EQ(EnqueueMany(*region_, q, records.data(), static_cast<uint32_t>(records.size()), 3, &written), DW_E_CLOSED);
+}
+
+TEST_F(Queues, WriteMany_RefusesRecordsThatRunPastTheirBuffer) {
+  uint32_t q = Open("q", 4, 16);
+  std::vector<uint8_t> records = Records({"abc"});
+  uint32_t written = 0;
+  EXPECT_EQ(EnqueueMany(*region_, q, records.data(), 5, 1, &written), DW_E_INVALID_ARGUMENT);
+  EXPECT_EQ(EnqueueMany(*region_, q, records.data(), static_cast<uint32_t>(records.size()), 2, &written), DW_E_INVALID_ARGUMENT);
+  EXPECT_EQ(written, 1u) << "what came before the bad record is written";
+}
+
+TEST_F(Queues, AWriterKilledInsideWriteMany_BetweenACommitAndItsTail_IsSteppedOver) {
+  uint32_t q = Open("q", 8, 16);
+  std::vector<uint8_t> records = Records({"one", "two", "three"});
+  ASSERT_TRUE(testing::RunAndKillAt(*region_, 1, "queue.enqueue_many.committed", [&] {
+    uint32_t written = 0;
+    EnqueueMany(*region_, q, records.data(), static_cast<uint32_t>(records.size()), 3, &written);
+  }, 2));
+  ASSERT_EQ(Write(q, "after"), DW_OK) << LastError();
+  std::string m;
+  for (const char* expected : {"one", "two", "after"}) {
+    ASSERT_EQ(Read(q, &m), DW_OK);
+    EXPECT_EQ(m, expected);
+  }
+  EXPECT_EQ(Read(q, &m), DW_E_TIMEOUT);
+}
+
+TEST_F(Queues, TheFirstCompletion_Wins_AndItsErrorIsWhatEveryReaderSees) {
+  uint32_t q = Open("q", 4);
+  ASSERT_EQ(Write(q, "left"), DW_OK);
+  bool first = false;
+  const std::string error = "System.InvalidOperationException: upstream failed";
+  ASSERT_EQ(CompleteQueue(*region_, q, reinterpret_cast<const uint8_t*>(error.data()), static_cast<uint32_t>(error.size()), &first),
+            DW_OK);
+  EXPECT_TRUE(first);
+  ASSERT_EQ(CompleteQueue(*region_, q, reinterpret_cast<const uint8_t*>("late"), 4, &first), DW_OK);
+  EXPECT_FALSE(first) << "already completed";
+  uint8_t buffer[128];
+  uint32_t length = 0;
+  ASSERT_EQ(QueueCompletionError(*region_, q, buffer, sizeof buffer, &length), DW_OK);
+  EXPECT_EQ(std::string(reinterpret_cast<char*>(buffer), length), error);
+  EXPECT_EQ(QueueCompletionError(*region_, q, buffer, 3, &length), DW_E_BUFFER_TOO_SMALL);
+  EXPECT_EQ(length, error.size());
+  EXPECT_EQ(Write(q, "more"), DW_E_CLOSED);
+  std::string m;
+  ASSERT_EQ(Read(q, &m), DW_OK) << "what was written before is still read";
+  uint32_t plain = Open("plain", 4);
+  ASSERT_EQ(CompleteQueue(*region_, plain), DW_OK);
+  EXPECT_EQ(QueueCompletionError(*region_, plain, buffer, sizeof buffer, &length), DW_E_NOT_FOUND);
+}
+
 TEST_F(Queues, AFullQueue_RefusesOrWaits_UntilAReaderMakesRoom) {
   uint32_t q = Open("small", 2);
   ASSERT_EQ(Write(q, "a"), DW_OK);

@@ -49,6 +49,7 @@ internal static class IpcBenchmark
         {
             report.Add($"queue.{size}.unix-socket", F($"queue.{size}.unix-socket"), "msgs/s");
             report.Add($"queue.{size}.dotnet-workers", F($"queue.{size}.dotnet-workers"), "msgs/s", "of Unix socket", F($"queue.{size}.unix-socket"));
+            report.Add($"queue.{size}-batched.dotnet-workers", F($"queue.{size}-batched.dotnet-workers"), "msgs/s", "of Unix socket", F($"queue.{size}.unix-socket"));
         }
 
         report.Write(outDirectory);

@@ -31,6 +31,7 @@ internal sealed class ClusterRuntime : IDisposable
         WorkerCount = region.WorkerCount;
         _regionHandle = region.Handle.DangerousGetHandle();
         TypeNames = new Types.TypeNames(this);
+        Watches = new Messaging.RegionWatches(this);
         Lifetime = new ClusterLifetime(region, workerId, keepAlive, standalone);
         Dispatcher = new Messaging.Dispatcher(this);
         Lifetime.Pump = Dispatcher.Pump;
@@ -52,6 +53,9 @@ internal sealed class ClusterRuntime : IDisposable
     internal bool IsStandalone { get; }
 
     internal ClusterLifetime Lifetime { get; }
+
+    /// <summary>This process's watches in the region (what rings its doorbell), counted.</summary>
+    internal Messaging.RegionWatches Watches { get; }
 
     /// <summary>The cluster's names of the value types that cross processes.</summary>
     internal Types.TypeNames TypeNames { get; }

@@ -301,6 +301,14 @@ DW_EXPORT dw_status dw_queue_write(dw_region* region, uint32_t index, const uint
 DW_EXPORT dw_status dw_queue_read(dw_region* region, uint32_t index, uint8_t* buffer, uint32_t capacity,
                                   uint32_t* out_length, int64_t timeout_ms);
 
+/* Writes up to `count` messages under one lock, without waiting for room, from `records`
+   (`used` bytes of packed records: a little-endian u32 length, then the bytes); stops when
+   the queue is full or before a message bigger than the inline slot (write that one with
+   dw_queue_write). *out_written tells how many. DW_E_TIMEOUT if none fit; DW_E_CLOSED once
+   completed. */
+DW_EXPORT dw_status dw_queue_write_many(dw_region* region, uint32_t index, const uint8_t* records, uint32_t used,
+                                        uint32_t count, uint32_t* out_written);
+
 /* Reads up to max_messages messages (at most 64) under one lock, without waiting, into
    buffer (at least 4 bytes) as packed records of a little-endian u32 length then the bytes; *out_count and
    *out_used tell how many and how many bytes. Stops before a message that does not fit.
@@ -314,8 +322,16 @@ DW_EXPORT dw_status dw_queue_read_many(dw_region* region, uint32_t index, uint8_
    safe without a GC transition; a poll asks it before a read that locks the queue. */
 DW_EXPORT int32_t dw_queue_may_have_message(dw_region* region, uint32_t index);
 
-/* No more messages: writers get DW_E_CLOSED, readers once the queue is empty. */
-DW_EXPORT dw_status dw_queue_complete(dw_region* region, uint32_t index);
+/* No more messages: writers get DW_E_CLOSED, readers once the queue is empty. `error`
+   (optional, `error_length` bytes): what the queue was completed with, for every reader.
+   *out_first: 1 if this call completed it, 0 if it already was (its first error stays). */
+DW_EXPORT dw_status dw_queue_complete(dw_region* region, uint32_t index, const uint8_t* error, uint32_t error_length,
+                                      uint32_t* out_first);
+
+/* The error the queue was completed with. DW_E_NOT_FOUND if none; DW_E_BUFFER_TOO_SMALL
+   with *out_length = the size needed. */
+DW_EXPORT dw_status dw_queue_completion_error(dw_region* region, uint32_t index, uint8_t* buffer, uint32_t capacity,
+                                              uint32_t* out_length);
 
 #define DW_QUEUE_WATCH_MESSAGES 0u  /* a message committed, or the queue completed */
 #define DW_QUEUE_WATCH_ROOM 1u      /* a cell freed, or the queue completed */

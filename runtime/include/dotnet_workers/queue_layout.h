@@ -49,7 +49,9 @@ struct QueueEntry {
   std::atomic<uint32_t> completed;       //  32 atomic: 1 once a writer said no more messages will come
   uint32_t reserved0;                    //  36
   uint64_t type_tag;                     //  40 the messages' type identity (0: untyped bytes); set at creation
-  uint64_t reserved0b[2];                //  48
+  uint64_t error_offset;                 //  48 heap payload: u32 length, then the bytes of the error the queue
+                                         //     was completed with (0: none); written before `completed`
+  uint64_t reserved0b;                   //  56
   // line 1: writers
   pthread_mutex_t write_mutex;           //  64 robust, process-shared
   std::atomic<uint64_t> tail;            // 104 atomic: the next position to write
@@ -95,6 +97,7 @@ static_assert(sizeof(QueueCell) == kCellHeaderSize);
 static_assert(sizeof(QueueEntry) == 640);
 static_assert(offsetof(QueueEntry, completed) == 32);
 static_assert(offsetof(QueueEntry, type_tag) == 40);
+static_assert(offsetof(QueueEntry, error_offset) == 48);
 static_assert(offsetof(QueueEntry, write_mutex) == 64);
 static_assert(offsetof(QueueEntry, tail) == 104);
 static_assert(offsetof(QueueEntry, read_mutex) == 128);

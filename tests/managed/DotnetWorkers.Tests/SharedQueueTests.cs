@@ -123,4 +123,60 @@ public class SharedQueueTests
         Assert.Throws<ArgumentOutOfRangeException>(() => _cluster.Queues.Open<int>("q", capacity: 0));
         Assert.Throws<ArgumentOutOfRangeException>(() => _cluster.Queues.Open<int>("q", inlineBytes: 1 << 20));
     }
+
+    [Test]
+    public void TryWriteMany_WritesWhatFits_InOrder_AndTryReadMany_TakesThemBack()
+    {
+        SharedQueue<long> queue = _cluster.Queues.Open<long>("batch", capacity: 128);
+        long[] items = [.. Enumerable.Range(0, 200).Select(i => (long)i)];
+
+        Assert.That(queue.TryWriteMany(items), Is.EqualTo(128), "as many as there is room for");
+        Assert.That(queue.TryWriteMany(items.AsSpan(128)), Is.Zero, "full");
+
+        var read = new long[300];
+        Assert.That(queue.TryReadMany(read), Is.EqualTo(128));
+        Assert.That(read[..128], Is.EqualTo(items[..128]));
+        Assert.That(queue.TryReadMany(read), Is.Zero, "empty");
+    }
+
+    [Test]
+    public void TryWriteMany_WithAMessageTooBigToGoInline_WritesItAloneInItsPlace()
+    {
+        SharedQueue<string> queue = _cluster.Queues.Open<string>("mixed", capacity: 16, inlineBytes: 32);
+        string[] items = ["a", new string('x', 5000), "c"];
+        Assert.That(queue.TryWriteMany(items), Is.EqualTo(3));
+        var read = new string[3];
+        Assert.That(queue.TryReadMany(read), Is.EqualTo(3));
+        Assert.That(read, Is.EqualTo(items));
+    }
+
+    [Test]
+    public void TryReadMany_IntoASmallerSpan_TakesOnlyThatMany()
+    {
+        SharedQueue<int> queue = _cluster.Queues.Open<int>("part", capacity: 16);
+        Assert.That(queue.TryWriteMany([1, 2, 3, 4, 5]), Is.EqualTo(5));
+        Span<int> two = stackalloc int[2];
+        Assert.That(queue.TryReadMany(two), Is.EqualTo(2));
+        Assert.That(two.ToArray(), Is.EqualTo(new[] { 1, 2 }));
+        Assert.That(queue.Count, Is.EqualTo(3));
+    }
+
+    [Test]
+    public void TryWriteMany_OnACompletedQueue_Throws()
+    {
+        SharedQueue<int> queue = _cluster.Queues.Open<int>("done", capacity: 16);
+        queue.Complete();
+        Assert.Throws<ChannelClosedException>(() => queue.TryWriteMany([1, 2]));
+    }
+
+    [Test]
+    public void ASharedQueue_IsAChannel_ThatCodeWrittenForChannelsTakes()
+    {
+        SharedQueue<int> queue = _cluster.Queues.Open<int>("as-channel", capacity: 4);
+        Channel<int> channel = queue;
+        ChannelWriter<int> writer = channel;
+        ChannelReader<int> reader = channel;
+        Assert.That(writer.TryWrite(5), Is.True);
+        Assert.That(reader.TryRead(out int item) && item == 5, Is.True);
+    }
 }

@@ -7,8 +7,7 @@ namespace DotnetWorkers.Locks;
 internal sealed record LockAvailable(ClusterRuntime Runtime, uint Index) : IWaitCondition
 {
     /// <inheritdoc />
-    public void Watch(bool watch) =>
-        NativeErrors.ThrowIfFailed(NativeMethods.LockWatch(Runtime.RegionHandle, Index, watch ? 1u : 0u), "Watching a lock");
+    public void Watch(bool watch) => Runtime.Watches.Change(WatchKind.Lock, Index, watch);
 
     /// <inheritdoc />
     public bool IsReady() => NativeMethods.LockMayBeFree(Runtime.RegionHandle, Index);

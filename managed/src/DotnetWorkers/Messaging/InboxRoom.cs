@@ -9,8 +9,7 @@ namespace DotnetWorkers.Messaging;
 internal sealed record InboxRoom(ClusterRuntime Runtime, uint Inbox, int Target, uint TargetPid) : IWaitCondition
 {
     /// <inheritdoc />
-    public void Watch(bool watch) =>
-        NativeErrors.ThrowIfFailed(NativeMethods.QueueWatch(Runtime.RegionHandle, Inbox, NativeMethods.QueueWatchRoom, watch ? 1u : 0u), "Watching an inbox");
+    public void Watch(bool watch) => Runtime.Watches.Change(WatchKind.QueueRoom, Inbox, watch);
 
     /// <inheritdoc />
     public bool IsReady() => NativeMethods.QueueMayHaveRoom(Runtime.RegionHandle, Inbox) || !Runtime.IsAlive(Target, TargetPid);

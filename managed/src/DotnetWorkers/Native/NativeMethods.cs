@@ -227,7 +227,14 @@ internal static unsafe partial class NativeMethods
     internal static partial bool QueueMayHaveMessage(nint region, uint index);
 
     [LibraryImport(Library, EntryPoint = "dw_queue_complete")]
-    internal static partial DwStatus QueueComplete(nint region, uint index);
+    internal static partial DwStatus QueueComplete(nint region, uint index, byte* error, uint errorLength, out uint first);
+
+    [LibraryImport(Library, EntryPoint = "dw_queue_completion_error")]
+    internal static partial DwStatus QueueCompletionError(nint region, uint index, byte* buffer, uint capacity, out uint length);
+
+    /// <summary>Writes up to <paramref name="count"/> packed records (u32 length, bytes) under one lock; never waits for room.</summary>
+    [LibraryImport(Library, EntryPoint = "dw_queue_write_many")]
+    internal static partial DwStatus QueueTryWriteMany(nint region, uint index, byte* records, uint used, uint count, out uint written);
 
     internal const uint QueueWatchMessages = 0;
     internal const uint QueueWatchRoom = 1;

@@ -7,10 +7,8 @@ namespace DotnetWorkers.Queues;
 internal sealed record QueueReadable(ClusterRuntime Runtime, uint Index) : IWaitCondition
 {
     /// <inheritdoc />
-    public void Watch(bool watch) =>
-        NativeErrors.ThrowIfFailed(NativeMethods.QueueWatch(Runtime.RegionHandle, Index, NativeMethods.QueueWatchMessages, watch ? 1u : 0u), "Watching a queue");
+    public void Watch(bool watch) => Runtime.Watches.Change(WatchKind.QueueMessages, Index, watch);
 
     /// <inheritdoc />
-    public bool IsReady() =>
-        NativeMethods.QueueState(Runtime.RegionHandle, Index, out ulong count, out uint completed) != DwStatus.Ok || count > 0 || completed != 0;
+    public bool IsReady() => NativeMethods.QueueMayHaveMessage(Runtime.RegionHandle, Index);
 }

@@ -7,8 +7,7 @@ namespace DotnetWorkers.Queues;
 internal sealed record QueueWritable(ClusterRuntime Runtime, uint Index) : IWaitCondition
 {
     /// <inheritdoc />
-    public void Watch(bool watch) =>
-        NativeErrors.ThrowIfFailed(NativeMethods.QueueWatch(Runtime.RegionHandle, Index, NativeMethods.QueueWatchRoom, watch ? 1u : 0u), "Watching a queue");
+    public void Watch(bool watch) => Runtime.Watches.Change(WatchKind.QueueRoom, Index, watch);
 
     /// <inheritdoc />
     public bool IsReady() => NativeMethods.QueueMayHaveRoom(Runtime.RegionHandle, Index);

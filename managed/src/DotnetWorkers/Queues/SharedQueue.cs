@@ -9,33 +9,52 @@ using MemoryPack;
 namespace DotnetWorkers.Queues;
 
 /// <summary>
-/// A bounded FIFO of <typeparamref name="T"/> shared by every process of the cluster, shaped
-/// like a <see cref="Channel{T}"/>: many writers and many readers in any processes, each
-/// message read once. Values cross as MemoryPack bytes.
+/// A bounded FIFO of <typeparamref name="T"/> shared by every process of the cluster: a
+/// <see cref="Channel{T}"/>, so code written for System.Threading.Channels takes it as it
+/// is (<see cref="Channel{TWrite, TRead}.Reader"/>, <see cref="Channel{TWrite, TRead}.Writer"/>, with
+/// <see cref="ChannelReader{T}.Completion"/> and <see cref="ChannelWriter{T}.TryComplete"/>).
+/// Many writers and many readers in any processes; each message is read once. Values cross
+/// as MemoryPack bytes.
 /// </summary>
 /// <remarks>
 /// <para>Messages from one writer are read in the order it wrote them. A full queue makes
 /// <see cref="WriteAsync"/> wait (backpressure) and <see cref="TryWrite"/> return false.</para>
-/// <para>A reader waiting in <see cref="ReadAsync"/> or <see cref="WaitToReadAsync"/> uses no
-/// CPU, and a writer waiting for room in <see cref="WriteAsync"/> neither: this process's
-/// dispatcher sleeps until a writer (or a reader that freed a cell) rings it.</para>
+/// <para>Nothing waits on CPU: a reader waiting in <see cref="ReadAsync"/> or
+/// <see cref="WaitToReadAsync"/>, a writer waiting for room in <see cref="WriteAsync"/>, a
+/// task awaiting <see cref="ChannelReader{T}.Completion"/>: this process's dispatcher sleeps
+/// until the other side rings it.</para>
+/// <para>Small messages go fastest in batches: <see cref="TryWriteMany"/> and
+/// <see cref="TryReadMany"/> move up to 64 under one lock of the queue.</para>
 /// <para>A writer killed mid-write leaves nothing behind; a reader killed after taking a
 /// message but before it was freed leaves it for the next reader (at least once).</para>
+/// <para>The members of the queue itself differ from its <see cref="Channel{TWrite, TRead}.Writer"/> in
+/// one way: <see cref="TryWrite"/> throws <see cref="ChannelClosedException"/> once the queue
+/// is completed, where <c>Writer.TryWrite</c> returns false, as every ChannelWriter does.</para>
 /// </remarks>
-public sealed class SharedQueue<T>
+public sealed partial class SharedQueue<T> : Channel<T>
 {
+    /// <summary>Messages one batch call moves at most (the native batch's bound).</summary>
+    public const int MaxBatch = 64;
+
     private readonly ClusterRuntime _runtime;
+    private readonly SharedQueues _queues;
     private readonly uint _index;
+    private readonly uint _slotSize;
     private readonly QueueReadable _readable;
     private readonly QueueWritable _writable;
+    private Task? _completion;
 
-    internal SharedQueue(ClusterRuntime runtime, string name, uint index)
+    internal SharedQueue(ClusterRuntime runtime, SharedQueues queues, string name, uint index, uint slotSize)
     {
         _runtime = runtime;
+        _queues = queues;
         Name = name;
         _index = index;
+        _slotSize = slotSize;
         _readable = new QueueReadable(runtime, index);
         _writable = new QueueWritable(runtime, index);
+        Reader = new QueueReader(this);
+        Writer = new QueueWriter(this);
     }
 
     /// <summary>The queue's index in the region's queue table.</summary>
@@ -54,7 +73,7 @@ public sealed class SharedQueue<T>
         }
     }
 
-    /// <summary>True once a process called <see cref="Complete"/>: no more writes; readers drain what is left.</summary>
+    /// <summary>True once a process completed the queue: no more writes; readers drain what is left.</summary>
     public bool IsCompleted
     {
         get
@@ -71,10 +90,11 @@ public sealed class SharedQueue<T>
     {
         using MessageBuffer buffer = MessageBuffer.Rent();
         MemoryPackSerializer.Serialize(buffer.Writer, item);
-        return TryWriteBytes(buffer.Span);
+        return TryWriteBytes(buffer.Span) ?? throw Closed();
     }
 
-    private unsafe bool TryWriteBytes(ReadOnlySpan<byte> bytes)
+    /// <summary>True if written, false if full, null if completed.</summary>
+    private unsafe bool? TryWriteBytes(ReadOnlySpan<byte> bytes)
     {
         DwStatus status;
         fixed (byte* p = bytes)
@@ -86,23 +106,39 @@ public sealed class SharedQueue<T>
         {
             DwStatus.Ok => true,
             DwStatus.Timeout => false,
-            DwStatus.Closed => throw new ChannelClosedException($"The queue '{Name}' was completed."),
+            DwStatus.Closed => null,
             _ => throw NativeErrors.Create(status, $"Writing to the queue '{Name}'"),
         };
     }
 
     /// <summary>Writes <paramref name="item"/>, waiting for room while the queue is full.</summary>
-    /// <exception cref="ChannelClosedException">The queue was completed.</exception>
+    /// <exception cref="ChannelClosedException">The queue was completed (with the completion's error as its inner exception).</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled first.</exception>
     public ValueTask WriteAsync(T item, CancellationToken cancellationToken = default)
     {
-        cancellationToken.ThrowIfCancellationRequested();
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled(cancellationToken);
+        }
+
         MessageBuffer buffer = MessageBuffer.Rent();
-        MemoryPackSerializer.Serialize(buffer.Writer, item);
-        if (TryWriteBytes(buffer.Span))
+        try
+        {
+            MemoryPackSerializer.Serialize(buffer.Writer, item);
+            switch (TryWriteBytes(buffer.Span))
+            {
+                case true:
+                    buffer.Dispose();
+                    return ValueTask.CompletedTask;
+                case null:
+                    buffer.Dispose();
+                    return ValueTask.FromException(Closed());
+            }
+        }
+        catch
         {
             buffer.Dispose();
-            return ValueTask.CompletedTask;
+            throw;
         }
 
         return WaitAndWriteAsync(buffer, cancellationToken);
@@ -114,19 +150,55 @@ public sealed class SharedQueue<T>
         {
             // A reader usually makes room within microseconds: look again in a short spin
             // first, then wait for a reader to free a cell (it rings this process).
-            if (SpinUntil(() => TryWriteBytes(buffer.Span)))
+            bool? written = false;
+            if (SpinUntil(() => (written = TryWriteBytes(buffer.Span)) != false))
             {
+                if (written is null)
+                {
+                    throw Closed();
+                }
+
                 return;
             }
 
-            while (!TryWriteBytes(buffer.Span))
+            while ((written = TryWriteBytes(buffer.Span)) == false)
             {
                 await _runtime.Dispatcher.WaitAsync(_writable, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (written is null)
+            {
+                throw Closed();
             }
         }
         finally
         {
             buffer.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Waits until there may be room to write. Another writer may take it first: follow with
+    /// <see cref="TryWrite"/> in a loop.
+    /// </summary>
+    /// <returns>True when there may be room; false once the queue is completed.</returns>
+    /// <exception cref="Exception">The error the queue was completed with, if any.</exception>
+    public async ValueTask<bool> WaitToWriteAsync(CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (IsCompleted)
+            {
+                return CompletionError() is { } error ? throw error : false;
+            }
+
+            if (NativeMethods.QueueMayHaveRoom(_runtime.RegionHandle, _index))
+            {
+                return true;
+            }
+
+            await _runtime.Dispatcher.WaitAsync(_writable, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -152,6 +224,11 @@ public sealed class SharedQueue<T>
     private unsafe DwStatus TryReadCore(out T? item)
     {
         item = default;
+        if (!NativeMethods.QueueMayHaveMessage(_runtime.RegionHandle, _index))
+        {
+            return DwStatus.Timeout;  // empty: no lock, no GC transition
+        }
+
         byte[] buffer = ArrayPool<byte>.Shared.Rent(4096);
         try
         {
@@ -186,7 +263,7 @@ public sealed class SharedQueue<T>
     }
 
     /// <summary>Takes the first message, waiting for one.</summary>
-    /// <exception cref="ChannelClosedException">The queue was completed and is empty.</exception>
+    /// <exception cref="ChannelClosedException">The queue was completed and is empty (with the completion's error as its inner exception).</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled first.</exception>
     public async ValueTask<T> ReadAsync(CancellationToken cancellationToken = default)
     {
@@ -197,9 +274,19 @@ public sealed class SharedQueue<T>
                 return item;
             }
 
-            if (!await WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            bool more;
+            try
             {
-                throw new ChannelClosedException($"The queue '{Name}' was completed and is empty.");
+                more = await WaitToReadAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException && e == CompletionError())
+            {
+                throw Closed();
+            }
+
+            if (!more)
+            {
+                throw Closed();
             }
         }
     }
@@ -209,6 +296,7 @@ public sealed class SharedQueue<T>
     /// <see cref="TryRead"/> in a loop.
     /// </summary>
     /// <returns>True when a message is waiting; false once the queue is completed and empty.</returns>
+    /// <exception cref="Exception">The error the queue was completed with, once it is empty.</exception>
     public async ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken = default)
     {
         for (;;)
@@ -222,23 +310,17 @@ public sealed class SharedQueue<T>
 
             if (completed != 0)
             {
-                return false;
+                return CompletionError() is { } error ? throw error : false;
             }
 
             // A writer that is writing now delivers within microseconds: a short spin
             // saves the two thread wake-ups of the dispatcher's path.
-            if (SpinUntil(() => NativeMethods.QueueState(_runtime.RegionHandle, _index, out ulong n, out uint done) == DwStatus.Ok && (n > 0 || done != 0)))
+            if (SpinUntil(() => NativeMethods.QueueMayHaveMessage(_runtime.RegionHandle, _index)))
             {
                 continue;
             }
 
-            // Register, then look again: a message committed in between rings the doorbell.
-            Task ready = _runtime.Dispatcher.WaitAsync(_readable, cancellationToken);
-            NativeMethods.QueueState(_runtime.RegionHandle, _index, out count, out completed);
-            if (count == 0 && completed == 0)
-            {
-                await ready.ConfigureAwait(false);
-            }
+            await _runtime.Dispatcher.WaitAsync(_readable, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -261,6 +343,7 @@ public sealed class SharedQueue<T>
     }
 
     /// <summary>Reads messages as they come, until the queue is completed and empty.</summary>
+    /// <exception cref="Exception">The error the queue was completed with, once it is empty.</exception>
     public async IAsyncEnumerable<T> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         while (await WaitToReadAsync(cancellationToken).ConfigureAwait(false))
@@ -272,7 +355,72 @@ public sealed class SharedQueue<T>
         }
     }
 
-    /// <summary>No more messages will be written, by any process: writers get <see cref="ChannelClosedException"/>, readers drain what is left.</summary>
-    public void Complete() =>
-        NativeErrors.ThrowIfFailed(NativeMethods.QueueComplete(_runtime.RegionHandle, _index), $"Completing the queue '{Name}'");
+    /// <summary>
+    /// No more messages will be written, by any process: writers get
+    /// <see cref="ChannelClosedException"/>, readers drain what is left. Completing a
+    /// completed queue does nothing.
+    /// </summary>
+    public void Complete() => TryComplete(null);
+
+    /// <summary>
+    /// Completes the queue (see <see cref="Complete"/>), with <paramref name="error"/> for its
+    /// readers: in this process they get the exception itself, in others a
+    /// <see cref="RemoteException"/> with its type, message and stack trace.
+    /// </summary>
+    /// <returns>False if the queue was completed already (its first completion stays).</returns>
+    private unsafe bool TryComplete(Exception? error)
+    {
+        byte[] bytes = error is null ? [] : CompletionErrors.Encode(error, _runtime.WorkerId);
+        DwStatus status;
+        uint first;
+        fixed (byte* p = bytes)
+        {
+            status = NativeMethods.QueueComplete(_runtime.RegionHandle, _index, p, (uint)bytes.Length, out first);
+        }
+
+        NativeErrors.ThrowIfFailed(status, $"Completing the queue '{Name}'");
+        if (first != 0 && error is not null)
+        {
+            _queues.Errors.Remember(_index, error);
+        }
+
+        return first != 0;
+    }
+
+    /// <summary>The error the queue was completed with, or null.</summary>
+    private Exception? CompletionError() => _queues.Errors.Find(_index);
+
+    private ChannelClosedException Closed() =>
+        CompletionError() is { } error ? new ChannelClosedException(error) : new ChannelClosedException($"The queue '{Name}' was completed.");
+
+    /// <summary>Completes once the queue is completed and every message read: faulted with the completion's error, if any.</summary>
+    private Task Completion
+    {
+        get
+        {
+            if (Volatile.Read(ref _completion) is { } completion)
+            {
+                return completion;
+            }
+
+            lock (_readable)
+            {
+                return _completion ??= WaitUntilDrainedAsync();
+            }
+        }
+    }
+
+    private async Task WaitUntilDrainedAsync()
+    {
+        var drained = new QueueDrained(_runtime, _index);
+        while (!drained.IsReady())
+        {
+            await _runtime.Dispatcher.WaitAsync(drained, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        if (CompletionError() is { } error)
+        {
+            throw error;
+        }
+    }
 }

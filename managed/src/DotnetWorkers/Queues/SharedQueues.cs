@@ -9,7 +9,14 @@ public sealed unsafe class SharedQueues
 {
     private readonly ClusterRuntime _runtime;
 
-    internal SharedQueues(ClusterRuntime runtime) => _runtime = runtime;
+    internal SharedQueues(ClusterRuntime runtime)
+    {
+        _runtime = runtime;
+        Errors = new CompletionErrors(runtime);
+    }
+
+    /// <summary>The errors queues were completed with, as this process knows them.</summary>
+    internal CompletionErrors Errors { get; }
 
     /// <summary>
     /// Opens the queue <paramref name="name"/>, creating it on first use: a FIFO of up to
@@ -52,6 +59,6 @@ public sealed unsafe class SharedQueues
         }
 
         NativeErrors.ThrowIfFailed(status, $"Opening the queue '{name}'");
-        return new SharedQueue<T>(_runtime, name, index);
+        return new SharedQueue<T>(_runtime, this, name, index, (uint)((inlineBytes + 15) & ~15));  // the slot, as the native side rounds it
     }
 }

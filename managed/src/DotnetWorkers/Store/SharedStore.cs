@@ -23,13 +23,8 @@ public sealed class SharedStore
     private const int StackValueBytes = 256;
 
     private readonly ClusterRuntime _runtime;
-    private readonly ClaimWatchers _claims;
 
-    internal SharedStore(ClusterRuntime runtime)
-    {
-        _runtime = runtime;
-        _claims = new ClaimWatchers(runtime);
-    }
+    internal SharedStore(ClusterRuntime runtime) => _runtime = runtime;
 
     private nint Region => _runtime.RegionHandle;
 
@@ -274,7 +269,7 @@ public sealed class SharedStore
         ulong waited = 0;
         while (true)
         {
-            ulong settled = _claims.Settled;  // before the claim: a claim that ends after it moves the count
+            ulong settled = NativeMethods.StoreClaimsSettled(Region);  // before the claim: one that ends after it moves the count
             Claim claim = TryClaim<T>(key, waited);
             switch (claim.State)
             {
@@ -286,7 +281,7 @@ public sealed class SharedStore
                     return await Compute(key, factory, claim, expiry, cancellationToken).ConfigureAwait(false);
                 default: // pending in another process: wait until a claim ends, then ask again
                     waited = claim.Round;
-                    await _runtime.Dispatcher.WaitAsync(new ClaimSettled(_claims, settled), cancellationToken).ConfigureAwait(false);
+                    await _runtime.Dispatcher.WaitAsync(new ClaimSettled(_runtime, settled), cancellationToken).ConfigureAwait(false);
                     break;
             }
         }

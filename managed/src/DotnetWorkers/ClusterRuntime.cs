@@ -1,9 +1,9 @@
 using DotnetWorkers.Buffers;
 using DotnetWorkers.Lifetime;
 using DotnetWorkers.Locks;
-using DotnetWorkers.Store;
 using DotnetWorkers.Native;
 using DotnetWorkers.Region;
+using DotnetWorkers.Store;
 
 namespace DotnetWorkers;
 

@@ -1,7 +1,6 @@
 using System.Threading.Channels;
-using MemoryPack;
-
 using DotnetWorkers.Messaging;
+using MemoryPack;
 
 namespace DotnetWorkers.Events;
 

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
-using MemoryPack;
-
 using DotnetWorkers.Messaging;
+using MemoryPack;
 
 namespace DotnetWorkers.Events;
 

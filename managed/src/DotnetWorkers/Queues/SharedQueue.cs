@@ -232,7 +232,7 @@ public sealed partial class SharedQueue<T> : Channel<T>
         byte[] buffer = ArrayPool<byte>.Shared.Rent(4096);
         try
         {
-            for (;;)
+            while (true)
             {
                 uint length;
                 DwStatus status;
@@ -267,7 +267,7 @@ public sealed partial class SharedQueue<T> : Channel<T>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled first.</exception>
     public async ValueTask<T> ReadAsync(CancellationToken cancellationToken = default)
     {
-        for (;;)
+        while (true)
         {
             if (TryRead(out T? item))
             {
@@ -299,7 +299,7 @@ public sealed partial class SharedQueue<T> : Channel<T>
     /// <exception cref="Exception">The error the queue was completed with, once it is empty.</exception>
     public async ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken = default)
     {
-        for (;;)
+        while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
             NativeErrors.ThrowIfFailed(NativeMethods.QueueState(_runtime.RegionHandle, _index, out ulong count, out uint completed), "Reading a queue");

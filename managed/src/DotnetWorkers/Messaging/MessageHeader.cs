@@ -2,25 +2,6 @@ using System.Runtime.InteropServices;
 
 namespace DotnetWorkers.Messaging;
 
-/// <summary>What a message in a process's inbox is (docs/protocol.md, "Inbox messages").</summary>
-internal enum MessageKind : byte
-{
-    Request = 1,
-    Response = 2,
-    Cancel = 3,
-    Event = 4,
-}
-
-/// <summary>How a response ended.</summary>
-internal enum ResponseStatus : byte
-{
-    Ok = 0,
-    /// <summary>The method threw: the payload is a <see cref="RemoteError"/>.</summary>
-    Error = 1,
-    /// <summary>The process does not serve the service (any more).</summary>
-    NotServed = 2,
-}
-
 /// <summary>
 /// The 24 bytes in front of every inbox message, then the MemoryPack payload: a request's
 /// arguments, a response's result, an event's value.

@@ -26,6 +26,7 @@ internal sealed class PollHold : ChainWatchdog.IWatched
     private readonly Action _letGoOfPoll;
     private readonly Action _ringDispatcher;
     private readonly Func<long> _drainPasses;
+    private readonly Action<ChainWatchdog.IWatched> _watch;
     private long _state;
     private long _lastId;
     private long _itemsEntered;
@@ -36,11 +37,13 @@ internal sealed class PollHold : ChainWatchdog.IWatched
     /// <param name="letGoOfPoll">What the holder would do on letting go of the poll, for a revoked hold (it rings the dispatcher too).</param>
     /// <param name="ringDispatcher">Rings this process's doorbell (forced), so that its dispatcher drains.</param>
     /// <param name="drainPasses">How many passes over the inbox were made so far, by any thread.</param>
-    internal PollHold(Action letGoOfPoll, Action ringDispatcher, Func<long> drainPasses)
+    /// <param name="watch">Has the hold checked once per period (the <see cref="ChainWatchdog"/>; tests check by hand).</param>
+    internal PollHold(Action letGoOfPoll, Action ringDispatcher, Func<long> drainPasses, Action<ChainWatchdog.IWatched>? watch = null)
     {
         _letGoOfPoll = letGoOfPoll;
         _ringDispatcher = ringDispatcher;
         _drainPasses = drainPasses;
+        _watch = watch ?? ChainWatchdog.Watch;
     }
 
     /// <summary>The poller (the one thread that polls) starts holding; returns the hold's id.</summary>
@@ -50,7 +53,7 @@ internal sealed class PollHold : ChainWatchdog.IWatched
         Volatile.Write(ref _state, id << 1);
         if (Interlocked.Exchange(ref _watched, 1) == 0)
         {
-            ChainWatchdog.Watch(this);
+            _watch(this);
         }
 
         return id;

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Reflection;
-using MemoryPack;
 
 namespace DotnetWorkers.Messaging.Rpc;
 
@@ -80,89 +79,4 @@ internal abstract class ResultCodec
 
     /// <summary>Client: the pending call that reads this result.</summary>
     internal abstract PendingCall CreatePending(int target, uint targetPid, MethodPlan plan);
-}
-
-internal abstract class ValueResultCodec<T> : ResultCodec
-{
-    internal override void Write(IBufferWriter<byte> writer, object? result) => MemoryPackSerializer.Serialize(writer, (T?)result);
-
-    internal override PendingCall CreatePending(int target, uint targetPid, MethodPlan plan) =>
-        new PendingCall<T>(target, targetPid, plan, static payload => MemoryPackSerializer.Deserialize<T>(payload)!);
-}
-
-internal abstract class VoidResultCodec : ResultCodec
-{
-    internal override void Write(IBufferWriter<byte> writer, object? result)
-    {
-    }
-
-    internal override PendingCall CreatePending(int target, uint targetPid, MethodPlan plan) =>
-        new PendingCall<NoResult>(target, targetPid, plan, static _ => default);
-}
-
-/// <summary>What a method without a result "returns" inside the client.</summary>
-internal readonly struct NoResult;
-
-internal sealed class TaskCodec<T> : ValueResultCodec<T>
-{
-    internal override object Call(RpcProxyOptions options, MethodPlan plan, object?[]? args) =>
-        options.Client.CallAsync<T>(options, plan, args);
-
-    internal override async ValueTask<object?> AwaitAsync(object returned) => await ((Task<T>)returned).ConfigureAwait(false);
-
-    internal override bool TryGetResult(object returned, out object? result, out Exception? failure)
-    {
-        var task = (Task<T>)returned;
-        return Completed(task, task.IsCompleted, static t => t.GetAwaiter().GetResult(), out result, out failure);
-    }
-}
-
-internal sealed class ValueTaskCodec<T> : ValueResultCodec<T>
-{
-    internal override object Call(RpcProxyOptions options, MethodPlan plan, object?[]? args) =>
-        new ValueTask<T>(options.Client.CallAsync<T>(options, plan, args));
-
-    internal override async ValueTask<object?> AwaitAsync(object returned) => await ((ValueTask<T>)returned).ConfigureAwait(false);
-
-    internal override bool TryGetResult(object returned, out object? result, out Exception? failure)
-    {
-        var task = (ValueTask<T>)returned;
-        return Completed(task, task.IsCompleted, static t => t.GetAwaiter().GetResult(), out result, out failure);
-    }
-}
-
-internal sealed class TaskCodec : VoidResultCodec
-{
-    internal override object Call(RpcProxyOptions options, MethodPlan plan, object?[]? args) =>
-        (Task)options.Client.CallAsync<NoResult>(options, plan, args);
-
-    internal override async ValueTask<object?> AwaitAsync(object returned)
-    {
-        await ((Task)returned).ConfigureAwait(false);
-        return null;
-    }
-
-    internal override bool TryGetResult(object returned, out object? result, out Exception? failure)
-    {
-        var task = (Task)returned;
-        return Completed(task, task.IsCompleted, static t => { t.GetAwaiter().GetResult(); return null; }, out result, out failure);
-    }
-}
-
-internal sealed class ValueTaskCodec : VoidResultCodec
-{
-    internal override object Call(RpcProxyOptions options, MethodPlan plan, object?[]? args) =>
-        new ValueTask(options.Client.CallAsync<NoResult>(options, plan, args));
-
-    internal override async ValueTask<object?> AwaitAsync(object returned)
-    {
-        await ((ValueTask)returned).ConfigureAwait(false);
-        return null;
-    }
-
-    internal override bool TryGetResult(object returned, out object? result, out Exception? failure)
-    {
-        var task = (ValueTask)returned;
-        return Completed(task, task.IsCompleted, static t => { t.GetAwaiter().GetResult(); return null; }, out result, out failure);
-    }
 }

@@ -38,8 +38,7 @@ bool ClrBoot::Resolve(std::string* error) {
   size_t size = sizeof path;
   int rc = get_hostfxr_path(path, &size, nullptr);
   if (rc != 0) {
-    *error = "cannot find the .NET runtime (hostfxr, " + Hex(rc) +
-             "): install .NET or set DOTNET_ROOT to its folder";
+    *error = "cannot find the .NET runtime (hostfxr, " + Hex(rc) + "): install .NET or set DOTNET_ROOT to its folder";
     return false;
   }
   hostfxr_ = dlopen(path, RTLD_NOW | RTLD_LOCAL);
@@ -60,20 +59,18 @@ bool ClrBoot::Resolve(std::string* error) {
   return true;
 }
 
-bool ClrBoot::Initialize(const std::string& app_path, const std::vector<std::string>& app_args,
-                         std::string* error) {
+bool ClrBoot::Initialize(const std::string& app_path, const std::vector<std::string>& app_args, std::string* error) {
   std::vector<const char_t*> argv;
   argv.push_back(app_path.c_str());
   for (const std::string& a : app_args) argv.push_back(a.c_str());
 
-  hostfxr_initialize_parameters parameters{sizeof(hostfxr_initialize_parameters), nullptr,
-                                           dotnet_root_.c_str()};
+  hostfxr_initialize_parameters parameters{sizeof(hostfxr_initialize_parameters), nullptr, dotnet_root_.c_str()};
   auto set_writer = reinterpret_cast<hostfxr_set_error_writer_fn>(set_error_writer_);
   auto initialize = reinterpret_cast<hostfxr_initialize_for_dotnet_command_line_fn>(initialize_);
   g_hostfxr_messages.clear();
   set_writer(CollectHostfxrMessage);
   int32_t rc = initialize(static_cast<int>(argv.size()), argv.data(), &parameters, &context_);
-  set_writer(nullptr);  // from here on hostfxr prints its own errors to stderr, in each child
+  set_writer(nullptr);                  // from here on hostfxr prints its own errors to stderr, in each child
   if (rc < 0 || context_ == nullptr) {  // 1 and 2 are success codes (context already exists)
     *error = "cannot start the .NET runtime for '" + app_path + "' (hostfxr " + Hex(rc) + ")";
     if (!g_hostfxr_messages.empty()) *error += "\n" + g_hostfxr_messages;
@@ -94,8 +91,6 @@ void ClrBoot::PreloadRuntime() {
   }
 }
 
-int ClrBoot::RunApp() {
-  return reinterpret_cast<hostfxr_run_app_fn>(run_app_)(context_);
-}
+int ClrBoot::RunApp() { return reinterpret_cast<hostfxr_run_app_fn>(run_app_)(context_); }
 
 }  // namespace dw::host

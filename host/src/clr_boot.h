@@ -16,8 +16,7 @@ class ClrBoot {
 
   // hostfxr_initialize_for_dotnet_command_line: reads app.runtimeconfig.json, resolves
   // the framework, loads hostpolicy. Starts no thread, so the launcher can still fork.
-  bool Initialize(const std::string& app_path, const std::vector<std::string>& app_args,
-                  std::string* error);
+  bool Initialize(const std::string& app_path, const std::vector<std::string>& app_args, std::string* error);
 
   // Loads the framework's runtime libraries (coreclr, the JIT, System.Native) into this
   // process so forked children share them instead of each loading and relocating them.

@@ -58,7 +58,8 @@ Decision ExitPolicy::OnProcessEnded(uint32_t id, const std::string& label, int s
     if (!signaled && WEXITSTATUS(status) == 0) return {};  // a worker that finished cleanly just leaves
     if (continue_on_worker_exit_) {
       return {Action::kNone,
-              "dotnet-workers: " + label + " " + Cause(status) + "; continuing without it (--on-worker-exit=continue)", 0};
+              "dotnet-workers: " + label + " " + Cause(status) + "; continuing without it (--on-worker-exit=continue)",
+              0};
     }
     return Fail(CodeOf(status), "dotnet-workers: " + label + " " + Cause(status) + "; stopping the cluster");
   }

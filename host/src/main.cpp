@@ -45,16 +45,12 @@ int main(int argc, char** argv) {
   LauncherOptions options;
   std::string error;
   switch (ParseOptions(args, DefaultWorkerCount(), DefaultRegionSize(), &options, &error)) {
-    case ParseOutcome::kHelp:
-      std::fputs(HelpText().c_str(), stdout);
-      return 0;
+    case ParseOutcome::kHelp: std::fputs(HelpText().c_str(), stdout); return 0;
     case ParseOutcome::kVersion:
       std::printf("dotnet-workers %s (region layout %u)\n", kVersion, dw::layout::kLayoutVersion);
       return 0;
-    case ParseOutcome::kError:
-      return Error(kUsageError, error);
-    case ParseOutcome::kRun:
-      break;
+    case ParseOutcome::kError: return Error(kUsageError, error);
+    case ParseOutcome::kRun: break;
   }
 
   if (!CheckDotnetApp(options.app_path, &error)) return Error(kStartError, error);
@@ -73,7 +69,8 @@ int main(int argc, char** argv) {
     if (uint32_t threads = CountThreads(); threads != 1) {
       std::fprintf(stderr,
                    "dotnet-workers: note: loading the runtime left %u threads in the launcher; "
-                   "starting processes by exec (--spawn) instead of fork\n", threads);
+                   "starting processes by exec (--spawn) instead of fork\n",
+                   threads);
       options.spawn = true;
     }
   }

@@ -39,8 +39,8 @@ bool SplitInline(std::string_view arg, std::string_view* name, std::string_view*
 }
 
 bool TakesValue(std::string_view name) {
-  return name == "--workers" || name == "--memory" || name == "--shutdown-timeout" ||
-         name == "--role" || name == "--on-worker-exit";
+  return name == "--workers" || name == "--memory" || name == "--shutdown-timeout" || name == "--role" ||
+         name == "--on-worker-exit";
 }
 
 }  // namespace
@@ -83,11 +83,16 @@ std::optional<uint64_t> ParseDuration(std::string_view text) {
   if (!number) return std::nullopt;
   std::string_view unit = std::string_view(s).substr(digits);
   uint64_t scale;
-  if (unit == "ms") scale = 1;
-  else if (unit.empty() || unit == "s") scale = 1000;
-  else if (unit == "m" || unit == "min") scale = 60 * 1000;
-  else if (unit == "h") scale = 3600 * 1000;
-  else return std::nullopt;
+  if (unit == "ms")
+    scale = 1;
+  else if (unit.empty() || unit == "s")
+    scale = 1000;
+  else if (unit == "m" || unit == "min")
+    scale = 60 * 1000;
+  else if (unit == "h")
+    scale = 3600 * 1000;
+  else
+    return std::nullopt;
   if (*number > std::numeric_limits<uint64_t>::max() / scale) return std::nullopt;
   return *number * scale;
 }
@@ -111,8 +116,8 @@ uint64_t DefaultRegionSize() {
   return std::max<uint64_t>(size, gib);
 }
 
-ParseOutcome ParseOptions(const std::vector<std::string_view>& args, uint32_t default_workers,
-                          uint64_t default_memory, LauncherOptions* options, std::string* error) {
+ParseOutcome ParseOptions(const std::vector<std::string_view>& args, uint32_t default_workers, uint64_t default_memory,
+                          LauncherOptions* options, std::string* error) {
   LauncherOptions result;
   std::optional<uint32_t> workers;
   std::optional<uint64_t> memory;
@@ -161,8 +166,8 @@ ParseOutcome ParseOptions(const std::vector<std::string_view>& args, uint32_t de
     } else if (name == "--memory") {
       memory = ParseSize(value);
       if (!memory || *memory < layout::kMinRegionSize) {
-        *error = "invalid --memory '" + std::string(value) +
-                 "': expected a size of at least 16m, such as 512m, 64g or 1t";
+        *error =
+            "invalid --memory '" + std::string(value) + "': expected a size of at least 16m, such as 512m, 64g or 1t";
         return ParseOutcome::kError;
       }
     } else if (name == "--shutdown-timeout") {
@@ -182,8 +187,7 @@ ParseOutcome ParseOptions(const std::vector<std::string_view>& args, uint32_t de
     } else if (name == "--role") {
       size_t eq = value.find('=');
       std::string_view role = value.substr(0, eq);
-      std::optional<uint64_t> n =
-          eq == std::string_view::npos ? std::nullopt : ParseUnsigned(value.substr(eq + 1));
+      std::optional<uint64_t> n = eq == std::string_view::npos ? std::nullopt : ParseUnsigned(value.substr(eq + 1));
       if (!n || *n < 1 || *n > kMaxProcesses - 1 || !IsValidRoleName(role)) {
         *error = "invalid --role '" + std::string(value) +
                  "': expected NAME=COUNT, NAME of 1-31 letters, digits, '_', '-' or '.', COUNT >= 1";
@@ -222,8 +226,8 @@ ParseOutcome ParseOptions(const std::vector<std::string_view>& args, uint32_t de
     result.roles.push_back(std::move(r));
   }
   if (result.WorkerCount() > kMaxProcesses - 1) {
-    *error = "too many workers (" + std::to_string(result.WorkerCount()) + "): at most " +
-             std::to_string(kMaxProcesses - 1);
+    *error =
+        "too many workers (" + std::to_string(result.WorkerCount()) + "): at most " + std::to_string(kMaxProcesses - 1);
     return ParseOutcome::kError;
   }
   result.memory_bytes = memory.value_or(default_memory);

@@ -15,13 +15,13 @@ struct RoleCount {
 };
 
 struct LauncherOptions {
-  std::vector<RoleCount> roles;         // workers by role, in start order ("worker" for --workers)
-  uint64_t memory_bytes = 0;            // --memory, or the default sized from the machine
-  uint64_t shutdown_timeout_ms = 5000;  // --shutdown-timeout
-  bool spawn = false;                   // --spawn
-  bool continue_on_worker_exit = false; // --on-worker-exit=continue (default: fail-all)
-  std::string app_path;                 // the first non-option argument
-  std::vector<std::string> app_args;    // everything after it, untouched
+  std::vector<RoleCount> roles;          // workers by role, in start order ("worker" for --workers)
+  uint64_t memory_bytes = 0;             // --memory, or the default sized from the machine
+  uint64_t shutdown_timeout_ms = 5000;   // --shutdown-timeout
+  bool spawn = false;                    // --spawn
+  bool continue_on_worker_exit = false;  // --on-worker-exit=continue (default: fail-all)
+  std::string app_path;                  // the first non-option argument
+  std::vector<std::string> app_args;     // everything after it, untouched
 
   uint32_t WorkerCount() const;
 };
@@ -30,8 +30,8 @@ enum class ParseOutcome { kRun, kHelp, kVersion, kError };
 
 // Parses argv[1..]. On kError, *error holds a one-line message (without a prefix).
 // `default_workers` and `default_memory` are what the machine suggests; tests pass fixed ones.
-ParseOutcome ParseOptions(const std::vector<std::string_view>& args, uint32_t default_workers,
-                          uint64_t default_memory, LauncherOptions* options, std::string* error);
+ParseOutcome ParseOptions(const std::vector<std::string_view>& args, uint32_t default_workers, uint64_t default_memory,
+                          LauncherOptions* options, std::string* error);
 
 // "64g", "512m", "1048576", "2GiB" -> bytes (binary units). nullopt if malformed or overflowing.
 std::optional<uint64_t> ParseSize(std::string_view text);

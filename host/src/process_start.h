@@ -2,9 +2,9 @@
 // its own (parent-death signal, environment, stdin, signal mask) before the runtime boots.
 #pragma once
 
+#include <sys/types.h>
 #include <cstdint>
 #include <string>
-#include <sys/types.h>
 
 #include "clr_boot.h"
 #include "options.h"
@@ -14,13 +14,13 @@
 namespace dw::host {
 
 struct ProcessSpec {
-  uint32_t id = 0;      // 0 = primary
-  std::string role;     // "primary", "worker" or a --role name
+  uint32_t id = 0;   // 0 = primary
+  std::string role;  // "primary", "worker" or a --role name
 };
 
 struct StartContext {
   Region* region = nullptr;
-  ClrBoot* clr = nullptr;          // initialized before fork (fork mode)
+  ClrBoot* clr = nullptr;  // initialized before fork (fork mode)
   const LauncherOptions* options = nullptr;
   const SupervisorSignals* signals = nullptr;
   pid_t launcher_pid = 0;

@@ -8,8 +8,8 @@
 namespace dw::host {
 
 struct SupervisorSignals {
-  int fd = -1;            // signalfd for SIGCHLD, SIGINT, SIGTERM and SIGHUP
-  sigset_t original_mask; // what children restore before they boot the runtime
+  int fd = -1;             // signalfd for SIGCHLD, SIGINT, SIGTERM and SIGHUP
+  sigset_t original_mask;  // what children restore before they boot the runtime
 };
 
 // Blocks the handled signals and opens the signalfd. Must run before the first fork, so

@@ -1,7 +1,7 @@
 #include "supervisor.h"
 
-#include <cerrno>
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 
 #include <poll.h>
@@ -28,9 +28,7 @@ std::string Duration(uint64_t ms) {
 
 }  // namespace
 
-void Supervisor::Add(uint32_t id, const std::string& role, pid_t pid) {
-  processes_.push_back({id, role, pid, true});
-}
+void Supervisor::Add(uint32_t id, const std::string& role, pid_t pid) { processes_.push_back({id, role, pid, true}); }
 
 std::string Supervisor::Label(const SupervisedProcess& p) const {
   if (p.id == 0) return "the primary (pid " + std::to_string(p.pid) + ")";
@@ -58,8 +56,7 @@ void Supervisor::SignalAlive(int signal) {
 void Supervisor::Carry(const Decision& decision) {
   if (!decision.message.empty()) std::fprintf(stderr, "%s\n", decision.message.c_str());
   switch (decision.action) {
-    case Action::kNone:
-      break;
+    case Action::kNone: break;
     case Action::kBeginShutdown:
       // Processes using the library see the region's flag (their ShutdownToken); SIGTERM
       // is for those that don't (the library turns it into the same token).

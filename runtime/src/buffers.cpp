@@ -63,7 +63,8 @@ dw_status OpenBuffer(Region& r, const uint8_t* name, uint32_t name_length, uint6
   if (name == nullptr || name_length == 0 || name_length > L::kMaxNameLength) {
     return Fail(DW_E_INVALID_ARGUMENT, "a buffer name is 1 to %u bytes of UTF-8", L::kMaxNameLength);
   }
-  if (r.header()->corrupt.load(std::memory_order_relaxed)) return Fail(DW_E_CORRUPT, "the shared region is marked corrupt");
+  if (r.header()->corrupt.load(std::memory_order_relaxed))
+    return Fail(DW_E_CORRUPT, "the shared region is marked corrupt");
   const uint64_t hash = HashBytes(name, name_length, r.header()->hash_seed);
   TableLock lock(r);
   if (dw_status s = lock.Take(); s != DW_OK) return s;

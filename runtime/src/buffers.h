@@ -18,15 +18,16 @@ namespace dw {
 struct BufferView {
   uint64_t data_offset = 0;  // region offset of the bytes
   uint64_t size = 0;
-  uint32_t index = 0;        // table slot: with generation, identifies the buffer
+  uint32_t index = 0;  // table slot: with generation, identifies the buffer
   uint32_t generation = 0;
-  bool created = false;      // this call created it (its bytes are zero)
+  bool created = false;  // this call created it (its bytes are zero)
 };
 
 // Opens the buffer `name`, creating it with `size` zeroed bytes if it does not exist.
 // `size` 0: open an existing buffer whatever its size (DW_E_NOT_FOUND if none).
 // DW_E_CONFLICT if it exists with another size.
-dw_status OpenBuffer(Region& region, const uint8_t* name, uint32_t name_length, uint64_t size, BufferView* view) noexcept;
+dw_status OpenBuffer(Region& region, const uint8_t* name, uint32_t name_length, uint64_t size,
+                     BufferView* view) noexcept;
 
 // Gives back one reference this process holds; the last one frees the bytes.
 dw_status ReleaseBuffer(Region& region, uint32_t index, uint32_t generation) noexcept;

@@ -11,9 +11,7 @@ namespace L = layout;
 
 namespace {
 
-L::Doorbell* DoorbellOf(const Region& r, uint32_t id) {
-  return r.At<L::Doorbell>(r.header()->doorbells_offset) + id;
-}
+L::Doorbell* DoorbellOf(const Region& r, uint32_t id) { return r.At<L::Doorbell>(r.header()->doorbells_offset) + id; }
 
 }  // namespace
 

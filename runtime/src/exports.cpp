@@ -2,8 +2,8 @@
 // no C++ exception may cross into the managed runtime.
 #include "dotnet_workers/dw.h"
 
-#include <cstddef>
 #include <algorithm>
+#include <cstddef>
 #include <cstring>
 #include <memory>
 
@@ -20,18 +20,16 @@
 #include "queue.h"
 #include "region.h"
 #include "services.h"
-#include "type_names.h"
 #include "shutdown.h"
 #include "store.h"
+#include "type_names.h"
 
 namespace L = dw::layout;
 
 namespace {
 
 dw::Region* Unwrap(dw_region* region) { return reinterpret_cast<dw::Region*>(region); }
-const dw::Region* Unwrap(const dw_region* region) {
-  return reinterpret_cast<const dw::Region*>(region);
-}
+const dw::Region* Unwrap(const dw_region* region) { return reinterpret_cast<const dw::Region*>(region); }
 dw_region* Wrap(dw::Region* region) { return reinterpret_cast<dw_region*>(region); }
 
 // Runs `body`, turning any escaping exception into DW_E_SYSTEM. The error message is
@@ -123,8 +121,7 @@ uint64_t dw_layout_value(int32_t which) {
   }
 }
 
-dw_status dw_region_create(uint64_t size, uint32_t worker_count, uint32_t flags,
-                           dw_region** out_region) {
+dw_status dw_region_create(uint64_t size, uint32_t worker_count, uint32_t flags, dw_region** out_region) {
   return Guard([&] {
     if (out_region == nullptr) return dw::Fail(DW_E_INVALID_ARGUMENT, "out_region is null");
     *out_region = nullptr;
@@ -142,8 +139,7 @@ dw_status dw_region_attach(const char* descriptor, dw_region** out_region) {
     if (descriptor == nullptr) return dw::Fail(DW_E_INVALID_ARGUMENT, "descriptor is null");
     dw::RegionDescriptor d;
     if (!dw::ParseRegionDescriptor(descriptor, &d)) {
-      return dw::Fail(DW_E_BAD_DESCRIPTOR, "%s='%.200s' is not a region descriptor", DW_REGION_ENV,
-                      descriptor);
+      return dw::Fail(DW_E_BAD_DESCRIPTOR, "%s='%.200s' is not a region descriptor", DW_REGION_ENV, descriptor);
     }
     std::unique_ptr<dw::Region> region;
     dw_status s = dw::Region::Attach(d, static_cast<uint32_t>(getpid()), &region);
@@ -174,8 +170,7 @@ dw_status dw_process_mark_ready(dw_region* region, uint32_t id, uint32_t pid) {
   return Guard([&] {
     if (region == nullptr) return dw::Fail(DW_E_INVALID_ARGUMENT, "region is null");
     if (id >= L::kProcessCapacity) {
-      return dw::Fail(DW_E_NOT_FOUND, "process id %u is outside the table (0..%u)", id,
-                      L::kProcessCapacity - 1);
+      return dw::Fail(DW_E_NOT_FOUND, "process id %u is outside the table (0..%u)", id, L::kProcessCapacity - 1);
     }
     if (!dw::ProcessReady(Unwrap(region)->process(id), pid)) {
       return dw::Fail(DW_E_NOT_FOUND, "the launcher started no process with id %u", id);
@@ -254,8 +249,8 @@ dw_status dw_store_get(dw_region* region, const uint8_t* key, uint32_t key_lengt
 dw_status dw_store_try_get(dw_region* region, const uint8_t* key, uint32_t key_length, uint8_t* buffer,
                            uint32_t capacity, uint32_t* out_length, uint64_t* out_version, uint64_t* out_type) {
   // No Guard, no message: nothing here throws or fails loudly; every doubt is DW_E_TIMEOUT.
-  if (region == nullptr || key == nullptr || key_length == 0 || key_length > L::kMaxKeyLength || out_length == nullptr ||
-      out_version == nullptr || out_type == nullptr || (buffer == nullptr && capacity > 0)) {
+  if (region == nullptr || key == nullptr || key_length == 0 || key_length > L::kMaxKeyLength ||
+      out_length == nullptr || out_version == nullptr || out_type == nullptr || (buffer == nullptr && capacity > 0)) {
     return DW_E_TIMEOUT;
   }
   const dw::StoreKey k{key, key_length, dw::HashBytes(key, key_length, Unwrap(region)->header()->hash_seed)};
@@ -290,7 +285,8 @@ dw_status dw_store_set(dw_region* region, const uint8_t* key, uint32_t key_lengt
 
 dw_status dw_store_remove(dw_region* region, const uint8_t* key, uint32_t key_length, uint32_t* out_removed) {
   return Guard([&] {
-    if (region == nullptr || out_removed == nullptr) return dw::Fail(DW_E_INVALID_ARGUMENT, "a required argument is null");
+    if (region == nullptr || out_removed == nullptr)
+      return dw::Fail(DW_E_INVALID_ARGUMENT, "a required argument is null");
     dw::StoreKey k;
     if (dw_status s = Key(region, key, key_length, &k); s != DW_OK) return s;
     bool removed = false;
@@ -300,8 +296,8 @@ dw_status dw_store_remove(dw_region* region, const uint8_t* key, uint32_t key_le
   });
 }
 
-dw_status dw_store_increment(dw_region* region, const uint8_t* key, uint32_t key_length, int64_t delta, uint64_t type_tag,
-                             int64_t* out_value, uint64_t* out_existing_type) {
+dw_status dw_store_increment(dw_region* region, const uint8_t* key, uint32_t key_length, int64_t delta,
+                             uint64_t type_tag, int64_t* out_value, uint64_t* out_existing_type) {
   return Guard([&] {
     if (region == nullptr || out_value == nullptr || out_existing_type == nullptr) {
       return dw::Fail(DW_E_INVALID_ARGUMENT, "a required argument is null");
@@ -314,11 +310,11 @@ dw_status dw_store_increment(dw_region* region, const uint8_t* key, uint32_t key
 }
 
 dw_status dw_store_claim(dw_region* region, const uint8_t* key, uint32_t key_length, uint64_t waited_round,
-                         uint64_t type_tag, uint8_t* buffer, uint32_t capacity, uint32_t* out_length, uint32_t* out_state,
-                         uint64_t* out_round, uint64_t* out_ref, uint64_t* out_type) {
+                         uint64_t type_tag, uint8_t* buffer, uint32_t capacity, uint32_t* out_length,
+                         uint32_t* out_state, uint64_t* out_round, uint64_t* out_ref, uint64_t* out_type) {
   return Guard([&] {
-    if (region == nullptr || out_length == nullptr || out_state == nullptr || out_round == nullptr || out_ref == nullptr ||
-        out_type == nullptr || (buffer == nullptr && capacity > 0)) {
+    if (region == nullptr || out_length == nullptr || out_state == nullptr || out_round == nullptr ||
+        out_ref == nullptr || out_type == nullptr || (buffer == nullptr && capacity > 0)) {
       return dw::Fail(DW_E_INVALID_ARGUMENT, "a required argument is null");
     }
     dw::StoreKey k;
@@ -327,8 +323,8 @@ dw_status dw_store_claim(dw_region* region, const uint8_t* key, uint32_t key_len
     *out_length = 0;
     *out_ref = 0;
     *out_type = 0;
-    dw_status s = dw::StoreClaim(*Unwrap(region), k, waited_round, buffer, capacity, out_length, &state, out_round, out_ref,
-                                 type_tag, out_type);
+    dw_status s = dw::StoreClaim(*Unwrap(region), k, waited_round, buffer, capacity, out_length, &state, out_round,
+                                 out_ref, type_tag, out_type);
     *out_state = static_cast<uint32_t>(state);
     return s;
   });
@@ -337,20 +333,22 @@ dw_status dw_store_claim(dw_region* region, const uint8_t* key, uint32_t key_len
 dw_status dw_store_resolve(dw_region* region, const uint8_t* key, uint32_t key_length, uint64_t round, uint64_t ref,
                            uint32_t outcome, const uint8_t* bytes, uint32_t length, int64_t ttl_ns) {
   return Guard([&] {
-    if (region == nullptr || (bytes == nullptr && length > 0) || outcome < DW_RESOLVE_VALUE || outcome > DW_RESOLVE_ABANDONED) {
+    if (region == nullptr || (bytes == nullptr && length > 0) || outcome < DW_RESOLVE_VALUE ||
+        outcome > DW_RESOLVE_ABANDONED) {
       return dw::Fail(DW_E_INVALID_ARGUMENT, "a required argument is null or out of range");
     }
     dw::StoreKey k;
     if (dw_status s = Key(region, key, key_length, &k); s != DW_OK) return s;
-    return dw::StoreResolve(*Unwrap(region), k, round, ref, static_cast<dw::ClaimOutcome>(outcome), bytes, length, ttl_ns);
+    return dw::StoreResolve(*Unwrap(region), k, round, ref, static_cast<dw::ClaimOutcome>(outcome), bytes, length,
+                            ttl_ns);
   });
 }
 
 dw_status dw_store_keys(dw_region* region, const uint8_t* prefix, uint32_t prefix_length, uint64_t* inout_cursor,
                         uint8_t* buffer, uint32_t capacity, uint32_t* out_used, uint32_t* out_count) {
   return Guard([&] {
-    if (region == nullptr || inout_cursor == nullptr || buffer == nullptr || out_used == nullptr || out_count == nullptr ||
-        (prefix == nullptr && prefix_length > 0)) {
+    if (region == nullptr || inout_cursor == nullptr || buffer == nullptr || out_used == nullptr ||
+        out_count == nullptr || (prefix == nullptr && prefix_length > 0)) {
       return dw::Fail(DW_E_INVALID_ARGUMENT, "a required argument is null");
     }
     dw::Region& r = *Unwrap(region);
@@ -366,7 +364,8 @@ dw_status dw_store_keys(dw_region* region, const uint8_t* prefix, uint32_t prefi
   });
 }
 
-dw_status dw_buffer_open(dw_region* region, const uint8_t* name, uint32_t name_length, uint64_t size, dw_buffer_info* out_info) {
+dw_status dw_buffer_open(dw_region* region, const uint8_t* name, uint32_t name_length, uint64_t size,
+                         dw_buffer_info* out_info) {
   return Guard([&] {
     if (region == nullptr || out_info == nullptr) return dw::Fail(DW_E_INVALID_ARGUMENT, "a required argument is null");
     dw::BufferView view;
@@ -386,7 +385,8 @@ dw_status dw_buffer_release(dw_region* region, uint32_t index, uint32_t generati
 dw_status dw_lock_open(dw_region* region, const uint8_t* name, uint32_t name_length, uint32_t kind, uint32_t max_count,
                        uint32_t* out_index) {
   return Guard([&] {
-    if (region == nullptr || out_index == nullptr) return dw::Fail(DW_E_INVALID_ARGUMENT, "a required argument is null");
+    if (region == nullptr || out_index == nullptr)
+      return dw::Fail(DW_E_INVALID_ARGUMENT, "a required argument is null");
     return dw::OpenLock(*Unwrap(region), name, name_length, kind, max_count, out_index);
   });
 }
@@ -411,7 +411,8 @@ dw_status dw_queue_open(dw_region* region, const uint8_t* name, uint32_t name_le
     if (region == nullptr || out_index == nullptr || out_existing_type == nullptr) {
       return dw::Fail(DW_E_INVALID_ARGUMENT, "a required argument is null");
     }
-    return dw::OpenQueue(*Unwrap(region), name, name_length, capacity, slot_size, type_tag, out_index, out_existing_type);
+    return dw::OpenQueue(*Unwrap(region), name, name_length, capacity, slot_size, type_tag, out_index,
+                         out_existing_type);
   });
 }
 
@@ -435,7 +436,8 @@ dw_status dw_queue_read(dw_region* region, uint32_t index, uint8_t* buffer, uint
 dw_status dw_queue_write_many(dw_region* region, uint32_t index, const uint8_t* records, uint32_t used, uint32_t count,
                               uint32_t* out_written) {
   return Guard([&] {
-    if (region == nullptr || out_written == nullptr) return dw::Fail(DW_E_INVALID_ARGUMENT, "a required argument is null");
+    if (region == nullptr || out_written == nullptr)
+      return dw::Fail(DW_E_INVALID_ARGUMENT, "a required argument is null");
     return dw::EnqueueMany(*Unwrap(region), index, records, used, count, out_written);
   });
 }
@@ -455,9 +457,10 @@ int32_t dw_queue_may_have_message(dw_region* region, uint32_t index) {
 }
 
 dw_status dw_queue_complete(dw_region* region, uint32_t index, const uint8_t* error, uint32_t error_length,
-                           uint32_t* out_first) {
+                            uint32_t* out_first) {
   return Guard([&] {
-    if (region == nullptr || out_first == nullptr) return dw::Fail(DW_E_INVALID_ARGUMENT, "a required argument is null");
+    if (region == nullptr || out_first == nullptr)
+      return dw::Fail(DW_E_INVALID_ARGUMENT, "a required argument is null");
     bool first = false;
     dw_status s = dw::CompleteQueue(*Unwrap(region), index, error, error_length, &first);
     *out_first = first ? 1 : 0;
@@ -477,9 +480,11 @@ dw_status dw_queue_completion_error(dw_region* region, uint32_t index, uint8_t* 
 
 dw_status dw_queue_watch(dw_region* region, uint32_t index, uint32_t what, uint32_t watch) {
   return Guard([&] {
-    if (region == nullptr || what > DW_QUEUE_WATCH_ROOM) return dw::Fail(DW_E_INVALID_ARGUMENT, "region is null or `what` unknown");
+    if (region == nullptr || what > DW_QUEUE_WATCH_ROOM)
+      return dw::Fail(DW_E_INVALID_ARGUMENT, "region is null or `what` unknown");
     dw::Region& r = *Unwrap(region);
-    if (r.self() == dw::Region::kNoProcess) return dw::Fail(DW_E_INVALID_ARGUMENT, "this attachment is not a cluster process");
+    if (r.self() == dw::Region::kNoProcess)
+      return dw::Fail(DW_E_INVALID_ARGUMENT, "this attachment is not a cluster process");
     return dw::WatchQueue(r, index, r.self(), static_cast<dw::QueueWatch>(what), watch != 0);
   });
 }
@@ -509,7 +514,8 @@ dw_status dw_doorbell_wait(dw_region* region, uint32_t seen, int64_t spin_us, in
   return Guard([&] {
     if (region == nullptr || out_ring == nullptr) return dw::Fail(DW_E_INVALID_ARGUMENT, "a required argument is null");
     dw::Region& r = *Unwrap(region);
-    if (r.self() == dw::Region::kNoProcess) return dw::Fail(DW_E_INVALID_ARGUMENT, "this attachment is not a cluster process");
+    if (r.self() == dw::Region::kNoProcess)
+      return dw::Fail(DW_E_INVALID_ARGUMENT, "this attachment is not a cluster process");
     const int64_t timeout_ns = (timeout_ms < 0 || timeout_ms > INT64_MAX / 1000000) ? -1 : timeout_ms * 1000000;
     const int64_t spin_ns = spin_us <= 0 ? 0 : std::min<int64_t>(spin_us, 1'000'000) * 1000;
     *out_ring = dw::WaitForDoorbell(r, r.self(), seen, spin_ns, timeout_ns);
@@ -545,14 +551,16 @@ dw_status dw_service_serve(dw_region* region, uint32_t index, uint32_t serve) {
   return Guard([&] {
     if (region == nullptr) return dw::Fail(DW_E_INVALID_ARGUMENT, "region is null");
     dw::Region& r = *Unwrap(region);
-    if (r.self() == dw::Region::kNoProcess) return dw::Fail(DW_E_INVALID_ARGUMENT, "this attachment is not a cluster process");
+    if (r.self() == dw::Region::kNoProcess)
+      return dw::Fail(DW_E_INVALID_ARGUMENT, "this attachment is not a cluster process");
     return dw::ServeService(r, index, r.self(), serve != 0);
   });
 }
 
 dw_status dw_service_servers(dw_region* region, uint32_t index, uint64_t* out_servers16) {
   return Guard([&] {
-    if (region == nullptr || out_servers16 == nullptr) return dw::Fail(DW_E_INVALID_ARGUMENT, "a required argument is null");
+    if (region == nullptr || out_servers16 == nullptr)
+      return dw::Fail(DW_E_INVALID_ARGUMENT, "a required argument is null");
     return dw::ServiceServers(*Unwrap(region), index, out_servers16);
   });
 }
@@ -597,7 +605,8 @@ dw_status dw_lock_watch(dw_region* region, uint32_t index, uint32_t watch) {
   return Guard([&] {
     if (region == nullptr) return dw::Fail(DW_E_INVALID_ARGUMENT, "region is null");
     dw::Region& r = *Unwrap(region);
-    if (r.self() == dw::Region::kNoProcess) return dw::Fail(DW_E_INVALID_ARGUMENT, "this attachment is not a cluster process");
+    if (r.self() == dw::Region::kNoProcess)
+      return dw::Fail(DW_E_INVALID_ARGUMENT, "this attachment is not a cluster process");
     return dw::WatchLock(r, index, r.self(), watch != 0);
   });
 }
@@ -610,7 +619,8 @@ dw_status dw_store_watch_claims(dw_region* region, uint32_t watch) {
   return Guard([&] {
     if (region == nullptr) return dw::Fail(DW_E_INVALID_ARGUMENT, "region is null");
     dw::Region& r = *Unwrap(region);
-    if (r.self() == dw::Region::kNoProcess) return dw::Fail(DW_E_INVALID_ARGUMENT, "this attachment is not a cluster process");
+    if (r.self() == dw::Region::kNoProcess)
+      return dw::Fail(DW_E_INVALID_ARGUMENT, "this attachment is not a cluster process");
     dw::WatchClaims(r, r.self(), watch != 0);
     return DW_OK;
   });

@@ -9,8 +9,7 @@
 
 namespace dw {
 
-static_assert(sizeof(std::atomic<uint32_t>) == sizeof(uint32_t),
-              "futex words are std::atomic<uint32_t> used in place");
+static_assert(sizeof(std::atomic<uint32_t>) == sizeof(uint32_t), "futex words are std::atomic<uint32_t> used in place");
 
 WaitResult FutexWait(std::atomic<uint32_t>* word, uint32_t expected, int64_t timeout_ns) noexcept {
   timespec relative{};
@@ -20,8 +19,7 @@ WaitResult FutexWait(std::atomic<uint32_t>* word, uint32_t expected, int64_t tim
     relative.tv_nsec = static_cast<long>(timeout_ns % 1000000000);
     timeout = &relative;
   }
-  long rc = syscall(SYS_futex, reinterpret_cast<uint32_t*>(word), FUTEX_WAIT, expected, timeout,
-                    nullptr, 0);
+  long rc = syscall(SYS_futex, reinterpret_cast<uint32_t*>(word), FUTEX_WAIT, expected, timeout, nullptr, 0);
   if (rc == 0) return WaitResult::kWoken;
   switch (errno) {
     case EAGAIN: return WaitResult::kValueChanged;
@@ -32,8 +30,7 @@ WaitResult FutexWait(std::atomic<uint32_t>* word, uint32_t expected, int64_t tim
 }
 
 int FutexWake(std::atomic<uint32_t>* word, int count) noexcept {
-  long rc = syscall(SYS_futex, reinterpret_cast<uint32_t*>(word), FUTEX_WAKE, count, nullptr,
-                    nullptr, 0);
+  long rc = syscall(SYS_futex, reinterpret_cast<uint32_t*>(word), FUTEX_WAKE, count, nullptr, nullptr, 0);
   return rc < 0 ? 0 : static_cast<int>(rc);
 }
 

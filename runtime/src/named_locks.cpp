@@ -71,7 +71,8 @@ dw_status TryMutex(Region& r, L::LockEntry& e, bool* done) {
   if (w != L::kMutexFree && w != L::kMutexAbandoned) return DW_OK;
   if (!e.word.compare_exchange_strong(w, r.self() + 1, std::memory_order_acq_rel)) return DW_OK;
   *done = true;
-  return w == L::kMutexAbandoned ? Fail(DW_E_ABANDONED, "acquired a mutex whose previous owner died holding it") : DW_OK;
+  return w == L::kMutexAbandoned ? Fail(DW_E_ABANDONED, "acquired a mutex whose previous owner died holding it")
+                                 : DW_OK;
 }
 
 dw_status TrySemaphore(Region& r, uint32_t index, bool* done) {
@@ -103,7 +104,8 @@ dw_status OpenLock(Region& r, const uint8_t* name, uint32_t name_length, uint32_
   if (name == nullptr || name_length == 0 || name_length > L::kMaxNameLength) {
     return Fail(DW_E_INVALID_ARGUMENT, "a lock name is 1 to %u bytes of UTF-8", L::kMaxNameLength);
   }
-  if (kind != L::kLockMutex && kind != L::kLockSemaphore) return Fail(DW_E_INVALID_ARGUMENT, "unknown lock kind %u", kind);
+  if (kind != L::kLockMutex && kind != L::kLockSemaphore)
+    return Fail(DW_E_INVALID_ARGUMENT, "unknown lock kind %u", kind);
   if (kind == L::kLockMutex) max_count = 1;
   if (max_count == 0 || max_count > UINT16_MAX) {
     return Fail(DW_E_INVALID_ARGUMENT, "a semaphore has 1 to %u permits; asked for %u", UINT16_MAX, max_count);
@@ -148,7 +150,8 @@ dw_status AcquireLock(Region& r, uint32_t index, int64_t timeout_ms) noexcept {
   if (index >= L::kLockCapacity) return Fail(DW_E_INVALID_ARGUMENT, "no lock has index %u", index);
   if (r.self() == Region::kNoProcess) return Fail(DW_E_INVALID_ARGUMENT, "this attachment is not a cluster process");
   L::LockEntry& e = Table(r)[index];
-  if (e.state.load(std::memory_order_acquire) != L::kSlotLive) return Fail(DW_E_INVALID_ARGUMENT, "no lock has index %u", index);
+  if (e.state.load(std::memory_order_acquire) != L::kSlotLive)
+    return Fail(DW_E_INVALID_ARGUMENT, "no lock has index %u", index);
   // Beyond ~292 years the nanoseconds would overflow: that is no bound.
   const uint64_t deadline = (timeout_ms < 0 || timeout_ms > INT64_MAX / 1'000'000)
                                 ? 0
@@ -173,7 +176,8 @@ dw_status ReleaseLock(Region& r, uint32_t index) noexcept {
   if (e.kind == L::kLockMutex) {
     uint32_t mine = r.self() + 1;
     if (!e.word.compare_exchange_strong(mine, L::kMutexFree, std::memory_order_acq_rel)) {
-      return Fail(DW_E_NOT_OWNER, "this process does not hold the mutex '%.*s'", static_cast<int>(e.name_length), e.name);
+      return Fail(DW_E_NOT_OWNER, "this process does not hold the mutex '%.*s'", static_cast<int>(e.name_length),
+                  e.name);
     }
     WakeWaiters(r, e, 1);
     return DW_OK;
@@ -182,7 +186,8 @@ dw_status ReleaseLock(Region& r, uint32_t index) noexcept {
   std::atomic<uint16_t>& held = Held(r, index)[r.self()];
   if (held.load(std::memory_order_relaxed) == 0) {
     UnlockRobust(&e.mutex);
-    return Fail(DW_E_NOT_OWNER, "this process holds no permit of the semaphore '%.*s'", static_cast<int>(e.name_length), e.name);
+    return Fail(DW_E_NOT_OWNER, "this process holds no permit of the semaphore '%.*s'", static_cast<int>(e.name_length),
+                e.name);
   }
   held.fetch_sub(1, std::memory_order_relaxed);
   e.word.fetch_add(1, std::memory_order_release);
@@ -218,7 +223,8 @@ void ReleaseLocksOf(Region& r, uint32_t dead_id) noexcept {
 }
 
 dw_status WatchLock(Region& r, uint32_t index, uint32_t id, bool watch) noexcept {
-  if (index >= L::kLockCapacity || id >= L::kProcessCapacity || Table(r)[index].state.load(std::memory_order_acquire) != L::kSlotLive) {
+  if (index >= L::kLockCapacity || id >= L::kProcessCapacity ||
+      Table(r)[index].state.load(std::memory_order_acquire) != L::kSlotLive) {
     return Fail(DW_E_INVALID_ARGUMENT, "no lock has index %u", index);
   }
   SetMember(Table(r)[index].watchers, id, watch);

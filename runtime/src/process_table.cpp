@@ -14,8 +14,8 @@ namespace L = layout;
 bool IsValidRoleName(std::string_view role) noexcept {
   if (role.empty() || role.size() >= L::kRoleCapacity) return false;
   return std::all_of(role.begin(), role.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '-' || c == '.';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+           c == '.';
   });
 }
 
@@ -31,9 +31,7 @@ void ProcessStarting(L::ProcessEntry* entry, std::string_view role) noexcept {
   entry->state.store(L::kProcessStarting, std::memory_order_release);
 }
 
-void ProcessForked(L::ProcessEntry* entry, uint32_t pid) noexcept {
-  entry->pid.store(pid, std::memory_order_release);
-}
+void ProcessForked(L::ProcessEntry* entry, uint32_t pid) noexcept { entry->pid.store(pid, std::memory_order_release); }
 
 bool ProcessReady(L::ProcessEntry* entry, uint32_t pid) noexcept {
   const uint32_t state = entry->state.load(std::memory_order_acquire);
@@ -60,15 +58,14 @@ bool ProcessStopping(L::ProcessEntry* entry) noexcept {
   return false;
 }
 
-uint32_t WaitWhileRunning(const L::RegionHeader* header, L::ProcessEntry* entry,
-                          int64_t timeout_ns, bool* ok) noexcept {
+uint32_t WaitWhileRunning(const L::RegionHeader* header, L::ProcessEntry* entry, int64_t timeout_ns,
+                          bool* ok) noexcept {
   *ok = true;
   // The entry's own word is the one slept on: every way out (a cluster shutdown marks
   // every entry stopping; a local stop marks this one) changes it, so no wake is lost
   // between the checks below and the sleep.
   uint32_t state = entry->state.load(std::memory_order_acquire);
-  if (state != L::kProcessRunning ||
-      header->shutdown_state.load(std::memory_order_acquire) != L::kRunning) {
+  if (state != L::kProcessRunning || header->shutdown_state.load(std::memory_order_acquire) != L::kRunning) {
     return state;
   }
   if (FutexWait(&entry->state, L::kProcessRunning, timeout_ns) == WaitResult::kFailed) *ok = false;

@@ -32,8 +32,8 @@ bool ProcessStopping(layout::ProcessEntry* entry) noexcept;
 // Sleeps (at most timeout_ns; negative: no bound) while the entry is running and the
 // cluster is not shutting down. Returns the entry's state; kFailed from the futex is
 // reported as false in *ok.
-uint32_t WaitWhileRunning(const layout::RegionHeader* header, layout::ProcessEntry* entry,
-                          int64_t timeout_ns, bool* ok) noexcept;
+uint32_t WaitWhileRunning(const layout::RegionHeader* header, layout::ProcessEntry* entry, int64_t timeout_ns,
+                          bool* ok) noexcept;
 
 // The launcher, after waitpid: `wait_status` as waitpid returned it.
 void ProcessEnded(layout::ProcessEntry* entry, int wait_status) noexcept;

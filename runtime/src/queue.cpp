@@ -212,7 +212,8 @@ dw_status OpenQueue(Region& r, const uint8_t* name, uint32_t name_length, uint32
     return Fail(DW_E_INVALID_ARGUMENT, "a queue holds 1 to %u messages; asked for %u", L::kMaxQueueCells, capacity);
   }
   if (slot_size == 0 || slot_size > L::kMaxSlotSize) {
-    return Fail(DW_E_INVALID_ARGUMENT, "a queue's inline message size is 1 to %u bytes; asked for %u", L::kMaxSlotSize, slot_size);
+    return Fail(DW_E_INVALID_ARGUMENT, "a queue's inline message size is 1 to %u bytes; asked for %u", L::kMaxSlotSize,
+                slot_size);
   }
   capacity = RoundUpToPowerOfTwo(capacity);
   slot_size = (slot_size + 15) & ~15u;
@@ -235,8 +236,8 @@ dw_status OpenQueue(Region& r, const uint8_t* name, uint32_t name_length, uint32
         result = Fail(DW_E_TYPE_MISMATCH, "the queue '%.*s' was created for another type of message",
                       static_cast<int>(name_length), name);
       } else if (q.capacity != capacity || q.slot_size != slot_size) {
-        result = Fail(DW_E_CONFLICT, "the queue '%.*s' exists with %u cells of %u bytes", static_cast<int>(name_length), name,
-                      q.capacity, q.slot_size);
+        result = Fail(DW_E_CONFLICT, "the queue '%.*s' exists with %u cells of %u bytes", static_cast<int>(name_length),
+                      name, q.capacity, q.slot_size);
       } else {
         *index = i;
         result = DW_OK;
@@ -313,7 +314,8 @@ dw_status Enqueue(Region& r, uint32_t index, const uint8_t* bytes, uint32_t leng
     // Ready on any change of the cell, not only "free for us": sequences only grow, and a
     // change means a reader freed it (room) or another writer got there first (look again).
     auto room = [&] {
-      return cell->sequence.load(std::memory_order_seq_cst) != seen_sequence || q->completed.load(std::memory_order_acquire);
+      return cell->sequence.load(std::memory_order_seq_cst) != seen_sequence ||
+             q->completed.load(std::memory_order_acquire);
     };
     if (timeout_ms == 0) {
       if (spill != 0) Free(r, spill);
@@ -395,11 +397,8 @@ dw_status Dequeue(Region& r, uint32_t index, uint8_t* buffer, uint32_t capacity,
       case Take::kTooSmall:
         UnlockRobust(&q->read_mutex);
         return Fail(DW_E_BUFFER_TOO_SMALL, "the message is %u bytes", *length);
-      case Take::kCorrupt:
-        UnlockRobust(&q->read_mutex);
-        return r.Corrupt("a queue cell is damaged");
-      case Take::kEmpty:
-        break;
+      case Take::kCorrupt: UnlockRobust(&q->read_mutex); return r.Corrupt("a queue cell is damaged");
+      case Take::kEmpty: break;
     }
     UnlockRobust(&q->read_mutex);
     if (q->completed.load(std::memory_order_acquire)) {
@@ -413,7 +412,8 @@ dw_status Dequeue(Region& r, uint32_t index, uint8_t* buffer, uint32_t capacity,
     // reader may take the message between two looks (the next one is then in a cell this
     // reader does not watch), so a change means "look again under the lock".
     auto message = [&] {
-      return cell->sequence.load(std::memory_order_seq_cst) != seen_sequence || q->completed.load(std::memory_order_acquire);
+      return cell->sequence.load(std::memory_order_seq_cst) != seen_sequence ||
+             q->completed.load(std::memory_order_acquire);
     };
     if (timeout_ms == 0) return FailQuietly(DW_E_TIMEOUT, "the queue is empty");
     if (deadline == 0) deadline = DeadlineFor(timeout_ms);
@@ -441,7 +441,8 @@ dw_status DequeueMany(Region& r, uint32_t index, uint8_t* buffer, uint32_t capac
   uint32_t n = 0;
   while (*count < max_messages && capacity - offset >= sizeof n) {
     uint64_t spill = 0, seen = 0;
-    last = TakeHead(r, *q, buffer + offset + sizeof n, capacity - offset - static_cast<uint32_t>(sizeof n), &n, &spill, &seen);
+    last = TakeHead(r, *q, buffer + offset + sizeof n, capacity - offset - static_cast<uint32_t>(sizeof n), &n, &spill,
+                    &seen);
     if (last != Take::kTaken) break;
     std::memcpy(buffer + offset, &n, sizeof n);
     offset += static_cast<uint32_t>(sizeof n) + n;
@@ -468,7 +469,8 @@ dw_status DequeueMany(Region& r, uint32_t index, uint8_t* buffer, uint32_t capac
   return FailQuietly(DW_E_TIMEOUT, "the queue is empty");
 }
 
-dw_status QueueCompletionError(Region& r, uint32_t index, uint8_t* buffer, uint32_t capacity, uint32_t* length) noexcept {
+dw_status QueueCompletionError(Region& r, uint32_t index, uint8_t* buffer, uint32_t capacity,
+                               uint32_t* length) noexcept {
   L::QueueEntry* q = Live(r, index);
   if (q == nullptr) return Fail(DW_E_INVALID_ARGUMENT, "no queue has index %u", index);
   if (!q->completed.load(std::memory_order_acquire) || q->error_offset == 0) {

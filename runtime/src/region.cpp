@@ -6,9 +6,9 @@
 #include <new>
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/stat.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -33,16 +33,15 @@ bool IsMapped(const void* address, uint64_t length) noexcept {
 
 }  // namespace
 
-dw_status Region::Create(uint64_t size, uint32_t worker_count, uint32_t flags,
-                         std::unique_ptr<Region>* out) noexcept {
+dw_status Region::Create(uint64_t size, uint32_t worker_count, uint32_t flags, std::unique_ptr<Region>* out) noexcept {
   if (out == nullptr) return Fail(DW_E_INVALID_ARGUMENT, "out_region is null");
   if (size < L::kMinRegionSize) {
-    return Fail(DW_E_INVALID_ARGUMENT, "region size %" PRIu64 " is below the minimum of %" PRIu64,
-                size, L::kMinRegionSize);
+    return Fail(DW_E_INVALID_ARGUMENT, "region size %" PRIu64 " is below the minimum of %" PRIu64, size,
+                L::kMinRegionSize);
   }
   if (worker_count >= L::kProcessCapacity) {
-    return Fail(DW_E_INVALID_ARGUMENT, "%" PRIu32 " workers exceed the process table (%" PRIu32 ")",
-                worker_count, L::kProcessCapacity - 1);
+    return Fail(DW_E_INVALID_ARGUMENT, "%" PRIu32 " workers exceed the process table (%" PRIu32 ")", worker_count,
+                L::kProcessCapacity - 1);
   }
   // MFD_CLOEXEC: a program the app starts must not inherit (and keep alive) the region.
   // --spawn children clear the flag on their own copy just before exec.
@@ -57,8 +56,8 @@ dw_status Region::Create(uint64_t size, uint32_t worker_count, uint32_t flags,
     close(fd);
     return s;
   }
-  void* base = mmap(reinterpret_cast<void*>(kPreferredAddress), size, PROT_READ | PROT_WRITE,
-                    MAP_SHARED | MAP_NORESERVE, fd, 0);
+  void* base =
+      mmap(reinterpret_cast<void*>(kPreferredAddress), size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd, 0);
   if (base == MAP_FAILED) {
     dw_status s = FailErrno(DW_E_REGION_UNAVAILABLE, "cannot reserve %" PRIu64 " bytes of address space", size);
     close(fd);
@@ -79,8 +78,8 @@ dw_status Region::Create(uint64_t size, uint32_t worker_count, uint32_t flags,
   h->process_table_offset = L::kProcessTableOffset;
   h->created_unix_ns = RealtimeNs();
   for (uint32_t id = 0; id < L::kProcessCapacity; ++id) {
-    reinterpret_cast<L::ProcessEntry*>(static_cast<char*>(base) + L::kProcessTableOffset +
-                                       id * L::kProcessEntrySize)->id = id;
+    reinterpret_cast<L::ProcessEntry*>(static_cast<char*>(base) + L::kProcessTableOffset + id * L::kProcessEntrySize)
+        ->id = id;
   }
   const L::Sections sections = L::ComputeSections(size);
   h->holdings_offset = sections.holdings_offset;
@@ -148,13 +147,13 @@ dw_status Region::Corrupt(const char* what) noexcept {
 dw_status Region::CheckHeader(const void* base, uint64_t size) noexcept {
   if (base == nullptr) return Fail(DW_E_INVALID_ARGUMENT, "region base is null");
   if (size < L::kMinRegionSize) {
-    return Fail(DW_E_SIZE_MISMATCH, "region size %" PRIu64 " is below the minimum of %" PRIu64,
-                size, L::kMinRegionSize);
+    return Fail(DW_E_SIZE_MISMATCH, "region size %" PRIu64 " is below the minimum of %" PRIu64, size,
+                L::kMinRegionSize);
   }
   const auto* h = static_cast<const L::RegionHeader*>(base);
   if (h->magic != L::kMagic) {
-    return Fail(DW_E_BAD_MAGIC, "the memory at %p is not a dotnet-workers region (magic 0x%016" PRIx64 ")",
-                base, h->magic);
+    return Fail(DW_E_BAD_MAGIC, "the memory at %p is not a dotnet-workers region (magic 0x%016" PRIx64 ")", base,
+                h->magic);
   }
   if (h->layout_version != L::kLayoutVersion) {
     return Fail(DW_E_LAYOUT_VERSION,
@@ -169,8 +168,8 @@ dw_status Region::CheckHeader(const void* base, uint64_t size) noexcept {
                 h->format_word, L::FormatWord());
   }
   if (h->region_size != size) {
-    return Fail(DW_E_SIZE_MISMATCH, "the region header says %" PRIu64 " bytes, expected %" PRIu64,
-                h->region_size, size);
+    return Fail(DW_E_SIZE_MISMATCH, "the region header says %" PRIu64 " bytes, expected %" PRIu64, h->region_size,
+                size);
   }
   if (h->process_table_offset != L::kProcessTableOffset || h->process_capacity != L::kProcessCapacity) {
     return Fail(DW_E_FORMAT_WORD, "the region's process table is not where this library expects it");
@@ -179,8 +178,8 @@ dw_status Region::CheckHeader(const void* base, uint64_t size) noexcept {
   if (h->holdings_offset != s.holdings_offset || h->heap_control_offset != s.heap_control_offset ||
       h->objects_control_offset != s.objects_control_offset || h->stripes_offset != s.stripes_offset ||
       h->buffers_offset != s.buffers_offset || h->locks_offset != s.locks_offset ||
-      h->queues_offset != s.queues_offset || h->doorbells_offset != s.doorbells_offset || h->services_offset != s.services_offset ||
-      h->type_names_offset != s.type_names_offset ||
+      h->queues_offset != s.queues_offset || h->doorbells_offset != s.doorbells_offset ||
+      h->services_offset != s.services_offset || h->type_names_offset != s.type_names_offset ||
       h->buckets_offset != s.buckets_offset || h->bucket_bitmap_offset != s.bucket_bitmap_offset ||
       h->bucket_count != s.bucket_count || h->heap_offset != s.heap_offset || h->heap_end != s.heap_end) {
     return Fail(DW_E_FORMAT_WORD, "the region's sections are not where this library expects them");
@@ -188,8 +187,7 @@ dw_status Region::CheckHeader(const void* base, uint64_t size) noexcept {
   return DW_OK;
 }
 
-dw_status Region::Attach(const RegionDescriptor& d, uint32_t self_pid,
-                         std::unique_ptr<Region>* out) noexcept {
+dw_status Region::Attach(const RegionDescriptor& d, uint32_t self_pid, std::unique_ptr<Region>* out) noexcept {
   if (out == nullptr) return Fail(DW_E_INVALID_ARGUMENT, "out_region is null");
   if (d.pid != self_pid) {
     return Fail(DW_E_NOT_THIS_PROCESS,

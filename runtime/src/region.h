@@ -19,17 +19,14 @@ class Region {
 
   // Creates a memfd of `size` bytes, maps it (MAP_SHARED | MAP_NORESERVE: only touched
   // pages cost memory) and writes the header and an empty process table.
-  static dw_status Create(uint64_t size, uint32_t worker_count, uint32_t flags,
-                          std::unique_ptr<Region>* out) noexcept;
+  static dw_status Create(uint64_t size, uint32_t worker_count, uint32_t flags, std::unique_ptr<Region>* out) noexcept;
 
   // Binds to a region already mapped in this process (inherited across fork, or mapped
   // by MapDescriptor before exec'ing into the runtime).
-  static dw_status Attach(const RegionDescriptor& descriptor, uint32_t self_pid,
-                          std::unique_ptr<Region>* out) noexcept;
+  static dw_status Attach(const RegionDescriptor& descriptor, uint32_t self_pid, std::unique_ptr<Region>* out) noexcept;
 
   // --spawn children: maps the descriptor's fd at exactly the descriptor's address.
-  static dw_status MapDescriptor(const RegionDescriptor& descriptor,
-                                 std::unique_ptr<Region>* out) noexcept;
+  static dw_status MapDescriptor(const RegionDescriptor& descriptor, std::unique_ptr<Region>* out) noexcept;
 
   // Checks magic, layout version, format word and size of a header at `base`.
   static dw_status CheckHeader(const void* base, uint64_t size) noexcept;
@@ -41,9 +38,7 @@ class Region {
   void* base() const noexcept { return base_; }
   uint64_t size() const noexcept { return size_; }
   int fd() const noexcept { return fd_; }
-  layout::RegionHeader* header() const noexcept {
-    return static_cast<layout::RegionHeader*>(base_);
-  }
+  layout::RegionHeader* header() const noexcept { return static_cast<layout::RegionHeader*>(base_); }
   // The entry for process `id`; id must be below kProcessCapacity.
   layout::ProcessEntry* process(uint32_t id) const noexcept;
 
@@ -76,7 +71,10 @@ class Region {
 
   // Keeps the mapping when this object is destroyed: a launcher child that is about to
   // hand the region to the runtime must not unmap it on the way.
-  void Release() noexcept { owns_mapping_ = false; fd_ = -1; }
+  void Release() noexcept {
+    owns_mapping_ = false;
+    fd_ = -1;
+  }
 
  private:
   Region(void* base, uint64_t size, int fd, bool owns_mapping) noexcept

@@ -44,8 +44,8 @@ std::string FormatRegionDescriptor(const RegionDescriptor& d) {
   char buffer[128];
   // The pid is always 10 digits, so a forked child can write its own pid into the
   // launcher's prepared string in place, without allocating.
-  std::snprintf(buffer, sizeof buffer, "v1:pid=%010" PRIu32 ":fd=%d:addr=0x%" PRIx64 ":size=%" PRIu64,
-                d.pid, d.fd, d.address, d.size);
+  std::snprintf(buffer, sizeof buffer, "v1:pid=%010" PRIu32 ":fd=%d:addr=0x%" PRIx64 ":size=%" PRIu64, d.pid, d.fd,
+                d.address, d.size);
   return buffer;
 }
 

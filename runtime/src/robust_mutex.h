@@ -12,10 +12,10 @@
 namespace dw {
 
 enum class LockResult {
-  kAcquired,     // held; the protected state is consistent
-  kOwnerDied,    // held; the previous holder died inside: repair, then MarkConsistent
-  kBusy,         // TryLock only: someone alive holds it
-  kUnrecoverable // a holder died and nobody repaired it: the state is lost
+  kAcquired,      // held; the protected state is consistent
+  kOwnerDied,     // held; the previous holder died inside: repair, then MarkConsistent
+  kBusy,          // TryLock only: someone alive holds it
+  kUnrecoverable  // a holder died and nobody repaired it: the state is lost
 };
 
 // Initializes a mutex in shared memory (the region's creator, before any other process).

@@ -34,7 +34,8 @@ namespace {
 dw_status Found(const L::ServiceEntry& s, uint32_t i, uint64_t type_tag, uint32_t* index, uint64_t* existing_type) {
   if (type_tag != L::kAnyType && s.type_tag != type_tag) {
     *existing_type = s.type_tag;
-    return Fail(DW_E_TYPE_MISMATCH, "'%.*s' was created for another type of value", static_cast<int>(s.name_length), s.name);
+    return Fail(DW_E_TYPE_MISMATCH, "'%.*s' was created for another type of value", static_cast<int>(s.name_length),
+                s.name);
   }
   *index = i;
   return DW_OK;
@@ -81,7 +82,8 @@ dw_status OpenService(Region& r, const uint8_t* name, uint32_t name_length, uint
       break;
     }
     if (s.name_hash == hash && s.name_length == name_length && std::memcmp(s.name, name, name_length) == 0) {
-      result = Found(s, i, type_tag, index, existing_type);  // another process created it between the look-up and the lock
+      result =
+          Found(s, i, type_tag, index, existing_type);  // another process created it between the look-up and the lock
       break;
     }
   }

@@ -8,8 +8,8 @@
 #include "hash.h"
 #include "heap.h"
 #include "holdings.h"
-#include "process_set.h"
 #include "last_error.h"
+#include "process_set.h"
 #include "robust_mutex.h"
 
 namespace dw {
@@ -47,7 +47,9 @@ uint64_t Pad8(uint64_t n) { return (n + 7) & ~uint64_t{7}; }
 
 std::atomic<uint64_t>* Buckets(const Region& r) { return r.At<std::atomic<uint64_t>>(r.header()->buckets_offset); }
 L::Stripe* StripeAt(const Region& r, uint32_t stripe) { return r.At<L::Stripe>(r.header()->stripes_offset) + stripe; }
-uint32_t BucketOf(const Region& r, uint64_t hash) { return static_cast<uint32_t>(hash & (r.header()->bucket_count - 1)); }
+uint32_t BucketOf(const Region& r, uint64_t hash) {
+  return static_cast<uint32_t>(hash & (r.header()->bucket_count - 1));
+}
 uint32_t StripeOf(uint32_t bucket) { return bucket & (L::kStripeCount - 1); }
 
 // One bit per page of buckets that ever held an entry: repairs and enumeration visit only
@@ -59,7 +61,8 @@ std::atomic<uint8_t>* BitmapByte(const Region& r, uint32_t bucket) {
 uint8_t BitmapBit(uint32_t bucket) { return static_cast<uint8_t>(1u << ((bucket / L::kBucketsPerPage) % 8)); }
 void MarkBucketUsed(const Region& r, uint32_t bucket) {
   std::atomic<uint8_t>* byte = BitmapByte(r, bucket);
-  if (!(byte->load(std::memory_order_relaxed) & BitmapBit(bucket))) byte->fetch_or(BitmapBit(bucket), std::memory_order_relaxed);
+  if (!(byte->load(std::memory_order_relaxed) & BitmapBit(bucket)))
+    byte->fetch_or(BitmapBit(bucket), std::memory_order_relaxed);
 }
 bool BucketUsed(const Region& r, uint32_t bucket) {
   return BitmapByte(r, bucket)->load(std::memory_order_acquire) & BitmapBit(bucket);
@@ -89,7 +92,8 @@ bool ValidEntry(const Region& r, uint64_t off) {
     return false;
   }
   const L::BlockHeader* b = r.At<L::BlockHeader>(off - L::kBlockHeaderSize);
-  if ((b->tag & L::kBlockTagMask) != L::kBlockTag || b->state.load(std::memory_order_relaxed) != L::kBlockAllocated) return false;
+  if ((b->tag & L::kBlockTagMask) != L::kBlockTag || b->state.load(std::memory_order_relaxed) != L::kBlockAllocated)
+    return false;
   const L::StoreEntry* e = EntryAt(r, off);
   if (e->key_length == 0 || e->key_length > L::kMaxKeyLength || e->slot_count < 1 || e->slot_count > 2) return false;
   const uint64_t need = kEntryHeaderSize + Pad8(e->key_length) + uint64_t{e->slot_count} * e->slot_capacity;
@@ -97,8 +101,7 @@ bool ValidEntry(const Region& r, uint64_t off) {
 }
 
 bool KeyMatches(const Region& r, uint64_t off, const L::StoreEntry* e, const StoreKey& key) {
-  return e->hash == key.hash && e->key_length == key.length &&
-         std::memcmp(KeyOf(r, off), key.bytes, key.length) == 0;
+  return e->hash == key.hash && e->key_length == key.length && std::memcmp(KeyOf(r, off), key.bytes, key.length) == 0;
 }
 
 void CountValue(Region& r, int delta) {
@@ -217,9 +220,7 @@ class StripeWriter {
 // reader returns what that writer had made visible: the last committed value, or its new
 // one once the single store that publishes it is done. Repairing a dead writer's stripe is
 // for the next writer (StripeWriter::Begin): what it left is consistent for readers.
-uint32_t ReadBegin(Region& r, uint32_t stripe) {
-  return StripeAt(r, stripe)->sequence.load(std::memory_order_acquire);
-}
+uint32_t ReadBegin(Region& r, uint32_t stripe) { return StripeAt(r, stripe)->sequence.load(std::memory_order_acquire); }
 
 // The end of a read: true if the sequence is still `seq` (nothing read can have been freed).
 bool ReadValid(Region& r, uint32_t stripe, uint32_t seq) {
@@ -231,7 +232,7 @@ struct Found {
   std::atomic<uint64_t>* link = nullptr;  // the link that points at `off` (or the chain's end)
   uint64_t off = 0;
   L::StoreEntry* e = nullptr;
-  uint32_t chain = 0;                     // entries before it (the whole chain if not found)
+  uint32_t chain = 0;  // entries before it (the whole chain if not found)
 };
 
 // Under the stripe lock: walks the bucket's chain, removing expired values on the way: the
@@ -266,12 +267,13 @@ dw_status FindForWrite(Region& r, StripeWriter& w, const StoreKey& key, uint32_t
 // A complete entry, not yet linked (so nobody can see it half written).
 // `reserve`: room to keep in each slot beyond `length` (a GetOrSet claim keeps room for its
 // result, so it can be stored in place).
-dw_status NewEntry(Region& r, const StoreKey& key, const uint8_t* value, uint32_t length, uint32_t kind,
-                   uint32_t owner, uint64_t version, int64_t expires, uint64_t type, uint64_t* out, uint32_t reserve = 0) {
+dw_status NewEntry(Region& r, const StoreKey& key, const uint8_t* value, uint32_t length, uint32_t kind, uint32_t owner,
+                   uint64_t version, int64_t expires, uint64_t type, uint64_t* out, uint32_t reserve = 0) {
   const bool doubled = length <= L::kDoubleBufferLimit;
   const uint64_t slot_need = Pad8(std::max<uint64_t>({length, reserve, 8}));
   uint64_t off = 0;
-  if (dw_status s = Allocate(r, kEntryHeaderSize + Pad8(key.length) + (doubled ? 2 : 1) * slot_need, &off); s != DW_OK) {
+  if (dw_status s = Allocate(r, kEntryHeaderSize + Pad8(key.length) + (doubled ? 2 : 1) * slot_need, &off);
+      s != DW_OK) {
     return s;
   }
   const uint64_t room = PayloadCapacity(r, off) - kEntryHeaderSize - Pad8(key.length);
@@ -284,7 +286,8 @@ dw_status NewEntry(Region& r, const StoreKey& key, const uint8_t* value, uint32_
   e->kind.store(kind, std::memory_order_relaxed);
   e->owner.store(owner, std::memory_order_relaxed);
   e->slot_count = doubled ? 2 : 1;
-  e->slot_capacity = static_cast<uint32_t>(std::min<uint64_t>((doubled ? room / 2 : room) & ~uint64_t{7}, UINT32_MAX & ~7u));
+  e->slot_capacity =
+      static_cast<uint32_t>(std::min<uint64_t>((doubled ? room / 2 : room) & ~uint64_t{7}, UINT32_MAX & ~7u));
   e->active.store(0, std::memory_order_relaxed);
   e->value_length[0].store(length, std::memory_order_relaxed);
   e->value_length[1].store(0, std::memory_order_relaxed);
@@ -341,8 +344,8 @@ dw_status Replace(Region& r, StripeWriter& w, const StoreKey& key, Found& f, con
                   uint32_t kind, uint32_t owner, int64_t expires, uint64_t type, uint64_t* version) {
   const uint64_t next_version = w.NextVersion();
   const uint32_t old_kind = f.e->kind.load(std::memory_order_relaxed);
-  const bool same_shape = old_kind == kind && f.e->expires_ns.load(std::memory_order_relaxed) == expires &&
-                          f.e->type_tag == type;
+  const bool same_shape =
+      old_kind == kind && f.e->expires_ns.load(std::memory_order_relaxed) == expires && f.e->type_tag == type;
   if ((same_shape || (old_kind == L::kEntryPending && f.e->type_tag == type)) && length <= f.e->slot_capacity &&
       f.e->slot_count == 2) {
     f.e->expires_ns.store(expires, std::memory_order_relaxed);
@@ -353,7 +356,8 @@ dw_status Replace(Region& r, StripeWriter& w, const StoreKey& key, Found& f, con
     return DW_OK;
   }
   uint64_t fresh = 0;
-  if (dw_status s = NewEntry(r, key, value, length, kind, owner, next_version, expires, type, &fresh); s != DW_OK) return s;
+  if (dw_status s = NewEntry(r, key, value, length, kind, owner, next_version, expires, type, &fresh); s != DW_OK)
+    return s;
   EntryAt(r, fresh)->next.store(f.e->next.load(std::memory_order_relaxed), std::memory_order_relaxed);
   f.link->store(fresh, std::memory_order_release);  // the one store that swaps them
   CrashPoint("store.entry.replaced");
@@ -373,10 +377,11 @@ dw_status Append(Region& r, StripeWriter& w, const StoreKey& key, uint32_t bucke
   }
   const uint64_t next_version = w.NextVersion();
   uint64_t fresh = 0;
-  if (dw_status s = NewEntry(r, key, value, length, kind, owner, next_version, expires, type, &fresh, reserve); s != DW_OK) {
+  if (dw_status s = NewEntry(r, key, value, length, kind, owner, next_version, expires, type, &fresh, reserve);
+      s != DW_OK) {
     return s;
   }
-  MarkBucketUsed(r, bucket);  // before the link: a reader that finds the entry finds the bit
+  MarkBucketUsed(r, bucket);                        // before the link: a reader that finds the entry finds the bit
   f.link->store(fresh, std::memory_order_release);  // the one store that publishes it
   f.off = fresh;
   f.e = EntryAt(r, fresh);
@@ -396,7 +401,7 @@ int64_t ExpiryFor(int64_t ttl_ns) { return ttl_ns > 0 ? static_cast<int64_t>(Mon
 
 dw_status CheckUsable(const Region& r) {
   return r.header()->corrupt.load(std::memory_order_relaxed) ? Fail(DW_E_CORRUPT, "the shared region is marked corrupt")
-                                                              : DW_OK;
+                                                             : DW_OK;
 }
 
 // Every write to one key starts the same way: the region usable, the key's stripe locked
@@ -481,7 +486,8 @@ ReadOutcome ReadOnce(Region& r, const StoreKey& key, uint32_t bucket, uint32_t s
       if (kind == L::kEntryValue && !Expired(e)) {
         *length = n;
         *version = seen_version;
-        if (type != nullptr) *type = e->type_tag;  // fixed for a value entry: seeing kEntryValue, the one it was linked or resolved with
+        if (type != nullptr)
+          *type = e->type_tag;  // fixed for a value entry: seeing kEntryValue, the one it was linked or resolved with
         if (n > capacity) {
           *result = DW_E_BUFFER_TOO_SMALL;
         } else {
@@ -507,7 +513,8 @@ dw_status StoreGet(Region& r, const StoreKey& key, uint8_t* buffer, uint32_t cap
   for (;;) {
     const uint32_t seq = ReadBegin(r, stripe);
     dw_status result = DW_E_NOT_FOUND;
-    ReadOutcome outcome = ReadOnce(r, key, bucket, stripe, seq, buffer, capacity, length, version, type, &result, kMaxReadSteps);
+    ReadOutcome outcome =
+        ReadOnce(r, key, bucket, stripe, seq, buffer, capacity, length, version, type, &result, kMaxReadSteps);
     if (outcome == ReadOutcome::kRaced) continue;
     // Seen with the sequence unchanged (odd or even): damage, not a writer at work.
     if (outcome == ReadOutcome::kGarbage) return r.Corrupt("a store chain is damaged");
@@ -523,7 +530,8 @@ dw_status StoreTryGetOnce(Region& r, const StoreKey& key, uint8_t* buffer, uint3
   const uint32_t stripe = StripeOf(bucket);
   const uint32_t seq = ReadBegin(r, stripe);  // odd is fine too: a writer in the stripe is no reason to give up
   dw_status result = DW_E_NOT_FOUND;
-  ReadOutcome outcome = ReadOnce(r, key, bucket, stripe, seq, buffer, capacity, length, version, type, &result, kMaxQuickSteps);
+  ReadOutcome outcome =
+      ReadOnce(r, key, bucket, stripe, seq, buffer, capacity, length, version, type, &result, kMaxQuickSteps);
   if (outcome != ReadOutcome::kDone || result == DW_E_BUFFER_TOO_SMALL) return DW_E_TIMEOUT;
   return result;
 }
@@ -539,8 +547,7 @@ dw_status StoreSet(Region& r, const StoreKey& key, const SetRequest& q, bool* ap
   const bool has_value = kind == L::kEntryValue;
   if (f.e) *version = f.e->version.load(std::memory_order_relaxed);
   switch (q.mode) {
-    case SetMode::kAlways:
-      break;
+    case SetMode::kAlways: break;
     case SetMode::kIfAbsent:
       if (has_value || kind == L::kEntryPending) return DW_OK;
       break;
@@ -559,8 +566,9 @@ dw_status StoreSet(Region& r, const StoreKey& key, const SetRequest& q, bool* ap
   }
 
   const int64_t expires = ExpiryFor(q.ttl_ns);
-  dw_status s = f.e ? Replace(r, k.writer(), key, f, q.value, q.length, L::kEntryValue, 0, expires, q.type, version)
-                    : Append(r, k.writer(), key, k.bucket(), f, q.value, q.length, L::kEntryValue, 0, expires, q.type, version);
+  dw_status s =
+      f.e ? Replace(r, k.writer(), key, f, q.value, q.length, L::kEntryValue, 0, expires, q.type, version)
+          : Append(r, k.writer(), key, k.bucket(), f, q.value, q.length, L::kEntryValue, 0, expires, q.type, version);
   if (s != DW_OK) return s;
   if (!has_value) CountValue(r, +1);
   if (kind == L::kEntryPending) NotifyClaimSettled(r);  // a Set wins over a computation: its waiters get this value
@@ -616,8 +624,8 @@ dw_status StoreIncrement(Region& r, const StoreKey& key, int64_t delta, int64_t*
   value += static_cast<uint64_t>(delta);  // wraps, like Interlocked.Add
   uint8_t bytes[8];
   std::memcpy(bytes, &value, 8);
-  if (dw_status s = Replace(r, k.writer(), key, f, bytes, 8, L::kEntryValue, 0, f.e->expires_ns.load(std::memory_order_relaxed),
-                            type, &version);
+  if (dw_status s = Replace(r, k.writer(), key, f, bytes, 8, L::kEntryValue, 0,
+                            f.e->expires_ns.load(std::memory_order_relaxed), type, &version);
       s != DW_OK) {
     return s;
   }
@@ -679,7 +687,8 @@ dw_status StoreClaim(Region& r, const StoreKey& key, uint64_t waited_round, uint
     if (f.e == nullptr && f.chain >= L::kMaxChainLength) {
       return Fail(DW_E_CAPACITY, "%u keys already share this key's bucket", L::kMaxChainLength);
     }
-    if (dw_status s = NewEntry(r, key, nullptr, 0, L::kEntryPending, owner, version, 0, type, &fresh, L::kPendingSlotCapacity);
+    if (dw_status s =
+            NewEntry(r, key, nullptr, 0, L::kEntryPending, owner, version, 0, type, &fresh, L::kPendingSlotCapacity);
         s != DW_OK) {
       return s;
     }
@@ -715,13 +724,15 @@ dw_status StoreResolve(Region& r, const StoreKey& key, uint64_t round, uint64_t 
     StripeWriter& writer = k.writer();
     // Only our own claim of that round is resolved: a Set meanwhile wins.
     if (f.e != nullptr && f.e->kind.load(std::memory_order_relaxed) == L::kEntryPending &&
-        f.e->version.load(std::memory_order_relaxed) == round && f.e->owner.load(std::memory_order_relaxed) == r.self() + 1) {
+        f.e->version.load(std::memory_order_relaxed) == round &&
+        f.e->owner.load(std::memory_order_relaxed) == r.self() + 1) {
       settled = true;
       uint64_t version = 0;
       switch (outcome) {
         case ClaimOutcome::kValue:
           // With the type the claim was made for (StoreClaim's `type`).
-          result = Replace(r, writer, key, f, bytes, length, L::kEntryValue, 0, ExpiryFor(ttl_ns), f.e->type_tag, &version);
+          result =
+              Replace(r, writer, key, f, bytes, length, L::kEntryValue, 0, ExpiryFor(ttl_ns), f.e->type_tag, &version);
           if (result == DW_OK) {
             CountValue(r, +1);
             break;
@@ -742,7 +753,7 @@ dw_status StoreResolve(Region& r, const StoreKey& key, uint64_t round, uint64_t 
       }
     }
   }
-  if (settled) NotifyClaimSettled(r);  // once the stripe is free again: the waiters claim at once
+  if (settled) NotifyClaimSettled(r);         // once the stripe is free again: the waiters claim at once
   RemoveHolding(r, L::kHoldPending, ref, 1);  // a claim already replaced by a Set leaves no holding to find
   return result;
 }
@@ -759,7 +770,8 @@ void AbandonClaim(Region& r, uint32_t dead_id, uint64_t ref) noexcept {
     if (off == 0 || !ValidEntry(r, off)) return;
     L::StoreEntry* e = EntryAt(r, off);
     if (off == ref) {
-      if (e->kind.load(std::memory_order_relaxed) == L::kEntryPending && e->owner.load(std::memory_order_relaxed) == dead_id + 1) {
+      if (e->kind.load(std::memory_order_relaxed) == L::kEntryPending &&
+          e->owner.load(std::memory_order_relaxed) == dead_id + 1) {
         // As in StoreResolve: neither kind is a value, readers read nothing of it.
         e->owner.store(0, std::memory_order_relaxed);
         e->version.store(writer.NextVersion(), std::memory_order_relaxed);

@@ -33,16 +33,16 @@ dw_status MakeStoreKey(const Region& region, const uint8_t* bytes, uint32_t leng
 // Copies the value of `key` into `buffer`. DW_E_NOT_FOUND if absent (or expired, or only a
 // pending GetOrSet); DW_E_BUFFER_TOO_SMALL with *length = the size needed.
 // *type (if not null) is the value's type identity (SetRequest::type).
-dw_status StoreGet(Region& region, const StoreKey& key, uint8_t* buffer, uint32_t capacity,
-                   uint32_t* length, uint64_t* version, uint64_t* type = nullptr) noexcept;
+dw_status StoreGet(Region& region, const StoreKey& key, uint8_t* buffer, uint32_t capacity, uint32_t* length,
+                   uint64_t* version, uint64_t* type = nullptr) noexcept;
 
 // One attempt of StoreGet that never waits and never records an error: DW_E_TIMEOUT ("use
 // StoreGet") if the read raced a writer's start or end (the sequence moved), the chain is
 // longer than a quick read follows, the value does not fit or the region is corrupt. A
 // writer merely being in the stripe is no reason to give up. For callers that must not
 // block, even briefly.
-dw_status StoreTryGetOnce(Region& region, const StoreKey& key, uint8_t* buffer, uint32_t capacity,
-                          uint32_t* length, uint64_t* version, uint64_t* type = nullptr) noexcept;
+dw_status StoreTryGetOnce(Region& region, const StoreKey& key, uint8_t* buffer, uint32_t capacity, uint32_t* length,
+                          uint64_t* version, uint64_t* type = nullptr) noexcept;
 
 enum class SetMode : uint32_t {
   kAlways = 0,     // Set
@@ -92,16 +92,16 @@ enum class ClaimState : uint32_t {
 // `waited_round`: the round a caller saw pending before (0 on the first call).
 // `type`: the type identity of the value this caller would compute (the claim keeps it for
 // the value); *found_type (if not null) is the type of a value found (kValue).
-dw_status StoreClaim(Region& region, const StoreKey& key, uint64_t waited_round, uint8_t* buffer,
-                     uint32_t capacity, uint32_t* length, ClaimState* state, uint64_t* round,
-                     uint64_t* ref, uint64_t type = 0, uint64_t* found_type = nullptr) noexcept;
+dw_status StoreClaim(Region& region, const StoreKey& key, uint64_t waited_round, uint8_t* buffer, uint32_t capacity,
+                     uint32_t* length, ClaimState* state, uint64_t* round, uint64_t* ref, uint64_t type = 0,
+                     uint64_t* found_type = nullptr) noexcept;
 
 enum class ClaimOutcome : uint32_t { kValue = 1, kFailed = 2, kAbandoned = 3 };
 
 // Ends this process's claim: the value (or the failure message) replaces the pending entry,
 // unless something else replaced it meanwhile (a Set wins over a computation).
-dw_status StoreResolve(Region& region, const StoreKey& key, uint64_t round, uint64_t ref,
-                       ClaimOutcome outcome, const uint8_t* bytes, uint32_t length, int64_t ttl_ns) noexcept;
+dw_status StoreResolve(Region& region, const StoreKey& key, uint64_t round, uint64_t ref, ClaimOutcome outcome,
+                       const uint8_t* bytes, uint32_t length, int64_t ttl_ns) noexcept;
 
 // Process `id` waits (`watch`) for GetOrSet claims to end, or stops: its doorbell is rung
 // and RegionHeader::claims_settled moves whenever one ends (resolved, failed, abandoned, or
@@ -114,8 +114,8 @@ void AbandonClaim(Region& region, uint32_t dead_id, uint64_t ref) noexcept;
 
 // Enumerates keys starting with `prefix` from bucket *cursor on: each as a uint32 length
 // then its bytes, into `buffer`. *cursor is where to continue (bucket_count when done).
-dw_status StoreKeys(Region& region, const uint8_t* prefix, uint32_t prefix_length, uint64_t* cursor,
-                    uint8_t* buffer, uint32_t capacity, uint32_t* used, uint32_t* count) noexcept;
+dw_status StoreKeys(Region& region, const uint8_t* prefix, uint32_t prefix_length, uint64_t* cursor, uint8_t* buffer,
+                    uint32_t capacity, uint32_t* used, uint32_t* count) noexcept;
 
 // Values in the store (entries holding a value, including expired ones not yet removed).
 uint64_t StoreCount(const Region& region) noexcept;

@@ -31,7 +31,8 @@ dw_status RegisterTypeName(Region& r, uint64_t identity, const uint8_t* name, ui
   return Fail(DW_E_CAPACITY, "the cluster already has %u type names", L::kTypeNameCapacity);
 }
 
-dw_status FindTypeName(const Region& r, uint64_t identity, uint8_t* buffer, uint32_t capacity, uint32_t* length) noexcept {
+dw_status FindTypeName(const Region& r, uint64_t identity, uint8_t* buffer, uint32_t capacity,
+                       uint32_t* length) noexcept {
   if (identity == 0) return FailQuietly(DW_E_NOT_FOUND, "identity 0 names no type");
   const L::TypeNameEntry* table = Table(r);
   for (uint32_t probe = 0; probe < L::kTypeNameCapacity; ++probe) {

@@ -20,7 +20,8 @@ class Buffers : public ::testing::Test {
     region_->set_self(0);
   }
   dw_status Open(const std::string& name, uint64_t size, BufferView* view) {
-    return OpenBuffer(*region_, reinterpret_cast<const uint8_t*>(name.data()), static_cast<uint32_t>(name.size()), size, view);
+    return OpenBuffer(*region_, reinterpret_cast<const uint8_t*>(name.data()), static_cast<uint32_t>(name.size()), size,
+                      view);
   }
   std::unique_ptr<Region> region_;
 };
@@ -83,17 +84,22 @@ TEST_F(Buffers, CreateAndReleaseInALoop_KeepsMemoryFlat) {
 TEST_F(Buffers, ReleaseFromAnotherProcess_OnlyGivesBackItsOwnReferences) {
   BufferView v;
   Open("b", 64, &v);
-  EXPECT_EQ(testing::RunInChild(*region_, 1, [&] { return ReleaseBuffer(*region_, v.index, v.generation) == DW_E_NOT_OWNER ? 0 : 1; }), 0);
+  EXPECT_EQ(testing::RunInChild(
+                *region_, 1, [&] { return ReleaseBuffer(*region_, v.index, v.generation) == DW_E_NOT_OWNER ? 0 : 1; }),
+            0);
   EXPECT_EQ(BufferCount(*region_), 1u);
 }
 
 TEST_F(Buffers, ADeadProcessesReferences_AreGivenBackByCleanup) {
   BufferView mine;
   Open("shared", 4096, &mine);
-  ASSERT_EQ(testing::RunInChild(*region_, 1, [&] {
-    BufferView theirs;
-    return Open("shared", 4096, &theirs) == DW_OK && Open("only-theirs", 4096, &theirs) == DW_OK ? 0 : 1;
-  }), 0);  // the child exits without releasing: as if killed
+  ASSERT_EQ(testing::RunInChild(
+                *region_, 1,
+                [&] {
+                  BufferView theirs;
+                  return Open("shared", 4096, &theirs) == DW_OK && Open("only-theirs", 4096, &theirs) == DW_OK ? 0 : 1;
+                }),
+            0);  // the child exits without releasing: as if killed
   EXPECT_EQ(BufferCount(*region_), 2u);
   CleanupProcess(*region_, 1);
   EXPECT_EQ(BufferCount(*region_), 1u) << "only-theirs is freed; shared is still ours";

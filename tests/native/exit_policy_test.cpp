@@ -47,7 +47,9 @@ TEST(ExitPolicy, WithContinue_AWorkerFailingIsReported_AndTheClusterRunsOn) {
   ExitPolicy policy(/*continue_on_worker_exit=*/true);
   Decision d = policy.OnProcessEnded(2, "worker 2 (pid 9)", Killed(SIGKILL));
   EXPECT_EQ(d.action, Action::kNone);
-  EXPECT_EQ(d.message, "dotnet-workers: worker 2 (pid 9) was killed by SIGKILL; continuing without it (--on-worker-exit=continue)");
+  EXPECT_EQ(
+      d.message,
+      "dotnet-workers: worker 2 (pid 9) was killed by SIGKILL; continuing without it (--on-worker-exit=continue)");
   EXPECT_FALSE(policy.shutting_down());
   EXPECT_EQ(policy.OnProcessEnded(kPrimary, "the primary", Exited(0)).action, Action::kBeginShutdown);
   EXPECT_EQ(policy.ExitCode(), 0);
@@ -108,7 +110,8 @@ TEST(ExitPolicy, OtherSignals_AreIgnored) {
 TEST(ExitPolicy, EndingAsAskedDuringShutdown_IsNotReported) {
   ExitPolicy policy;
   policy.OnSignal(SIGINT);
-  for (int status : {Exited(0), Exited(130), Exited(143), Exited(129), Killed(SIGINT), Killed(SIGTERM), Killed(SIGHUP)}) {
+  for (int status :
+       {Exited(0), Exited(130), Exited(143), Exited(129), Killed(SIGINT), Killed(SIGTERM), Killed(SIGHUP)}) {
     Decision d = policy.OnProcessEnded(1, "worker 1", status);
     EXPECT_EQ(d.action, Action::kNone);
     EXPECT_TRUE(d.message.empty()) << d.message;

@@ -25,8 +25,10 @@ class NamedLocks : public ::testing::Test {
   }
   uint32_t Open(const std::string& name, uint32_t kind, uint32_t count = 1) {
     uint32_t index = 0;
-    EXPECT_EQ(OpenLock(*region_, reinterpret_cast<const uint8_t*>(name.data()), static_cast<uint32_t>(name.size()), kind,
-                       count, &index), DW_OK) << LastError();
+    EXPECT_EQ(OpenLock(*region_, reinterpret_cast<const uint8_t*>(name.data()), static_cast<uint32_t>(name.size()),
+                       kind, count, &index),
+              DW_OK)
+        << LastError();
     return index;
   }
   std::unique_ptr<Region> region_;
@@ -88,9 +90,10 @@ TEST_F(NamedLocks, Semaphore_CountsPermits) {
 
 TEST_F(NamedLocks, ADeadHoldersPermits_ComeBackReported) {
   uint32_t s = Open("s", L::kLockSemaphore, 2);
-  ASSERT_EQ(testing::RunInChild(*region_, 1, [&] {
-    return AcquireLock(*region_, s, 0) == DW_OK && AcquireLock(*region_, s, 0) == DW_OK ? 0 : 1;
-  }), 0);
+  ASSERT_EQ(testing::RunInChild(
+                *region_, 1,
+                [&] { return AcquireLock(*region_, s, 0) == DW_OK && AcquireLock(*region_, s, 0) == DW_OK ? 0 : 1; }),
+            0);
   EXPECT_EQ(AcquireLock(*region_, s, 0), DW_E_TIMEOUT);
   CleanupProcess(*region_, 1);
   EXPECT_EQ(AcquireLock(*region_, s, 0), DW_E_ABANDONED);
@@ -127,9 +130,10 @@ TEST_F(NamedLocks, AWatchingProcess_IsRungWhenAHoldComesFree_ByARelease_OrItsHol
   EXPECT_EQ(ReadDoorbell(*region_, 2), before + 2);
   EXPECT_TRUE(LockMayBeFree(*region_, s));
   // Process 1 takes both and dies: the launcher's clean-up frees them and rings too.
-  ASSERT_EQ(testing::RunInChild(*region_, 1, [&] {
-    return AcquireLock(*region_, m, 0) == DW_OK && AcquireLock(*region_, s, 0) == DW_OK ? 0 : 1;
-  }), 0);
+  ASSERT_EQ(testing::RunInChild(
+                *region_, 1,
+                [&] { return AcquireLock(*region_, m, 0) == DW_OK && AcquireLock(*region_, s, 0) == DW_OK ? 0 : 1; }),
+            0);
   const uint32_t held = ReadDoorbell(*region_, 2);
   ReleaseLocksOf(*region_, 1);
   EXPECT_EQ(ReadDoorbell(*region_, 2), held + 2);
@@ -151,15 +155,18 @@ TEST_F(NamedLocks, Open_SameNameOtherKindOrCount_IsAConflict) {
 
 TEST_F(NamedLocks, BadInput_IsRefused) {
   uint32_t index = 0;
-  EXPECT_EQ(OpenLock(*region_, reinterpret_cast<const uint8_t*>(""), 0, L::kLockMutex, 1, &index), DW_E_INVALID_ARGUMENT);
-  EXPECT_EQ(OpenLock(*region_, reinterpret_cast<const uint8_t*>("s"), 1, L::kLockSemaphore, 0, &index), DW_E_INVALID_ARGUMENT);
+  EXPECT_EQ(OpenLock(*region_, reinterpret_cast<const uint8_t*>(""), 0, L::kLockMutex, 1, &index),
+            DW_E_INVALID_ARGUMENT);
+  EXPECT_EQ(OpenLock(*region_, reinterpret_cast<const uint8_t*>("s"), 1, L::kLockSemaphore, 0, &index),
+            DW_E_INVALID_ARGUMENT);
   EXPECT_EQ(AcquireLock(*region_, L::kLockCapacity, 0), DW_E_INVALID_ARGUMENT);
 }
 
 TEST_F(NamedLocks, TheTable_FillsUpWithAClearError) {
   for (uint32_t i = 0; i < L::kLockCapacity; ++i) Open("lock" + std::to_string(i), L::kLockMutex);
   uint32_t index = 0;
-  EXPECT_EQ(OpenLock(*region_, reinterpret_cast<const uint8_t*>("one more"), 8, L::kLockMutex, 1, &index), DW_E_CAPACITY);
+  EXPECT_EQ(OpenLock(*region_, reinterpret_cast<const uint8_t*>("one more"), 8, L::kLockMutex, 1, &index),
+            DW_E_CAPACITY);
   EXPECT_EQ(Open("lock7", L::kLockMutex), Open("lock7", L::kLockMutex)) << "existing names still open";
 }
 

@@ -37,7 +37,9 @@ class Queues : public ::testing::Test {
     uint32_t index = 0;
     uint64_t existing = 0;
     EXPECT_EQ(OpenQueue(*region_, reinterpret_cast<const uint8_t*>(name.data()), static_cast<uint32_t>(name.size()),
-                        capacity, slot_size, kTag, &index, &existing), DW_OK) << LastError();
+                        capacity, slot_size, kTag, &index, &existing),
+              DW_OK)
+        << LastError();
     return index;
   }
   dw_status Write(uint32_t q, const std::string& message, int64_t timeout_ms = 0) {
@@ -111,7 +113,8 @@ TEST_F(Queues, ATryOnAnEmptyQueue_DoesNotWaitForAReaderHoldingTheLock) {
 TEST_F(Queues, ReadingMany_TakesThemInOrder_SpilledAndEmptyOnesToo_AndFreesTheCells) {
   uint32_t q = Open("batch", 8, 16);
   const std::string big(1000, 'x');  // spills: the slot holds 16 bytes
-  for (const std::string& m : {std::string("a"), std::string(), big, std::string("last")}) ASSERT_EQ(Write(q, m), DW_OK);
+  for (const std::string& m : {std::string("a"), std::string(), big, std::string("last")})
+    ASSERT_EQ(Write(q, m), DW_OK);
   const uint64_t used_before = ReadHeapStatistics(*region_).used_bytes;
   std::vector<std::string> got;
   ASSERT_EQ(ReadMany(q, &got), DW_OK) << LastError();
@@ -153,10 +156,13 @@ TEST_F(Queues, AReaderKilledMidBatch_LeavesTheRestForTheNextReader) {
   // two it took went with it; the next reader repairs the head and gets the others.
   uint32_t q = Open("batch", 8);
   for (const char* m : {"first", "second", "third", "fourth"}) ASSERT_EQ(Write(q, m), DW_OK);
-  ASSERT_TRUE(testing::RunAndKillAt(*region_, 1, "queue.dequeue.freed", [&] {
-    std::vector<std::string> got;
-    ReadMany(q, &got);
-  }, /*hit=*/2));
+  ASSERT_TRUE(testing::RunAndKillAt(
+      *region_, 1, "queue.dequeue.freed",
+      [&] {
+        std::vector<std::string> got;
+        ReadMany(q, &got);
+      },
+      /*hit=*/2));
   std::vector<std::string> got;
   ASSERT_EQ(ReadMany(q, &got), DW_OK) << LastError();
   EXPECT_EQ(got, (std::vector<std::string>{"third", "fourth"}));
@@ -208,10 +214,14 @@ TEST_F(Queues, OpeningAgain_FindsTheSameQueue_AndAnotherShapeConflicts) {
   EXPECT_EQ(a, b);
   uint32_t c = 0;
   uint64_t existing = 0;
-  EXPECT_EQ(OpenQueue(*region_, reinterpret_cast<const uint8_t*>("jobs"), 4, 16, 64, kTag, &c, &existing), DW_E_CONFLICT);
-  EXPECT_EQ(OpenQueue(*region_, reinterpret_cast<const uint8_t*>("x"), 1, 0, 64, kTag, &c, &existing), DW_E_INVALID_ARGUMENT);
-  EXPECT_EQ(OpenQueue(*region_, reinterpret_cast<const uint8_t*>("x"), 1, 8, 0, kTag, &c, &existing), DW_E_INVALID_ARGUMENT);
-  EXPECT_EQ(OpenQueue(*region_, reinterpret_cast<const uint8_t*>(""), 0, 8, 64, kTag, &c, &existing), DW_E_INVALID_ARGUMENT);
+  EXPECT_EQ(OpenQueue(*region_, reinterpret_cast<const uint8_t*>("jobs"), 4, 16, 64, kTag, &c, &existing),
+            DW_E_CONFLICT);
+  EXPECT_EQ(OpenQueue(*region_, reinterpret_cast<const uint8_t*>("x"), 1, 0, 64, kTag, &c, &existing),
+            DW_E_INVALID_ARGUMENT);
+  EXPECT_EQ(OpenQueue(*region_, reinterpret_cast<const uint8_t*>("x"), 1, 8, 0, kTag, &c, &existing),
+            DW_E_INVALID_ARGUMENT);
+  EXPECT_EQ(OpenQueue(*region_, reinterpret_cast<const uint8_t*>(""), 0, 8, 64, kTag, &c, &existing),
+            DW_E_INVALID_ARGUMENT);
   EXPECT_EQ(Write(L::kQueueCapacity + 1, "x"), DW_E_INVALID_ARGUMENT);
 }
 
@@ -264,17 +274,21 @@ TEST_F(Queues, WriteMany_RefusesRecordsThatRunPastTheirBuffer) {
   std::vector<uint8_t> records = Records({"abc"});
   uint32_t written = 0;
   EXPECT_EQ(EnqueueMany(*region_, q, records.data(), 5, 1, &written), DW_E_INVALID_ARGUMENT);
-  EXPECT_EQ(EnqueueMany(*region_, q, records.data(), static_cast<uint32_t>(records.size()), 2, &written), DW_E_INVALID_ARGUMENT);
+  EXPECT_EQ(EnqueueMany(*region_, q, records.data(), static_cast<uint32_t>(records.size()), 2, &written),
+            DW_E_INVALID_ARGUMENT);
   EXPECT_EQ(written, 1u) << "what came before the bad record is written";
 }
 
 TEST_F(Queues, AWriterKilledInsideWriteMany_BetweenACommitAndItsTail_IsSteppedOver) {
   uint32_t q = Open("q", 8, 16);
   std::vector<uint8_t> records = Records({"one", "two", "three"});
-  ASSERT_TRUE(testing::RunAndKillAt(*region_, 1, "queue.enqueue_many.committed", [&] {
-    uint32_t written = 0;
-    EnqueueMany(*region_, q, records.data(), static_cast<uint32_t>(records.size()), 3, &written);
-  }, 2));
+  ASSERT_TRUE(testing::RunAndKillAt(
+      *region_, 1, "queue.enqueue_many.committed",
+      [&] {
+        uint32_t written = 0;
+        EnqueueMany(*region_, q, records.data(), static_cast<uint32_t>(records.size()), 3, &written);
+      },
+      2));
   ASSERT_EQ(Write(q, "after"), DW_OK) << LastError();
   std::string m;
   for (const char* expected : {"one", "two", "after"}) {
@@ -289,7 +303,8 @@ TEST_F(Queues, TheFirstCompletion_Wins_AndItsErrorIsWhatEveryReaderSees) {
   ASSERT_EQ(Write(q, "left"), DW_OK);
   bool first = false;
   const std::string error = "System.InvalidOperationException: upstream failed";
-  ASSERT_EQ(CompleteQueue(*region_, q, reinterpret_cast<const uint8_t*>(error.data()), static_cast<uint32_t>(error.size()), &first),
+  ASSERT_EQ(CompleteQueue(*region_, q, reinterpret_cast<const uint8_t*>(error.data()),
+                          static_cast<uint32_t>(error.size()), &first),
             DW_OK);
   EXPECT_TRUE(first);
   ASSERT_EQ(CompleteQueue(*region_, q, reinterpret_cast<const uint8_t*>("late"), 4, &first), DW_OK);
@@ -554,7 +569,7 @@ TEST_F(Queues, AProcessWatchingForRoom_HasItsDoorbellRung_ByReadsAndCompletion_N
   EXPECT_EQ(ReadDoorbell(*region_, 2), before + 2) << "completion too: waiting writers learn no room will come";
   EXPECT_TRUE(QueueMayHaveRoom(*region_, q)) << "completed: the write reports it";
   UnwatchAllQueues(*region_, 2);  // process 2 died
-  ASSERT_EQ(Read(q, &m), DW_OK);     // a completed queue still drains
+  ASSERT_EQ(Read(q, &m), DW_OK);  // a completed queue still drains
   EXPECT_EQ(ReadDoorbell(*region_, 2), before + 2) << "a dead process is not rung";
 }
 

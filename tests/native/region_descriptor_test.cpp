@@ -19,11 +19,11 @@ TEST(RegionDescriptor, FormatThenParse_RoundTrips) {
 
 TEST(RegionDescriptor, Parse_RejectsMalformedText) {
   RegionDescriptor d;
-  for (const char* bad : {"", "v1:", "v2:pid=1:fd=3:addr=0x1000:size=10",
-                          "v1:pid=1:fd=3:addr=1000:size=10", "v1:pid=1:fd=3:addr=0x1000:size=10:",
-                          "v1:pid=0:fd=3:addr=0x1000:size=10", "v1:pid=1:fd=-1:addr=0x1000:size=10",
-                          "v1:pid=1:fd=3:addr=0x1000:size=0", "v1:pid=1:fd=3:addr=0x1000:size=10x",
-                          "v1:pid=99999999999:fd=3:addr=0x1000:size=10", "v1:fd=3:pid=1:addr=0x1000:size=10"}) {
+  for (const char* bad :
+       {"", "v1:", "v2:pid=1:fd=3:addr=0x1000:size=10", "v1:pid=1:fd=3:addr=1000:size=10",
+        "v1:pid=1:fd=3:addr=0x1000:size=10:", "v1:pid=0:fd=3:addr=0x1000:size=10", "v1:pid=1:fd=-1:addr=0x1000:size=10",
+        "v1:pid=1:fd=3:addr=0x1000:size=0", "v1:pid=1:fd=3:addr=0x1000:size=10x",
+        "v1:pid=99999999999:fd=3:addr=0x1000:size=10", "v1:fd=3:pid=1:addr=0x1000:size=10"}) {
     EXPECT_FALSE(ParseRegionDescriptor(bad, &d)) << bad;
   }
 }

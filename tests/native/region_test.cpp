@@ -2,11 +2,11 @@
 
 #include <gtest/gtest.h>
 
-#include <cstring>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <cstring>
 
 #include "dotnet_workers/dw.h"
 #include "last_error.h"
@@ -115,8 +115,8 @@ TEST(Region, Attach_BindsInAForkedChild) {
   ASSERT_GE(child, 0);
   if (child == 0) {
     std::unique_ptr<Region> attached;
-    dw_status s = Region::Attach(region->Describe(static_cast<uint32_t>(getpid())),
-                                 static_cast<uint32_t>(getpid()), &attached);
+    dw_status s =
+        Region::Attach(region->Describe(static_cast<uint32_t>(getpid())), static_cast<uint32_t>(getpid()), &attached);
     _exit(s == DW_OK && attached->base() == region->base() ? 0 : 1);
   }
   int status = 0;
@@ -127,8 +127,7 @@ TEST(Region, Attach_BindsInAForkedChild) {
 TEST(Region, Attach_RefusesADescriptorWrittenForAnotherProcess) {
   auto region = MakeRegion();
   std::unique_ptr<Region> attached;
-  EXPECT_EQ(Region::Attach(region->Describe(1), static_cast<uint32_t>(getpid()), &attached),
-            DW_E_NOT_THIS_PROCESS);
+  EXPECT_EQ(Region::Attach(region->Describe(1), static_cast<uint32_t>(getpid()), &attached), DW_E_NOT_THIS_PROCESS);
 }
 
 TEST(Region, Attach_ReportsAnUnmappedAddress) {
@@ -172,7 +171,8 @@ TEST(RegionExports, CreateAndClose_ThroughTheCAbi) {
   auto* header = static_cast<L::RegionHeader*>(dw_region_base(region));
   EXPECT_EQ(header->launcher_pid, 0u);
   // A private region is a cluster of one: its creator is the running primary.
-  auto* primary = reinterpret_cast<L::ProcessEntry*>(static_cast<char*>(dw_region_base(region)) + L::kProcessTableOffset);
+  auto* primary =
+      reinterpret_cast<L::ProcessEntry*>(static_cast<char*>(dw_region_base(region)) + L::kProcessTableOffset);
   EXPECT_EQ(primary->state.load(), L::kProcessRunning);
   EXPECT_EQ(primary->pid.load(), static_cast<uint32_t>(getpid()));
   EXPECT_STREQ(primary->role, "primary");

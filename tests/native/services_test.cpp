@@ -22,7 +22,9 @@ class Services : public ::testing::Test {
     uint32_t index = 0;
     uint64_t existing = 0;
     EXPECT_EQ(OpenService(*region_, reinterpret_cast<const uint8_t*>(name.data()), static_cast<uint32_t>(name.size()),
-                          type_tag, &index, &existing), DW_OK) << LastError();
+                          type_tag, &index, &existing),
+              DW_OK)
+        << LastError();
     return index;
   }
   uint64_t FirstWord(uint32_t service) {
@@ -54,7 +56,8 @@ TEST_F(Services, ANameHasOneEntry_AndServersAreBitsOfIt) {
 TEST_F(Services, BadNamesAndIndexes_AreRefused) {
   uint32_t index = 0;
   uint64_t existing = 0;
-  EXPECT_EQ(OpenService(*region_, reinterpret_cast<const uint8_t*>(""), 0, 0, &index, &existing), DW_E_INVALID_ARGUMENT);
+  EXPECT_EQ(OpenService(*region_, reinterpret_cast<const uint8_t*>(""), 0, 0, &index, &existing),
+            DW_E_INVALID_ARGUMENT);
   std::string long_name(300, 'x');
   EXPECT_EQ(OpenService(*region_, reinterpret_cast<const uint8_t*>(long_name.data()), 300, 0, &index, &existing),
             DW_E_INVALID_ARGUMENT);
@@ -71,14 +74,17 @@ TEST_F(Services, ATopicCreatedForOneType_RefusesAnother_AndSaysWhichItHas) {
             DW_E_TYPE_MISMATCH);
   EXPECT_EQ(existing, 0xABu);
   EXPECT_EQ(index, UINT32_MAX);
-  EXPECT_EQ(OpenService(*region_, reinterpret_cast<const uint8_t*>("event:news"), 10, L::kAnyType, &index, &existing), DW_OK);
+  EXPECT_EQ(OpenService(*region_, reinterpret_cast<const uint8_t*>("event:news"), 10, L::kAnyType, &index, &existing),
+            DW_OK);
   EXPECT_EQ(index, topic) << "found whatever its type";
   EXPECT_EQ(OpenService(*region_, reinterpret_cast<const uint8_t*>("event:none"), 10, L::kAnyType, &index, &existing),
-            DW_E_NOT_FOUND) << "and none is created";
+            DW_E_NOT_FOUND)
+      << "and none is created";
   EXPECT_EQ(OpenService(*region_, reinterpret_cast<const uint8_t*>("event:none"), 10, 0xAB, &index, &existing), DW_OK);
   // An RPC service (untyped) refuses a typed open too.
   EXPECT_EQ(OpenService(*region_, reinterpret_cast<const uint8_t*>("App.IFib"), 8, 0, &index, &existing), DW_OK);
-  EXPECT_EQ(OpenService(*region_, reinterpret_cast<const uint8_t*>("App.IFib"), 8, 7, &index, &existing), DW_E_TYPE_MISMATCH);
+  EXPECT_EQ(OpenService(*region_, reinterpret_cast<const uint8_t*>("App.IFib"), 8, 7, &index, &existing),
+            DW_E_TYPE_MISMATCH);
   EXPECT_EQ(existing, 0u);
 }
 

@@ -4,9 +4,9 @@
 
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <chrono>
 
 namespace dw {
 namespace {

@@ -15,10 +15,10 @@
 #include <sys/stat.h>
 
 #include "cleanup.h"
-#include "heap.h"
 #include "crash_helpers.h"
 #include "doorbell.h"
 #include "dotnet_workers/dw.h"
+#include "heap.h"
 #include "last_error.h"
 #include "process_table.h"
 
@@ -37,7 +37,8 @@ class Store : public ::testing::Test {
   // The key points into `s`: keep `s` alive as long as the key.
   StoreKey K(const std::string& s) {
     StoreKey k;
-    EXPECT_EQ(MakeStoreKey(*region_, reinterpret_cast<const uint8_t*>(s.data()), static_cast<uint32_t>(s.size()), &k), DW_OK);
+    EXPECT_EQ(MakeStoreKey(*region_, reinterpret_cast<const uint8_t*>(s.data()), static_cast<uint32_t>(s.size()), &k),
+              DW_OK);
     return k;
   }
 
@@ -83,12 +84,15 @@ class Store : public ::testing::Test {
     uint64_t cursor = 0;
     while (cursor < region_->header()->bucket_count) {
       uint32_t used = 0, count = 0;
-      EXPECT_EQ(StoreKeys(*region_, reinterpret_cast<const uint8_t*>(prefix.data()), static_cast<uint32_t>(prefix.size()),
-                          &cursor, buffer.data(), capacity, &used, &count), DW_OK) << LastError();
+      EXPECT_EQ(StoreKeys(*region_, reinterpret_cast<const uint8_t*>(prefix.data()),
+                          static_cast<uint32_t>(prefix.size()), &cursor, buffer.data(), capacity, &used, &count),
+                DW_OK)
+          << LastError();
       for (uint32_t at = 0; at < used;) {
         uint32_t n = 0;
         std::memcpy(&n, buffer.data() + at, 4);
-        EXPECT_TRUE(keys.insert(std::string(buffer.begin() + at + 4, buffer.begin() + at + 4 + n)).second) << "listed twice";
+        EXPECT_TRUE(keys.insert(std::string(buffer.begin() + at + 4, buffer.begin() + at + 4 + n)).second)
+            << "listed twice";
         at += 4 + n;
       }
     }
@@ -130,7 +134,8 @@ class Store : public ::testing::Test {
     std::vector<uint8_t> buffer(4096);
     uint32_t length = 0;
     uint64_t version = 0;
-    seen.quick = StoreTryGetOnce(*region_, K(key), buffer.data(), static_cast<uint32_t>(buffer.size()), &length, &version);
+    seen.quick =
+        StoreTryGetOnce(*region_, K(key), buffer.data(), static_cast<uint32_t>(buffer.size()), &length, &version);
     if (seen.quick == DW_OK) seen.quick_value.assign(buffer.begin(), buffer.begin() + length);
     seen.keys = Keys("");
     return seen;
@@ -241,8 +246,8 @@ TEST_F(Store, AComputedValue_HasTheTypeItsClaimWasMadeFor) {
   ASSERT_EQ(StoreClaim(*region_, K("g"), 0, buffer, sizeof buffer, &length, &state, &round, &ref, 0xE0, &found), DW_OK);
   ASSERT_EQ(state, ClaimState::kOwned);
   const std::string value = "computed";
-  ASSERT_EQ(StoreResolve(*region_, K("g"), round, ref, ClaimOutcome::kValue, reinterpret_cast<const uint8_t*>(value.data()),
-                         static_cast<uint32_t>(value.size()), 0),
+  ASSERT_EQ(StoreResolve(*region_, K("g"), round, ref, ClaimOutcome::kValue,
+                         reinterpret_cast<const uint8_t*>(value.data()), static_cast<uint32_t>(value.size()), 0),
             DW_OK);
   ASSERT_EQ(StoreClaim(*region_, K("g"), 0, buffer, sizeof buffer, &length, &state, &round, &ref, 0xF0, &found), DW_OK);
   EXPECT_EQ(state, ClaimState::kValue);
@@ -264,7 +269,9 @@ TEST_F(Store, AProcessWaitingForClaims_IsRungWhenOneEnds_WhicheverWayItEnds) {
   // Resolved.
   ASSERT_EQ(StoreClaim(*region_, K("a"), 0, buffer, sizeof buffer, &length, &state, &round, &ref), DW_OK);
   EXPECT_EQ(settled(), before) << "a claim made is no claim ended";
-  ASSERT_EQ(StoreResolve(*region_, K("a"), round, ref, ClaimOutcome::kValue, reinterpret_cast<const uint8_t*>("v"), 1, 0), DW_OK);
+  ASSERT_EQ(
+      StoreResolve(*region_, K("a"), round, ref, ClaimOutcome::kValue, reinterpret_cast<const uint8_t*>("v"), 1, 0),
+      DW_OK);
   EXPECT_EQ(settled(), before + 1);
   EXPECT_EQ(ReadDoorbell(*region_, 2), rings + 1);
   // Replaced by a Set: its waiters get the Set's value.
@@ -277,9 +284,14 @@ TEST_F(Store, AProcessWaitingForClaims_IsRungWhenOneEnds_WhicheverWayItEnds) {
   ASSERT_EQ(StoreRemove(*region_, K("c"), &removed), DW_OK);
   EXPECT_EQ(settled(), before + 3);
   // Abandoned by a process that died computing it.
-  ASSERT_EQ(testing::RunInChild(*region_, 1, [&] {
-    return StoreClaim(*region_, K("d"), 0, buffer, sizeof buffer, &length, &state, &round, &ref) == DW_OK ? 0 : 1;
-  }), 0);
+  ASSERT_EQ(testing::RunInChild(*region_, 1,
+                                [&] {
+                                  return StoreClaim(*region_, K("d"), 0, buffer, sizeof buffer, &length, &state, &round,
+                                                    &ref) == DW_OK
+                                             ? 0
+                                             : 1;
+                                }),
+            0);
   CleanupProcess(*region_, 1);
   EXPECT_EQ(settled(), before + 4);
   EXPECT_GE(ReadDoorbell(*region_, 2), rings + 4);
@@ -512,7 +524,8 @@ TEST_F(Store, BadKeys_AreRefused) {
   StoreKey k;
   EXPECT_EQ(MakeStoreKey(*region_, nullptr, 0, &k), DW_E_INVALID_ARGUMENT);
   std::string long_key(L::kMaxKeyLength + 1, 'k');
-  EXPECT_EQ(MakeStoreKey(*region_, reinterpret_cast<const uint8_t*>(long_key.data()), static_cast<uint32_t>(long_key.size()), &k),
+  EXPECT_EQ(MakeStoreKey(*region_, reinterpret_cast<const uint8_t*>(long_key.data()),
+                         static_cast<uint32_t>(long_key.size()), &k),
             DW_E_INVALID_ARGUMENT);
   EXPECT_NE(std::strstr(LastError(), "at most 1024 bytes"), nullptr);
 }
@@ -702,7 +715,7 @@ TEST_F(Store, AWriterStoppedAfterSwappingEntries_DoesNotHoldUpReaders_WhoGetTheN
   std::optional<Seen> seen = Bounded(writer, [&] { return ReadAll("k"); });
   ASSERT_TRUE(seen.has_value());
   EXPECT_TRUE(seen->value == large) << "the swap is one store, done before the point: committed (got "
-                                     << seen->value.size() << " bytes)";
+                                    << seen->value.size() << " bytes)";
   EXPECT_EQ(seen->quick, DW_OK);
   EXPECT_TRUE(seen->quick_value == large) << seen->quick_value.size() << " bytes";
   EXPECT_EQ(seen->keys, (std::set<std::string>{"k", "other"}));
@@ -873,7 +886,8 @@ TEST_F(Store, GetOrSet_OneClaimsTheOthersWait_ThenAllGetTheValue) {
   region_->set_self(1);
   std::string text = "contents";
   ASSERT_EQ(StoreResolve(*region_, key, first.round, first.ref, ClaimOutcome::kValue,
-                         reinterpret_cast<const uint8_t*>(text.data()), 8, 0), DW_OK);
+                         reinterpret_cast<const uint8_t*>(text.data()), 8, 0),
+            DW_OK);
   Claim after = ClaimAs(*region_, 2, key, second.round);
   EXPECT_EQ(after.state, ClaimState::kValue);
   EXPECT_EQ(after.bytes, "contents");
@@ -907,7 +921,9 @@ TEST_F(Store, GetOrSet_AFailureIsDeliveredEvenWhenTheRegionIsFull) {
   region_->set_self(1);
   std::string message(1000, 'm');  // more than the claim kept room for
   ASSERT_EQ(StoreResolve(*region_, key, owner.round, owner.ref, ClaimOutcome::kFailed,
-                         reinterpret_cast<const uint8_t*>(message.data()), 1000, 0), DW_OK) << LastError();
+                         reinterpret_cast<const uint8_t*>(message.data()), 1000, 0),
+            DW_OK)
+      << LastError();
   Claim told = ClaimAs(*region_, 2, key, waiter.round);
   EXPECT_EQ(told.state, ClaimState::kFailed);
   EXPECT_GE(told.bytes.size(), L::kPendingSlotCapacity) << "cut to fit the room the claim kept, not lost";
@@ -925,7 +941,8 @@ TEST_F(Store, GetOrSet_AValueThatDoesNotFit_GivesTheClaimUp) {
   region_->set_self(1);
   std::string big(100'000, 'v');
   EXPECT_EQ(StoreResolve(*region_, key, owner.round, owner.ref, ClaimOutcome::kValue,
-                         reinterpret_cast<const uint8_t*>(big.data()), static_cast<uint32_t>(big.size()), 0), DW_E_EXHAUSTED);
+                         reinterpret_cast<const uint8_t*>(big.data()), static_cast<uint32_t>(big.size()), 0),
+            DW_E_EXHAUSTED);
   for (uint64_t off : hog) Free(*region_, off);
   Claim next = ClaimAs(*region_, 2, key);
   EXPECT_EQ(next.state, ClaimState::kOwned) << "abandoned: the next caller computes it";
@@ -939,7 +956,8 @@ TEST_F(Store, GetOrSet_ASetWinsOverAComputation) {
   region_->set_self(1);
   std::string late = "computed";
   ASSERT_EQ(StoreResolve(*region_, key, owner.round, owner.ref, ClaimOutcome::kValue,
-                         reinterpret_cast<const uint8_t*>(late.data()), 8, 0), DW_OK);
+                         reinterpret_cast<const uint8_t*>(late.data()), 8, 0),
+            DW_OK);
   EXPECT_EQ(Get("k"), "set by someone");
 }
 
@@ -957,7 +975,8 @@ TEST_F(Store, GetOrSet_AClaimKeepsItsRound_ThroughTheRepairOfItsStripe) {
   region_->set_self(1);
   std::string text = "computed";
   ASSERT_EQ(StoreResolve(*region_, key, owner.round, owner.ref, ClaimOutcome::kValue,
-                         reinterpret_cast<const uint8_t*>(text.data()), 8, 0), DW_OK);
+                         reinterpret_cast<const uint8_t*>(text.data()), 8, 0),
+            DW_OK);
   EXPECT_EQ(Get(same[0]), "computed") << "the claim was still the owner's after the repair";
   EXPECT_EQ(Get(same[1]), "x");
 }

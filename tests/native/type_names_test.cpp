@@ -18,7 +18,8 @@ class TypeNames : public ::testing::Test {
   void SetUp() override { ASSERT_EQ(Region::Create(32ull << 20, 1, 0, &region_), DW_OK) << LastError(); }
 
   dw_status Register(uint64_t identity, const std::string& name) {
-    return RegisterTypeName(*region_, identity, reinterpret_cast<const uint8_t*>(name.data()), static_cast<uint32_t>(name.size()));
+    return RegisterTypeName(*region_, identity, reinterpret_cast<const uint8_t*>(name.data()),
+                            static_cast<uint32_t>(name.size()));
   }
 
   // The name, or "<none>".

@@ -44,77 +44,76 @@ DW_EXPORT uint32_t dw_format_word(void);
    Returns UINT64_MAX for an unknown number. */
 DW_EXPORT uint64_t dw_layout_value(int32_t which);
 
-#define DW_LAYOUT_HEADER_SIZE                 0
-#define DW_LAYOUT_PROCESS_TABLE_OFFSET        1
-#define DW_LAYOUT_PROCESS_CAPACITY            2
-#define DW_LAYOUT_PROCESS_ENTRY_SIZE          3
-#define DW_LAYOUT_ROLE_CAPACITY               4
-#define DW_LAYOUT_MIN_REGION_SIZE             5
-#define DW_LAYOUT_OFF_MAGIC                   6
-#define DW_LAYOUT_OFF_LAYOUT_VERSION          7
-#define DW_LAYOUT_OFF_FORMAT_WORD             8
-#define DW_LAYOUT_OFF_REGION_SIZE             9
-#define DW_LAYOUT_OFF_BASE_ADDRESS           10
-#define DW_LAYOUT_OFF_LAUNCHER_PID           11
-#define DW_LAYOUT_OFF_PROCESS_CAPACITY       12
-#define DW_LAYOUT_OFF_WORKER_COUNT           13
-#define DW_LAYOUT_OFF_FLAGS                  14
-#define DW_LAYOUT_OFF_PROCESS_TABLE_OFFSET   15
-#define DW_LAYOUT_OFF_CREATED_UNIX_NS        16
-#define DW_LAYOUT_OFF_SHUTDOWN_STATE         17
-#define DW_LAYOUT_OFF_SHUTDOWN_REASON        18
-#define DW_LAYOUT_OFF_ENTRY_STATE            19
-#define DW_LAYOUT_OFF_ENTRY_PID              20
-#define DW_LAYOUT_OFF_ENTRY_ID               21
-#define DW_LAYOUT_OFF_ENTRY_EXIT_STATUS      22
-#define DW_LAYOUT_OFF_ENTRY_STARTED_NS       23
-#define DW_LAYOUT_OFF_ENTRY_READY_NS         24
-#define DW_LAYOUT_OFF_ENTRY_ROLE             25
-#define DW_LAYOUT_MAGIC                      26
-#define DW_LAYOUT_OFF_HOLDINGS_OFFSET        27
-#define DW_LAYOUT_OFF_HEAP_CONTROL_OFFSET    28
+#define DW_LAYOUT_HEADER_SIZE 0
+#define DW_LAYOUT_PROCESS_TABLE_OFFSET 1
+#define DW_LAYOUT_PROCESS_CAPACITY 2
+#define DW_LAYOUT_PROCESS_ENTRY_SIZE 3
+#define DW_LAYOUT_ROLE_CAPACITY 4
+#define DW_LAYOUT_MIN_REGION_SIZE 5
+#define DW_LAYOUT_OFF_MAGIC 6
+#define DW_LAYOUT_OFF_LAYOUT_VERSION 7
+#define DW_LAYOUT_OFF_FORMAT_WORD 8
+#define DW_LAYOUT_OFF_REGION_SIZE 9
+#define DW_LAYOUT_OFF_BASE_ADDRESS 10
+#define DW_LAYOUT_OFF_LAUNCHER_PID 11
+#define DW_LAYOUT_OFF_PROCESS_CAPACITY 12
+#define DW_LAYOUT_OFF_WORKER_COUNT 13
+#define DW_LAYOUT_OFF_FLAGS 14
+#define DW_LAYOUT_OFF_PROCESS_TABLE_OFFSET 15
+#define DW_LAYOUT_OFF_CREATED_UNIX_NS 16
+#define DW_LAYOUT_OFF_SHUTDOWN_STATE 17
+#define DW_LAYOUT_OFF_SHUTDOWN_REASON 18
+#define DW_LAYOUT_OFF_ENTRY_STATE 19
+#define DW_LAYOUT_OFF_ENTRY_PID 20
+#define DW_LAYOUT_OFF_ENTRY_ID 21
+#define DW_LAYOUT_OFF_ENTRY_EXIT_STATUS 22
+#define DW_LAYOUT_OFF_ENTRY_STARTED_NS 23
+#define DW_LAYOUT_OFF_ENTRY_READY_NS 24
+#define DW_LAYOUT_OFF_ENTRY_ROLE 25
+#define DW_LAYOUT_MAGIC 26
+#define DW_LAYOUT_OFF_HOLDINGS_OFFSET 27
+#define DW_LAYOUT_OFF_HEAP_CONTROL_OFFSET 28
 #define DW_LAYOUT_OFF_OBJECTS_CONTROL_OFFSET 29
-#define DW_LAYOUT_OFF_STRIPES_OFFSET         30
-#define DW_LAYOUT_OFF_BUFFERS_OFFSET         31
-#define DW_LAYOUT_OFF_LOCKS_OFFSET           32
-#define DW_LAYOUT_OFF_BUCKETS_OFFSET         33
-#define DW_LAYOUT_OFF_BUCKET_BITMAP_OFFSET   34
-#define DW_LAYOUT_OFF_BUCKET_COUNT           35
-#define DW_LAYOUT_OFF_CORRUPT                36
-#define DW_LAYOUT_OFF_HEAP_OFFSET            37
-#define DW_LAYOUT_OFF_HEAP_END               38
-#define DW_LAYOUT_OFF_ENTRY_COUNT            39
-#define DW_LAYOUT_MAX_KEY_LENGTH             40
-#define DW_LAYOUT_MAX_NAME_LENGTH            41
-#define DW_LAYOUT_MUTEX_SIZE                 42
-#define DW_LAYOUT_STRIPE_COUNT               43
-#define DW_LAYOUT_MAX_CHAIN_LENGTH           44
-#define DW_LAYOUT_OFF_HASH_SEED              45
-#define DW_LAYOUT_OFF_STRIPE_VERSIONS        46
-#define DW_LAYOUT_OFF_QUEUES_OFFSET          47
-#define DW_LAYOUT_OFF_DOORBELLS_OFFSET       48
-#define DW_LAYOUT_OFF_SERVICES_OFFSET        49
-#define DW_LAYOUT_QUEUE_CAPACITY             50
-#define DW_LAYOUT_MAX_QUEUE_CELLS            51
-#define DW_LAYOUT_MAX_SLOT_SIZE              52
-#define DW_LAYOUT_SERVICE_CAPACITY           53
-#define DW_LAYOUT_MAX_SERVICE_NAME_LENGTH    54
-#define DW_LAYOUT_DOORBELL_SIZE              55
-#define DW_LAYOUT_OFF_DOORBELL_CALLS         56
-#define DW_LAYOUT_OFF_DOORBELL_POLLING       57
-#define DW_LAYOUT_QUEUE_ENTRY_SIZE           58
-#define DW_LAYOUT_OFF_QUEUE_WRITE_MUTEX      59
-#define DW_LAYOUT_OFF_TYPE_NAMES_OFFSET      60
-#define DW_LAYOUT_TYPE_NAME_CAPACITY         61
-#define DW_LAYOUT_MAX_TYPE_NAME_LENGTH       62
+#define DW_LAYOUT_OFF_STRIPES_OFFSET 30
+#define DW_LAYOUT_OFF_BUFFERS_OFFSET 31
+#define DW_LAYOUT_OFF_LOCKS_OFFSET 32
+#define DW_LAYOUT_OFF_BUCKETS_OFFSET 33
+#define DW_LAYOUT_OFF_BUCKET_BITMAP_OFFSET 34
+#define DW_LAYOUT_OFF_BUCKET_COUNT 35
+#define DW_LAYOUT_OFF_CORRUPT 36
+#define DW_LAYOUT_OFF_HEAP_OFFSET 37
+#define DW_LAYOUT_OFF_HEAP_END 38
+#define DW_LAYOUT_OFF_ENTRY_COUNT 39
+#define DW_LAYOUT_MAX_KEY_LENGTH 40
+#define DW_LAYOUT_MAX_NAME_LENGTH 41
+#define DW_LAYOUT_MUTEX_SIZE 42
+#define DW_LAYOUT_STRIPE_COUNT 43
+#define DW_LAYOUT_MAX_CHAIN_LENGTH 44
+#define DW_LAYOUT_OFF_HASH_SEED 45
+#define DW_LAYOUT_OFF_STRIPE_VERSIONS 46
+#define DW_LAYOUT_OFF_QUEUES_OFFSET 47
+#define DW_LAYOUT_OFF_DOORBELLS_OFFSET 48
+#define DW_LAYOUT_OFF_SERVICES_OFFSET 49
+#define DW_LAYOUT_QUEUE_CAPACITY 50
+#define DW_LAYOUT_MAX_QUEUE_CELLS 51
+#define DW_LAYOUT_MAX_SLOT_SIZE 52
+#define DW_LAYOUT_SERVICE_CAPACITY 53
+#define DW_LAYOUT_MAX_SERVICE_NAME_LENGTH 54
+#define DW_LAYOUT_DOORBELL_SIZE 55
+#define DW_LAYOUT_OFF_DOORBELL_CALLS 56
+#define DW_LAYOUT_OFF_DOORBELL_POLLING 57
+#define DW_LAYOUT_QUEUE_ENTRY_SIZE 58
+#define DW_LAYOUT_OFF_QUEUE_WRITE_MUTEX 59
+#define DW_LAYOUT_OFF_TYPE_NAMES_OFFSET 60
+#define DW_LAYOUT_TYPE_NAME_CAPACITY 61
+#define DW_LAYOUT_MAX_TYPE_NAME_LENGTH 62
 
 /* ---- Regions ----------------------------------------------------------------------- */
 
 /* Creates a region of `size` bytes (reserved, paid on touch) in this process and writes its
    header. Used by the launcher, by the single-process fallback (flags = DW_REGION_PRIVATE)
    and by tests. */
-DW_EXPORT dw_status dw_region_create(uint64_t size, uint32_t worker_count, uint32_t flags,
-                                     dw_region** out_region);
+DW_EXPORT dw_status dw_region_create(uint64_t size, uint32_t worker_count, uint32_t flags, dw_region** out_region);
 
 #define DW_REGION_SPAWNED 1u /* workers are started by exec (--spawn) */
 #define DW_REGION_PRIVATE 2u /* a cluster of one: no launcher */
@@ -150,8 +149,7 @@ DW_EXPORT dw_status dw_process_mark_ready(dw_region* region, uint32_t id, uint32
 /* Waits, at most once and at most timeout_ms (negative: no bound), while process `id` is
    running and the cluster is not shutting down. Returns DW_OK with the entry's state in
    *out_state (running again after a spurious wake or the timeout). */
-DW_EXPORT dw_status dw_process_wait(dw_region* region, uint32_t id, int64_t timeout_ms,
-                                    uint32_t* out_state);
+DW_EXPORT dw_status dw_process_wait(dw_region* region, uint32_t id, int64_t timeout_ms, uint32_t* out_state);
 
 /* Marks process `id` (this process) stopping on its own, without stopping the cluster,
    and wakes its dw_process_wait. */
@@ -161,17 +159,17 @@ DW_EXPORT dw_status dw_process_stop(dw_region* region, uint32_t id);
 
 /* Structs that cross the ABI start with their size, so they can grow. */
 typedef struct dw_memory_statistics {
-  uint32_t size;            /* sizeof(dw_memory_statistics), set by the caller */
+  uint32_t size; /* sizeof(dw_memory_statistics), set by the caller */
   uint32_t reserved;
-  uint64_t region_bytes;    /* reserved for the region (--memory) */
-  uint64_t heap_bytes;      /* of which the heap: what values, entries and buffers can use */
-  uint64_t never_used;      /* heap bytes never touched (they cost nothing) */
-  uint64_t used_bytes;      /* heap bytes in allocated blocks, headers included */
-  uint64_t free_bytes;      /* heap bytes in freed blocks, ready for reuse */
-  uint64_t allocations;     /* blocks ever allocated */
-  uint64_t frees;           /* blocks ever freed */
-  uint64_t store_values;    /* values in the keyed store */
-  uint64_t buffers;         /* named buffers alive */
+  uint64_t region_bytes; /* reserved for the region (--memory) */
+  uint64_t heap_bytes;   /* of which the heap: what values, entries and buffers can use */
+  uint64_t never_used;   /* heap bytes never touched (they cost nothing) */
+  uint64_t used_bytes;   /* heap bytes in allocated blocks, headers included */
+  uint64_t free_bytes;   /* heap bytes in freed blocks, ready for reuse */
+  uint64_t allocations;  /* blocks ever allocated */
+  uint64_t frees;        /* blocks ever freed */
+  uint64_t store_values; /* values in the keyed store */
+  uint64_t buffers;      /* named buffers alive */
 } dw_memory_statistics;
 
 DW_EXPORT dw_status dw_memory_statistics_read(dw_region* region, dw_memory_statistics* statistics);
@@ -198,15 +196,15 @@ DW_EXPORT dw_status dw_store_try_get(dw_region* region, const uint8_t* key, uint
 #define DW_SET_IF_EQUAL 3u   /* only if the value's bytes equal `expected` (compare-and-swap) */
 
 typedef struct dw_store_set_args {
-  uint32_t size;              /* sizeof(dw_store_set_args) */
-  uint32_t mode;              /* DW_SET_* */
+  uint32_t size; /* sizeof(dw_store_set_args) */
+  uint32_t mode; /* DW_SET_* */
   const uint8_t* value;
   uint32_t value_length;
   uint32_t expected_length;
-  int64_t ttl_ns;             /* > 0: the value expires that long from now */
+  int64_t ttl_ns; /* > 0: the value expires that long from now */
   uint64_t expected_version;
   const uint8_t* expected;
-  uint64_t type_tag;          /* the value's type identity (0: untyped); DW_SET_IF_EQUAL compares it too */
+  uint64_t type_tag; /* the value's type identity (0: untyped); DW_SET_IF_EQUAL compares it too */
 } dw_store_set_args;
 
 /* *out_applied: 1 if the mode's condition held and the value was written. */
@@ -220,10 +218,10 @@ DW_EXPORT dw_status dw_store_remove(dw_region* region, const uint8_t* key, uint3
 DW_EXPORT dw_status dw_store_increment(dw_region* region, const uint8_t* key, uint32_t key_length, int64_t delta,
                                        uint64_t type_tag, int64_t* out_value, uint64_t* out_existing_type);
 
-#define DW_CLAIM_VALUE 1u    /* the value was copied out */
-#define DW_CLAIM_PENDING 2u  /* another process computes it: wait, claim again with *out_round */
-#define DW_CLAIM_OWNED 3u    /* compute it, then dw_store_resolve with *out_round and *out_ref */
-#define DW_CLAIM_FAILED 4u   /* the computation waited for failed: its message was copied out */
+#define DW_CLAIM_VALUE 1u   /* the value was copied out */
+#define DW_CLAIM_PENDING 2u /* another process computes it: wait, claim again with *out_round */
+#define DW_CLAIM_OWNED 3u   /* compute it, then dw_store_resolve with *out_round and *out_ref */
+#define DW_CLAIM_FAILED 4u  /* the computation waited for failed: its message was copied out */
 
 /* GetOrSet. `waited_round`: the round this caller saw pending (0 the first time);
    `type_tag`: the type of the value it would compute (a claim keeps it for the value);
@@ -233,8 +231,8 @@ DW_EXPORT dw_status dw_store_claim(dw_region* region, const uint8_t* key, uint32
                                    uint32_t* out_state, uint64_t* out_round, uint64_t* out_ref, uint64_t* out_type);
 
 #define DW_RESOLVE_VALUE 1u
-#define DW_RESOLVE_FAILED 2u     /* bytes: the failure's message */
-#define DW_RESOLVE_ABANDONED 3u  /* gave up (cancelled): a waiter takes over */
+#define DW_RESOLVE_FAILED 2u    /* bytes: the failure's message */
+#define DW_RESOLVE_ABANDONED 3u /* gave up (cancelled): a waiter takes over */
 
 DW_EXPORT dw_status dw_store_resolve(dw_region* region, const uint8_t* key, uint32_t key_length, uint64_t round,
                                      uint64_t ref, uint32_t outcome, const uint8_t* bytes, uint32_t length,
@@ -249,11 +247,11 @@ DW_EXPORT dw_status dw_store_keys(dw_region* region, const uint8_t* prefix, uint
 /* ---- Named buffers ----------------------------------------------------------------- */
 
 typedef struct dw_buffer_info {
-  uint64_t data_offset;  /* region offset of the bytes (base + offset is the same in every process) */
+  uint64_t data_offset; /* region offset of the bytes (base + offset is the same in every process) */
   uint64_t size;
-  uint32_t index;        /* with generation: what dw_buffer_release takes */
+  uint32_t index; /* with generation: what dw_buffer_release takes */
   uint32_t generation;
-  uint32_t created;      /* 1 if this call created it (zeroed) */
+  uint32_t created; /* 1 if this call created it (zeroed) */
   uint32_t reserved;
 } dw_buffer_info;
 
@@ -333,8 +331,8 @@ DW_EXPORT dw_status dw_queue_complete(dw_region* region, uint32_t index, const u
 DW_EXPORT dw_status dw_queue_completion_error(dw_region* region, uint32_t index, uint8_t* buffer, uint32_t capacity,
                                               uint32_t* out_length);
 
-#define DW_QUEUE_WATCH_MESSAGES 0u  /* a message committed, or the queue completed */
-#define DW_QUEUE_WATCH_ROOM 1u      /* a cell freed, or the queue completed */
+#define DW_QUEUE_WATCH_MESSAGES 0u /* a message committed, or the queue completed */
+#define DW_QUEUE_WATCH_ROOM 1u     /* a cell freed, or the queue completed */
 
 /* Rings this process's doorbell on `what` (DW_QUEUE_WATCH_*) in the queue (watch = 1), or
    stops it (watch = 0). */

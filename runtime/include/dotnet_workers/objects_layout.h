@@ -13,15 +13,15 @@
 
 namespace dw::layout {
 
-inline constexpr uint32_t kBufferCapacity = 4096;    // named buffers alive at once
-inline constexpr uint32_t kLockCapacity = 256;       // named mutexes and semaphores
-inline constexpr uint32_t kMaxNameLength = 128;      // bytes of UTF-8, buffers and locks
-inline constexpr uint32_t kHoldingsPerProcess = 256; // buffers + pending GetOrSets one process holds at once
+inline constexpr uint32_t kBufferCapacity = 4096;     // named buffers alive at once
+inline constexpr uint32_t kLockCapacity = 256;        // named mutexes and semaphores
+inline constexpr uint32_t kMaxNameLength = 128;       // bytes of UTF-8, buffers and locks
+inline constexpr uint32_t kHoldingsPerProcess = 256;  // buffers + pending GetOrSets one process holds at once
 
 // Table entry states (BufferEntry::state, LockEntry::state).
-inline constexpr uint32_t kSlotEmpty = 0;     // never used: ends a probe sequence
+inline constexpr uint32_t kSlotEmpty = 0;  // never used: ends a probe sequence
 inline constexpr uint32_t kSlotLive = 1;
-inline constexpr uint32_t kSlotDeleted = 2;   // tombstone: probing continues past it
+inline constexpr uint32_t kSlotDeleted = 2;  // tombstone: probing continues past it
 
 // LockEntry::kind.
 inline constexpr uint32_t kLockMutex = 1;
@@ -39,22 +39,22 @@ inline constexpr uint32_t kHoldPending = 3;  // ref = offset of a pending StoreE
 // Guards the two tables' structure (create, open, release). Reads of a live buffer's bytes
 // and lock acquisition never take it.
 struct ObjectsControl {
-  pthread_mutex_t buffers_mutex;   //   0 robust, process-shared
-  uint8_t reserved0[24];           //  40
-  pthread_mutex_t locks_mutex;     //  64 robust, process-shared
-  uint8_t reserved1[24];           // 104
+  pthread_mutex_t buffers_mutex;  //   0 robust, process-shared
+  uint8_t reserved0[24];          //  40
+  pthread_mutex_t locks_mutex;    //  64 robust, process-shared
+  uint8_t reserved1[24];          // 104
 };
 
 struct BufferEntry {
-  uint64_t name_hash;              //  0
-  uint64_t name_offset;            //  8 heap payload holding the name's bytes
-  uint64_t data_offset;            // 16 heap payload holding the buffer's bytes
-  uint64_t size;                   // 24 bytes the creator asked for
-  std::atomic<uint32_t> refs;      // 32 atomic: references held, all processes together
-  std::atomic<uint32_t> state;     // 36 atomic: kSlot*
-  uint32_t name_length;            // 40
-  uint32_t generation;             // 44 +1 each time the slot is reused
-  uint64_t reserved[2];            // 48 zero
+  uint64_t name_hash;           //  0
+  uint64_t name_offset;         //  8 heap payload holding the name's bytes
+  uint64_t data_offset;         // 16 heap payload holding the buffer's bytes
+  uint64_t size;                // 24 bytes the creator asked for
+  std::atomic<uint32_t> refs;   // 32 atomic: references held, all processes together
+  std::atomic<uint32_t> state;  // 36 atomic: kSlot*
+  uint32_t name_length;         // 40
+  uint32_t generation;          // 44 +1 each time the slot is reused
+  uint64_t reserved[2];         // 48 zero
 };
 
 // A named mutex: `word` is the owner's process id + 1, so a dead owner is found by scanning
@@ -62,29 +62,29 @@ struct BufferEntry {
 // available; `mutex` guards it together with the per-process counts in `held` (the locks'
 // held section), so a holder dying mid-operation is repaired by recounting.
 struct LockEntry {
-  uint64_t name_hash;              //   0
-  std::atomic<uint32_t> state;     //   8 atomic: kSlot*
-  uint32_t kind;                   //  12 kLockMutex / kLockSemaphore
-  std::atomic<uint32_t> word;      //  16 atomic, futex: see above
-  std::atomic<uint32_t> waiters;   //  20 atomic: threads sleeping on `word`
-  uint32_t max_count;              //  24 semaphore: permits in all; mutex: 1
-  std::atomic<uint32_t> abandoned; //  28 atomic: semaphore permits taken back from dead holders, not yet reported
-  uint32_t name_length;            //  32
-  uint32_t reserved0;              //  36
-  pthread_mutex_t mutex;           //  40 robust, process-shared: semaphores only
-  char name[kMaxNameLength];       //  80
+  uint64_t name_hash;               //   0
+  std::atomic<uint32_t> state;      //   8 atomic: kSlot*
+  uint32_t kind;                    //  12 kLockMutex / kLockSemaphore
+  std::atomic<uint32_t> word;       //  16 atomic, futex: see above
+  std::atomic<uint32_t> waiters;    //  20 atomic: threads sleeping on `word`
+  uint32_t max_count;               //  24 semaphore: permits in all; mutex: 1
+  std::atomic<uint32_t> abandoned;  //  28 atomic: semaphore permits taken back from dead holders, not yet reported
+  uint32_t name_length;             //  32
+  uint32_t reserved0;               //  36
+  pthread_mutex_t mutex;            //  40 robust, process-shared: semaphores only
+  char name[kMaxNameLength];        //  80
   uint8_t reserved1[256 - 80 - kMaxNameLength];
-  ProcessSet watchers;             // 256 atomic: processes whose dispatcher waits (async) for a hold to come free
+  ProcessSet watchers;  // 256 atomic: processes whose dispatcher waits (async) for a hold to come free
 };
 
 // What one process holds (buffer references, pending GetOrSets), so that the launcher can
 // give it back when the process dies. Written only by the process itself (under a lock of
-// its own) and read by the launcher only after the process has died. `kind` is written last when a slot is filled and first
-// when it is emptied, so a slot with a kind always has a valid ref and count.
+// its own) and read by the launcher only after the process has died. `kind` is written last when a slot is filled and
+// first when it is emptied, so a slot with a kind always has a valid ref and count.
 struct Holding {
-  std::atomic<uint32_t> kind;      //  0 atomic: kHold*
-  std::atomic<uint32_t> count;     //  4 atomic: how many times (buffer refs, semaphore permits)
-  std::atomic<uint64_t> ref;       //  8 atomic: what, per kind
+  std::atomic<uint32_t> kind;   //  0 atomic: kHold*
+  std::atomic<uint32_t> count;  //  4 atomic: how many times (buffer refs, semaphore permits)
+  std::atomic<uint64_t> ref;    //  8 atomic: what, per kind
 };
 
 static_assert(sizeof(ObjectsControl) == 128);

@@ -20,9 +20,9 @@
 
 namespace dw::layout {
 
-inline constexpr uint32_t kQueueCapacity = 256;        // named queues in a cluster
-inline constexpr uint32_t kMaxQueueCells = 1u << 20;   // cells in one queue
-inline constexpr uint32_t kMaxSlotSize = 64 * 1024;    // bytes inline in a cell
+inline constexpr uint32_t kQueueCapacity = 256;       // named queues in a cluster
+inline constexpr uint32_t kMaxQueueCells = 1u << 20;  // cells in one queue
+inline constexpr uint32_t kMaxSlotSize = 64 * 1024;   // bytes inline in a cell
 inline constexpr uint64_t kCellHeaderSize = 16;
 
 // QueueCell::flags.
@@ -40,38 +40,38 @@ struct QueueCell {
 // waiting.
 struct QueueEntry {
   // line 0
-  uint64_t name_hash;                    //   0
-  std::atomic<uint32_t> state;           //   8 atomic: kSlot* (objects_layout.h)
-  uint32_t capacity;                     //  12 cells, a power of two
-  uint32_t slot_size;                    //  16 bytes inline per cell (a multiple of 16)
-  uint32_t name_length;                  //  20
-  uint64_t cells_offset;                 //  24 heap payload: capacity x (16 + slot_size) bytes
-  std::atomic<uint32_t> completed;       //  32 atomic: 1 once a writer said no more messages will come
-  uint32_t reserved0;                    //  36
-  uint64_t type_tag;                     //  40 the messages' type identity (0: untyped bytes); set at creation
-  uint64_t error_offset;                 //  48 heap payload: u32 length, then the bytes of the error the queue
-                                         //     was completed with (0: none); written before `completed`
-  uint64_t reserved0b;                   //  56
+  uint64_t name_hash;               //   0
+  std::atomic<uint32_t> state;      //   8 atomic: kSlot* (objects_layout.h)
+  uint32_t capacity;                //  12 cells, a power of two
+  uint32_t slot_size;               //  16 bytes inline per cell (a multiple of 16)
+  uint32_t name_length;             //  20
+  uint64_t cells_offset;            //  24 heap payload: capacity x (16 + slot_size) bytes
+  std::atomic<uint32_t> completed;  //  32 atomic: 1 once a writer said no more messages will come
+  uint32_t reserved0;               //  36
+  uint64_t type_tag;                //  40 the messages' type identity (0: untyped bytes); set at creation
+  uint64_t error_offset;            //  48 heap payload: u32 length, then the bytes of the error the queue
+                                    //     was completed with (0: none); written before `completed`
+  uint64_t reserved0b;              //  56
   // line 1: writers
-  pthread_mutex_t write_mutex;           //  64 robust, process-shared
-  std::atomic<uint64_t> tail;            // 104 atomic: the next position to write
-  uint64_t reserved1[2];                 // 112
+  pthread_mutex_t write_mutex;  //  64 robust, process-shared
+  std::atomic<uint64_t> tail;   // 104 atomic: the next position to write
+  uint64_t reserved1[2];        // 112
   // line 2: readers
-  pthread_mutex_t read_mutex;            // 128 robust, process-shared
-  std::atomic<uint64_t> head;            // 168 atomic: the next position to read
-  uint64_t reserved2[2];                 // 176
+  pthread_mutex_t read_mutex;  // 128 robust, process-shared
+  std::atomic<uint64_t> head;  // 168 atomic: the next position to read
+  uint64_t reserved2[2];       // 176
   // line 3: blocking waits
-  std::atomic<uint32_t> not_empty;       // 192 atomic, futex: bumped when a message is committed and readers wait
-  std::atomic<uint32_t> readers_waiting; // 196 atomic
-  std::atomic<uint32_t> not_full;        // 200 atomic, futex: bumped when a cell is freed and writers wait
-  std::atomic<uint32_t> writers_waiting; // 204 atomic
-  uint32_t reserved3[12];                // 208
+  std::atomic<uint32_t> not_empty;        // 192 atomic, futex: bumped when a message is committed and readers wait
+  std::atomic<uint32_t> readers_waiting;  // 196 atomic
+  std::atomic<uint32_t> not_full;         // 200 atomic, futex: bumped when a cell is freed and writers wait
+  std::atomic<uint32_t> writers_waiting;  // 204 atomic
+  uint32_t reserved3[12];                 // 208
   // lines 4-5: the processes whose dispatcher waits for this queue's messages
-  ProcessSet message_watchers;           // 256 atomic
+  ProcessSet message_watchers;  // 256 atomic
   // lines 6-7
-  char name[128];                        // 384
+  char name[128];  // 384
   // lines 8-9: the processes whose dispatcher waits for room in this queue
-  ProcessSet room_watchers;              // 512 atomic
+  ProcessSet room_watchers;  // 512 atomic
 };
 
 // One per process: its dispatcher sleeps on `ring` and is woken by a writer that committed
@@ -84,10 +84,10 @@ struct QueueEntry {
 // message's sender writes (`ring`), those changes would bounce it between cores.
 struct Doorbell {
   // line 0: written by senders, read by them and by the owner
-  std::atomic<uint32_t> ring;             //   0 atomic, futex: +1 per ring
-  std::atomic<uint32_t> sleeping;         //   4 atomic: 1 while the dispatcher sleeps (ringers only call the kernel then)
-  std::atomic<uint32_t> polling;          //   8 atomic: threads polling the inbox now
-  uint8_t reserved0[52];                  //  12
+  std::atomic<uint32_t> ring;      //   0 atomic, futex: +1 per ring
+  std::atomic<uint32_t> sleeping;  //   4 atomic: 1 while the dispatcher sleeps (ringers only call the kernel then)
+  std::atomic<uint32_t> polling;   //   8 atomic: threads polling the inbox now
+  uint8_t reserved0[52];           //  12
   // line 1: written by the owner, read by callers choosing a server
   std::atomic<uint32_t> calls_in_flight;  //  64 atomic: RPC calls this process is serving now
   uint8_t reserved1[60];                  //  68

@@ -35,11 +35,11 @@ inline constexpr uint32_t kProcessCapacity = 1024;  // ids 0..1023: the primary 
 inline constexpr uint64_t kProcessEntrySize = 64;   // one cache line per process
 inline constexpr uint64_t kProcessTableSize = kProcessCapacity * kProcessEntrySize;
 inline constexpr uint64_t kMinRegionSize = 16ull << 20;  // the fixed sections (~4.5 MiB) + a heap
-inline constexpr uint32_t kRoleCapacity = 32;         // role names are 1..31 bytes, NUL-terminated
+inline constexpr uint32_t kRoleCapacity = 32;            // role names are 1..31 bytes, NUL-terminated
 
 // Region flags (RegionHeader::flags).
-inline constexpr uint32_t kFlagSpawned = 1u << 0;   // workers were started by exec (--spawn)
-inline constexpr uint32_t kFlagPrivate = 1u << 1;   // single-process fallback: no launcher
+inline constexpr uint32_t kFlagSpawned = 1u << 0;  // workers were started by exec (--spawn)
+inline constexpr uint32_t kFlagPrivate = 1u << 1;  // single-process fallback: no launcher
 
 // RegionHeader::shutdown_state values; the word is also a futex.
 inline constexpr uint32_t kRunning = 0;
@@ -63,53 +63,54 @@ inline constexpr uint32_t kProcessKilled = 5;    // died by a signal (exit_statu
 // Offset 0. Written once by the creator before any other process exists, except the
 // fields marked atomic, which change while the cluster runs.
 struct RegionHeader {
-  uint64_t magic;                          //  0 kMagic
-  uint32_t layout_version;                 //  8 kLayoutVersion
-  uint32_t format_word;                    // 12 FormatWord() of the writer
-  uint64_t region_size;                    // 16 bytes reserved, including this header
-  uint64_t base_address;                   // 24 where every process maps the region
-  uint32_t launcher_pid;                   // 32 the supervisor (0 for a private region)
-  uint32_t process_capacity;               // 36 entries in the process table
-  uint32_t worker_count;                   // 40 workers started with the cluster (ids 1..N)
-  uint32_t flags;                          // 44 kFlag*
-  uint64_t process_table_offset;           // 48
-  uint64_t created_unix_ns;                // 56 CLOCK_REALTIME at creation
-  std::atomic<uint32_t> shutdown_state;    // 64 atomic, futex: kRunning / kShutdownRequested
-  std::atomic<uint32_t> shutdown_reason;   // 68 atomic: kReason*
+  uint64_t magic;                         //  0 kMagic
+  uint32_t layout_version;                //  8 kLayoutVersion
+  uint32_t format_word;                   // 12 FormatWord() of the writer
+  uint64_t region_size;                   // 16 bytes reserved, including this header
+  uint64_t base_address;                  // 24 where every process maps the region
+  uint32_t launcher_pid;                  // 32 the supervisor (0 for a private region)
+  uint32_t process_capacity;              // 36 entries in the process table
+  uint32_t worker_count;                  // 40 workers started with the cluster (ids 1..N)
+  uint32_t flags;                         // 44 kFlag*
+  uint64_t process_table_offset;          // 48
+  uint64_t created_unix_ns;               // 56 CLOCK_REALTIME at creation
+  std::atomic<uint32_t> shutdown_state;   // 64 atomic, futex: kRunning / kShutdownRequested
+  std::atomic<uint32_t> shutdown_reason;  // 68 atomic: kReason*
   // Where each section starts (region offsets), from Sections below; checked on attach.
-  uint64_t holdings_offset;                // 72 kProcessCapacity x kHoldingsPerProcess Holding
-  uint64_t heap_control_offset;            // 80 HeapControl
-  uint64_t objects_control_offset;         // 88 ObjectsControl
-  uint64_t stripes_offset;                 // 96 kStripeCount Stripe
-  uint64_t buffers_offset;                 // 104 kBufferCapacity BufferEntry
-  uint64_t locks_offset;                   // 112 kLockCapacity LockEntry, then their held counts
-  uint64_t buckets_offset;                 // 120 bucket_count atomic uint64 (entry offsets)
-  uint64_t bucket_bitmap_offset;           // 128 one bit per page of buckets that was ever used
-  uint32_t bucket_count;                   // 136 a power of two
-  std::atomic<uint32_t> corrupt;           // 140 atomic: sticky; non-zero once a check found damage
-  uint64_t heap_offset;                    // 144 first byte of the heap (page-aligned)
-  uint64_t heap_end;                       // 152 = region_size
-  std::atomic<uint64_t> entry_count;       // 160 atomic: store entries linked in buckets
-  uint64_t hash_seed;                      // 168 random, per region: keys' hashes cannot be predicted
-  uint64_t queues_offset;                  // 176 kQueueCapacity QueueEntry
-  uint64_t doorbells_offset;               // 184 kProcessCapacity Doorbell
-  uint64_t services_offset;                // 192 kServiceCapacity ServiceEntry
-  uint64_t type_names_offset;              // 200 kTypeNameCapacity TypeNameEntry
-  std::atomic<uint64_t> claims_settled;    // 208 atomic: +1 whenever a GetOrSet claim ends (resolved, failed, abandoned, replaced)
-  uint8_t reserved0[40];                   // 216 zero
-  ProcessSet claim_watchers;               // 256 atomic: processes whose dispatcher waits for a claim to end
-  uint8_t reserved[kHeaderSize - 384];     // 384 zero
+  uint64_t holdings_offset;           // 72 kProcessCapacity x kHoldingsPerProcess Holding
+  uint64_t heap_control_offset;       // 80 HeapControl
+  uint64_t objects_control_offset;    // 88 ObjectsControl
+  uint64_t stripes_offset;            // 96 kStripeCount Stripe
+  uint64_t buffers_offset;            // 104 kBufferCapacity BufferEntry
+  uint64_t locks_offset;              // 112 kLockCapacity LockEntry, then their held counts
+  uint64_t buckets_offset;            // 120 bucket_count atomic uint64 (entry offsets)
+  uint64_t bucket_bitmap_offset;      // 128 one bit per page of buckets that was ever used
+  uint32_t bucket_count;              // 136 a power of two
+  std::atomic<uint32_t> corrupt;      // 140 atomic: sticky; non-zero once a check found damage
+  uint64_t heap_offset;               // 144 first byte of the heap (page-aligned)
+  uint64_t heap_end;                  // 152 = region_size
+  std::atomic<uint64_t> entry_count;  // 160 atomic: store entries linked in buckets
+  uint64_t hash_seed;                 // 168 random, per region: keys' hashes cannot be predicted
+  uint64_t queues_offset;             // 176 kQueueCapacity QueueEntry
+  uint64_t doorbells_offset;          // 184 kProcessCapacity Doorbell
+  uint64_t services_offset;           // 192 kServiceCapacity ServiceEntry
+  uint64_t type_names_offset;         // 200 kTypeNameCapacity TypeNameEntry
+  std::atomic<uint64_t>
+      claims_settled;         // 208 atomic: +1 whenever a GetOrSet claim ends (resolved, failed, abandoned, replaced)
+  uint8_t reserved0[40];      // 216 zero
+  ProcessSet claim_watchers;  // 256 atomic: processes whose dispatcher waits for a claim to end
+  uint8_t reserved[kHeaderSize - 384];  // 384 zero
 };
 
 // One per process id, at kProcessTableOffset + id * kProcessEntrySize.
 struct ProcessEntry {
-  std::atomic<uint32_t> state;             //  0 atomic, futex: kProcess*
-  std::atomic<uint32_t> pid;               //  4 atomic: OS process id (0 until forked)
-  uint32_t id;                             //  8 this entry's index
-  std::atomic<int32_t> exit_status;        // 12 atomic: exit code, or -signal
-  std::atomic<uint64_t> started_ns;        // 16 atomic: CLOCK_MONOTONIC at fork
-  std::atomic<uint64_t> ready_ns;          // 24 atomic: CLOCK_MONOTONIC when the library bound
-  char role[kRoleCapacity];                // 32 NUL-terminated role name
+  std::atomic<uint32_t> state;       //  0 atomic, futex: kProcess*
+  std::atomic<uint32_t> pid;         //  4 atomic: OS process id (0 until forked)
+  uint32_t id;                       //  8 this entry's index
+  std::atomic<int32_t> exit_status;  // 12 atomic: exit code, or -signal
+  std::atomic<uint64_t> started_ns;  // 16 atomic: CLOCK_MONOTONIC at fork
+  std::atomic<uint64_t> ready_ns;    // 24 atomic: CLOCK_MONOTONIC when the library bound
+  char role[kRoleCapacity];          // 32 NUL-terminated role name
 };
 
 static_assert(sizeof(std::atomic<uint32_t>) == 4 && std::atomic<uint32_t>::is_always_lock_free);
@@ -229,21 +230,53 @@ static_assert(ComputeSections(kMinRegionSize).heap_offset < kMinRegionSize / 2,
 // compiler, a hand edit without a version bump) refuse to attach to each other.
 constexpr uint32_t FormatWord() {
   const uint64_t parts[] = {
-      sizeof(void*),          sizeof(RegionHeader), alignof(RegionHeader),
-      sizeof(ProcessEntry),   alignof(ProcessEntry), kProcessCapacity,
-      kRoleCapacity,          offsetof(RegionHeader, shutdown_state),
+      sizeof(void*),
+      sizeof(RegionHeader),
+      alignof(RegionHeader),
+      sizeof(ProcessEntry),
+      alignof(ProcessEntry),
+      kProcessCapacity,
+      kRoleCapacity,
+      offsetof(RegionHeader, shutdown_state),
       offsetof(ProcessEntry, role),
-      sizeof(pthread_mutex_t), sizeof(BlockHeader), sizeof(HeapControl), kSmallClassCount,
-      sizeof(Stripe),         sizeof(StoreEntry),  kStripeCount,         kMaxKeyLength,
-      sizeof(ObjectsControl), sizeof(BufferEntry), sizeof(LockEntry),    sizeof(Holding),
-      kBufferCapacity,        kLockCapacity,       kHoldingsPerProcess,  kMaxNameLength,
-      kMaxChainLength,        offsetof(RegionHeader, hash_seed),         offsetof(Stripe, versions),
-      sizeof(QueueEntry),     sizeof(QueueCell),   sizeof(Doorbell),     kQueueCapacity,
-      offsetof(RegionHeader, queues_offset),     offsetof(Doorbell, calls_in_flight), offsetof(Doorbell, polling),
-      sizeof(ServiceEntry),   kServiceCapacity,    kMaxServiceNameLength, offsetof(RegionHeader, services_offset),
-      offsetof(QueueEntry, type_tag), offsetof(ServiceEntry, type_tag),
-      offsetof(QueueEntry, room_watchers), offsetof(LockEntry, watchers), offsetof(RegionHeader, claim_watchers),
-      sizeof(TypeNameEntry),  kTypeNameCapacity,   offsetof(RegionHeader, type_names_offset),
+      sizeof(pthread_mutex_t),
+      sizeof(BlockHeader),
+      sizeof(HeapControl),
+      kSmallClassCount,
+      sizeof(Stripe),
+      sizeof(StoreEntry),
+      kStripeCount,
+      kMaxKeyLength,
+      sizeof(ObjectsControl),
+      sizeof(BufferEntry),
+      sizeof(LockEntry),
+      sizeof(Holding),
+      kBufferCapacity,
+      kLockCapacity,
+      kHoldingsPerProcess,
+      kMaxNameLength,
+      kMaxChainLength,
+      offsetof(RegionHeader, hash_seed),
+      offsetof(Stripe, versions),
+      sizeof(QueueEntry),
+      sizeof(QueueCell),
+      sizeof(Doorbell),
+      kQueueCapacity,
+      offsetof(RegionHeader, queues_offset),
+      offsetof(Doorbell, calls_in_flight),
+      offsetof(Doorbell, polling),
+      sizeof(ServiceEntry),
+      kServiceCapacity,
+      kMaxServiceNameLength,
+      offsetof(RegionHeader, services_offset),
+      offsetof(QueueEntry, type_tag),
+      offsetof(ServiceEntry, type_tag),
+      offsetof(QueueEntry, room_watchers),
+      offsetof(LockEntry, watchers),
+      offsetof(RegionHeader, claim_watchers),
+      sizeof(TypeNameEntry),
+      kTypeNameCapacity,
+      offsetof(RegionHeader, type_names_offset),
   };
   uint32_t h = 2166136261u;  // FNV-1a over the parts
   for (uint64_t p : parts) {

@@ -14,19 +14,19 @@
 
 namespace dw::layout {
 
-inline constexpr uint32_t kServiceCapacity = 1024;     // services in a cluster
+inline constexpr uint32_t kServiceCapacity = 1024;      // services in a cluster
 inline constexpr uint32_t kMaxServiceNameLength = 256;  // bytes of UTF-8
-inline constexpr uint64_t kAnyType = UINT64_MAX;         // OpenService: find an entry of any type, create none
+inline constexpr uint64_t kAnyType = UINT64_MAX;        // OpenService: find an entry of any type, create none
 
 struct ServiceEntry {
-  uint64_t name_hash;                   //   0
-  std::atomic<uint32_t> state;          //   8 atomic: kSlot* (objects_layout.h)
-  uint32_t name_length;                 //  12
-  ProcessSet servers;                   //  16 atomic: the processes that serve it (members, for a topic)
-  uint64_t type_tag;                    // 144 a topic's value type identity (0: untyped, RPC services); set at creation
-  uint8_t reserved[104];                // 152
-  char name[kMaxServiceNameLength];     // 256
-};                                      // 512
+  uint64_t name_hash;                //   0
+  std::atomic<uint32_t> state;       //   8 atomic: kSlot* (objects_layout.h)
+  uint32_t name_length;              //  12
+  ProcessSet servers;                //  16 atomic: the processes that serve it (members, for a topic)
+  uint64_t type_tag;                 // 144 a topic's value type identity (0: untyped, RPC services); set at creation
+  uint8_t reserved[104];             // 152
+  char name[kMaxServiceNameLength];  // 256
+};                                   // 512
 
 static_assert(offsetof(ServiceEntry, state) == 8);
 static_assert(offsetof(ServiceEntry, servers) == 16);

@@ -14,15 +14,15 @@
 
 namespace dw::layout {
 
-inline constexpr uint32_t kTypeNameCapacity = 1024;    // distinct value types in a cluster
-inline constexpr uint32_t kMaxTypeNameLength = 240;    // bytes of UTF-8 kept of a name (longer ones are cut)
+inline constexpr uint32_t kTypeNameCapacity = 1024;  // distinct value types in a cluster
+inline constexpr uint32_t kMaxTypeNameLength = 240;  // bytes of UTF-8 kept of a name (longer ones are cut)
 
 struct TypeNameEntry {
-  std::atomic<uint64_t> identity;   //   0 atomic: 0 = free (ends a probe); claimed by a compare-and-swap from 0
-  std::atomic<uint32_t> ready;      //   8 atomic: 1 once `name` is written (the claimer may die before)
-  uint32_t length;                  //  12 bytes of `name`
-  char name[kMaxTypeNameLength];    //  16 UTF-8, not NUL-terminated
-};                                  // 256
+  std::atomic<uint64_t> identity;  //   0 atomic: 0 = free (ends a probe); claimed by a compare-and-swap from 0
+  std::atomic<uint32_t> ready;     //   8 atomic: 1 once `name` is written (the claimer may die before)
+  uint32_t length;                 //  12 bytes of `name`
+  char name[kMaxTypeNameLength];   //  16 UTF-8, not NUL-terminated
+};                                 // 256
 
 static_assert(offsetof(TypeNameEntry, ready) == 8);
 static_assert(offsetof(TypeNameEntry, name) == 16);

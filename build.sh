@@ -4,9 +4,9 @@
 #   ./build.sh              build everything: the native core and launcher (CMake), the
 #                           managed library, tests, samples and benchmarks (dotnet)
 #   ./build.sh demo         build, then run the main demos (Fib, JobQueue) through the launcher
-#   ./build.sh test         build, then run every test suite: native (plain and under
-#                           ASan+UBSan), managed, launcher, sample smoke runs. The last
-#                           line totals them all: "N passed, N failed".
+#   ./build.sh test         build, then run every test suite: the format checks, native
+#                           (plain and under ASan+UBSan), managed, launcher, sample smoke
+#                           runs. The last line totals them all: "N passed, N failed".
 #   ./build.sh bench [name] build, then run the benchmarks (all, or one of: boot, store, ipc);
 #                           figures print one per line and land in artifacts/bench/*.json
 #   ./build.sh clean        remove build/ and artifacts/
@@ -120,8 +120,27 @@ run_sample_smoke() {
   count "smoke (samples)" "$passed" "$failed"
 }
 
+# The tree follows .clang-format and .editorconfig: one check each, counted like a test.
+run_format_checks() {
+  log "format: clang-format (native) and dotnet format (managed) change nothing"
+  local passed=0 failed=0 out
+  mapfile -t native < <(git ls-files 'host/*.cpp' 'host/*.h' 'runtime/*.cpp' 'runtime/*.h' 'tests/native/*.cpp' 'tests/native/*.h')
+  if out="$(clang-format --dry-run --Werror "${native[@]}" 2>&1)"; then
+    passed=$((passed + 1)); echo "  ok    clang-format (${#native[@]} files)"
+  else
+    failed=$((failed + 1)); echo "  FAIL  clang-format: run clang-format -i on these"; printf '%s\n' "$out" | grep -E '^[^ ].*: (warning|error):' | head -20
+  fi
+  if out="$(dotnet format dotnet-workers.slnx --verify-no-changes --no-restore -v:q 2>&1)"; then
+    passed=$((passed + 1)); echo "  ok    dotnet format"
+  else
+    failed=$((failed + 1)); echo "  FAIL  dotnet format: run dotnet format dotnet-workers.slnx"; printf '%s\n' "$out" | head -20
+  fi
+  count "format" "$passed" "$failed"
+}
+
 run_tests() {
   mkdir -p "$RESULTS"
+  run_format_checks
   run_ctest "native" build/native
   if [[ "${DW_SKIP_SANITIZERS:-0}" != 1 ]]; then
     build_native_sanitized

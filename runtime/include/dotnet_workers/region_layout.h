@@ -274,6 +274,8 @@ constexpr uint32_t FormatWord() {
       offsetof(QueueEntry, room_watchers),
       offsetof(LockEntry, watchers),
       offsetof(RegionHeader, claim_watchers),
+      offsetof(HeapControl, used_bytes),
+      offsetof(SizeClass, pending),
       sizeof(TypeNameEntry),
       kTypeNameCapacity,
       offsetof(RegionHeader, type_names_offset),

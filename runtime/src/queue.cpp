@@ -345,6 +345,7 @@ dw_status EnqueueMany(Region& r, uint32_t index, const uint8_t* records, uint32_
   }
   uint32_t offset = 0;
   dw_status result = DW_OK;
+  bool full = false;
   while (*written < count) {
     uint32_t n = 0;
     if (used - offset < sizeof n) {
@@ -359,7 +360,10 @@ dw_status EnqueueMany(Region& r, uint32_t index, const uint8_t* records, uint32_
     if (n > q->slot_size) break;  // too big to go inline: the caller writes it alone (it spills)
     const uint64_t tail = q->tail.load(std::memory_order_relaxed);
     L::QueueCell* cell = CellAt(r, *q, tail);
-    if (cell->sequence.load(std::memory_order_acquire) != tail) break;  // full
+    if (cell->sequence.load(std::memory_order_acquire) != tail) {
+      full = true;
+      break;
+    }
     if (n > 0) std::memcpy(SlotOf(cell), records + offset + sizeof n, n);
     cell->flags = 0;
     cell->length = n;
@@ -374,7 +378,9 @@ dw_status EnqueueMany(Region& r, uint32_t index, const uint8_t* records, uint32_
   UnlockRobust(&q->write_mutex);
   if (*written > 0) NotifyReaders(r, *q);
   if (result != DW_OK) return result;
-  return *written > 0 || count == 0 ? DW_OK : FailQuietly(DW_E_TIMEOUT, "the queue is full");
+  // Stopped before a message too big to go inline, even the first one: not full, DW_OK
+  // (the caller writes that one alone). Full before writing any: DW_E_TIMEOUT.
+  return full && *written == 0 ? FailQuietly(DW_E_TIMEOUT, "the queue is full") : DW_OK;
 }
 
 dw_status Dequeue(Region& r, uint32_t index, uint8_t* buffer, uint32_t capacity, uint32_t* length,
@@ -539,17 +545,24 @@ dw_status WatchQueue(Region& r, uint32_t index, uint32_t id, QueueWatch what, bo
 bool QueueMayHaveRoom(const Region& r, uint32_t index) noexcept {
   const L::QueueEntry* q = Live(r, index);
   if (q == nullptr || q->completed.load(std::memory_order_acquire)) return true;  // the write reports it
+  // Full only while cell `tail` still holds the previous lap's unread message (its sequence
+  // is behind `tail`). Free for this writer (== tail), or committed by a writer that died
+  // before moving the tail (> tail: a write takes the lock and repairs it), is "may".
   const uint64_t tail = q->tail.load(std::memory_order_acquire);
-  return CellAt(r, *q, tail)->sequence.load(std::memory_order_acquire) == tail;  // free for the writer of `tail`
+  const uint64_t sequence = CellAt(r, *q, tail)->sequence.load(std::memory_order_acquire);
+  return static_cast<int64_t>(sequence - tail) >= 0;
 }
 
 dw_status QueueState(const Region& r, uint32_t index, uint64_t* count, bool* completed) noexcept {
   L::QueueEntry* q = Live(r, index);
   if (q == nullptr) return Fail(DW_E_INVALID_ARGUMENT, "no queue has index %u", index);
+  // `completed` first: completion happens under the write lock after the last tail store,
+  // so a look that sees it completed sees the final tail ("completed and empty" is then
+  // true, never a message written just before the completion missed).
+  *completed = q->completed.load(std::memory_order_acquire) != 0;
   const uint64_t head = q->head.load(std::memory_order_acquire);
   const uint64_t tail = q->tail.load(std::memory_order_acquire);
   *count = tail > head ? tail - head : 0;
-  *completed = q->completed.load(std::memory_order_acquire) != 0;
   return DW_OK;
 }
 

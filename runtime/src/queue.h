@@ -29,8 +29,9 @@ dw_status Enqueue(Region& region, uint32_t index, const uint8_t* bytes, uint32_t
 // Writes up to `count` messages from `records` (`used` bytes of packed records: a u32 length,
 // then the bytes, as DequeueMany reads them) under one lock, without waiting: as many as
 // there is room for, in order, stopping before one bigger than the inline slot (write that
-// one alone: it spills). *written tells how many. DW_E_TIMEOUT if none fit (full);
-// DW_E_CLOSED if the queue was completed.
+// one alone: it spills). *written tells how many. DW_E_TIMEOUT if the queue was full before
+// the first (a first message too big to go inline is DW_OK with *written 0); DW_E_CLOSED if
+// the queue was completed.
 dw_status EnqueueMany(Region& region, uint32_t index, const uint8_t* records, uint32_t used, uint32_t count,
                       uint32_t* written) noexcept;
 

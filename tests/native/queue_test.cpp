@@ -255,6 +255,10 @@ TEST_F(Queues, WriteMany_WritesWhatFits_InOrder_AndStopsBeforeAMessageTooBigToGo
   uint32_t written = 0;
   ASSERT_EQ(EnqueueMany(*region_, q, records.data(), static_cast<uint32_t>(records.size()), 4, &written), DW_OK);
   EXPECT_EQ(written, 2u) << "the third is bigger than the 16-byte slot: it goes alone";
+  std::vector<uint8_t> big_first = Records({std::string(40, 'x'), "y"});
+  EXPECT_EQ(EnqueueMany(*region_, q, big_first.data(), static_cast<uint32_t>(big_first.size()), 2, &written), DW_OK)
+      << "a first message too big to go inline is not \"full\"";
+  EXPECT_EQ(written, 0u);
   records = Records({"c", "d", "e"});
   ASSERT_EQ(EnqueueMany(*region_, q, records.data(), static_cast<uint32_t>(records.size()), 3, &written), DW_OK);
   EXPECT_EQ(written, 2u) << "4 cells: full after two more";
@@ -296,6 +300,20 @@ TEST_F(Queues, AWriterKilledInsideWriteMany_BetweenACommitAndItsTail_IsSteppedOv
     EXPECT_EQ(m, expected);
   }
   EXPECT_EQ(Read(q, &m), DW_E_TIMEOUT);
+}
+
+TEST_F(Queues, AWriterKilledBetweenCommitAndTail_OnAFullQueue_StillReadsAsMayHaveRoom) {
+  // A stale tail (a committed cell past it) must not read as full for ever: an async
+  // writer would never try the write that repairs it.
+  uint32_t q = Open("q", 2);
+  ASSERT_EQ(Write(q, "a"), DW_OK);
+  ASSERT_TRUE(testing::RunAndKillAt(*region_, 1, "queue.enqueue.committed", [&] { Write(q, "b"); }));
+  std::string m;
+  ASSERT_EQ(Read(q, &m), DW_OK);
+  EXPECT_TRUE(QueueMayHaveRoom(*region_, q)) << "a write takes the lock and repairs the tail";
+  ASSERT_EQ(Write(q, "c"), DW_OK) << LastError();
+  ASSERT_EQ(Read(q, &m), DW_OK);
+  EXPECT_EQ(m, "b");
 }
 
 TEST_F(Queues, TheFirstCompletion_Wins_AndItsErrorIsWhatEveryReaderSees) {
@@ -564,6 +582,7 @@ TEST_F(Queues, AProcessWatchingForRoom_HasItsDoorbellRung_ByReadsAndCompletion_N
   EXPECT_EQ(ReadDoorbell(*region_, 2), before + 1) << "a freed cell rings the room watchers";
   EXPECT_TRUE(QueueMayHaveRoom(*region_, q));
   ASSERT_EQ(Write(q, "c"), DW_OK);
+  EXPECT_FALSE(QueueMayHaveRoom(*region_, q)) << "full again";
   EXPECT_EQ(ReadDoorbell(*region_, 2), before + 1) << "a write does not ring for room";
   ASSERT_EQ(CompleteQueue(*region_, q), DW_OK);
   EXPECT_EQ(ReadDoorbell(*region_, 2), before + 2) << "completion too: waiting writers learn no room will come";

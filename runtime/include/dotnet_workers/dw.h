@@ -302,8 +302,8 @@ DW_EXPORT dw_status dw_queue_read(dw_region* region, uint32_t index, uint8_t* bu
 /* Writes up to `count` messages under one lock, without waiting for room, from `records`
    (`used` bytes of packed records: a little-endian u32 length, then the bytes); stops when
    the queue is full or before a message bigger than the inline slot (write that one with
-   dw_queue_write). *out_written tells how many. DW_E_TIMEOUT if none fit; DW_E_CLOSED once
-   completed. */
+   dw_queue_write). *out_written tells how many. DW_E_TIMEOUT if full before the first (a
+   first message too big to go inline: DW_OK, *out_written 0); DW_E_CLOSED once completed. */
 DW_EXPORT dw_status dw_queue_write_many(dw_region* region, uint32_t index, const uint8_t* records, uint32_t used,
                                         uint32_t count, uint32_t* out_written);
 

@@ -151,6 +151,18 @@ public class SharedQueueTests
     }
 
     [Test]
+    public void TryWriteMany_WithAMessageTooBigToGoInline_First_WritesItToo()
+    {
+        // The native batch stops before such a message, even the first: not "full".
+        SharedQueue<string> queue = _cluster.Queues.Open<string>("big-first", capacity: 16, inlineBytes: 32);
+        string[] items = [new string('x', 5000), new string('y', 5000), "c"];
+        Assert.That(queue.TryWriteMany(items), Is.EqualTo(3));
+        var read = new string[3];
+        Assert.That(queue.TryReadMany(read), Is.EqualTo(3));
+        Assert.That(read, Is.EqualTo(items));
+    }
+
+    [Test]
     public void TryReadMany_IntoASmallerSpan_TakesOnlyThatMany()
     {
         SharedQueue<int> queue = _cluster.Queues.Open<int>("part", capacity: 16);

@@ -34,6 +34,7 @@ internal sealed class ClusterLifetime : IDisposable
     private readonly CancellationTokenSource _shutdown = new();
     private readonly Lock _gate = new();
     private readonly ManualResetEventSlim _lifetimeEnded = new();
+    private readonly ManualResetEventSlim _callbacksRan = new();
     private Thread? _watcher;
     private PosixSignalRegistration[] _signals = [];
     private volatile bool _observed;
@@ -197,14 +198,22 @@ internal sealed class ClusterLifetime : IDisposable
     /// </summary>
     private void FollowTheCluster()
     {
+        // This process's state first, then the cluster's flag: a shutdown publishes the flag
+        // before it marks the entries stopping, so an entry seen stopping by the shutdown is
+        // seen with the flag (the other order could take it for a stop of this process alone).
+        uint state = _region.ProcessState((int)_id);
         bool clusterStopping = _region.IsShutdownRequested;
-        if (!clusterStopping && _region.ProcessState((int)_id) == RegionLayout.ProcessRunning)
+        if (!clusterStopping && state == RegionLayout.ProcessRunning)
         {
             return;
         }
 
         FireTokenOnThreadPool();
-        if (!_keepProcessAlive || !clusterStopping || !IsPrimaryRunning())
+
+        // The token's callbacks first: the process must not exit under them (they ran on
+        // this thread, before it could end, until messaging went on through shutdown). When
+        // they are done, the thread pool rings this thread to look again.
+        if ((!_keepProcessAlive || !clusterStopping || !IsPrimaryRunning()) && _callbacksRan.IsSet)
         {
             EndLifetime();
         }
@@ -221,7 +230,36 @@ internal sealed class ClusterLifetime : IDisposable
     {
         if (Interlocked.Exchange(ref _tokenFired, 1) == 0)
         {
-            ThreadPool.UnsafeQueueUserWorkItem(static lifetime => lifetime.CancelToken(), this, preferLocal: false);
+            ThreadPool.UnsafeQueueUserWorkItem(static lifetime => lifetime.CancelTokenThenRing(), this, preferLocal: false);
+        }
+    }
+
+    private void CancelTokenThenRing()
+    {
+        CancelToken();
+        _callbacksRan.Set();
+        if (_disposing)
+        {
+            return;
+        }
+
+        // The watcher looks again. A reference on the handle: the region may be released
+        // meanwhile (tests), and then nobody is left to look.
+        bool referenced = false;
+        try
+        {
+            _region.Handle.DangerousAddRef(ref referenced);
+            NativeMethods.DoorbellRing(_region.Handle.DangerousGetHandle(), _id);
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+        finally
+        {
+            if (referenced)
+            {
+                _region.Handle.DangerousRelease();
+            }
         }
     }
 

@@ -130,9 +130,10 @@ internal sealed class DoorbellWaiters
         {
             condition.Watch(false);
         }
-        catch (ObjectDisposedException)
+        catch (Exception e) when (e is ObjectDisposedException or DotnetWorkersException)
         {
-            // The region was released (tests): there is no watch left to stop.
+            // The region was released (tests) or is unusable: a watch left on only costs
+            // rings, and the waiters taken from the table must still be woken.
         }
     }
 

@@ -25,7 +25,11 @@ internal sealed unsafe class CompletionErrors(ClusterRuntime runtime)
         return bytes;
     }
 
-    internal void Remember(uint index, Exception error) => _known[index] = error;
+    /// <summary>Remembers <paramref name="error"/> as queue <paramref name="index"/>'s, unless one is known already.</summary>
+    internal bool TryRemember(uint index, Exception error) => _known.TryAdd(index, error);
+
+    /// <summary>Forgets <paramref name="error"/> (only that one) as queue <paramref name="index"/>'s.</summary>
+    internal void Forget(uint index, Exception error) => _known.TryRemove(KeyValuePair.Create(index, error));
 
     internal Exception? Find(uint index)
     {

@@ -13,7 +13,15 @@ internal sealed record QueueDrained(ClusterRuntime Runtime, uint Index) : IWaitC
     public void Watch(bool watch)
     {
         Runtime.Watches.Change(WatchKind.QueueMessages, Index, watch);
-        Runtime.Watches.Change(WatchKind.QueueRoom, Index, watch);
+        try
+        {
+            Runtime.Watches.Change(WatchKind.QueueRoom, Index, watch);
+        }
+        catch when (watch)
+        {
+            Runtime.Watches.Change(WatchKind.QueueMessages, Index, false);  // all or nothing
+            throw;
+        }
     }
 
     /// <inheritdoc />

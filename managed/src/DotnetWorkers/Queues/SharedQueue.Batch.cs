@@ -121,7 +121,9 @@ public sealed partial class SharedQueue<T>
 
                 if (status == DwStatus.BufferTooSmall)
                 {
-                    ArrayPool<byte>.Shared.Return(buffer);
+                    byte[] smaller = buffer;
+                    buffer = null!;  // never returned twice, even if Rent throws
+                    ArrayPool<byte>.Shared.Return(smaller);
                     buffer = ArrayPool<byte>.Shared.Rent((int)used);
                     continue;
                 }
@@ -143,7 +145,10 @@ public sealed partial class SharedQueue<T>
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            if (buffer is not null)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
         }
 
         return taken;

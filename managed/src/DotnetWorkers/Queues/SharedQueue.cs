@@ -243,7 +243,9 @@ public sealed partial class SharedQueue<T> : Channel<T>
 
                 if (status == DwStatus.BufferTooSmall)
                 {
-                    ArrayPool<byte>.Shared.Return(buffer);
+                    byte[] smaller = buffer;
+                    buffer = null!;  // never returned twice, even if Rent throws
+                    ArrayPool<byte>.Shared.Return(smaller);
                     buffer = ArrayPool<byte>.Shared.Rent((int)length);
                     continue;
                 }
@@ -258,7 +260,10 @@ public sealed partial class SharedQueue<T> : Channel<T>
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            if (buffer is not null)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
         }
     }
 
@@ -313,11 +318,14 @@ public sealed partial class SharedQueue<T> : Channel<T>
                 return CompletionError() is { } error ? throw error : false;
             }
 
-            // A writer that is writing now delivers within microseconds: a short spin
+            // Not counted, yet perhaps there: a message committed by a writer that has not
+            // moved the tail yet (or died before it could). TryRead does not need the tail.
+            // Else a writer that is writing now delivers within microseconds: a short spin
             // saves the two thread wake-ups of the dispatcher's path.
-            if (SpinUntil(() => NativeMethods.QueueMayHaveMessage(_runtime.RegionHandle, _index)))
+            if (NativeMethods.QueueMayHaveMessage(_runtime.RegionHandle, _index) ||
+                SpinUntil(() => NativeMethods.QueueMayHaveMessage(_runtime.RegionHandle, _index)))
             {
-                continue;
+                return true;
             }
 
             await _runtime.Dispatcher.WaitAsync(_readable, cancellationToken).ConfigureAwait(false);
@@ -371,6 +379,10 @@ public sealed partial class SharedQueue<T> : Channel<T>
     private unsafe bool TryComplete(Exception? error)
     {
         byte[] bytes = error is null ? [] : CompletionErrors.Encode(error, _runtime.WorkerId);
+
+        // Known here before the queue reads as completed: a reader of this process must get
+        // this exception object, not one decoded from the region meanwhile.
+        bool remembered = error is not null && _queues.Errors.TryRemember(_index, error);
         DwStatus status;
         uint first;
         fixed (byte* p = bytes)
@@ -378,12 +390,12 @@ public sealed partial class SharedQueue<T> : Channel<T>
             status = NativeMethods.QueueComplete(_runtime.RegionHandle, _index, p, (uint)bytes.Length, out first);
         }
 
-        NativeErrors.ThrowIfFailed(status, $"Completing the queue '{Name}'");
-        if (first != 0 && error is not null)
+        if (remembered && (status != DwStatus.Ok || first == 0))
         {
-            _queues.Errors.Remember(_index, error);
+            _queues.Errors.Forget(_index, error!);  // not this completion's error after all
         }
 
+        NativeErrors.ThrowIfFailed(status, $"Completing the queue '{Name}'");
         return first != 0;
     }
 

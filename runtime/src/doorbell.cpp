@@ -33,7 +33,8 @@ void AddPolling(Region& r, uint32_t id, int32_t delta) noexcept {
 }
 
 void RingWatchers(Region& r, const L::ProcessSet& watchers) noexcept {
-  std::atomic_thread_fence(std::memory_order_seq_cst);  // pairs with SetMember's seq_cst join
+  // The caller's full fence (between its change and this) pairs with SetMember's seq_cst
+  // join: not repeated here, where a queue's every message would pay for it twice.
   ForEachMember(watchers, [&](uint32_t id) { RingDoorbell(r, id); });
 }
 

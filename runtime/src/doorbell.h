@@ -19,8 +19,10 @@ void RingDoorbell(Region& region, uint32_t id, bool force = false) noexcept;
 // must drain the inbox once more afterwards: a ring skipped while it polled is not repeated.
 void AddPolling(Region& region, uint32_t id, int32_t delta) noexcept;
 
-// Rings the doorbell of every member of `watchers` (not forced), after a full fence: the
-// caller changed what they watch before, and a watcher joins before it looks again.
+// Rings the doorbell of every member of `watchers` (not forced). The caller changed what
+// they watch, then made a full fence (std::atomic_thread_fence seq_cst), then calls this:
+// a watcher joins (seq_cst) before it looks again, so either its look sees the change or
+// this sees it in the set.
 void RingWatchers(Region& region, const layout::ProcessSet& watchers) noexcept;
 
 // Rings every process's doorbell (shutdown, a process died).

@@ -62,6 +62,7 @@ void SleepOn(L::LockEntry& e, uint32_t seen, uint64_t deadline) {
 // acquirers wait (they look again; one of them, or a thread, gets it).
 void WakeWaiters(Region& r, L::LockEntry& e, int count) {
   if (e.waiters.load(std::memory_order_acquire) > 0) FutexWake(&e.word, count);
+  std::atomic_thread_fence(std::memory_order_seq_cst);  // the release before the look at the watchers
   RingWatchers(r, e.watchers);
 }
 

@@ -394,6 +394,7 @@ dw_status Append(Region& r, StripeWriter& w, const StoreKey& key, uint32_t bucke
 // ended", never which).
 void NotifyClaimSettled(Region& r) {
   r.header()->claims_settled.fetch_add(1, std::memory_order_seq_cst);
+  std::atomic_thread_fence(std::memory_order_seq_cst);  // the count before the look at the watchers
   RingWatchers(r, r.header()->claim_watchers);
 }
 

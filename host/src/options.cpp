@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "dotnet_workers/region_layout.h"
-#include "process_table.h"
+#include "launcher_api.h"
 
 namespace dw::host {
 namespace {

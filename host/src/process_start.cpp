@@ -12,8 +12,7 @@
 #include <unistd.h>
 
 #include "dotnet_workers/dw.h"
-#include "last_error.h"
-#include "process_table.h"
+#include "launcher_api.h"
 
 extern char** environ;
 

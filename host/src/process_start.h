@@ -8,7 +8,7 @@
 
 #include "clr_boot.h"
 #include "options.h"
-#include "region.h"
+#include "launcher_api.h"
 #include "signals.h"
 
 namespace dw::host {

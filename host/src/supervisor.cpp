@@ -10,10 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "clock.h"
-#include "process_table.h"
-#include "shutdown.h"
+#include "launcher_api.h"
 
 namespace dw::host {
 

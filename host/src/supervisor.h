@@ -11,7 +11,7 @@
 
 #include "exit_policy.h"
 #include "options.h"
-#include "region.h"
+#include "launcher_api.h"
 #include "signals.h"
 
 namespace dw::host {

@@ -7,6 +7,7 @@
 #include "heap.h"
 #include "holdings.h"
 #include "last_error.h"
+#include "robust_lock.h"
 #include "robust_mutex.h"
 
 namespace dw {
@@ -27,11 +28,8 @@ class TableLock {
   TableLock(const TableLock&) = delete;
   TableLock& operator=(const TableLock&) = delete;
   dw_status Take() {
-    switch (LockRobust(TableMutex(r_))) {
-      case LockResult::kAcquired: break;
-      case LockResult::kOwnerDied: MarkConsistent(TableMutex(r_)); break;
-      default: return r_.Corrupt("the buffers table's lock is unrecoverable");
-    }
+    if (dw_status s = LockRepairing(r_, TableMutex(r_), "the buffers table's lock is unrecoverable"); s != DW_OK)
+      return s;
     held_ = true;
     return DW_OK;
   }

@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 
 #include "last_error.h"
+#include "robust_lock.h"
 #include "robust_mutex.h"
 
 namespace dw {
@@ -47,18 +48,12 @@ bool ValidBlock(const Region& r, uint64_t payload, uint32_t klass, bool must_be_
 // well formed (single-store updates); the head is still checked before it is trusted again.
 dw_status LockClass(Region& r, uint32_t klass) {
   L::SizeClass& c = Control(r)->classes[klass];
-  switch (LockRobust(&c.mutex)) {
-    case LockResult::kAcquired: return DW_OK;
-    case LockResult::kOwnerDied: {
-      uint64_t head = c.free_head.load(std::memory_order_acquire);
-      if (head != 0 && !ValidBlock(r, head, klass, true)) {
-        c.free_head.store(0, std::memory_order_release);  // drop the list: leak, never follow damage
-      }
-      MarkConsistent(&c.mutex);
-      return DW_OK;
+  return LockRepairing(r, &c.mutex, "a heap free list's lock is unrecoverable", [&] {
+    const uint64_t head = c.free_head.load(std::memory_order_acquire);
+    if (head != 0 && !ValidBlock(r, head, klass, true)) {
+      c.free_head.store(0, std::memory_order_release);  // drop the list: leak, never follow damage
     }
-    default: return r.Corrupt("a heap free list's lock is unrecoverable");
-  }
+  });
 }
 
 // Cuts a fresh block from the top. Lock-free; a process dying after the swap leaks the
@@ -298,15 +293,8 @@ void RepairLarge(Region& r) {
 }
 
 dw_status LockLarge(Region& r) {
-  L::SizeClass& c = Control(r)->classes[L::kLargeClass];
-  switch (LockRobust(&c.mutex)) {
-    case LockResult::kAcquired: return DW_OK;
-    case LockResult::kOwnerDied:
-      RepairLarge(r);
-      MarkConsistent(&c.mutex);
-      return DW_OK;
-    default: return r.Corrupt("the heap's large free list's lock is unrecoverable");
-  }
+  return LockRepairing(r, &Control(r)->classes[L::kLargeClass].mutex,
+                       "the heap's large free list's lock is unrecoverable", [&] { RepairLarge(r); });
 }
 
 // First fit in address order. A bigger block is split: the front is taken, the tail (whole

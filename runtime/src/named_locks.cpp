@@ -8,6 +8,7 @@
 #include "hash.h"
 #include "last_error.h"
 #include "process_set.h"
+#include "robust_lock.h"
 #include "robust_mutex.h"
 
 namespace dw {
@@ -28,14 +29,9 @@ pthread_mutex_t* TableMutex(const Region& r) {
 }
 
 dw_status TakeRobust(Region& r, pthread_mutex_t* mutex, void (*repair)(Region&, uint32_t), uint32_t index) {
-  switch (LockRobust(mutex)) {
-    case LockResult::kAcquired: return DW_OK;
-    case LockResult::kOwnerDied:
-      if (repair != nullptr) repair(r, index);
-      MarkConsistent(mutex);
-      return DW_OK;
-    default: return r.Corrupt("a lock's mutex is unrecoverable");
-  }
+  return LockRepairing(r, mutex, "a lock's mutex is unrecoverable", [&] {
+    if (repair != nullptr) repair(r, index);
+  });
 }
 
 // A semaphore whose last operator died mid-way: recount from the per-process holds.

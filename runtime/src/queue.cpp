@@ -11,6 +11,7 @@
 #include "heap.h"
 #include "last_error.h"
 #include "process_set.h"
+#include "robust_lock.h"
 #include "robust_mutex.h"
 
 namespace dw {
@@ -111,18 +112,12 @@ void NotifyWriters(Region& r, L::QueueEntry& q) {
 // look at the tail, so the message may be read (the cell freed) by now: with a current
 // tail, the cell's sequence is at most `tail`, so anything above it means a stale tail.
 dw_status LockWriters(Region& r, L::QueueEntry& q) {
-  switch (LockRobust(&q.write_mutex)) {
-    case LockResult::kAcquired: return DW_OK;
-    case LockResult::kOwnerDied: {
-      const uint64_t tail = q.tail.load(std::memory_order_relaxed);
-      if (CellAt(r, q, tail)->sequence.load(std::memory_order_acquire) > tail) {
-        q.tail.store(tail + 1, std::memory_order_release);
-      }
-      MarkConsistent(&q.write_mutex);
-      return DW_OK;
+  return LockRepairing(r, &q.write_mutex, "a queue's write lock is unrecoverable", [&] {
+    const uint64_t tail = q.tail.load(std::memory_order_relaxed);
+    if (CellAt(r, q, tail)->sequence.load(std::memory_order_acquire) > tail) {
+      q.tail.store(tail + 1, std::memory_order_release);
     }
-    default: return r.Corrupt("a queue's write lock is unrecoverable");
-  }
+  });
 }
 
 // A reader that died after freeing its cell but before advancing the head: step past it.
@@ -131,18 +126,12 @@ dw_status LockWriters(Region& r, L::QueueEntry& q) {
 // with a current head, the cell's sequence is at most `head + 1`, so a whole lap on means
 // a stale head.
 dw_status LockReaders(Region& r, L::QueueEntry& q) {
-  switch (LockRobust(&q.read_mutex)) {
-    case LockResult::kAcquired: return DW_OK;
-    case LockResult::kOwnerDied: {
-      const uint64_t head = q.head.load(std::memory_order_relaxed);
-      if (CellAt(r, q, head)->sequence.load(std::memory_order_acquire) >= head + q.capacity) {
-        q.head.store(head + 1, std::memory_order_release);
-      }
-      MarkConsistent(&q.read_mutex);
-      return DW_OK;
+  return LockRepairing(r, &q.read_mutex, "a queue's read lock is unrecoverable", [&] {
+    const uint64_t head = q.head.load(std::memory_order_relaxed);
+    if (CellAt(r, q, head)->sequence.load(std::memory_order_acquire) >= head + q.capacity) {
+      q.head.store(head + 1, std::memory_order_release);
     }
-    default: return r.Corrupt("a queue's read lock is unrecoverable");
-  }
+  });
 }
 
 // A try on an empty queue (most looks of a poll) takes no lock: the cell at the head still
@@ -218,11 +207,7 @@ dw_status OpenQueue(Region& r, const uint8_t* name, uint32_t name_length, uint32
   capacity = RoundUpToPowerOfTwo(capacity);
   slot_size = (slot_size + 15) & ~15u;
   const uint64_t hash = HashBytes(name, name_length, r.header()->hash_seed);
-  switch (LockRobust(TableMutex(r))) {
-    case LockResult::kAcquired: break;
-    case LockResult::kOwnerDied: MarkConsistent(TableMutex(r)); break;
-    default: return r.Corrupt("the locks table's mutex is unrecoverable");
-  }
+  if (dw_status s = LockRepairing(r, TableMutex(r), "the locks table's mutex is unrecoverable"); s != DW_OK) return s;
   dw_status result = Fail(DW_E_CAPACITY, "the cluster already has %u queues", L::kQueueCapacity);
   L::QueueEntry* table = Table(r);
   for (uint32_t probe = 0; probe < L::kQueueCapacity; ++probe) {

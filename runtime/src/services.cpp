@@ -5,6 +5,7 @@
 #include "hash.h"
 #include "last_error.h"
 #include "process_set.h"
+#include "robust_lock.h"
 #include "robust_mutex.h"
 
 namespace dw {
@@ -62,11 +63,7 @@ dw_status OpenService(Region& r, const uint8_t* name, uint32_t name_length, uint
     }
   }
   if (type_tag == L::kAnyType) return FailQuietly(DW_E_NOT_FOUND, "no such entry");
-  switch (LockRobust(TableMutex(r))) {
-    case LockResult::kAcquired: break;
-    case LockResult::kOwnerDied: MarkConsistent(TableMutex(r)); break;
-    default: return r.Corrupt("the locks table's mutex is unrecoverable");
-  }
+  if (dw_status s = LockRepairing(r, TableMutex(r), "the locks table's mutex is unrecoverable"); s != DW_OK) return s;
   dw_status result = Fail(DW_E_CAPACITY, "the cluster already has %u services", L::kServiceCapacity);
   for (uint32_t probe = 0; probe < L::kServiceCapacity; ++probe) {
     const uint32_t i = static_cast<uint32_t>((hash + probe) % L::kServiceCapacity);

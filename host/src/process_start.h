@@ -7,8 +7,8 @@
 #include <string>
 
 #include "clr_boot.h"
-#include "options.h"
 #include "launcher_api.h"
+#include "options.h"
 #include "signals.h"
 
 namespace dw::host {

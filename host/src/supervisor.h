@@ -10,8 +10,8 @@
 #include <sys/types.h>
 
 #include "exit_policy.h"
-#include "options.h"
 #include "launcher_api.h"
+#include "options.h"
 #include "signals.h"
 
 namespace dw::host {

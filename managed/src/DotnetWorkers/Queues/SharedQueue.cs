@@ -193,7 +193,10 @@ public sealed partial class SharedQueue<T> : Channel<T>
                 return CompletionError() is { } error ? throw error : false;
             }
 
-            if (NativeMethods.QueueMayHaveRoom(_runtime.RegionHandle, _index))
+            // A reader that is reading now frees a cell within microseconds: a short spin
+            // saves the two thread wake-ups of the doorbell's path (as for readers).
+            if (NativeMethods.QueueMayHaveRoom(_runtime.RegionHandle, _index) ||
+                SpinUntil(() => NativeMethods.QueueMayHaveRoom(_runtime.RegionHandle, _index)))
             {
                 return true;
             }

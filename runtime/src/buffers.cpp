@@ -7,6 +7,7 @@
 #include "heap.h"
 #include "holdings.h"
 #include "last_error.h"
+#include "name_table.h"
 #include "robust_lock.h"
 #include "robust_mutex.h"
 
@@ -68,29 +69,28 @@ dw_status OpenBuffer(Region& r, const uint8_t* name, uint32_t name_length, uint6
   if (dw_status s = lock.Take(); s != DW_OK) return s;
 
   L::BufferEntry* table = Table(r);
-  L::BufferEntry* vacant = nullptr;
-  for (uint32_t probe = 0; probe < L::kBufferCapacity; ++probe) {
-    const uint32_t i = static_cast<uint32_t>((hash + probe) % L::kBufferCapacity);
+  const NameProbe probe = ProbeNames(table, L::kBufferCapacity, hash, [&](const L::BufferEntry& e) {
+    return NameMatches(r, e, hash, name, name_length);
+  });
+  if (probe.found != NameProbe::kNone) {
+    const uint32_t i = probe.found;
     L::BufferEntry& e = table[i];
-    const uint32_t state = e.state.load(std::memory_order_acquire);
-    if (state == L::kSlotLive && NameMatches(r, e, hash, name, name_length)) {
-      if (size != 0 && size != e.size) {
-        return Fail(DW_E_CONFLICT, "the buffer '%.*s' exists with %" PRIu64 " bytes; asked for %" PRIu64,
-                    static_cast<int>(name_length), name, e.size, size);
-      }
-      e.refs.fetch_add(1, std::memory_order_acq_rel);  // first: a crash before the holding leaks, never frees early
-      if (dw_status s = AddHolding(r, L::kHoldBuffer, i, 1); s != DW_OK) {
-        e.refs.fetch_sub(1, std::memory_order_acq_rel);
-        return s;
-      }
-      *view = {e.data_offset, e.size, i, e.generation, false};
-      return DW_OK;
+    if (size != 0 && size != e.size) {
+      return Fail(DW_E_CONFLICT, "the buffer '%.*s' exists with %" PRIu64 " bytes; asked for %" PRIu64,
+                  static_cast<int>(name_length), name, e.size, size);
     }
-    if (state != L::kSlotLive && vacant == nullptr) vacant = &e;
-    if (state == L::kSlotEmpty) break;  // never used: the name is nowhere further
+    e.refs.fetch_add(1, std::memory_order_acq_rel);  // first: a crash before the holding leaks, never frees early
+    if (dw_status s = AddHolding(r, L::kHoldBuffer, i, 1); s != DW_OK) {
+      e.refs.fetch_sub(1, std::memory_order_acq_rel);
+      return s;
+    }
+    *view = {e.data_offset, e.size, i, e.generation, false};
+    return DW_OK;
   }
   if (size == 0) return Fail(DW_E_NOT_FOUND, "no buffer is named '%.*s'", static_cast<int>(name_length), name);
-  if (vacant == nullptr) return Fail(DW_E_CAPACITY, "the cluster already has %u buffers", L::kBufferCapacity);
+  if (probe.vacant == NameProbe::kNone)
+    return Fail(DW_E_CAPACITY, "the cluster already has %u buffers", L::kBufferCapacity);
+  L::BufferEntry* vacant = &table[probe.vacant];
 
   uint64_t name_offset = 0, data_offset = 0;
   if (dw_status s = Allocate(r, name_length, &name_offset); s != DW_OK) return s;

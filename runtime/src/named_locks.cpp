@@ -7,6 +7,7 @@
 #include "futex.h"
 #include "hash.h"
 #include "last_error.h"
+#include "name_table.h"
 #include "process_set.h"
 #include "robust_lock.h"
 #include "robust_mutex.h"
@@ -111,33 +112,29 @@ dw_status OpenLock(Region& r, const uint8_t* name, uint32_t name_length, uint32_
   if (dw_status s = TakeRobust(r, TableMutex(r), nullptr, 0); s != DW_OK) return s;
   L::LockEntry* table = Table(r);
   dw_status result = Fail(DW_E_CAPACITY, "the cluster already has %u named locks", L::kLockCapacity);
-  for (uint32_t probe = 0; probe < L::kLockCapacity; ++probe) {
-    const uint32_t i = static_cast<uint32_t>((hash + probe) % L::kLockCapacity);
-    L::LockEntry& e = table[i];
-    const uint32_t state = e.state.load(std::memory_order_acquire);
-    if (state == L::kSlotLive && e.name_hash == hash && e.name_length == name_length &&
-        std::memcmp(e.name, name, name_length) == 0) {
-      if (e.kind != kind || e.max_count != max_count) {
-        result = Fail(DW_E_CONFLICT, "the lock '%.*s' exists as a %s with %u permits", static_cast<int>(name_length),
-                      name, e.kind == L::kLockMutex ? "mutex" : "semaphore", e.max_count);
-      } else {
-        *index = i;
-        result = DW_OK;
-      }
-      break;
-    }
-    if (state == L::kSlotEmpty) {  // locks are never deleted: the first empty slot ends the search
-      e.name_hash = hash;
-      e.kind = kind;
-      e.max_count = max_count;
-      e.name_length = name_length;
-      std::memcpy(e.name, name, name_length);
-      e.word.store(kind == L::kLockMutex ? L::kMutexFree : max_count, std::memory_order_relaxed);
-      e.state.store(L::kSlotLive, std::memory_order_release);  // last: complete from here
-      *index = i;
+  const NameProbe probe = ProbeNames(table, L::kLockCapacity, hash, [&](const L::LockEntry& e) {
+    return e.name_hash == hash && e.name_length == name_length && std::memcmp(e.name, name, name_length) == 0;
+  });
+  if (probe.found != NameProbe::kNone) {
+    const L::LockEntry& e = table[probe.found];
+    if (e.kind != kind || e.max_count != max_count) {
+      result = Fail(DW_E_CONFLICT, "the lock '%.*s' exists as a %s with %u permits", static_cast<int>(name_length),
+                    name, e.kind == L::kLockMutex ? "mutex" : "semaphore", e.max_count);
+    } else {
+      *index = probe.found;
       result = DW_OK;
-      break;
     }
+  } else if (probe.vacant != NameProbe::kNone) {  // locks are never deleted: the vacant slot is an empty one
+    L::LockEntry& e = table[probe.vacant];
+    e.name_hash = hash;
+    e.kind = kind;
+    e.max_count = max_count;
+    e.name_length = name_length;
+    std::memcpy(e.name, name, name_length);
+    e.word.store(kind == L::kLockMutex ? L::kMutexFree : max_count, std::memory_order_relaxed);
+    e.state.store(L::kSlotLive, std::memory_order_release);  // last: complete from here
+    *index = probe.vacant;
+    result = DW_OK;
   }
   UnlockRobust(TableMutex(r));
   return result;

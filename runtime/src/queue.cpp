@@ -10,6 +10,7 @@
 #include "hash.h"
 #include "heap.h"
 #include "last_error.h"
+#include "name_table.h"
 #include "process_set.h"
 #include "robust_lock.h"
 #include "robust_mutex.h"
@@ -35,7 +36,7 @@ inline void CpuRelax() {
 L::QueueEntry* Table(const Region& r) { return r.At<L::QueueEntry>(r.header()->queues_offset); }
 
 pthread_mutex_t* TableMutex(const Region& r) {
-  return &r.At<L::ObjectsControl>(r.header()->objects_control_offset)->locks_mutex;  // shared with locks: rarely taken
+  return &r.At<L::ObjectsControl>(r.header()->objects_control_offset)->queues_mutex;
 }
 
 uint64_t CellSize(const L::QueueEntry& q) { return L::kCellHeaderSize + q.slot_size; }
@@ -207,32 +208,30 @@ dw_status OpenQueue(Region& r, const uint8_t* name, uint32_t name_length, uint32
   capacity = RoundUpToPowerOfTwo(capacity);
   slot_size = (slot_size + 15) & ~15u;
   const uint64_t hash = HashBytes(name, name_length, r.header()->hash_seed);
-  if (dw_status s = LockRepairing(r, TableMutex(r), "the locks table's mutex is unrecoverable"); s != DW_OK) return s;
+  if (dw_status s = LockRepairing(r, TableMutex(r), "the queues table's mutex is unrecoverable"); s != DW_OK) return s;
   dw_status result = Fail(DW_E_CAPACITY, "the cluster already has %u queues", L::kQueueCapacity);
   L::QueueEntry* table = Table(r);
-  for (uint32_t probe = 0; probe < L::kQueueCapacity; ++probe) {
-    const uint32_t i = static_cast<uint32_t>((hash + probe) % L::kQueueCapacity);
-    L::QueueEntry& q = table[i];
-    const uint32_t state = q.state.load(std::memory_order_acquire);
-    if (state == L::kSlotLive && q.name_hash == hash && q.name_length == name_length &&
-        std::memcmp(q.name, name, name_length) == 0) {
-      if (q.type_tag != type_tag) {
-        *existing_type = q.type_tag;
-        result = Fail(DW_E_TYPE_MISMATCH, "the queue '%.*s' was created for another type of message",
-                      static_cast<int>(name_length), name);
-      } else if (q.capacity != capacity || q.slot_size != slot_size) {
-        result = Fail(DW_E_CONFLICT, "the queue '%.*s' exists with %u cells of %u bytes", static_cast<int>(name_length),
-                      name, q.capacity, q.slot_size);
-      } else {
-        *index = i;
-        result = DW_OK;
-      }
-      break;
+  const NameProbe probe = ProbeNames(table, L::kQueueCapacity, hash, [&](const L::QueueEntry& q) {
+    return q.name_hash == hash && q.name_length == name_length && std::memcmp(q.name, name, name_length) == 0;
+  });
+  if (probe.found != NameProbe::kNone) {
+    const L::QueueEntry& q = table[probe.found];
+    if (q.type_tag != type_tag) {
+      *existing_type = q.type_tag;
+      result = Fail(DW_E_TYPE_MISMATCH, "the queue '%.*s' was created for another type of message",
+                    static_cast<int>(name_length), name);
+    } else if (q.capacity != capacity || q.slot_size != slot_size) {
+      result = Fail(DW_E_CONFLICT, "the queue '%.*s' exists with %u cells of %u bytes", static_cast<int>(name_length),
+                    name, q.capacity, q.slot_size);
+    } else {
+      *index = probe.found;
+      result = DW_OK;
     }
-    if (state == L::kSlotEmpty) {  // queues are never deleted: the first empty slot ends the search
-      uint64_t cells = 0;
-      result = Allocate(r, uint64_t{capacity} * (L::kCellHeaderSize + slot_size), &cells, /*zeroed=*/true);
-      if (result != DW_OK) break;
+  } else if (probe.vacant != NameProbe::kNone) {  // queues are never deleted: the vacant slot is an empty one
+    L::QueueEntry& q = table[probe.vacant];
+    uint64_t cells = 0;
+    result = Allocate(r, uint64_t{capacity} * (L::kCellHeaderSize + slot_size), &cells, /*zeroed=*/true);
+    if (result == DW_OK) {
       q.name_hash = hash;
       q.type_tag = type_tag;
       q.capacity = capacity;
@@ -242,8 +241,7 @@ dw_status OpenQueue(Region& r, const uint8_t* name, uint32_t name_length, uint32
       q.cells_offset = cells;
       for (uint64_t p = 0; p < capacity; ++p) CellAt(r, q, p)->sequence.store(p, std::memory_order_relaxed);
       q.state.store(L::kSlotLive, std::memory_order_release);  // last: complete from here
-      *index = i;
-      break;
+      *index = probe.vacant;
     }
   }
   UnlockRobust(TableMutex(r));

@@ -123,7 +123,10 @@ dw_status Region::Create(uint64_t size, uint32_t worker_count, uint32_t flags, s
 bool Region::InitializeLocks() noexcept {
   if (!InitializeHeap(*this)) return false;
   auto* objects = At<L::ObjectsControl>(header()->objects_control_offset);
-  if (!InitRobustMutex(&objects->buffers_mutex) || !InitRobustMutex(&objects->locks_mutex)) return false;
+  if (!InitRobustMutex(&objects->buffers_mutex) || !InitRobustMutex(&objects->locks_mutex) ||
+      !InitRobustMutex(&objects->queues_mutex) || !InitRobustMutex(&objects->services_mutex)) {
+    return false;
+  }
   auto* stripes = At<L::Stripe>(header()->stripes_offset);
   for (uint32_t i = 0; i < L::kStripeCount; ++i) {
     if (!InitRobustMutex(&stripes[i].mutex)) return false;

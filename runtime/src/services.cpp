@@ -4,6 +4,7 @@
 
 #include "hash.h"
 #include "last_error.h"
+#include "name_table.h"
 #include "process_set.h"
 #include "robust_lock.h"
 #include "robust_mutex.h"
@@ -16,7 +17,7 @@ namespace {
 L::ServiceEntry* Table(const Region& r) { return r.At<L::ServiceEntry>(r.header()->services_offset); }
 
 pthread_mutex_t* TableMutex(const Region& r) {
-  return &r.At<L::ObjectsControl>(r.header()->objects_control_offset)->locks_mutex;  // shared with locks: rarely taken
+  return &r.At<L::ObjectsControl>(r.header()->objects_control_offset)->services_mutex;
 }
 
 L::ServiceEntry* Live(const Region& r, uint32_t index) {
@@ -52,37 +53,30 @@ dw_status OpenService(Region& r, const uint8_t* name, uint32_t name_length, uint
   }
   const uint64_t hash = HashBytes(name, name_length, r.header()->hash_seed);
   L::ServiceEntry* table = Table(r);
-  // Lock-free look-up first: entries are never deleted and become live last.
-  for (uint32_t probe = 0; probe < L::kServiceCapacity; ++probe) {
-    const uint32_t i = static_cast<uint32_t>((hash + probe) % L::kServiceCapacity);
-    L::ServiceEntry& s = table[i];
-    const uint32_t state = s.state.load(std::memory_order_acquire);
-    if (state == L::kSlotEmpty) break;
-    if (s.name_hash == hash && s.name_length == name_length && std::memcmp(s.name, name, name_length) == 0) {
-      return Found(s, i, type_tag, index, existing_type);
-    }
+  auto matches = [&](const L::ServiceEntry& s) {
+    return s.name_hash == hash && s.name_length == name_length && std::memcmp(s.name, name, name_length) == 0;
+  };
+  // A look-up without the lock first: entries are never deleted and become live last.
+  if (NameProbe probe = ProbeNames(table, L::kServiceCapacity, hash, matches); probe.found != NameProbe::kNone) {
+    return Found(table[probe.found], probe.found, type_tag, index, existing_type);
   }
   if (type_tag == L::kAnyType) return FailQuietly(DW_E_NOT_FOUND, "no such entry");
-  if (dw_status s = LockRepairing(r, TableMutex(r), "the locks table's mutex is unrecoverable"); s != DW_OK) return s;
+  if (dw_status s = LockRepairing(r, TableMutex(r), "the services table's mutex is unrecoverable"); s != DW_OK)
+    return s;
   dw_status result = Fail(DW_E_CAPACITY, "the cluster already has %u services", L::kServiceCapacity);
-  for (uint32_t probe = 0; probe < L::kServiceCapacity; ++probe) {
-    const uint32_t i = static_cast<uint32_t>((hash + probe) % L::kServiceCapacity);
-    L::ServiceEntry& s = table[i];
-    if (s.state.load(std::memory_order_acquire) == L::kSlotEmpty) {
-      s.name_hash = hash;
-      s.type_tag = type_tag;
-      s.name_length = name_length;
-      std::memcpy(s.name, name, name_length);
-      s.state.store(L::kSlotLive, std::memory_order_release);  // last: complete from here
-      *index = i;
-      result = DW_OK;
-      break;
-    }
-    if (s.name_hash == hash && s.name_length == name_length && std::memcmp(s.name, name, name_length) == 0) {
-      result =
-          Found(s, i, type_tag, index, existing_type);  // another process created it between the look-up and the lock
-      break;
-    }
+  const NameProbe probe = ProbeNames(table, L::kServiceCapacity, hash, matches);  // again, under the lock
+  if (probe.found != NameProbe::kNone) {
+    // Another process created it between the look-up and the lock.
+    result = Found(table[probe.found], probe.found, type_tag, index, existing_type);
+  } else if (probe.vacant != NameProbe::kNone) {
+    L::ServiceEntry& s = table[probe.vacant];
+    s.name_hash = hash;
+    s.type_tag = type_tag;
+    s.name_length = name_length;
+    std::memcpy(s.name, name, name_length);
+    s.state.store(L::kSlotLive, std::memory_order_release);  // last: complete from here
+    *index = probe.vacant;
+    result = DW_OK;
   }
   UnlockRobust(TableMutex(r));
   return result;

@@ -36,13 +36,18 @@ inline constexpr uint32_t kHoldNone = 0;
 inline constexpr uint32_t kHoldBuffer = 1;   // ref = buffer table index, count = references
 inline constexpr uint32_t kHoldPending = 3;  // ref = offset of a pending StoreEntry, count = 1
 
-// Guards the two tables' structure (create, open, release). Reads of a live buffer's bytes
-// and lock acquisition never take it.
+// Guards the named-object tables' structure (create, open, release), one mutex a table (each
+// on its own cache line). Reads of a live buffer's bytes, lock acquisition and messages never
+// take them.
 struct ObjectsControl {
-  pthread_mutex_t buffers_mutex;  //   0 robust, process-shared
-  uint8_t reserved0[24];          //  40
-  pthread_mutex_t locks_mutex;    //  64 robust, process-shared
-  uint8_t reserved1[24];          // 104
+  pthread_mutex_t buffers_mutex;   //   0 robust, process-shared
+  uint8_t reserved0[24];           //  40
+  pthread_mutex_t locks_mutex;     //  64 robust, process-shared
+  uint8_t reserved1[24];           // 104
+  pthread_mutex_t queues_mutex;    // 128 robust, process-shared
+  uint8_t reserved2[24];           // 168
+  pthread_mutex_t services_mutex;  // 192 robust, process-shared
+  uint8_t reserved3[24];           // 232
 };
 
 struct BufferEntry {
@@ -87,8 +92,10 @@ struct Holding {
   std::atomic<uint64_t> ref;    //  8 atomic: what, per kind
 };
 
-static_assert(sizeof(ObjectsControl) == 128);
+static_assert(sizeof(ObjectsControl) == 256);
 static_assert(offsetof(ObjectsControl, locks_mutex) == 64);
+static_assert(offsetof(ObjectsControl, queues_mutex) == 128);
+static_assert(offsetof(ObjectsControl, services_mutex) == 192);
 static_assert(sizeof(BufferEntry) == 64);
 static_assert(offsetof(BufferEntry, refs) == 32);
 static_assert(sizeof(LockEntry) == 384);

@@ -42,14 +42,7 @@ internal sealed unsafe class Registry
             throw new ArgumentException($"'{name}' is longer than {RegionLayout.MaxServiceNameLength} bytes of UTF-8.");
         }
 
-        byte[] bytes = Encoding.UTF8.GetBytes(name);
-        DwStatus status;
-        ulong existing;
-        fixed (byte* p = bytes)
-        {
-            status = NativeMethods.ServiceOpen(_runtime.RegionHandle, p, (uint)bytes.Length, typeTag, out index, out existing);
-        }
-
+        DwStatus status = Open(name, typeTag, out index, out ulong existing);
         if (status == DwStatus.TypeMismatch)
         {
             string stored = _runtime.TypeNames.Describe(existing);
@@ -65,14 +58,7 @@ internal sealed unsafe class Registry
     /// <summary>The entry for <paramref name="name"/> whatever its type, if there is one; none is created.</summary>
     internal uint? Find(string name)
     {
-        byte[] bytes = Encoding.UTF8.GetBytes(name);
-        DwStatus status;
-        uint index;
-        fixed (byte* p = bytes)
-        {
-            status = NativeMethods.ServiceOpen(_runtime.RegionHandle, p, (uint)bytes.Length, AnyType, out index, out _);
-        }
-
+        DwStatus status = Open(name, AnyType, out uint index, out _);
         if (status == DwStatus.NotFound)
         {
             return null;
@@ -80,6 +66,15 @@ internal sealed unsafe class Registry
 
         NativeErrors.ThrowIfFailed(status, $"Looking up '{name}'");
         return index;
+    }
+
+    private DwStatus Open(string name, ulong typeTag, out uint index, out ulong existingTypeTag)
+    {
+        byte[] bytes = Encoding.UTF8.GetBytes(name);
+        fixed (byte* p = bytes)
+        {
+            return NativeMethods.ServiceOpen(_runtime.RegionHandle, p, (uint)bytes.Length, typeTag, out index, out existingTypeTag);
+        }
     }
 
     /// <summary>This process joins (or leaves) the set.</summary>

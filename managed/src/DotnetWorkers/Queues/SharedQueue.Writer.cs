@@ -12,12 +12,7 @@ public sealed partial class SharedQueue<T>
     {
         public override bool TryComplete(Exception? error = null) => queue.TryComplete(error);
 
-        public override bool TryWrite(T item)
-        {
-            using Messaging.MessageBuffer buffer = Messaging.MessageBuffer.Rent();
-            MemoryPack.MemoryPackSerializer.Serialize(buffer.Writer, item);
-            return queue.TryWriteBytes(buffer.Span) == true;
-        }
+        public override bool TryWrite(T item) => queue.TryWriteItem(item) == true;
 
         public override ValueTask<bool> WaitToWriteAsync(CancellationToken cancellationToken = default) => queue.WaitToWriteAsync(cancellationToken);
 

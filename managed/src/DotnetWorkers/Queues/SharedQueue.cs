@@ -86,11 +86,14 @@ public sealed partial class SharedQueue<T> : Channel<T>
     /// <summary>Writes <paramref name="item"/> if there is room now.</summary>
     /// <returns>False if the queue is full.</returns>
     /// <exception cref="ChannelClosedException">The queue was completed.</exception>
-    public bool TryWrite(T item)
+    public bool TryWrite(T item) => TryWriteItem(item) ?? throw Closed();
+
+    /// <summary>True if written, false if full, null if completed.</summary>
+    private bool? TryWriteItem(T item)
     {
         using MessageBuffer buffer = MessageBuffer.Rent();
         MemoryPackSerializer.Serialize(buffer.Writer, item);
-        return TryWriteBytes(buffer.Span) ?? throw Closed();
+        return TryWriteBytes(buffer.Span);
     }
 
     /// <summary>True if written, false if full, null if completed.</summary>

@@ -80,7 +80,7 @@ public static class Cluster
     public static Queues.SharedQueues Queues => Runtime.Queues;
 
     /// <summary>Publish/subscribe by topic across processes.</summary>
-    public static Events.SharedEvents Events => Runtime.Dispatcher.Events;
+    public static Events.SharedEvents Events => Runtime.Messaging.Events;
 
     /// <summary>
     /// Serves <paramref name="implementation"/> to every process of the cluster as
@@ -94,7 +94,7 @@ public static class Cluster
     /// <exception cref="ArgumentException"><typeparamref name="TService"/> is not a valid service interface.</exception>
     /// <exception cref="InvalidOperationException">This process already serves <typeparamref name="TService"/>.</exception>
     public static IDisposable Serve<TService>(TService implementation)
-        where TService : class => Runtime.Dispatcher.Server.Serve(implementation);
+        where TService : class => Runtime.Messaging.Server.Serve(implementation);
 
     /// <summary>
     /// A proxy whose methods call <typeparamref name="TService"/> in a serving process.
@@ -110,7 +110,7 @@ public static class Cluster
     /// </remarks>
     /// <exception cref="ArgumentException"><typeparamref name="TService"/> is not a valid service interface.</exception>
     public static TService Proxy<TService>(RpcTarget? target = null, TimeSpan? timeout = null)
-        where TService : class => Runtime.Dispatcher.Client.Proxy<TService>(target ?? RpcTarget.Any, timeout);
+        where TService : class => Runtime.Messaging.Client.Proxy<TService>(target ?? RpcTarget.Any, timeout);
 
     /// <summary>
     /// Calls every process that serves <typeparamref name="TService"/> now, concurrently, and
@@ -120,11 +120,11 @@ public static class Cluster
     /// <param name="timeout">If set, the bound of each call.</param>
     /// <exception cref="ServiceNotFoundException">No process serves it.</exception>
     public static Task<IReadOnlyList<TResult>> CallAllAsync<TService, TResult>(Func<TService, Task<TResult>> call, TimeSpan? timeout = null)
-        where TService : class => Runtime.Dispatcher.Client.CallAllAsync(call, timeout);
+        where TService : class => Runtime.Messaging.Client.CallAllAsync(call, timeout);
 
     /// <summary>The ids of the processes serving <typeparamref name="TService"/> now, ascending.</summary>
     public static IReadOnlyList<int> ServersOf<TService>()
-        where TService : class => Runtime.Dispatcher.Client.ServersOf(typeof(TService));
+        where TService : class => Runtime.Messaging.Client.ServersOf(typeof(TService));
 
     /// <summary>
     /// Waits until at least <paramref name="count"/> processes serve <typeparamref name="TService"/>
@@ -132,5 +132,5 @@ public static class Cluster
     /// </summary>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled first.</exception>
     public static Task WaitForServersAsync<TService>(int count = 1, CancellationToken cancellationToken = default)
-        where TService : class => Runtime.Dispatcher.Client.WaitForServersAsync(typeof(TService), count, cancellationToken);
+        where TService : class => Runtime.Messaging.Client.WaitForServersAsync(typeof(TService), count, cancellationToken);
 }

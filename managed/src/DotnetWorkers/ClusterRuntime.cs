@@ -1,6 +1,8 @@
 using DotnetWorkers.Buffers;
 using DotnetWorkers.Lifetime;
 using DotnetWorkers.Locks;
+using DotnetWorkers.Messaging;
+using DotnetWorkers.Messaging.Waiting;
 using DotnetWorkers.Native;
 using DotnetWorkers.Region;
 using DotnetWorkers.Store;
@@ -31,10 +33,10 @@ internal sealed class ClusterRuntime : IDisposable
         WorkerCount = region.WorkerCount;
         _regionHandle = region.Handle.DangerousGetHandle();
         TypeNames = new Types.TypeNames(this);
-        Watches = new Messaging.RegionWatches(this);
+        Watches = new RegionWatches(this);
         Lifetime = new ClusterLifetime(region, workerId, keepAlive, standalone);
-        Dispatcher = new Messaging.Dispatcher(this);
-        Lifetime.Pump = Dispatcher.Pump;
+        Messaging = new ProcessMessaging(this);
+        Lifetime.Pump = Messaging.Pump.Pump;
         Queues = new DotnetWorkers.Queues.SharedQueues(this);
         Store = new SharedStore(this);
         Buffers = new SharedBuffers(this);
@@ -55,7 +57,7 @@ internal sealed class ClusterRuntime : IDisposable
     internal ClusterLifetime Lifetime { get; }
 
     /// <summary>This process's watches in the region (what rings its doorbell), counted.</summary>
-    internal Messaging.RegionWatches Watches { get; }
+    internal RegionWatches Watches { get; }
 
     /// <summary>The cluster's names of the value types that cross processes.</summary>
     internal Types.TypeNames TypeNames { get; }
@@ -68,7 +70,8 @@ internal sealed class ClusterRuntime : IDisposable
 
     internal bool IsDisposed => _disposed;
 
-    internal Messaging.Dispatcher Dispatcher { get; }
+    /// <summary>Inboxes, their drain and scheduling, RPC and events, and the waiters.</summary>
+    internal ProcessMessaging Messaging { get; }
 
     internal DotnetWorkers.Queues.SharedQueues Queues { get; }
 
@@ -227,9 +230,9 @@ internal sealed class ClusterRuntime : IDisposable
     public void Dispose()
     {
         // The lifetime thread may still be inside a native wait: the region's SafeHandle
-        // keeps the native attachment alive until that call returns. The dispatcher stops
-        // first: the threads it waits for (pollers letting go) still use the region.
-        Dispatcher.Stop();
+        // keeps the native attachment alive until that call returns. Messaging stops first:
+        // the threads it waits for (pollers letting go) still use the region.
+        Messaging.Stop();
         _disposed = true;
         Lifetime.Dispose();
         Region.Dispose();

@@ -1,5 +1,5 @@
 using DotnetWorkers.Locks;
-using DotnetWorkers.Messaging;
+using DotnetWorkers.Messaging.Waiting;
 using DotnetWorkers.Queues;
 
 namespace DotnetWorkers.Tests;
@@ -21,7 +21,7 @@ public class AsyncWaitTests
     [TearDown]
     public void TearDown() => _cluster.Dispose();
 
-    private DoorbellWaiters Waiters => _cluster.Runtime.Dispatcher.Waiters;
+    private DoorbellWaiters Waiters => _cluster.Runtime.Messaging.Waiters;
 
     /// <summary>Waits (bounded) until a waiter is registered: the operation has left its spin and waits on the doorbell.</summary>
     private void AssertWaiting(Task operation)

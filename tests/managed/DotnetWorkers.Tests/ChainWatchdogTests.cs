@@ -1,4 +1,4 @@
-using DotnetWorkers.Messaging;
+using DotnetWorkers.Messaging.Scheduling;
 
 namespace DotnetWorkers.Tests;
 

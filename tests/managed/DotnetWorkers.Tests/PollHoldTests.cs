@@ -1,4 +1,4 @@
-using DotnetWorkers.Messaging;
+using DotnetWorkers.Messaging.Scheduling;
 
 namespace DotnetWorkers.Tests;
 
@@ -65,7 +65,7 @@ public class PollHoldTests
     }
 
     [Test]
-    public void AHoldUpWhileNobodyDrainsForAWholePeriod_RingsTheDispatcher()
+    public void AHoldUpWhileNobodyDrainsForAWholePeriod_RingsThePump()
     {
         PollHold hold = NewHold();
         long id = hold.Start();

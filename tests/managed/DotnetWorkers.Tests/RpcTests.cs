@@ -269,7 +269,7 @@ public class RpcTests
         Random.Shared.NextBytes(noise);
         foreach (int size in new[] { 100_000, 300_000, 700_000 })
         {
-            Assert.That(fresh.Runtime.Dispatcher.Inboxes.TrySend(0, noise.AsSpan(0, size)), Is.True);
+            Assert.That(fresh.Runtime.Messaging.Inboxes.TrySend(0, noise.AsSpan(0, size)), Is.True);
         }
 
         using IDisposable serving = fresh.Serve<ICalculator>(new Calculator());
@@ -391,9 +391,9 @@ public class RpcTests
     [Test]
     public async Task StoppingServing_TakesTheProcessOutOfTheRegistry()
     {
-        Assert.That(_cluster.Runtime.Dispatcher.Client.ServersOf(typeof(ICalculator)), Is.EqualTo(new[] { 0 }));
+        Assert.That(_cluster.Runtime.Messaging.Client.ServersOf(typeof(ICalculator)), Is.EqualTo(new[] { 0 }));
         _serving.Dispose();
-        Assert.That(_cluster.Runtime.Dispatcher.Client.ServersOf(typeof(ICalculator)), Is.Empty);
+        Assert.That(_cluster.Runtime.Messaging.Client.ServersOf(typeof(ICalculator)), Is.Empty);
         Assert.ThrowsAsync<ServiceNotFoundException>(() => _cluster.Proxy<ICalculator>().AddAsync(1, 2));
         _serving = _cluster.Serve<ICalculator>(_calculator);
         Assert.That(await _cluster.Proxy<ICalculator>().AddAsync(1, 2).WaitAsync(Bound), Is.EqualTo(3));

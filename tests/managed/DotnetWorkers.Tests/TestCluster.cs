@@ -36,13 +36,13 @@ internal sealed unsafe class TestCluster : IDisposable
 
     internal Queues.SharedQueues Queues => Runtime.Queues;
 
-    internal Events.SharedEvents Events => Runtime.Dispatcher.Events;
+    internal Events.SharedEvents Events => Runtime.Messaging.Events;
 
     internal IDisposable Serve<T>(T implementation)
-        where T : class => Runtime.Dispatcher.Server.Serve(implementation);
+        where T : class => Runtime.Messaging.Server.Serve(implementation);
 
     internal T Proxy<T>(RpcTarget? target = null, TimeSpan? timeout = null)
-        where T : class => Runtime.Dispatcher.Client.Proxy<T>(target ?? RpcTarget.Any, timeout);
+        where T : class => Runtime.Messaging.Client.Proxy<T>(target ?? RpcTarget.Any, timeout);
 
     internal MemoryStatistics Memory => MemoryStatistics.From(Runtime.ReadMemoryStatistics());
 

@@ -1,4 +1,5 @@
-using DotnetWorkers.Messaging;
+using DotnetWorkers.Messaging.Inbox;
+using DotnetWorkers.Messaging.Scheduling;
 
 namespace DotnetWorkers.Tests;
 
@@ -12,7 +13,7 @@ public class WorkChainTests
     {
         var ran = new List<int>();
         var runnerFlags = new List<bool>();
-        var chain = new TestChain(Items(5), item =>
+        var chain = Chain(5, item =>
         {
             ran.Add(item.Value);
             runnerFlags.Add(ChainRunner.IsCurrentThread);
@@ -32,7 +33,7 @@ public class WorkChainTests
         // Item 0 waits until item 2 has run: only a helper thread can run item 2.
         using var lastRan = new ManualResetEventSlim();
         int count = 0;
-        var chain = new TestChain(Items(3), item =>
+        var chain = Chain(3, item =>
         {
             if (item.Value == 0)
             {
@@ -58,7 +59,7 @@ public class WorkChainTests
     {
         var local = new AsyncLocal<string?>();
         var seen = new List<string?>();
-        var chain = new TestChain(Items(2), item =>
+        var chain = Chain(2, item =>
         {
             seen.Add(local.Value);
             local.Value = $"set by {item.Value}";
@@ -72,34 +73,22 @@ public class WorkChainTests
         Assert.That(SynchronizationContext.Current, Is.Null);
     }
 
-    private static TestItem Items(int count)
+    /// <summary>A chain of <paramref name="count"/> items numbered from 0, each running <paramref name="run"/>.</summary>
+    private static WorkChain Chain(int count, Action<TestItem> run)
     {
-        TestItem? first = null, last = null;
+        var items = default(WorkList);
         for (int i = 0; i < count; i++)
         {
-            var item = new TestItem(i);
-            if (last is null)
-            {
-                first = item;
-            }
-            else
-            {
-                last.Next = item;
-            }
-
-            last = item;
+            items.Add(new TestItem(i, run));
         }
 
-        return first!;
+        return new WorkChain(items.Take()!);
     }
 
-    private sealed class TestItem(int value) : ChainItem<TestItem>
+    private sealed class TestItem(int value, Action<TestItem> run) : InboxWork
     {
         internal int Value { get; } = value;
-    }
 
-    private sealed class TestChain(TestItem first, Action<TestItem> run) : WorkChain<TestItem>(first)
-    {
-        protected override void RunItem(TestItem item) => run(item);
+        internal override void Run() => run(this);
     }
 }

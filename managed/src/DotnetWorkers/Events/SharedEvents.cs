@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using DotnetWorkers.Messaging;
+using DotnetWorkers.Messaging.Inbox;
 using MemoryPack;
 
 namespace DotnetWorkers.Events;
@@ -20,14 +21,19 @@ public sealed class SharedEvents
     internal const string RegistryPrefix = "event:";
 
     private readonly ClusterRuntime _runtime;
-    private readonly Dispatcher _dispatcher;
+    private readonly Inboxes _inboxes;
+    private readonly Registry _registry;
+    private readonly InboxDrain _drain;
     private readonly ConcurrentDictionary<uint, TopicSubscribers> _topics = new();
     private readonly Lock _gate = new();
 
-    internal SharedEvents(ClusterRuntime runtime, Dispatcher dispatcher)
+    internal SharedEvents(ClusterRuntime runtime, Inboxes inboxes, Registry registry, InboxDrain drain)
     {
         _runtime = runtime;
-        _dispatcher = dispatcher;
+        _inboxes = inboxes;
+        _registry = registry;
+        _drain = drain;
+        drain.Handle(MessageKind.Event, OnEvent);
     }
 
     /// <summary>
@@ -40,8 +46,8 @@ public sealed class SharedEvents
     public async ValueTask<int> PublishAsync<T>(string topic, T value, CancellationToken cancellationToken = default)
     {
         uint index = TopicIndex<T>(topic);
-        _dispatcher.EnsureStarted();
-        List<int> subscribers = _dispatcher.Registry.MemberIds(index);
+        _drain.EnsureStarted();
+        List<int> subscribers = _registry.MemberIds(index);
         if (subscribers.Count == 0)
         {
             return 0;
@@ -56,9 +62,9 @@ public sealed class SharedEvents
             {
                 try
                 {
-                    if (!_dispatcher.Inboxes.TrySend(id, message.Span))
+                    if (!_inboxes.TrySend(id, message.Span))
                     {
-                        await _dispatcher.Inboxes.SendAsync(id, 0, message.Memory, cancellationToken).ConfigureAwait(false);
+                        await _inboxes.SendAsync(id, 0, message.Memory, cancellationToken).ConfigureAwait(false);
                     }
 
                     sent++;
@@ -131,7 +137,7 @@ public sealed class SharedEvents
     public int SubscriberCount(string topic)
     {
         ArgumentException.ThrowIfNullOrEmpty(topic);
-        return _dispatcher.Registry.Find(RegistryPrefix + topic) is { } index ? _dispatcher.Registry.MemberIds(index).Count : 0;
+        return _registry.Find(RegistryPrefix + topic) is { } index ? _registry.MemberIds(index).Count : 0;
     }
 
     /// <summary>
@@ -141,19 +147,19 @@ public sealed class SharedEvents
     private uint TopicIndex<T>(string topic)
     {
         ArgumentException.ThrowIfNullOrEmpty(topic);
-        return _dispatcher.Registry.IndexOf(RegistryPrefix + topic, _runtime.TypeNames.Record<T>(), typeof(T), $"The topic '{topic}'");
+        return _registry.IndexOf(RegistryPrefix + topic, _runtime.TypeNames.Record<T>(), typeof(T), $"The topic '{topic}'");
     }
 
     private void Add(uint index, IEventSink sink)
     {
-        _dispatcher.EnsureStarted();
+        _drain.EnsureStarted();
         lock (_gate)
         {
             TopicSubscribers subscribers = _topics.GetOrAdd(index, _ => new TopicSubscribers());
             subscribers.Sinks = [.. subscribers.Sinks, sink];
             if (subscribers.Sinks.Length == 1)
             {
-                _dispatcher.Registry.Join(index, true);
+                _registry.Join(index, true);
             }
         }
     }
@@ -170,13 +176,16 @@ public sealed class SharedEvents
             subscribers.Sinks = [.. subscribers.Sinks.Where(s => s != sink)];
             if (subscribers.Sinks.Length == 0)
             {
-                _dispatcher.Registry.Join(index, false);
+                _registry.Join(index, false);
             }
         }
     }
 
-    /// <summary>An event arrived (dispatcher thread): each local subscription decodes and buffers it.</summary>
-    internal void OnEvent(in MessageHeader header, ReadOnlySpan<byte> payload)
+    /// <summary>
+    /// An event arrived (on whichever thread drains the inbox): each local subscription
+    /// decodes and buffers it, in arrival order; its readers run elsewhere.
+    /// </summary>
+    private InboxWork? OnEvent(in MessageHeader header, ReadOnlySpan<byte> payload)
     {
         if (_topics.TryGetValue(header.Registry, out TopicSubscribers? subscribers))
         {
@@ -185,16 +194,12 @@ public sealed class SharedEvents
                 sink.Deliver(payload);
             }
         }
+
+        return null;
     }
 
     private sealed class TopicSubscribers
     {
         internal volatile IEventSink[] Sinks = [];
     }
-}
-
-/// <summary>Something that takes a topic's values in this process.</summary>
-internal interface IEventSink
-{
-    void Deliver(ReadOnlySpan<byte> payload);
 }

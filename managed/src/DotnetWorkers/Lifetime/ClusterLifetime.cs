@@ -10,9 +10,9 @@ namespace DotnetWorkers.Lifetime;
 /// cancels <see cref="ShutdownToken"/> when the process's entry leaves "running": the
 /// launcher marks every entry stopping when the cluster shuts down, and this process marks
 /// its own when it gets SIGINT/SIGTERM; both ring the doorbell after the change, so no
-/// wake-up is lost between the check and the sleep. The same thread is the messaging
-/// dispatcher: on every ring it runs <see cref="Pump"/>, until the process ends (messaging
-/// works through a graceful shutdown: that is when an app drains its work).
+/// wake-up is lost between the check and the sleep. The same thread pumps messaging: on
+/// every ring it runs <see cref="Pump"/>, until the process ends (messaging works through a
+/// graceful shutdown: that is when an app drains its work).
 /// </summary>
 /// <remarks>
 /// <para>On a worker the thread starts at bind and is a foreground thread, so the process
@@ -54,7 +54,13 @@ internal sealed class ClusterLifetime : IDisposable
         }
     }
 
-    /// <summary>The dispatcher's pass over inbox and queues; true if it found work.</summary>
+    /// <summary>After a ring that brought work, the thread polls the doorbell this long before sleeping: a futex wake-up costs more than a quick answer.</summary>
+    internal const long SpinMicroseconds = 50;
+
+    /// <summary>
+    /// Messaging's work on a ring (draining the inbox, waking waiters); true if it found work
+    /// that makes more likely soon. Set by whoever builds the messaging layer on top.
+    /// </summary>
     internal Func<bool>? Pump { get; set; }
 
     /// <summary>Starts the thread if nothing has yet (the primary's first message, queue or call).</summary>
@@ -151,7 +157,7 @@ internal sealed class ClusterLifetime : IDisposable
 
     private void Watch()
     {
-        // The thread reads the region directly (its state words, the dispatcher's queues):
+        // The thread reads the region directly (its state words, the inbox):
         // a reference on the handle keeps the mapping alive until it is done, even if the
         // region is released meanwhile (tests release theirs).
         bool referenced = false;
@@ -168,7 +174,7 @@ internal sealed class ClusterLifetime : IDisposable
                 }
 
                 // The 1 s bound only guards against a ring that never comes (a killed launcher).
-                long spin = busy ? Messaging.Dispatcher.SpinMicroseconds : 0;
+                long spin = busy ? SpinMicroseconds : 0;
                 if (NativeMethods.DoorbellWait(_region.Handle, seen, spin, 1000, out seen) != DwStatus.Ok)
                 {
                     break;
@@ -291,7 +297,7 @@ internal sealed class ClusterLifetime : IDisposable
         }
         catch (Exception e)
         {
-            Console.Error.WriteLine($"dotnet-workers: the dispatcher of process {_id} failed a pass: {e}");
+            Console.Error.WriteLine($"dotnet-workers: the messaging pump of process {_id} failed a pass: {e}");
             return false;
         }
     }

@@ -1,4 +1,4 @@
-using DotnetWorkers.Messaging;
+using DotnetWorkers.Messaging.Waiting;
 using DotnetWorkers.Native;
 
 namespace DotnetWorkers.Locks;

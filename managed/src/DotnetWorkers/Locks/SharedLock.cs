@@ -95,7 +95,7 @@ public abstract class SharedLock
             try
             {
                 // A release (or the holder's death) rings this process; then look again.
-                await _runtime.Dispatcher.WaitAsync(_available, bound?.Token ?? cancellationToken).ConfigureAwait(false);
+                await _runtime.Messaging.WaitAsync(_available, bound?.Token ?? cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (bound is not null && !cancellationToken.IsCancellationRequested)
             {

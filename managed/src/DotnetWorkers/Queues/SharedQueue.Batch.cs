@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Threading.Channels;
-using DotnetWorkers.Messaging;
+using DotnetWorkers.Messaging.Inbox;
 using DotnetWorkers.Native;
 using MemoryPack;
 

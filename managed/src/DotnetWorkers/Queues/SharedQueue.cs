@@ -2,7 +2,8 @@ using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
-using DotnetWorkers.Messaging;
+using DotnetWorkers.Messaging.Inbox;
+using DotnetWorkers.Messaging.Scheduling;
 using DotnetWorkers.Native;
 using MemoryPack;
 
@@ -21,7 +22,7 @@ namespace DotnetWorkers.Queues;
 /// <see cref="WriteAsync"/> wait (backpressure) and <see cref="TryWrite"/> return false.</para>
 /// <para>Nothing waits on CPU: a reader waiting in <see cref="ReadAsync"/> or
 /// <see cref="WaitToReadAsync"/>, a writer waiting for room in <see cref="WriteAsync"/>, a
-/// task awaiting <see cref="ChannelReader{T}.Completion"/>: this process's dispatcher sleeps
+/// task awaiting <see cref="ChannelReader{T}.Completion"/>: this process's lifetime thread sleeps
 /// until the other side rings it.</para>
 /// <para>Small messages go fastest in batches: <see cref="TryWriteMany"/> and
 /// <see cref="TryReadMany"/> move up to 64 under one lock of the queue.</para>
@@ -166,7 +167,7 @@ public sealed partial class SharedQueue<T> : Channel<T>
 
             while ((written = TryWriteBytes(buffer.Span)) == false)
             {
-                await _runtime.Dispatcher.WaitAsync(_writable, cancellationToken).ConfigureAwait(false);
+                await _runtime.Messaging.WaitAsync(_writable, cancellationToken).ConfigureAwait(false);
             }
 
             if (written is null)
@@ -204,7 +205,7 @@ public sealed partial class SharedQueue<T> : Channel<T>
                 return true;
             }
 
-            await _runtime.Dispatcher.WaitAsync(_writable, cancellationToken).ConfigureAwait(false);
+            await _runtime.Messaging.WaitAsync(_writable, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -327,21 +328,21 @@ public sealed partial class SharedQueue<T> : Channel<T>
             // Not counted, yet perhaps there: a message committed by a writer that has not
             // moved the tail yet (or died before it could). TryRead does not need the tail.
             // Else a writer that is writing now delivers within microseconds: a short spin
-            // saves the two thread wake-ups of the dispatcher's path.
+            // saves the two thread wake-ups of the doorbell's path.
             if (NativeMethods.QueueMayHaveMessage(_runtime.RegionHandle, _index) ||
                 SpinUntil(() => NativeMethods.QueueMayHaveMessage(_runtime.RegionHandle, _index)))
             {
                 return true;
             }
 
-            await _runtime.Dispatcher.WaitAsync(_readable, cancellationToken).ConfigureAwait(false);
+            await _runtime.Messaging.WaitAsync(_readable, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    /// <summary>Spins (bounded by <see cref="Dispatcher.CallerPollTicks"/>) until <paramref name="condition"/> holds.</summary>
+    /// <summary>Spins (bounded by <see cref="InboxPoller.CallerPollTicks"/>) until <paramref name="condition"/> holds.</summary>
     private static bool SpinUntil(Func<bool> condition)
     {
-        long until = System.Diagnostics.Stopwatch.GetTimestamp() + Dispatcher.CallerPollTicks;
+        long until = System.Diagnostics.Stopwatch.GetTimestamp() + InboxPoller.CallerPollTicks;
         var spinner = default(SpinWait);
         while (System.Diagnostics.Stopwatch.GetTimestamp() < until)
         {
@@ -433,7 +434,7 @@ public sealed partial class SharedQueue<T> : Channel<T>
         var drained = new QueueDrained(_runtime, _index);
         while (!drained.IsReady())
         {
-            await _runtime.Dispatcher.WaitAsync(drained, CancellationToken.None).ConfigureAwait(false);
+            await _runtime.Messaging.WaitAsync(drained, CancellationToken.None).ConfigureAwait(false);
         }
 
         if (CompletionError() is { } error)

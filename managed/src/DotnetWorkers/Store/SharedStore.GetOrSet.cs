@@ -41,7 +41,7 @@ public sealed partial class SharedStore
                     return await Compute(key, factory, claim, expiry, cancellationToken).ConfigureAwait(false);
                 default: // pending in another process: wait until a claim ends, then ask again
                     waited = claim.Round;
-                    await _runtime.Dispatcher.WaitAsync(new ClaimSettled(_runtime, settled), cancellationToken).ConfigureAwait(false);
+                    await _runtime.Messaging.WaitAsync(new ClaimSettled(_runtime, settled), cancellationToken).ConfigureAwait(false);
                     break;
             }
         }

@@ -1,3 +1,4 @@
+using DotnetWorkers.Messaging.Inbox;
 using MemoryPack;
 
 namespace DotnetWorkers.Messaging.Rpc;
@@ -6,13 +7,13 @@ namespace DotnetWorkers.Messaging.Rpc;
 /// <remarks>
 /// Settling a call takes two steps. The thread that drains the inbox reads the response
 /// (<see cref="Settle"/>) while the bytes are in its buffer; the task completes later
-/// (<see cref="Publish"/>), with its continuations running on the publishing thread: a
-/// thread-pool thread running an <see cref="AnswerChain"/>. The one exception is a caller
-/// that polled for its own answer: it publishes that answer itself, before it awaits it,
-/// so no continuation runs there. No other thread publishes: the lifetime thread and a
-/// caller's thread (with the caller's own code below it on the stack) run no user code.
+/// (<see cref="Publish"/>, the call's <see cref="InboxWork.Run"/>), with its continuations
+/// running on the publishing thread: a chain's runner. The one exception is a caller that
+/// polled for its own answer: it publishes that answer itself, before it awaits it, so no
+/// continuation runs there. No other thread publishes: the lifetime thread and a caller's
+/// thread (with the caller's own code below it on the stack) run no user code.
 /// </remarks>
-internal abstract class PendingCall : ChainItem<PendingCall>
+internal abstract class PendingCall : InboxWork
 {
     protected PendingCall(int target, uint targetPid, MethodPlan plan)
     {
@@ -30,6 +31,9 @@ internal abstract class PendingCall : ChainItem<PendingCall>
     /// <summary>True once the task is completed (published).</summary>
     internal abstract bool IsCompleted { get; }
 
+    /// <inheritdoc />
+    internal override bool HasRun => IsCompleted;
+
     /// <summary>Reads the response into the call's outcome; the task is not completed yet.</summary>
     internal abstract void Settle(ResponseStatus status, ReadOnlySpan<byte> payload);
 
@@ -38,6 +42,9 @@ internal abstract class PendingCall : ChainItem<PendingCall>
 
     /// <summary>Completes the task with the settled outcome; its continuations run on this thread.</summary>
     internal abstract void Publish();
+
+    /// <inheritdoc />
+    internal override void Run() => Publish();
 }
 
 internal sealed class PendingCall<T> : PendingCall

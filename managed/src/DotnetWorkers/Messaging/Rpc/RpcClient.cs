@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using DotnetWorkers.Messaging.Inbox;
+using DotnetWorkers.Messaging.Scheduling;
 using DotnetWorkers.Native;
 
 namespace DotnetWorkers.Messaging.Rpc;
@@ -6,12 +8,16 @@ namespace DotnetWorkers.Messaging.Rpc;
 /// <summary>
 /// The calling side of RPC in this process: picks a serving process, sends the request to
 /// its inbox, and completes the call when the response comes back through this process's
-/// inbox, the target dies, the call times out or is cancelled.
+/// inbox (it handles the inbox's responses), the target dies (a check after every ring of
+/// the doorbell), the call times out or is cancelled.
 /// </summary>
 internal sealed class RpcClient
 {
     private readonly ClusterRuntime _runtime;
-    private readonly Dispatcher _dispatcher;
+    private readonly Inboxes _inboxes;
+    private readonly Registry _registry;
+    private readonly InboxDrain _drain;
+    private readonly InboxPoller _poller;
     // Calls awaiting their answer, by call id. A plain dictionary under a lock: an add and a
     // remove per call, nearly always from one thread at a time, cost less this way than in
     // a ConcurrentDictionary (which also allocates a node per add).
@@ -22,10 +28,15 @@ internal sealed class RpcClient
     private long _nextCallId;
     private int _rotation;
 
-    internal RpcClient(ClusterRuntime runtime, Dispatcher dispatcher)
+    internal RpcClient(ClusterRuntime runtime, Inboxes inboxes, Registry registry, InboxDrain drain, InboxPoller poller)
     {
         _runtime = runtime;
-        _dispatcher = dispatcher;
+        _inboxes = inboxes;
+        _registry = registry;
+        _drain = drain;
+        _poller = poller;
+        drain.Handle(MessageKind.Response, OnResponse);
+        drain.AfterEveryRing(FailCallsToDeadProcesses);
     }
 
     /// <summary>A proxy of <typeparamref name="TService"/> for <paramref name="target"/> (Cluster.Proxy).</summary>
@@ -38,7 +49,7 @@ internal sealed class RpcClient
             throw new ArgumentOutOfRangeException(nameof(timeout), $"A call timeout is positive and at most {TimeSpan.FromMilliseconds(int.MaxValue - 1)} (or Timeout.InfiniteTimeSpan).");
         }
 
-        uint service = _dispatcher.Registry.IndexOf(ServiceContract.RegistryPrefix + contract.Name);
+        uint service = _registry.IndexOf(ServiceContract.RegistryPrefix + contract.Name);
         TService proxy = System.Reflection.DispatchProxy.Create<TService, RpcProxy>();
         ((RpcProxy)(object)proxy).Initialize(new RpcProxyOptions(this, contract, service, target, timeout));
         return proxy;
@@ -62,7 +73,7 @@ internal sealed class RpcClient
     internal List<int> ServersOf(Type service)
     {
         ServiceContract contract = ServiceContract.For(service);
-        return _dispatcher.Registry.MemberIds(_dispatcher.Registry.IndexOf(ServiceContract.RegistryPrefix + contract.Name));
+        return _registry.MemberIds(_registry.IndexOf(ServiceContract.RegistryPrefix + contract.Name));
     }
 
     internal async Task WaitForServersAsync(Type service, int count, CancellationToken cancellationToken)
@@ -91,7 +102,7 @@ internal sealed class RpcClient
         long callId = 0;
         try
         {
-            _dispatcher.EnsureStarted();
+            _drain.EnsureStarted();
             (int target, uint pid) = PickTarget(options);
             callId = Interlocked.Increment(ref _nextCallId);
             var pending = (PendingCall<T>)plan.Result.CreatePending(target, pid, plan);
@@ -113,7 +124,7 @@ internal sealed class RpcClient
             bool sent;
             try
             {
-                sent = _dispatcher.Inboxes.TrySend(target, message.Span);
+                sent = _inboxes.TrySend(target, message.Span);
             }
             catch
             {
@@ -129,7 +140,7 @@ internal sealed class RpcClient
             message.Dispose();
             if (!ChainRunner.IsCurrentThread)
             {
-                _dispatcher.PollUntil(pending);  // a chain runner polls once the item it runs returns
+                _poller.PollUntil(pending);  // a chain runner polls once the item it runs returns
             }
 
             if (!cancellationToken.CanBeCanceled && options.Timeout is null)
@@ -164,7 +175,7 @@ internal sealed class RpcClient
                 bound?.CancelAfter(timeout);
                 try
                 {
-                    await _dispatcher.Inboxes.SendAsync(pending.Target, pending.TargetPid, unsent.Memory, bound?.Token ?? cancellationToken).ConfigureAwait(false);
+                    await _inboxes.SendAsync(pending.Target, pending.TargetPid, unsent.Memory, bound?.Token ?? cancellationToken).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (bound is not null)
                 {
@@ -179,7 +190,7 @@ internal sealed class RpcClient
 
                 if (!ChainRunner.IsCurrentThread)
                 {
-                    _dispatcher.PollUntil(pending);
+                    _poller.PollUntil(pending);
                 }
             }
 
@@ -217,7 +228,7 @@ internal sealed class RpcClient
     }
 
     /// <summary>A response arrived (on whichever thread drains the inbox): the call it settled, to publish once the drain is let go.</summary>
-    internal PendingCall? OnResponse(in MessageHeader header, ReadOnlySpan<byte> payload)
+    private PendingCall? OnResponse(in MessageHeader header, ReadOnlySpan<byte> payload)
     {
         if (!TryRemovePending(header.CallId, out PendingCall? pending))
         {
@@ -230,17 +241,18 @@ internal sealed class RpcClient
     }
 
     /// <summary>
-    /// Fails the calls whose target is no longer running (dispatcher thread, on every ring:
-    /// the launcher rings every process when one dies).
+    /// Settles the calls whose target is no longer running as failed (after every ring of the
+    /// doorbell: the launcher rings every process when one dies); returns them, to publish
+    /// off the lifetime thread.
     /// </summary>
-    internal void FailCallsToDeadProcesses()
+    private InboxWork? FailCallsToDeadProcesses()
     {
-        var failed = default(ChainBuilder<PendingCall>);
+        var failed = default(WorkList);
         lock (_pendingGate)
         {
             if (_pending.Count == 0)
             {
-                return;
+                return null;
             }
 
             foreach ((long callId, PendingCall pending) in _pending)
@@ -255,7 +267,7 @@ internal sealed class RpcClient
             }
         }
 
-        AnswerChain.PublishOnThreadPool(failed.Take(), _dispatcher);  // never user code on the lifetime thread
+        return failed.Take();
     }
 
     private void Forget(long callId)
@@ -278,7 +290,7 @@ internal sealed class RpcClient
     {
         var header = new MessageHeader { Kind = MessageKind.Cancel, Sender = (uint)_runtime.WorkerId, CallId = callId };
         using MessageBuffer message = Inboxes.Frame(header, 0, static (_, _) => { });
-        _dispatcher.Inboxes.TrySend(target, message.Span);  // best effort: a full inbox means a busy server; the call is over for us anyway
+        _inboxes.TrySend(target, message.Span);  // best effort: a full inbox means a busy server; the call is over for us anyway
     }
 
     /// <summary>The process the next call goes to, and its pid (to tell a revived process from the one called).</summary>
@@ -286,7 +298,7 @@ internal sealed class RpcClient
     {
         RpcTarget target = options.Target;
         Span<ulong> servers = stackalloc ulong[16];
-        _dispatcher.Registry.Members(options.Service, servers);
+        _registry.Members(options.Service, servers);
         string service = options.Contract.Name;
         if (target.Kind == RpcTargetKind.Worker)
         {

@@ -1,27 +1,35 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using DotnetWorkers.Messaging.Inbox;
 using DotnetWorkers.Native;
 
 namespace DotnetWorkers.Messaging.Rpc;
 
 /// <summary>
 /// The serving side of RPC in this process: the implementations it serves, by registry
-/// index. The dispatcher hands it requests; each runs on the thread pool, and its result
-/// (or exception) goes back to the caller's inbox.
+/// index. It handles the inbox's requests and cancels: each request becomes an
+/// <see cref="IncomingCall"/>, work that the scheduling layer runs off the drain, and its
+/// result (or exception) goes back to the caller's inbox.
 /// </summary>
 internal sealed class RpcServer
 {
     private readonly ClusterRuntime _runtime;
-    private readonly Dispatcher _dispatcher;
+    private readonly Inboxes _inboxes;
+    private readonly Registry _registry;
+    private readonly InboxDrain _drain;
     private readonly Served?[] _served = new Served?[Region.RegionLayout.ServiceCapacity];
     private readonly ConcurrentDictionary<(uint Sender, long CallId), CancellationTokenSource> _cancellable = new();
     private readonly Lock _gate = new();
     private int _running;
 
-    internal RpcServer(ClusterRuntime runtime, Dispatcher dispatcher)
+    internal RpcServer(ClusterRuntime runtime, Inboxes inboxes, Registry registry, InboxDrain drain)
     {
         _runtime = runtime;
-        _dispatcher = dispatcher;
+        _inboxes = inboxes;
+        _registry = registry;
+        _drain = drain;
+        drain.Handle(MessageKind.Request, OnRequest);
+        drain.Handle(MessageKind.Cancel, OnCancel);
     }
 
     internal sealed record Served(ServiceContract Contract, object Implementation);
@@ -35,7 +43,7 @@ internal sealed class RpcServer
     {
         ArgumentNullException.ThrowIfNull(implementation);
         ServiceContract contract = ServiceContract.For(typeof(TService));
-        uint index = _dispatcher.Registry.IndexOf(ServiceContract.RegistryPrefix + contract.Name);
+        uint index = _registry.IndexOf(ServiceContract.RegistryPrefix + contract.Name);
         lock (_gate)
         {
             if (_served[index] is not null)
@@ -46,8 +54,8 @@ internal sealed class RpcServer
             _served[index] = new Served(contract, implementation);
         }
 
-        _dispatcher.EnsureStarted();
-        _dispatcher.Registry.Join(index, true);
+        _drain.EnsureStarted();
+        _registry.Join(index, true);
         return new Registration(this, index);
     }
 
@@ -59,7 +67,7 @@ internal sealed class RpcServer
         {
             if (Interlocked.Exchange(ref _disposed, 1) == 0)
             {
-                server._dispatcher.Registry.Join(index, false);
+                server._registry.Join(index, false);
                 Volatile.Write(ref server._served[index], null);
             }
         }
@@ -67,10 +75,9 @@ internal sealed class RpcServer
 
     /// <summary>
     /// A request arrived (on whichever thread drains the inbox): the call to serve, once the
-    /// drain is let go (<see cref="ServeOnThreadPool"/>, or by a thread that polled for it);
-    /// null if it was answered at once (nothing served here by that name).
+    /// drain is let go; null if it was answered at once (nothing served here by that name).
     /// </summary>
-    internal IncomingCall? OnRequest(in MessageHeader header, ReadOnlySpan<byte> payload)
+    private IncomingCall? OnRequest(in MessageHeader header, ReadOnlySpan<byte> payload)
     {
         Served? served = header.Registry < _served.Length ? Volatile.Read(ref _served[header.Registry]) : null;
         if (served is null || header.Method >= served.Contract.Methods.Length)
@@ -97,17 +104,8 @@ internal sealed class RpcServer
         return new IncomingCall(this, served, plan, header.Sender, header.CallId, arguments, payload.Length, cancellation);
     }
 
-    /// <summary>Serves a chain of requests on the thread pool (threads that must not run user code).</summary>
-    internal static void ServeOnThreadPool(IncomingCall? first)
-    {
-        if (first is not null)
-        {
-            ThreadPool.UnsafeQueueUserWorkItem(static call => call.Run(), first, preferLocal: false);
-        }
-    }
-
-    /// <summary>The caller gave up on a call (dispatcher thread).</summary>
-    internal void OnCancel(in MessageHeader header)
+    /// <summary>The caller gave up on a call (on whichever thread drains the inbox).</summary>
+    private InboxWork? OnCancel(in MessageHeader header, ReadOnlySpan<byte> payload)
     {
         if (_cancellable.TryGetValue((header.Sender, header.CallId), out CancellationTokenSource? cancellation))
         {
@@ -120,42 +118,22 @@ internal sealed class RpcServer
                 // the call ended meanwhile
             }
         }
+
+        return null;
     }
 
     /// <summary>One request being served.</summary>
     internal sealed class IncomingCall(
         RpcServer server, Served served, MethodPlan plan, uint sender, long callId, byte[] arguments, int length, CancellationTokenSource? cancellation)
-        : ChainItem<IncomingCall>
+        : InboxWork
     {
-        /// <summary>
-        /// Serves this call and the ones chained to it (a <see cref="RequestChain"/>), then,
-        /// while calls keep coming, the next chains on the same thread, holding the poll
-        /// meanwhile (see <see cref="PollHold"/>).
-        /// </summary>
-        internal void Run()
-        {
-            Dispatcher dispatcher = server._dispatcher;
-            long hold = 0;
-            try
-            {
-                for (IncomingCall? first = this; first is not null; first = dispatcher.PollForRequests(ref hold))
-                {
-                    new RequestChain(first).Run(dispatcher.Hold, ref hold);
-                }
-            }
-            finally
-            {
-                dispatcher.LetGoOfHold(ref hold);  // none left after the last poll; only an exception gets here holding
-            }
-        }
-
         /// <summary>
         /// Serves the call and answers the caller. A method that completes synchronously is
         /// answered right here, without any async machinery; one that awaits is finished by
         /// <see cref="FinishAsync"/> wherever what it awaits completes. Never throws: what
         /// goes wrong is the caller's answer.
         /// </summary>
-        internal void Serve()
+        internal override void Run()
         {
             object? returned;
             object? result;
@@ -272,7 +250,7 @@ internal sealed class RpcServer
                 s.codec!.Write(writer, s.result);
             }
         });
-        if (_dispatcher.Inboxes.TrySend((int)caller, message.Span))
+        if (_inboxes.TrySend((int)caller, message.Span))
         {
             message.Dispose();
             return;
@@ -286,7 +264,7 @@ internal sealed class RpcServer
     {
         try
         {
-            await _dispatcher.Inboxes.SendAsync(caller, 0, message.Memory, CancellationToken.None).ConfigureAwait(false);
+            await _inboxes.SendAsync(caller, 0, message.Memory, CancellationToken.None).ConfigureAwait(false);
         }
         catch (RemoteProcessDiedException)
         {

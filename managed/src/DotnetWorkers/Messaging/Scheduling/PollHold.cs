@@ -1,17 +1,17 @@
-namespace DotnetWorkers.Messaging;
+namespace DotnetWorkers.Messaging.Scheduling;
 
 /// <summary>
 /// A chain runner's hold on its process's inbox poll, kept across the items it runs between
 /// two polls. While a process polls, senders skip the doorbell's wake-up (a futex call on
 /// their side, a thread wake-up on this one); a runner that let go of the poll for every
-/// item would have most messages arrive in that gap, each ringing the dispatcher, which
+/// item would have most messages arrive in that gap, each ringing the pump, which
 /// then hands the work to another thread. Holding is safe only while the holder comes back
 /// to the inbox soon, so the <see cref="ChainWatchdog"/> checks it once per period: a
 /// holder that stayed inside one item (user code that blocks or runs long) for a whole
 /// period loses the hold (the watchdog lets go of the poll for it and rings the doorbell,
-/// so the dispatcher drains again, and senders ring again); while a hold is up and nobody
+/// so the pump drains again, and senders ring again); while a hold is up and nobody
 /// drained the inbox for a whole period (the holder runs a long chain of short items), the
-/// watchdog rings the doorbell, so the dispatcher drains meanwhile.
+/// watchdog rings the doorbell, so the pump drains meanwhile.
 /// </summary>
 /// <remarks>
 /// At most one thread polls per process, so at most one hold is live. Its state is one
@@ -24,7 +24,7 @@ internal sealed class PollHold : ChainWatchdog.IWatched
     private const long InsideItem = 1;
 
     private readonly Action _letGoOfPoll;
-    private readonly Action _ringDispatcher;
+    private readonly Action _ringPump;
     private readonly Func<long> _drainPasses;
     private readonly Action<ChainWatchdog.IWatched> _watch;
     private long _state;
@@ -34,14 +34,14 @@ internal sealed class PollHold : ChainWatchdog.IWatched
     private long _drainPassesAtLastCheck = -1;
     private int _watched;
 
-    /// <param name="letGoOfPoll">What the holder would do on letting go of the poll, for a revoked hold (it rings the dispatcher too).</param>
-    /// <param name="ringDispatcher">Rings this process's doorbell (forced), so that its dispatcher drains.</param>
+    /// <param name="letGoOfPoll">What the holder would do on letting go of the poll, for a revoked hold (it rings the pump too).</param>
+    /// <param name="ringPump">Rings this process's doorbell (forced), so that its pump drains.</param>
     /// <param name="drainPasses">How many passes over the inbox were made so far, by any thread.</param>
     /// <param name="watch">Has the hold checked once per period (the <see cref="ChainWatchdog"/>; tests check by hand).</param>
-    internal PollHold(Action letGoOfPoll, Action ringDispatcher, Func<long> drainPasses, Action<ChainWatchdog.IWatched>? watch = null)
+    internal PollHold(Action letGoOfPoll, Action ringPump, Func<long> drainPasses, Action<ChainWatchdog.IWatched>? watch = null)
     {
         _letGoOfPoll = letGoOfPoll;
-        _ringDispatcher = ringDispatcher;
+        _ringPump = ringPump;
         _drainPasses = drainPasses;
         _watch = watch ?? ChainWatchdog.Watch;
     }
@@ -122,7 +122,7 @@ internal sealed class PollHold : ChainWatchdog.IWatched
         }
         else if (passes == _drainPassesAtLastCheck)
         {
-            _ringDispatcher();  // held, yet nobody looked at the inbox for a whole period
+            _ringPump();  // held, yet nobody looked at the inbox for a whole period
         }
 
         _itemsAtLastCheck = entered;

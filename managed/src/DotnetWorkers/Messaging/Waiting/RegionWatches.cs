@@ -1,22 +1,6 @@
 using DotnetWorkers.Native;
 
-namespace DotnetWorkers.Messaging;
-
-/// <summary>What a process can ask the region to ring its doorbell for.</summary>
-internal enum WatchKind
-{
-    /// <summary>A message committed to queue Index (or it was completed).</summary>
-    QueueMessages,
-
-    /// <summary>A cell of queue Index freed (or it was completed).</summary>
-    QueueRoom,
-
-    /// <summary>A hold of lock Index came free.</summary>
-    Lock,
-
-    /// <summary>Any GetOrSet claim ended (Index is 0).</summary>
-    Claims,
-}
+namespace DotnetWorkers.Messaging.Waiting;
 
 /// <summary>
 /// This process's watches in the region, counted: one bit per process and thing in the

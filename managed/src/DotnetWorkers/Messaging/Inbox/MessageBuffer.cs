@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace DotnetWorkers.Messaging;
+namespace DotnetWorkers.Messaging.Inbox;
 
 /// <summary>A reusable growable buffer for framing one message.</summary>
 internal sealed class MessageBuffer : IDisposable

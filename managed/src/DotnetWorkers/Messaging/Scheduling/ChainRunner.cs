@@ -1,10 +1,10 @@
-namespace DotnetWorkers.Messaging;
+namespace DotnetWorkers.Messaging.Scheduling;
 
 /// <summary>
 /// Tells whether the current thread runs chain items. A call made there does not poll for
 /// its answer: a poll would hold up the rest of the chain, and the answer is drained soon
 /// anyway (by the runner once its chain is done, by whoever polls meanwhile, or by the
-/// dispatcher when the doorbell rings).
+/// pump when the doorbell rings).
 /// </summary>
 internal static class ChainRunner
 {

@@ -1,4 +1,4 @@
-namespace DotnetWorkers.Messaging;
+namespace DotnetWorkers.Messaging.Scheduling;
 
 /// <summary>
 /// The ambient context a runner thread had before an item, put back after it: user code run

@@ -1,4 +1,4 @@
-namespace DotnetWorkers.Messaging;
+namespace DotnetWorkers.Messaging.Waiting;
 
 /// <summary>
 /// Something in the region that a task of this process can wait for without holding a

@@ -1,4 +1,4 @@
-namespace DotnetWorkers.Messaging;
+namespace DotnetWorkers.Messaging.Rpc;
 
 /// <summary>How a response ended.</summary>
 internal enum ResponseStatus : byte

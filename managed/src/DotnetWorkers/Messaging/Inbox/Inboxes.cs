@@ -1,14 +1,15 @@
 using System.Buffers;
 using System.Text;
+using DotnetWorkers.Messaging.Waiting;
 using DotnetWorkers.Native;
 using DotnetWorkers.Region;
 
-namespace DotnetWorkers.Messaging;
+namespace DotnetWorkers.Messaging.Inbox;
 
 /// <summary>
 /// Every process's inbox: one shared queue per process id (<c>dw.inbox/ID</c>) that carries
-/// its RPC requests and responses, cancellations and events. Writers are any process; the
-/// only reader is the owner's dispatcher.
+/// the messages of every <see cref="MessageKind"/> to it. Writers are any process; the only
+/// reader is the owner's <see cref="InboxDrain"/>.
 /// </summary>
 internal sealed class Inboxes
 {
@@ -19,9 +20,14 @@ internal sealed class Inboxes
     internal const uint SlotSize = 240;
 
     private readonly ClusterRuntime _runtime;
+    private readonly DoorbellWaiters _waiters;
     private readonly uint[] _indexPlusOne = new uint[RegionLayout.ProcessCapacity];
 
-    internal Inboxes(ClusterRuntime runtime) => _runtime = runtime;
+    internal Inboxes(ClusterRuntime runtime, DoorbellWaiters waiters)
+    {
+        _runtime = runtime;
+        _waiters = waiters;
+    }
 
     /// <summary>The queue index of process <paramref name="id"/>'s inbox, created on first use.</summary>
     internal unsafe uint IndexOf(int id)
@@ -67,7 +73,8 @@ internal sealed class Inboxes
     /// <summary>
     /// Writes a message, waiting for room while the target lives (a full inbox is
     /// backpressure). Throws <see cref="RemoteProcessDiedException"/> if the target is not
-    /// running, <see cref="OperationCanceledException"/> on cancellation.
+    /// running, <see cref="OperationCanceledException"/> on cancellation. The sender's own
+    /// drain is started (every sender is a messaging feature that started it): it wakes the wait.
     /// </summary>
     internal async ValueTask SendAsync(int target, uint targetPid, ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
     {
@@ -80,9 +87,9 @@ internal sealed class Inboxes
                 throw new RemoteProcessDiedException(target, "the message could not be delivered");
             }
 
-            // The target's dispatcher rings this process when it frees a cell (or dies).
+            // The target's drain rings this process when it frees a cell (or the target dies).
             room ??= new InboxRoom(_runtime, IndexOf(target), target, targetPid);
-            await _runtime.Dispatcher.WaitAsync(room, cancellationToken).ConfigureAwait(false);
+            await _waiters.WaitAsync(room, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -1,9 +1,11 @@
-namespace DotnetWorkers.Messaging;
+using DotnetWorkers.Messaging.Inbox;
+
+namespace DotnetWorkers.Messaging.Scheduling;
 
 /// <summary>
 /// The work one drain of the inbox found (answers to publish, requests to serve), taken one
-/// item at a time: one thread-pool work item (or the thread that polled for it) runs the
-/// whole chain, instead of one hand-off per message. No other thread joins while the chain
+/// item at a time: one thread (a <see cref="WorkRunner"/>'s, or the thread that polled for
+/// it) runs the whole chain, instead of one hand-off per message. No other thread joins while the chain
 /// is young: with as many busy threads as cores, a second runner would only take a core
 /// from the other process. Items still waiting after a whole watchdog period (the runner
 /// blocks in user code, perhaps until a call further down the same chain is answered, or
@@ -11,15 +13,14 @@ namespace DotnetWorkers.Messaging;
 /// every period while they wait. Items never stop a runner: a served method runs up to its
 /// first incomplete await, a continuation up to its own.
 /// </summary>
-internal abstract class WorkChain<T> : ChainWatchdog.IWatched
-    where T : ChainItem<T>
+internal sealed class WorkChain : ChainWatchdog.IWatched
 {
-    private T? _head;
+    private InboxWork? _head;
     private int _helperQueued;
     private int _watched;
     private bool _checkedOnce;
 
-    protected WorkChain(T first)
+    internal WorkChain(InboxWork first)
     {
         _head = first;
     }
@@ -28,11 +29,11 @@ internal abstract class WorkChain<T> : ChainWatchdog.IWatched
     /// Takes the next item, or null once every item was taken. While items remain behind
     /// the one taken, the watchdog watches the chain.
     /// </summary>
-    protected T? Take()
+    private InboxWork? Take()
     {
         while (true)
         {
-            T? head = Volatile.Read(ref _head);
+            InboxWork? head = Volatile.Read(ref _head);
             if (head is null)
             {
                 return null;
@@ -41,7 +42,7 @@ internal abstract class WorkChain<T> : ChainWatchdog.IWatched
             // Items are only ever removed, so a head seen twice is the same link (no ABA).
             if (Interlocked.CompareExchange(ref _head, head.Next, head) == head)
             {
-                T? next = head.Next;
+                InboxWork? next = head.Next;
                 head.Next = null;
                 if (next is not null && Volatile.Read(ref _watched) == 0 && Interlocked.Exchange(ref _watched, 1) == 0)
                 {
@@ -90,7 +91,7 @@ internal abstract class WorkChain<T> : ChainWatchdog.IWatched
                     holdOwner!.EnterItem(hold);
                 }
 
-                RunItem(item);
+                item.Run();
                 context.Restore();
                 if (hold != 0 && !holdOwner!.LeaveItem(hold))
                 {
@@ -103,9 +104,6 @@ internal abstract class WorkChain<T> : ChainWatchdog.IWatched
             ChainRunner.Leave(wasRunner);
         }
     }
-
-    /// <summary>Runs one item; never throws.</summary>
-    protected abstract void RunItem(T item);
 
     /// <inheritdoc />
     bool ChainWatchdog.IWatched.Check()

@@ -1,6 +1,7 @@
+using DotnetWorkers.Messaging.Waiting;
 using DotnetWorkers.Native;
 
-namespace DotnetWorkers.Messaging;
+namespace DotnetWorkers.Messaging.Inbox;
 
 /// <summary>
 /// Process <paramref name="Target"/>'s inbox has room, or the process is gone (then nobody

@@ -1,10 +1,11 @@
 using System.Runtime.InteropServices;
 
-namespace DotnetWorkers.Messaging;
+namespace DotnetWorkers.Messaging.Inbox;
 
 /// <summary>
 /// The 24 bytes in front of every inbox message, then the MemoryPack payload: a request's
-/// arguments, a response's result, an event's value.
+/// arguments, a response's result, an event's value. The inbox layer reads only
+/// <see cref="Kind"/>; the other fields belong to the layer that handles the kind.
 /// </summary>
 [StructLayout(LayoutKind.Sequential, Pack = 1)]
 internal struct MessageHeader

@@ -1,10 +1,10 @@
-namespace DotnetWorkers.Messaging;
+namespace DotnetWorkers.Messaging.Waiting;
 
 /// <summary>
 /// The one way a task of this process waits for something another process does (a message
 /// in a queue, room in one): no thread is held and no CPU is used while it waits. A waiter
 /// registers for an <see cref="IWaitCondition"/>, which makes the region ring this process's
-/// doorbell on a change; on every ring, the dispatcher's drain asks each watched condition
+/// doorbell on a change; on every ring, the inbox drain asks each watched condition
 /// whether it is ready and completes its waiters, who then look again themselves (another
 /// process may have taken what they were woken for).
 /// </summary>

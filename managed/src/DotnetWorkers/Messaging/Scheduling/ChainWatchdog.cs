@@ -1,12 +1,12 @@
-namespace DotnetWorkers.Messaging;
+namespace DotnetWorkers.Messaging.Scheduling;
 
 /// <summary>
 /// Looks once per period at the chains that still have items waiting, and at each
-/// dispatcher's <see cref="PollHold"/> while a runner holds its poll. A chain whose items
+/// process's <see cref="PollHold"/> while a runner holds its poll. A chain whose items
 /// have waited a whole period gets a helper (a continuation or served method that blocks or
 /// runs long must not hold up the answers and requests behind it, and slow items spread
 /// over more threads); a hold whose runner is stuck in an item is revoked, and one whose
-/// runner is not draining gets the dispatcher to drain. One timer per process, armed only
+/// runner is not draining gets the pump to drain. One timer per process, armed only
 /// while something is watched (an idle process has none running). The price of watching
 /// instead of queuing a helper up front (which kept a second thread busy on every chain) is
 /// the period: work held up by user code goes on after 1 to 2 ms (more if the thread pool
@@ -49,7 +49,7 @@ internal static class ChainWatchdog
 
     /// <summary>
     /// Returns once no check is running; checks after that see what the caller did before
-    /// (a dispatcher that stopped: its hold is no longer acted on).
+    /// (a poller that stopped: its hold is no longer acted on).
     /// </summary>
     internal static void WaitForRunningChecks()
     {

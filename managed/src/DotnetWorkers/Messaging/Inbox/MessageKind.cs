@@ -1,4 +1,4 @@
-namespace DotnetWorkers.Messaging;
+namespace DotnetWorkers.Messaging.Inbox;
 
 /// <summary>What a message in a process's inbox is (docs/protocol.md, "Inbox messages").</summary>
 internal enum MessageKind : byte

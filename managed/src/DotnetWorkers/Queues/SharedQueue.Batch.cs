@@ -106,7 +106,7 @@ public sealed partial class SharedQueue<T>
     public unsafe int TryReadMany(Span<T> destination)
     {
         int taken = 0;
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        byte[]? buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
         try
         {
             while (taken < destination.Length && NativeMethods.QueueMayHaveMessage(_runtime.RegionHandle, _index))
@@ -121,10 +121,7 @@ public sealed partial class SharedQueue<T>
 
                 if (status == DwStatus.BufferTooSmall)
                 {
-                    byte[] smaller = buffer;
-                    buffer = null!;  // never returned twice, even if Rent throws
-                    ArrayPool<byte>.Shared.Return(smaller);
-                    buffer = ArrayPool<byte>.Shared.Rent((int)used);
+                    PooledBuffer.Grow(ref buffer, (int)used);
                     continue;
                 }
 
@@ -145,10 +142,7 @@ public sealed partial class SharedQueue<T>
         }
         finally
         {
-            if (buffer is not null)
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
-            }
+            PooledBuffer.Return(buffer);
         }
 
         return taken;

@@ -236,7 +236,7 @@ public sealed partial class SharedQueue<T> : Channel<T>
             return DwStatus.Timeout;  // empty: no lock, no GC transition
         }
 
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(4096);
+        byte[]? buffer = ArrayPool<byte>.Shared.Rent(4096);
         try
         {
             while (true)
@@ -250,10 +250,7 @@ public sealed partial class SharedQueue<T> : Channel<T>
 
                 if (status == DwStatus.BufferTooSmall)
                 {
-                    byte[] smaller = buffer;
-                    buffer = null!;  // never returned twice, even if Rent throws
-                    ArrayPool<byte>.Shared.Return(smaller);
-                    buffer = ArrayPool<byte>.Shared.Rent((int)length);
+                    PooledBuffer.Grow(ref buffer, (int)length);
                     continue;
                 }
 
@@ -267,10 +264,7 @@ public sealed partial class SharedQueue<T> : Channel<T>
         }
         finally
         {
-            if (buffer is not null)
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
-            }
+            PooledBuffer.Return(buffer);
         }
     }
 

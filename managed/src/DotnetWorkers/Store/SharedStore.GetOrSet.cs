@@ -61,7 +61,7 @@ public sealed partial class SharedStore
     {
         Span<byte> keyBuffer = stackalloc byte[Utf8Name.MaxKeyBytes];
         ReadOnlySpan<byte> k = Utf8Name.Encode(key, keyBuffer, "key", nameof(key));
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(StackValueBytes);
+        byte[]? buffer = ArrayPool<byte>.Shared.Rent(StackValueBytes);
         try
         {
             while (true)
@@ -78,10 +78,7 @@ public sealed partial class SharedStore
 
                 if (status == DwStatus.BufferTooSmall)
                 {
-                    byte[] smaller = buffer;
-                    buffer = null!; // never returned twice, even if Rent throws
-                    ArrayPool<byte>.Shared.Return(smaller);
-                    buffer = ArrayPool<byte>.Shared.Rent((int)length);
+                    PooledBuffer.Grow(ref buffer, (int)length);
                     continue;
                 }
 
@@ -102,10 +99,7 @@ public sealed partial class SharedStore
         }
         finally
         {
-            if (buffer is not null)
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
-            }
+            PooledBuffer.Return(buffer);
         }
     }
 

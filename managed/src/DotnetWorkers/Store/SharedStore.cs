@@ -314,7 +314,7 @@ public sealed partial class SharedStore
     {
         Span<byte> keyBuffer = stackalloc byte[Utf8Name.MaxKeyBytes];
         ReadOnlySpan<byte> k = Utf8Name.Encode(key, keyBuffer, "key", nameof(key));
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(StackValueBytes);
+        byte[]? buffer = ArrayPool<byte>.Shared.Rent(StackValueBytes);
         try
         {
             while (true)
@@ -336,10 +336,7 @@ public sealed partial class SharedStore
                     case DwStatus.NotFound:
                         return null;
                     case DwStatus.BufferTooSmall:
-                        byte[] smaller = buffer;
-                        buffer = null!; // never returned twice, even if Rent throws
-                        ArrayPool<byte>.Shared.Return(smaller);
-                        buffer = ArrayPool<byte>.Shared.Rent((int)length);
+                        PooledBuffer.Grow(ref buffer, (int)length);
                         break;
                     default:
                         NativeErrors.ThrowIfFailed(status, $"Reading '{key}'");
@@ -349,10 +346,7 @@ public sealed partial class SharedStore
         }
         finally
         {
-            if (buffer is not null)
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
-            }
+            PooledBuffer.Return(buffer);
         }
     }
 

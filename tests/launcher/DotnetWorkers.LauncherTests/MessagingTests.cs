@@ -147,6 +147,32 @@ public class MessagingTests
     }
 
     [Test]
+    public void AQueueAValueAndATopic_UsedAsAnotherTypeInAnotherProcess_FailWithBothTypesNamed()
+    {
+        using var run = LauncherRun.Start("--workers=1", Paths.IpcProbe, "types");
+        Assert.That(run.WaitForExit(), Is.Zero, run.Transcript());
+        Assert.Multiple(() =>
+        {
+            Assert.That(run.ProbeLines, Does.Contain("types queue=SharedTypeMismatchException:asked=Int32:stored=System.String"), run.Transcript());
+            Assert.That(run.ProbeLines, Does.Contain("types store=SharedTypeMismatchException:asked=Int32:stored=ProbeConfig"), run.Transcript());
+            Assert.That(run.ProbeLines, Does.Contain("types topic=SharedTypeMismatchException:asked=Int32:stored=System.String"), run.Transcript());
+            Assert.That(run.ProbeLines, Does.Contain("types own config=eu/3 sent=1"), "with their own types they work");
+        });
+    }
+
+    [Test]
+    public void AQueue_WrittenInBatchesThroughItsChannelWriter_IsReadInOrderThroughItsChannelReader_AndCompletesWithTheWritersError()
+    {
+        using var run = LauncherRun.Start("--workers=1", Paths.IpcProbe, "channel-batch", "20000");
+        Assert.That(run.WaitForExit(), Is.Zero, run.Transcript());
+        Assert.That(run.ProbeLines, Does.Contain("channel-batch writer completed=True"), run.Transcript());
+        Assert.That(
+            run.ProbeLines,
+            Does.Contain("channel-batch received=20000 ordered=True ending=System.InvalidOperationException:the_writer_gave_up completion=System.InvalidOperationException"),
+            run.Transcript());
+    }
+
+    [Test]
     public void Events_ReachEverySubscribedProcess_InOrder()
     {
         using var run = LauncherRun.Start("--workers=3", Paths.IpcProbe, "events");

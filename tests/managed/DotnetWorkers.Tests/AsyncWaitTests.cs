@@ -10,18 +10,11 @@ namespace DotnetWorkers.Tests;
 /// without a thread or a poll, and is woken by the change itself. Counted by wake-ups, not
 /// timed (latency is in ./build.sh bench store).
 /// </summary>
-public class AsyncWaitTests
+public class AsyncWaitTests : ClusterOfOneTest
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
-    private TestCluster _cluster = null!;
 
-    [SetUp]
-    public void SetUp() => _cluster = new TestCluster();
-
-    [TearDown]
-    public void TearDown() => _cluster.Dispose();
-
-    private DoorbellWaiters Waiters => _cluster.Runtime.Messaging.Waiters;
+    private DoorbellWaiters Waiters => Cluster.Runtime.Messaging.Waiters;
 
     /// <summary>Waits (bounded) until a waiter is registered: the operation has left its spin and waits on the doorbell.</summary>
     private void AssertWaiting(Task operation)
@@ -39,7 +32,7 @@ public class AsyncWaitTests
     [Test]
     public async Task AcquireAsync_IsWokenByTheRelease_AndNothingWakesItBefore()
     {
-        SharedMutex mutex = _cluster.Locks.Mutex("m");
+        SharedMutex mutex = Cluster.Locks.Mutex("m");
         SharedLockLease held = mutex.Acquire();
         Task<SharedLockLease> waiting = mutex.AcquireAsync(Bound).AsTask();
         AssertWaiting(waiting);
@@ -59,7 +52,7 @@ public class AsyncWaitTests
     [Test]
     public async Task AcquireAsync_OfASemaphore_IsWokenByARelease()
     {
-        SharedSemaphore semaphore = _cluster.Locks.Semaphore("s", 1);
+        SharedSemaphore semaphore = Cluster.Locks.Semaphore("s", 1);
         SharedLockLease held = semaphore.Acquire();
         Task<SharedLockLease> waiting = semaphore.AcquireAsync(Bound).AsTask();
         AssertWaiting(waiting);
@@ -70,7 +63,7 @@ public class AsyncWaitTests
     [Test]
     public void AcquireAsync_TimingOut_LeavesNoWaiterBehind()
     {
-        SharedMutex mutex = _cluster.Locks.Mutex("m");
+        SharedMutex mutex = Cluster.Locks.Mutex("m");
         using SharedLockLease held = mutex.Acquire();
         Assert.ThrowsAsync<TimeoutException>(async () => await mutex.AcquireAsync(TimeSpan.FromMilliseconds(50)));
         Assert.That(Waiters.Count, Is.Zero);
@@ -79,7 +72,7 @@ public class AsyncWaitTests
     [Test]
     public async Task AWriterWaitingForRoom_IsWokenByTheReadThatFreesACell()
     {
-        SharedQueue<int> queue = _cluster.Queues.Open<int>("small", capacity: 2);
+        SharedQueue<int> queue = Cluster.Queues.Open<int>("small", capacity: 2);
         Assert.That(queue.TryWrite(1) && queue.TryWrite(2), Is.True);
         Task write = queue.WriteAsync(3).AsTask();
         AssertWaiting(write);
@@ -97,7 +90,7 @@ public class AsyncWaitTests
     [Test]
     public async Task AWriterWaitingForRoom_LearnsThatTheQueueWasCompleted()
     {
-        SharedQueue<int> queue = _cluster.Queues.Open<int>("small", capacity: 2);
+        SharedQueue<int> queue = Cluster.Queues.Open<int>("small", capacity: 2);
         Assert.That(queue.TryWrite(1) && queue.TryWrite(2), Is.True);
         Task write = queue.WriteAsync(3).AsTask();
         AssertWaiting(write);
@@ -113,8 +106,8 @@ public class AsyncWaitTests
         // The computation here is this process's own, awaited by a second caller: the waiting
         // caller is registered, woken by the resolve, and gets the value.
         var release = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        Task<string> computing = _cluster.Store.GetOrSetAsync("k", () => release.Task).AsTask();
-        Task<string> waiting = _cluster.Store.GetOrSetAsync("k", () => Task.FromResult("second factory")).AsTask();
+        Task<string> computing = Cluster.Store.GetOrSetAsync("k", () => release.Task).AsTask();
+        Task<string> waiting = Cluster.Store.GetOrSetAsync("k", () => Task.FromResult("second factory")).AsTask();
         AssertWaiting(waiting);
         long woken = Waiters.Woken;
         await Task.Delay(100);
@@ -131,11 +124,11 @@ public class AsyncWaitTests
     public async Task GetOrSet_WaitingForAComputationThatASetReplaces_GetsTheSetsValue()
     {
         var never = new TaskCompletionSource<string>();
-        _ = _cluster.Store.GetOrSetAsync("k", () => never.Task).AsTask();
-        Task<string> waiting = _cluster.Store.GetOrSetAsync("k", () => Task.FromResult("second factory")).AsTask();
+        _ = Cluster.Store.GetOrSetAsync("k", () => never.Task).AsTask();
+        Task<string> waiting = Cluster.Store.GetOrSetAsync("k", () => Task.FromResult("second factory")).AsTask();
         AssertWaiting(waiting);
 
-        _cluster.Store.Set("k", "set meanwhile");
+        Cluster.Store.Set("k", "set meanwhile");
 
         Assert.That(await waiting.WaitAsync(Bound), Is.EqualTo("set meanwhile"));
     }
@@ -144,10 +137,10 @@ public class AsyncWaitTests
     public void GetOrSet_CancelledWhileWaiting_LeavesNoWaiterBehind()
     {
         var never = new TaskCompletionSource<string>();
-        _ = _cluster.Store.GetOrSetAsync("k", () => never.Task).AsTask();
+        _ = Cluster.Store.GetOrSetAsync("k", () => never.Task).AsTask();
         using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(50));
         Assert.CatchAsync<OperationCanceledException>(async () =>
-            await _cluster.Store.GetOrSetAsync("k", () => Task.FromResult("x"), cancellationToken: cancel.Token));
+            await Cluster.Store.GetOrSetAsync("k", () => Task.FromResult("x"), cancellationToken: cancel.Token));
         Assert.That(Waiters.Count, Is.Zero);
     }
 }

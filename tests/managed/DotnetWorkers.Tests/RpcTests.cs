@@ -132,32 +132,29 @@ public class Calculator : ICalculator
 /// RPC inside one process (the primary serving and calling itself, through its own inbox).
 /// Every direction between processes is covered by the launcher tests.
 /// </summary>
-public class RpcTests
+public class RpcTests : ClusterOfOneTest
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
-    private TestCluster _cluster = null!;
     private Calculator _calculator = null!;
     private IDisposable _serving = null!;
 
     [SetUp]
     public void SetUp()
     {
-        _cluster = new TestCluster();
         _calculator = new Calculator();
-        _serving = _cluster.Serve<ICalculator>(_calculator);
+        _serving = Cluster.Serve<ICalculator>(_calculator);
     }
 
     [TearDown]
     public void TearDown()
     {
         _serving.Dispose();
-        _cluster.Dispose();
     }
 
     [Test]
     public async Task Calls_CarryArgumentsAndResults_OfEveryReturnShape()
     {
-        ICalculator calculator = _cluster.Proxy<ICalculator>();
+        ICalculator calculator = Cluster.Proxy<ICalculator>();
         Assert.That(await calculator.AddAsync(2, 3).WaitAsync(Bound), Is.EqualTo(5));
         Assert.That(await calculator.EchoAsync("héllo").AsTask().WaitAsync(Bound), Is.EqualTo("héllo"));
         await calculator.NothingAsync().AsTask().WaitAsync(Bound);
@@ -166,7 +163,7 @@ public class RpcTests
     [Test]
     public async Task ALargeResult_SpillsAndArrivesWhole()
     {
-        byte[] bytes = await _cluster.Proxy<ICalculator>().RepeatAsync(7, 1_000_000).WaitAsync(Bound);
+        byte[] bytes = await Cluster.Proxy<ICalculator>().RepeatAsync(7, 1_000_000).WaitAsync(Bound);
         Assert.That(bytes, Has.Length.EqualTo(1_000_000));
         Assert.That(bytes.All(b => b == 7), Is.True);
     }
@@ -174,7 +171,7 @@ public class RpcTests
     [Test]
     public async Task ManyConcurrentCalls_AllComplete()
     {
-        ICalculator calculator = _cluster.Proxy<ICalculator>();
+        ICalculator calculator = Cluster.Proxy<ICalculator>();
         int[] results = await Task.WhenAll(Enumerable.Range(0, 2000).Select(i => calculator.AddAsync(i, 1))).WaitAsync(Bound);
         Assert.That(results, Is.EqualTo(Enumerable.Range(1, 2000).ToArray()));
     }
@@ -185,7 +182,7 @@ public class RpcTests
         // Answers that arrive together are published one after the other on one thread; the
         // continuation of the first blocks that thread until the second is published. Each
         // round answers both calls at once, so some rounds bring them in one drain.
-        ICalculator calculator = _cluster.Proxy<ICalculator>();
+        ICalculator calculator = Cluster.Proxy<ICalculator>();
         for (int round = 0; round < 20; round++)
         {
             _calculator.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -204,7 +201,7 @@ public class RpcTests
     {
         // Calls made at once from several threads reach the server in one drain; the thread
         // that serves the first one blocks in it until the others have started.
-        ICalculator calculator = _cluster.Proxy<ICalculator>();
+        ICalculator calculator = Cluster.Proxy<ICalculator>();
         for (int round = 0; round < 5; round++)
         {
             using var rendezvous = new CountdownEvent(3);
@@ -217,8 +214,8 @@ public class RpcTests
     [Test]
     public async Task ACallWithATimeout_TimesOutWhileOtherAnswersKeepArriving()
     {
-        ICalculator calculator = _cluster.Proxy<ICalculator>();
-        ICalculator impatient = _cluster.Proxy<ICalculator>(timeout: TimeSpan.FromMilliseconds(100));
+        ICalculator calculator = Cluster.Proxy<ICalculator>();
+        ICalculator impatient = Cluster.Proxy<ICalculator>(timeout: TimeSpan.FromMilliseconds(100));
         using var stop = new CancellationTokenSource();
         Task traffic = Traffic(calculator, stop.Token);
 
@@ -242,7 +239,7 @@ public class RpcTests
         // must cost that thread its hold within milliseconds (the watchdog's job): otherwise
         // nothing reads the inbox until the dispatcher's one-second safety wake-up. The bound
         // below tells those two apart; it is not a speed goal.
-        ICalculator calculator = _cluster.Proxy<ICalculator>();
+        ICalculator calculator = Cluster.Proxy<ICalculator>();
         using var stop = new CancellationTokenSource();
         Task traffic = Traffic(calculator, stop.Token);
         for (int round = 0; round < 10; round++)
@@ -281,7 +278,7 @@ public class RpcTests
     [Test]
     public void AServedMethodThatReturnsNoTask_FailsTheCall_NotTheProcess()
     {
-        RemoteException e = Assert.ThrowsAsync<RemoteException>(() => _cluster.Proxy<ICalculator>().NullTaskAsync().WaitAsync(Bound))!;
+        RemoteException e = Assert.ThrowsAsync<RemoteException>(() => Cluster.Proxy<ICalculator>().NullTaskAsync().WaitAsync(Bound))!;
         Assert.That(e.RemoteTypeName, Is.EqualTo("System.InvalidOperationException"));
         Assert.That(e.Message, Does.Contain("returned null instead of a task"));
     }
@@ -292,7 +289,7 @@ public class RpcTests
         // Methods that are not async run on the serving thread itself, one after the other
         // (calls made together arrive in one drain); an AsyncLocal one of them sets must not
         // be what the next one finds.
-        ICalculator calculator = _cluster.Proxy<ICalculator>();
+        ICalculator calculator = Cluster.Proxy<ICalculator>();
         for (int round = 0; round < 20; round++)
         {
             string?[] before = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => calculator.SwapAmbientAsync($"{round}.{i}"))).WaitAsync(Bound);
@@ -303,7 +300,7 @@ public class RpcTests
     [Test]
     public async Task AServedMethodThatCallsBackIntoThisProcess_CompletesUnderTraffic()
     {
-        ICalculator calculator = _cluster.Proxy<ICalculator>();
+        ICalculator calculator = Cluster.Proxy<ICalculator>();
         _calculator.Self = calculator;
         using var stop = new CancellationTokenSource();
         Task traffic = Traffic(calculator, stop.Token);
@@ -318,7 +315,7 @@ public class RpcTests
     [Test]
     public void AServerException_SurfacesWithTheRemoteTypeMessageAndStack()
     {
-        RemoteException e = Assert.ThrowsAsync<RemoteException>(() => _cluster.Proxy<ICalculator>().FailAsync("bad input").WaitAsync(Bound))!;
+        RemoteException e = Assert.ThrowsAsync<RemoteException>(() => Cluster.Proxy<ICalculator>().FailAsync("bad input").WaitAsync(Bound))!;
         Assert.That(e.RemoteTypeName, Is.EqualTo("System.InvalidOperationException"));
         Assert.That(e.Message, Is.EqualTo("bad input"));
         Assert.That(e.RemoteStackTrace, Does.Contain(nameof(Calculator.FailAsync)));
@@ -330,7 +327,7 @@ public class RpcTests
     public async Task Cancelling_TheCaller_CancelsTheServerToo()
     {
         using var cancellation = new CancellationTokenSource();
-        Task<int> call = _cluster.Proxy<ICalculator>().WaitForCancellationAsync(cancellation.Token);
+        Task<int> call = Cluster.Proxy<ICalculator>().WaitForCancellationAsync(cancellation.Token);
         await Task.Delay(50);
         cancellation.Cancel();
         Assert.That(async () => await call.WaitAsync(Bound), Throws.InstanceOf<OperationCanceledException>());
@@ -347,7 +344,7 @@ public class RpcTests
     public async Task ACancelRightBehindItsRequest_StillCancelsTheServer()
     {
         // The cancel can reach the server in the same drain as the request, before the method starts.
-        ICalculator calculator = _cluster.Proxy<ICalculator>();
+        ICalculator calculator = Cluster.Proxy<ICalculator>();
         for (int round = 0; round < 20; round++)
         {
             using var cancellation = new CancellationTokenSource();
@@ -362,52 +359,52 @@ public class RpcTests
     [Test]
     public void AnAlreadyCancelledToken_FailsAtOnce()
     {
-        Assert.That(() => _cluster.Proxy<ICalculator>().WaitForCancellationAsync(new CancellationToken(true)),
+        Assert.That(() => Cluster.Proxy<ICalculator>().WaitForCancellationAsync(new CancellationToken(true)),
             Throws.InstanceOf<OperationCanceledException>());
     }
 
     [Test]
     public void ACallThatOutlivesItsTimeout_ThrowsTimeoutException()
     {
-        ICalculator calculator = _cluster.Proxy<ICalculator>(timeout: TimeSpan.FromMilliseconds(50));
+        ICalculator calculator = Cluster.Proxy<ICalculator>(timeout: TimeSpan.FromMilliseconds(50));
         Assert.That(async () => await calculator.SlowAsync(5000).WaitAsync(Bound), Throws.InstanceOf<TimeoutException>());
     }
 
     [Test]
     public void AnInterfaceNobodyServes_FailsWithServiceNotFound()
     {
-        var e = Assert.ThrowsAsync<ServiceNotFoundException>(() => _cluster.Proxy<INotServed>().GetAsync().WaitAsync(Bound))!;
+        var e = Assert.ThrowsAsync<ServiceNotFoundException>(() => Cluster.Proxy<INotServed>().GetAsync().WaitAsync(Bound))!;
         Assert.That(e.ServiceName, Is.EqualTo(typeof(INotServed).FullName));
     }
 
     [Test]
     public void AProcessThatDoesNotServeIt_OrDoesNotExist_IsReportedAsSuch()
     {
-        Assert.ThrowsAsync<ServiceNotFoundException>(() => _cluster.Proxy<INotServed>(RpcTarget.Primary).GetAsync());
-        Assert.ThrowsAsync<RemoteProcessDiedException>(() => _cluster.Proxy<ICalculator>(RpcTarget.Worker(5)).AddAsync(1, 2));
-        Assert.ThrowsAsync<ServiceNotFoundException>(() => _cluster.Proxy<ICalculator>(RpcTarget.InRole("nobody")).AddAsync(1, 2));
+        Assert.ThrowsAsync<ServiceNotFoundException>(() => Cluster.Proxy<INotServed>(RpcTarget.Primary).GetAsync());
+        Assert.ThrowsAsync<RemoteProcessDiedException>(() => Cluster.Proxy<ICalculator>(RpcTarget.Worker(5)).AddAsync(1, 2));
+        Assert.ThrowsAsync<ServiceNotFoundException>(() => Cluster.Proxy<ICalculator>(RpcTarget.InRole("nobody")).AddAsync(1, 2));
     }
 
     [Test]
     public async Task StoppingServing_TakesTheProcessOutOfTheRegistry()
     {
-        Assert.That(_cluster.Runtime.Messaging.Client.ServersOf(typeof(ICalculator)), Is.EqualTo(new[] { 0 }));
+        Assert.That(Cluster.Runtime.Messaging.Client.ServersOf(typeof(ICalculator)), Is.EqualTo(new[] { 0 }));
         _serving.Dispose();
-        Assert.That(_cluster.Runtime.Messaging.Client.ServersOf(typeof(ICalculator)), Is.Empty);
-        Assert.ThrowsAsync<ServiceNotFoundException>(() => _cluster.Proxy<ICalculator>().AddAsync(1, 2));
-        _serving = _cluster.Serve<ICalculator>(_calculator);
-        Assert.That(await _cluster.Proxy<ICalculator>().AddAsync(1, 2).WaitAsync(Bound), Is.EqualTo(3));
+        Assert.That(Cluster.Runtime.Messaging.Client.ServersOf(typeof(ICalculator)), Is.Empty);
+        Assert.ThrowsAsync<ServiceNotFoundException>(() => Cluster.Proxy<ICalculator>().AddAsync(1, 2));
+        _serving = Cluster.Serve<ICalculator>(_calculator);
+        Assert.That(await Cluster.Proxy<ICalculator>().AddAsync(1, 2).WaitAsync(Bound), Is.EqualTo(3));
     }
 
     [Test]
     public void ServingTwice_OrABadInterface_IsRefused()
     {
-        Assert.Throws<InvalidOperationException>(() => _cluster.Serve<ICalculator>(new Calculator()));
-        Assert.Throws<ArgumentException>(() => _cluster.Proxy<IBadReturn>());
-        Assert.Throws<ArgumentException>(() => _cluster.Proxy<IGenericMethod>());
-        Assert.Throws<ArgumentException>(() => _cluster.Proxy<IRefParameter>());
-        Assert.Throws<ArgumentException>(() => _cluster.Serve<Calculator>(new Calculator()), "a class is not a service contract");
-        Assert.Throws<ArgumentOutOfRangeException>(() => _cluster.Proxy<ICalculator>(timeout: TimeSpan.Zero));
+        Assert.Throws<InvalidOperationException>(() => Cluster.Serve<ICalculator>(new Calculator()));
+        Assert.Throws<ArgumentException>(() => Cluster.Proxy<IBadReturn>());
+        Assert.Throws<ArgumentException>(() => Cluster.Proxy<IGenericMethod>());
+        Assert.Throws<ArgumentException>(() => Cluster.Proxy<IRefParameter>());
+        Assert.Throws<ArgumentException>(() => Cluster.Serve<Calculator>(new Calculator()), "a class is not a service contract");
+        Assert.Throws<ArgumentOutOfRangeException>(() => Cluster.Proxy<ICalculator>(timeout: TimeSpan.Zero));
     }
 
     /// <summary>Four callers that keep calls flowing through this process's inbox until stopped.</summary>

@@ -2,16 +2,9 @@ using DotnetWorkers.Buffers;
 
 namespace DotnetWorkers.Tests;
 
-public class SharedBufferTests
+public class SharedBufferTests : ClusterOfOneTest
 {
-    private TestCluster _cluster = null!;
-    private SharedBuffers Buffers => _cluster.Buffers;
-
-    [SetUp]
-    public void SetUp() => _cluster = new TestCluster();
-
-    [TearDown]
-    public void TearDown() => _cluster.Dispose();
+    private SharedBuffers Buffers => Cluster.Buffers;
 
     [Test]
     public void Open_CreatesZeroedBytes_AndASecondOpenSeesTheSameBytes()
@@ -54,14 +47,14 @@ public class SharedBufferTests
     public void CreatingAndReleasingInALoop_KeepsMemoryFlat()
     {
         Buffers.Open("warm", 1 << 20).Dispose();
-        MemoryStatistics before = _cluster.Memory;
+        MemoryStatistics before = Cluster.Memory;
         for (int i = 0; i < 1000; i++)
         {
             using SharedBuffer buffer = Buffers.Open($"loop", 1 << 20);
             buffer.Span[0] = 1;
         }
 
-        MemoryStatistics after = _cluster.Memory;
+        MemoryStatistics after = Cluster.Memory;
         Assert.That(after.UsedBytes, Is.EqualTo(before.UsedBytes));
         Assert.That(after.UntouchedBytes, Is.EqualTo(before.UntouchedBytes));
     }

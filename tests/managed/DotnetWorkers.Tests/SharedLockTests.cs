@@ -3,17 +3,10 @@ using DotnetWorkers.Native;
 
 namespace DotnetWorkers.Tests;
 
-public class SharedLockTests
+public class SharedLockTests : ClusterOfOneTest
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
-    private TestCluster _cluster = null!;
-    private SharedLocks Locks => _cluster.Locks;
-
-    [SetUp]
-    public void SetUp() => _cluster = new TestCluster();
-
-    [TearDown]
-    public void TearDown() => _cluster.Dispose();
+    private SharedLocks Locks => Cluster.Locks;
 
     [Test]
     public void Mutex_OneHolderAtATime_AndTheLeaseReleasesIt()
@@ -106,7 +99,7 @@ public class SharedLockTests
     {
         SharedMutex mutex = Locks.Mutex("m");
         _ = mutex.Acquire(); // never released: as if this process had died holding it...
-        NativeErrors.ThrowIfFailed(NativeMethods.ProcessCleanup(_cluster.Runtime.RegionHandle, 0), "cleanup"); // ...and the launcher cleaned up
+        NativeErrors.ThrowIfFailed(NativeMethods.ProcessCleanup(Cluster.Runtime.RegionHandle, 0), "cleanup"); // ...and the launcher cleaned up
         var e = Assert.Throws<SharedLockAbandonedException>(() => mutex.Acquire(Bound));
         Assert.That(e, Is.InstanceOf<AbandonedMutexException>());
         Assert.That(mutex.TryAcquire(out _), Is.False, "the caller holds it");

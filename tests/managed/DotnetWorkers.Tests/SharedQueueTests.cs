@@ -4,21 +4,14 @@ using DotnetWorkers.Queues;
 namespace DotnetWorkers.Tests;
 
 /// <summary>Shared queues inside one process; many processes are covered by the launcher tests.</summary>
-public class SharedQueueTests
+public class SharedQueueTests : ClusterOfOneTest
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
-    private TestCluster _cluster = null!;
-
-    [SetUp]
-    public void SetUp() => _cluster = new TestCluster();
-
-    [TearDown]
-    public void TearDown() => _cluster.Dispose();
 
     [Test]
     public void Messages_ComeOutInOrder()
     {
-        SharedQueue<string> queue = _cluster.Queues.Open<string>("q", capacity: 16);
+        SharedQueue<string> queue = Cluster.Queues.Open<string>("q", capacity: 16);
         for (int i = 0; i < 10; i++)
         {
             Assert.That(queue.TryWrite($"m{i}"), Is.True);
@@ -37,7 +30,7 @@ public class SharedQueueTests
     [Test]
     public async Task AFullQueue_RefusesTryWrite_AndWriteAsyncWaitsForAReader()
     {
-        SharedQueue<int> queue = _cluster.Queues.Open<int>("small", capacity: 2);
+        SharedQueue<int> queue = Cluster.Queues.Open<int>("small", capacity: 2);
         Assert.That(queue.TryWrite(1) && queue.TryWrite(2), Is.True);
         Assert.That(queue.TryWrite(3), Is.False);
         ValueTask write = queue.WriteAsync(3);
@@ -50,7 +43,7 @@ public class SharedQueueTests
     [Test]
     public void WriteAsync_OnAFullQueue_CanBeCancelled()
     {
-        SharedQueue<int> queue = _cluster.Queues.Open<int>("small", capacity: 1);  // rounded up to 2
+        SharedQueue<int> queue = Cluster.Queues.Open<int>("small", capacity: 1);  // rounded up to 2
         Assert.That(queue.TryWrite(1) && queue.TryWrite(2), Is.True);
         Assert.That(queue.TryWrite(3), Is.False);
         using var cancellation = new CancellationTokenSource(TimeSpan.FromMilliseconds(50));
@@ -61,7 +54,7 @@ public class SharedQueueTests
     [Test]
     public async Task ReadAsync_WaitsForAWriter()
     {
-        SharedQueue<int> queue = _cluster.Queues.Open<int>("q");
+        SharedQueue<int> queue = Cluster.Queues.Open<int>("q");
         Task<int> read = queue.ReadAsync().AsTask();
         await Task.Delay(30);
         Assert.That(read.IsCompleted, Is.False);
@@ -72,7 +65,7 @@ public class SharedQueueTests
     [Test]
     public void ReadAsync_CanBeCancelled()
     {
-        SharedQueue<int> queue = _cluster.Queues.Open<int>("q");
+        SharedQueue<int> queue = Cluster.Queues.Open<int>("q");
         using var cancellation = new CancellationTokenSource(TimeSpan.FromMilliseconds(50));
         Assert.That(async () => await queue.ReadAsync(cancellation.Token).AsTask().WaitAsync(Bound),
             Throws.InstanceOf<OperationCanceledException>());
@@ -81,7 +74,7 @@ public class SharedQueueTests
     [Test]
     public async Task Completing_EndsReadAllAsync_AfterTheRest_AndClosesWriters()
     {
-        SharedQueue<int> queue = _cluster.Queues.Open<int>("q");
+        SharedQueue<int> queue = Cluster.Queues.Open<int>("q");
         var read = new List<int>();
         Task reader = Task.Run(async () =>
         {
@@ -107,7 +100,7 @@ public class SharedQueueTests
     [Test]
     public async Task LargeMessages_Spill_AndArriveWhole()
     {
-        SharedQueue<byte[]> queue = _cluster.Queues.Open<byte[]>("big", capacity: 4, inlineBytes: 64);
+        SharedQueue<byte[]> queue = Cluster.Queues.Open<byte[]>("big", capacity: 4, inlineBytes: 64);
         byte[] big = Enumerable.Range(0, 300_000).Select(i => (byte)i).ToArray();
         await queue.WriteAsync(big);
         Assert.That(await queue.ReadAsync().AsTask().WaitAsync(Bound), Is.EqualTo(big));
@@ -116,18 +109,18 @@ public class SharedQueueTests
     [Test]
     public void Open_ValidatesItsArguments_AndTheShapeMustMatch()
     {
-        _cluster.Queues.Open<int>("shape", capacity: 8, inlineBytes: 16);
-        Assert.Throws<InvalidOperationException>(() => _cluster.Queues.Open<int>("shape", capacity: 16, inlineBytes: 16));
-        Assert.Throws<ArgumentException>(() => _cluster.Queues.Open<int>(""));
-        Assert.Throws<ArgumentException>(() => _cluster.Queues.Open<int>(new string('x', 200)));
-        Assert.Throws<ArgumentOutOfRangeException>(() => _cluster.Queues.Open<int>("q", capacity: 0));
-        Assert.Throws<ArgumentOutOfRangeException>(() => _cluster.Queues.Open<int>("q", inlineBytes: 1 << 20));
+        Cluster.Queues.Open<int>("shape", capacity: 8, inlineBytes: 16);
+        Assert.Throws<InvalidOperationException>(() => Cluster.Queues.Open<int>("shape", capacity: 16, inlineBytes: 16));
+        Assert.Throws<ArgumentException>(() => Cluster.Queues.Open<int>(""));
+        Assert.Throws<ArgumentException>(() => Cluster.Queues.Open<int>(new string('x', 200)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Cluster.Queues.Open<int>("q", capacity: 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Cluster.Queues.Open<int>("q", inlineBytes: 1 << 20));
     }
 
     [Test]
     public void TryWriteMany_WritesWhatFits_InOrder_AndTryReadMany_TakesThemBack()
     {
-        SharedQueue<long> queue = _cluster.Queues.Open<long>("batch", capacity: 128);
+        SharedQueue<long> queue = Cluster.Queues.Open<long>("batch", capacity: 128);
         long[] items = [.. Enumerable.Range(0, 200).Select(i => (long)i)];
 
         Assert.That(queue.TryWriteMany(items), Is.EqualTo(128), "as many as there is room for");
@@ -142,7 +135,7 @@ public class SharedQueueTests
     [Test]
     public void TryWriteMany_WithAMessageTooBigToGoInline_WritesItAloneInItsPlace()
     {
-        SharedQueue<string> queue = _cluster.Queues.Open<string>("mixed", capacity: 16, inlineBytes: 32);
+        SharedQueue<string> queue = Cluster.Queues.Open<string>("mixed", capacity: 16, inlineBytes: 32);
         string[] items = ["a", new string('x', 5000), "c"];
         Assert.That(queue.TryWriteMany(items), Is.EqualTo(3));
         var read = new string[3];
@@ -154,7 +147,7 @@ public class SharedQueueTests
     public void TryWriteMany_WithAMessageTooBigToGoInline_First_WritesItToo()
     {
         // The native batch stops before such a message, even the first: not "full".
-        SharedQueue<string> queue = _cluster.Queues.Open<string>("big-first", capacity: 16, inlineBytes: 32);
+        SharedQueue<string> queue = Cluster.Queues.Open<string>("big-first", capacity: 16, inlineBytes: 32);
         string[] items = [new string('x', 5000), new string('y', 5000), "c"];
         Assert.That(queue.TryWriteMany(items), Is.EqualTo(3));
         var read = new string[3];
@@ -165,7 +158,7 @@ public class SharedQueueTests
     [Test]
     public void TryReadMany_IntoASmallerSpan_TakesOnlyThatMany()
     {
-        SharedQueue<int> queue = _cluster.Queues.Open<int>("part", capacity: 16);
+        SharedQueue<int> queue = Cluster.Queues.Open<int>("part", capacity: 16);
         Assert.That(queue.TryWriteMany([1, 2, 3, 4, 5]), Is.EqualTo(5));
         Span<int> two = stackalloc int[2];
         Assert.That(queue.TryReadMany(two), Is.EqualTo(2));
@@ -176,7 +169,7 @@ public class SharedQueueTests
     [Test]
     public void TryWriteMany_OnACompletedQueue_Throws()
     {
-        SharedQueue<int> queue = _cluster.Queues.Open<int>("done", capacity: 16);
+        SharedQueue<int> queue = Cluster.Queues.Open<int>("done", capacity: 16);
         queue.Complete();
         Assert.Throws<ChannelClosedException>(() => queue.TryWriteMany([1, 2]));
     }
@@ -184,7 +177,7 @@ public class SharedQueueTests
     [Test]
     public void ASharedQueue_IsAChannel_ThatCodeWrittenForChannelsTakes()
     {
-        SharedQueue<int> queue = _cluster.Queues.Open<int>("as-channel", capacity: 4);
+        SharedQueue<int> queue = Cluster.Queues.Open<int>("as-channel", capacity: 4);
         Channel<int> channel = queue;
         ChannelWriter<int> writer = channel;
         ChannelReader<int> reader = channel;

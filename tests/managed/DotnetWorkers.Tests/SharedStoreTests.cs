@@ -11,16 +11,9 @@ public class NotSerializable
     public Action? Callback { get; set; }
 }
 
-public class SharedStoreTests
+public class SharedStoreTests : ClusterOfOneTest
 {
-    private TestCluster _cluster = null!;
-    private SharedStore Store => _cluster.Store;
-
-    [SetUp]
-    public void SetUp() => _cluster = new TestCluster();
-
-    [TearDown]
-    public void TearDown() => _cluster.Dispose();
+    private SharedStore Store => Cluster.Store;
 
     [Test]
     public void SetThenGet_RoundTripsEveryKindOfValue()
@@ -287,9 +280,8 @@ public class SharedStoreTests
     public void UseAfterTheClusterIsReleased_ThrowsObjectDisposed()
     {
         SharedStore store = Store;
-        _cluster.Dispose();
+        Cluster.Dispose();
         Assert.Throws<ObjectDisposedException>(() => store.Set("k", 1));
         Assert.Throws<ObjectDisposedException>(() => store.TryGet("k", out int _));
-        _cluster = new TestCluster(); // for TearDown
     }
 }

@@ -8,32 +8,25 @@ namespace DotnetWorkers.Tests;
 /// Messaging keeps working once the cluster shuts down (an app drains its work then), in one
 /// process; across processes, the launcher tests cover it.
 /// </summary>
-public class ShutdownMessagingTests
+public class ShutdownMessagingTests : ClusterOfOneTest
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
-    private TestCluster _cluster = null!;
-
-    [SetUp]
-    public void SetUp() => _cluster = new TestCluster();
-
-    [TearDown]
-    public void TearDown() => _cluster.Dispose();
 
     private void ShutDownTheCluster()
     {
-        CancellationToken token = _cluster.Runtime.Lifetime.ShutdownToken;
-        NativeErrors.ThrowIfFailed(NativeMethods.ShutdownRequest(_cluster.Runtime.Region.Handle, RegionLayout.ReasonRequested), "request");
+        CancellationToken token = Cluster.Runtime.Lifetime.ShutdownToken;
+        NativeErrors.ThrowIfFailed(NativeMethods.ShutdownRequest(Cluster.Runtime.Region.Handle, RegionLayout.ReasonRequested), "request");
         Assert.That(token.WaitHandle.WaitOne(Bound), Is.True, "the token fired");
-        Assert.That(_cluster.Runtime.Lifetime.WaitForLifetimeEnd(Bound), Is.True);
+        Assert.That(Cluster.Runtime.Lifetime.WaitForLifetimeEnd(Bound), Is.True);
     }
 
     [Test]
     public async Task Rpc_IsAnswered_AfterTheShutdownTokenFired()
     {
-        using IDisposable serving = _cluster.Serve<ICalculator>(new Calculator());
+        using IDisposable serving = Cluster.Serve<ICalculator>(new Calculator());
         ShutDownTheCluster();
 
-        int sum = await _cluster.Proxy<ICalculator>().AddAsync(2, 3).WaitAsync(Bound);
+        int sum = await Cluster.Proxy<ICalculator>().AddAsync(2, 3).WaitAsync(Bound);
 
         Assert.That(sum, Is.EqualTo(5));
     }
@@ -41,7 +34,7 @@ public class ShutdownMessagingTests
     [Test]
     public async Task AWaitingQueueReader_IsWokenByAWrite_AfterTheShutdownTokenFired()
     {
-        SharedQueue<int> queue = _cluster.Queues.Open<int>("late", capacity: 4);
+        SharedQueue<int> queue = Cluster.Queues.Open<int>("late", capacity: 4);
         ShutDownTheCluster();
         ValueTask<int> read = queue.ReadAsync();
         await Task.Delay(100);  // past the reader's spin: it waits on the doorbell now
@@ -57,10 +50,10 @@ public class ShutdownMessagingTests
     {
         // A callback that waits synchronously for an answer would deadlock if it ran on the
         // thread that pumps the inbox.
-        using IDisposable serving = _cluster.Serve<ICalculator>(new Calculator());
-        ICalculator calculator = _cluster.Proxy<ICalculator>();
+        using IDisposable serving = Cluster.Serve<ICalculator>(new Calculator());
+        ICalculator calculator = Cluster.Proxy<ICalculator>();
         int answered = 0;
-        using CancellationTokenRegistration registration = _cluster.Runtime.Lifetime.ShutdownToken.Register(
+        using CancellationTokenRegistration registration = Cluster.Runtime.Lifetime.ShutdownToken.Register(
             () => answered = calculator.AddAsync(20, 22).Wait(Bound) ? 42 : -1);
 
         ShutDownTheCluster();

@@ -10,6 +10,7 @@ namespace DotnetWorkers.Tests;
 internal sealed unsafe class TestCluster : IDisposable
 {
     private readonly SharedRegion _region;
+    private int _disposed;
 
     internal TestCluster(ulong size = 64UL << 20)
     {
@@ -46,9 +47,13 @@ internal sealed unsafe class TestCluster : IDisposable
 
     internal MemoryStatistics Memory => MemoryStatistics.From(Runtime.ReadMemoryStatistics());
 
+    /// <summary>Releases the cluster; a second call does nothing.</summary>
     public void Dispose()
     {
-        Runtime.Dispose();
-        _region.Dispose();
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            Runtime.Dispose();
+            _region.Dispose();
+        }
     }
 }

@@ -19,15 +19,8 @@ public sealed partial class TolerantRecord
 /// The identity every stored value, queue and topic carries: stable across builds, distinct
 /// for types whose bytes differ; and what a reader asking for another type is told.
 /// </summary>
-public class TypeIdentityTests
+public class TypeIdentityTests : ClusterOfOneTest
 {
-    private TestCluster _cluster = null!;
-
-    [SetUp]
-    public void SetUp() => _cluster = new TestCluster();
-
-    [TearDown]
-    public void TearDown() => _cluster.Dispose();
 
     [Test]
     public void Names_LeaveOutAssemblyVersions_AndSpellGenericArguments()
@@ -71,7 +64,7 @@ public class TypeIdentityTests
     [Test]
     public void TheClusterNamesEveryTypeItWasToldOf()
     {
-        TypeNames names = _cluster.Runtime.TypeNames;
+        TypeNames names = Cluster.Runtime.TypeNames;
         ulong identity = names.Record<PlainRecord>();
         Assert.That(names.Describe(identity), Is.EqualTo("DotnetWorkers.Tests.PlainRecord"));
         Assert.That(names.Describe(12345), Does.Contain("no name").And.Contain("0x0000000000003039"));
@@ -81,107 +74,107 @@ public class TypeIdentityTests
     [Test]
     public void AQueueOpenedWithAnotherElementType_FailsAtOpen_NamingBothTypes()
     {
-        SharedQueue<string> created = _cluster.Queues.Open<string>("jobs");
+        SharedQueue<string> created = Cluster.Queues.Open<string>("jobs");
         Assert.That(created.TryWrite("first"), Is.True);
 
-        var e = Assert.Throws<SharedTypeMismatchException>(() => _cluster.Queues.Open<int>("jobs"));
+        var e = Assert.Throws<SharedTypeMismatchException>(() => Cluster.Queues.Open<int>("jobs"));
 
         Assert.That(e!.Message, Does.Contain("'jobs'").And.Contain("System.String").And.Contain("System.Int32"));
         Assert.That(e.RequestedType, Is.EqualTo(typeof(int)));
         Assert.That(e.StoredTypeName, Is.EqualTo("System.String"));
         Assert.That(e, Is.InstanceOf<InvalidOperationException>());
-        Assert.That(_cluster.Queues.Open<string>("jobs").TryRead(out string? item) && item == "first", Is.True, "the queue is untouched");
+        Assert.That(Cluster.Queues.Open<string>("jobs").TryRead(out string? item) && item == "first", Is.True, "the queue is untouched");
     }
 
     [Test]
     public void AQueueOfRecords_RefusesAReaderOfAnotherRecordShape()
     {
-        _ = _cluster.Queues.Open<PlainRecord>("configs");
-        Assert.Throws<SharedTypeMismatchException>(() => _cluster.Queues.Open<TolerantRecord>("configs"));
-        Assert.Throws<SharedTypeMismatchException>(() => _cluster.Queues.Open<byte[]>("configs"));
+        _ = Cluster.Queues.Open<PlainRecord>("configs");
+        Assert.Throws<SharedTypeMismatchException>(() => Cluster.Queues.Open<TolerantRecord>("configs"));
+        Assert.Throws<SharedTypeMismatchException>(() => Cluster.Queues.Open<byte[]>("configs"));
     }
 
     [Test]
     public void ATopic_CarriesOneType_SubscribersAndPublishersOfAnotherAreRefused()
     {
-        using EventSubscription<string> news = _cluster.Events.Subscribe<string>("news");
+        using EventSubscription<string> news = Cluster.Events.Subscribe<string>("news");
 
-        var subscribe = Assert.Throws<SharedTypeMismatchException>(() => _cluster.Events.Subscribe<int>("news"));
+        var subscribe = Assert.Throws<SharedTypeMismatchException>(() => Cluster.Events.Subscribe<int>("news"));
         Assert.That(subscribe!.Message, Does.Contain("'news'").And.Contain("System.String").And.Contain("System.Int32"));
-        Assert.ThrowsAsync<SharedTypeMismatchException>(async () => await _cluster.Events.PublishAsync("news", 42));
-        Assert.That(_cluster.Events.SubscriberCount("news"), Is.EqualTo(1), "a count needs no type");
-        Assert.That(_cluster.Events.SubscriberCount("never-used"), Is.Zero);
+        Assert.ThrowsAsync<SharedTypeMismatchException>(async () => await Cluster.Events.PublishAsync("news", 42));
+        Assert.That(Cluster.Events.SubscriberCount("news"), Is.EqualTo(1), "a count needs no type");
+        Assert.That(Cluster.Events.SubscriberCount("never-used"), Is.Zero);
     }
 
     [Test]
     public void ATopicPublishedFirst_FixesItsTypeToo()
     {
-        Assert.That(_cluster.Events.PublishAsync("counts", 1L).AsTask().Result, Is.Zero, "no subscriber yet");
-        Assert.Throws<SharedTypeMismatchException>(() => _cluster.Events.Subscribe<int>("counts"));
-        using EventSubscription<long> counts = _cluster.Events.Subscribe<long>("counts");
+        Assert.That(Cluster.Events.PublishAsync("counts", 1L).AsTask().Result, Is.Zero, "no subscriber yet");
+        Assert.Throws<SharedTypeMismatchException>(() => Cluster.Events.Subscribe<int>("counts"));
+        using EventSubscription<long> counts = Cluster.Events.Subscribe<long>("counts");
     }
 
     [Test]
     public void AStoredRecordReadAsAnInt_IsAMismatchNamingBothTypes_NotANumberMadeOfItsBytes()
     {
         // The reproduction: before, Get<int> returned a number made of the record's bytes.
-        _cluster.Store.Set("cfg", new PlainRecord("eu", 3));
+        Cluster.Store.Set("cfg", new PlainRecord("eu", 3));
 
-        var e = Assert.Throws<SharedTypeMismatchException>(() => _cluster.Store.Get<int>("cfg"));
+        var e = Assert.Throws<SharedTypeMismatchException>(() => Cluster.Store.Get<int>("cfg"));
 
         Assert.That(e!.Message, Does.Contain("'cfg'").And.Contain("DotnetWorkers.Tests.PlainRecord").And.Contain("System.Int32"));
         Assert.That(e.StoredTypeName, Is.EqualTo("DotnetWorkers.Tests.PlainRecord"));
-        Assert.Throws<SharedTypeMismatchException>(() => _cluster.Store.TryGet("cfg", out long _));
-        Assert.Throws<SharedTypeMismatchException>(() => _cluster.Store.Update<string>("cfg", v => v));
-        Assert.That(_cluster.Store.Get<PlainRecord>("cfg"), Is.EqualTo(new PlainRecord("eu", 3)));
+        Assert.Throws<SharedTypeMismatchException>(() => Cluster.Store.TryGet("cfg", out long _));
+        Assert.Throws<SharedTypeMismatchException>(() => Cluster.Store.Update<string>("cfg", v => v));
+        Assert.That(Cluster.Store.Get<PlainRecord>("cfg"), Is.EqualTo(new PlainRecord("eu", 3)));
     }
 
     [Test]
     public void ALargeValueReadAsAnotherType_IsAMismatchToo()
     {
-        _cluster.Store.Set("big", new string('x', 10_000));  // past the stack buffer: the rented path
-        Assert.Throws<SharedTypeMismatchException>(() => _cluster.Store.Get<byte[]>("big"));
+        Cluster.Store.Set("big", new string('x', 10_000));  // past the stack buffer: the rented path
+        Assert.Throws<SharedTypeMismatchException>(() => Cluster.Store.Get<byte[]>("big"));
     }
 
     [Test]
     public void SameBytes_AnotherType_AreNotEqual_ForCompareExchange()
     {
-        _cluster.Store.Set("n", 7);  // an int: 4 bytes
-        Assert.That(_cluster.Store.CompareExchange("n", 7u, 8u), Is.False, "a uint 7 has the same bytes, not the same type");
-        Assert.That(_cluster.Store.CompareExchange("n", 7, 8), Is.True);
-        Assert.That(_cluster.Store.Get<int>("n"), Is.EqualTo(8));
+        Cluster.Store.Set("n", 7);  // an int: 4 bytes
+        Assert.That(Cluster.Store.CompareExchange("n", 7u, 8u), Is.False, "a uint 7 has the same bytes, not the same type");
+        Assert.That(Cluster.Store.CompareExchange("n", 7, 8), Is.True);
+        Assert.That(Cluster.Store.Get<int>("n"), Is.EqualTo(8));
     }
 
     [Test]
     public void Increment_OfAnotherTypesValue_IsAMismatch_AndACounterIsALong()
     {
-        _cluster.Store.Set("eight", 8.0);  // a double: 8 bytes, which Increment used to add to
-        var e = Assert.Throws<SharedTypeMismatchException>(() => _cluster.Store.Increment("eight"));
+        Cluster.Store.Set("eight", 8.0);  // a double: 8 bytes, which Increment used to add to
+        var e = Assert.Throws<SharedTypeMismatchException>(() => Cluster.Store.Increment("eight"));
         Assert.That(e!.Message, Does.Contain("System.Double").And.Contain("System.Int64"));
-        Assert.That(_cluster.Store.Get<double>("eight"), Is.EqualTo(8.0));
+        Assert.That(Cluster.Store.Get<double>("eight"), Is.EqualTo(8.0));
 
-        _cluster.Store.Increment("hits", 2);
-        Assert.Throws<SharedTypeMismatchException>(() => _cluster.Store.Get<int>("hits"));
-        Assert.That(_cluster.Store.Get<long>("hits"), Is.EqualTo(2));
-        _cluster.Store.Set("preset", 40L);
-        Assert.That(_cluster.Store.Increment("preset", 2), Is.EqualTo(42), "a long set by Set is a counter");
+        Cluster.Store.Increment("hits", 2);
+        Assert.Throws<SharedTypeMismatchException>(() => Cluster.Store.Get<int>("hits"));
+        Assert.That(Cluster.Store.Get<long>("hits"), Is.EqualTo(2));
+        Cluster.Store.Set("preset", 40L);
+        Assert.That(Cluster.Store.Increment("preset", 2), Is.EqualTo(42), "a long set by Set is a counter");
     }
 
     [Test]
     public async Task GetOrSet_OfAValueStoredAsAnotherType_IsAMismatch()
     {
-        _cluster.Store.Set("file", new byte[] { 1, 2, 3 });
-        Assert.ThrowsAsync<SharedTypeMismatchException>(async () => await _cluster.Store.GetOrSetAsync("file", () => Task.FromResult("text")));
-        Assert.That(await _cluster.Store.GetOrSetAsync("computed", () => Task.FromResult(5L)), Is.EqualTo(5));
-        Assert.Throws<SharedTypeMismatchException>(() => _cluster.Store.Get<int>("computed"), "the computed value keeps its type");
+        Cluster.Store.Set("file", new byte[] { 1, 2, 3 });
+        Assert.ThrowsAsync<SharedTypeMismatchException>(async () => await Cluster.Store.GetOrSetAsync("file", () => Task.FromResult("text")));
+        Assert.That(await Cluster.Store.GetOrSetAsync("computed", () => Task.FromResult(5L)), Is.EqualTo(5));
+        Assert.Throws<SharedTypeMismatchException>(() => Cluster.Store.Get<int>("computed"), "the computed value keeps its type");
     }
 
     [Test]
     public void Set_ReplacesAValueOfAnotherType()
     {
-        _cluster.Store.Set("k", "text");
-        _cluster.Store.Set("k", 42);
-        Assert.That(_cluster.Store.Get<int>("k"), Is.EqualTo(42));
-        Assert.Throws<SharedTypeMismatchException>(() => _cluster.Store.Get<string>("k"));
+        Cluster.Store.Set("k", "text");
+        Cluster.Store.Set("k", 42);
+        Assert.That(Cluster.Store.Get<int>("k"), Is.EqualTo(42));
+        Assert.Throws<SharedTypeMismatchException>(() => Cluster.Store.Get<string>("k"));
     }
 }

@@ -5,7 +5,7 @@
 #                           managed library, tests, samples and benchmarks (dotnet)
 #   ./build.sh demo         build, then run the main demos (Fib, JobQueue) through the launcher
 #   ./build.sh test         build, then run every test suite: the format checks, native
-#                           (plain and under ASan+UBSan), managed, launcher, sample smoke
+#                           (plain and under ASan+UBSan), managed, generator, launcher, sample smoke
 #                           runs. The last line totals them all: "N passed, N failed".
 #   ./build.sh bench [name] build, then run the benchmarks (all, or one of: boot, store, ipc);
 #                           figures print one per line and land in artifacts/bench/*.json
@@ -148,6 +148,7 @@ run_tests() {
       run_ctest "native (asan+ubsan)" build/asan
   fi
   run_dotnet_tests "managed" tests/managed/DotnetWorkers.Tests/DotnetWorkers.Tests.csproj
+  run_dotnet_tests "generator" tests/managed/DotnetWorkers.Generators.Tests/DotnetWorkers.Generators.Tests.csproj
   run_dotnet_tests "launcher" tests/launcher/DotnetWorkers.LauncherTests/DotnetWorkers.LauncherTests.csproj
   run_sample_smoke
 

@@ -93,7 +93,7 @@ public static class Cluster
     /// <returns>Dispose it to stop serving (calls already running finish).</returns>
     /// <exception cref="ArgumentException"><typeparamref name="TService"/> is not a valid service interface.</exception>
     /// <exception cref="InvalidOperationException">This process already serves <typeparamref name="TService"/>.</exception>
-    public static IDisposable Serve<TService>(TService implementation)
+    public static IDisposable Serve<[RpcService] TService>(TService implementation)
         where TService : class => Runtime.Messaging.Server.Serve(implementation);
 
     /// <summary>
@@ -109,7 +109,7 @@ public static class Cluster
     /// <see cref="OperationCanceledException"/> if its CancellationToken is cancelled.
     /// </remarks>
     /// <exception cref="ArgumentException"><typeparamref name="TService"/> is not a valid service interface.</exception>
-    public static TService Proxy<TService>(RpcTarget? target = null, TimeSpan? timeout = null)
+    public static TService Proxy<[RpcService] TService>(RpcTarget? target = null, TimeSpan? timeout = null)
         where TService : class => Runtime.Messaging.Client.Proxy<TService>(target ?? RpcTarget.Any, timeout);
 
     /// <summary>
@@ -119,11 +119,11 @@ public static class Cluster
     /// <param name="call">What to call on each server's proxy.</param>
     /// <param name="timeout">If set, the bound of each call.</param>
     /// <exception cref="ServiceNotFoundException">No process serves it.</exception>
-    public static Task<IReadOnlyList<TResult>> CallAllAsync<TService, TResult>(Func<TService, Task<TResult>> call, TimeSpan? timeout = null)
+    public static Task<IReadOnlyList<TResult>> CallAllAsync<[RpcService] TService, TResult>(Func<TService, Task<TResult>> call, TimeSpan? timeout = null)
         where TService : class => Runtime.Messaging.Client.CallAllAsync(call, timeout);
 
     /// <summary>The ids of the processes serving <typeparamref name="TService"/> now, ascending.</summary>
-    public static IReadOnlyList<int> ServersOf<TService>()
+    public static IReadOnlyList<int> ServersOf<[RpcService] TService>()
         where TService : class => Runtime.Messaging.Client.ServersOf(typeof(TService));
 
     /// <summary>
@@ -131,6 +131,6 @@ public static class Cluster
     /// (workers register as they start). Polls every millisecond.
     /// </summary>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled first.</exception>
-    public static Task WaitForServersAsync<TService>(int count = 1, CancellationToken cancellationToken = default)
+    public static Task WaitForServersAsync<[RpcService] TService>(int count = 1, CancellationToken cancellationToken = default)
         where TService : class => Runtime.Messaging.Client.WaitForServersAsync(typeof(TService), count, cancellationToken);
 }

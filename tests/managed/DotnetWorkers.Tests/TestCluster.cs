@@ -39,10 +39,10 @@ internal sealed unsafe class TestCluster : IDisposable
 
     internal Events.SharedEvents Events => Runtime.Messaging.Events;
 
-    internal IDisposable Serve<T>(T implementation)
+    internal IDisposable Serve<[RpcService] T>(T implementation)
         where T : class => Runtime.Messaging.Server.Serve(implementation);
 
-    internal T Proxy<T>(RpcTarget? target = null, TimeSpan? timeout = null)
+    internal T Proxy<[RpcService] T>(RpcTarget? target = null, TimeSpan? timeout = null)
         where T : class => Runtime.Messaging.Client.Proxy<T>(target ?? RpcTarget.Any, timeout);
 
     internal MemoryStatistics Memory => MemoryStatistics.From(Runtime.ReadMemoryStatistics());

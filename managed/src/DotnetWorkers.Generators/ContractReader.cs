@@ -1,0 +1,121 @@
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+
+namespace DotnetWorkers.Generators;
+
+/// <summary>
+/// Reads an RPC contract (an interface) the way the runtime uses it, and tells what would
+/// fail there: every member must be a method with fixed parameter types, by-value
+/// parameters, at most one CancellationToken, a Task or ValueTask result, and arguments and
+/// results MemoryPack can serialize.
+/// </summary>
+internal static class ContractReader
+{
+    /// <summary>What is wrong with <paramref name="service"/>; <paramref name="useSite"/> is where it was named (for what has no source of its own).</summary>
+    internal static ImmutableArray<DiagnosticInfo> Check(ITypeSymbol service, Location? useSite)
+    {
+        var found = ImmutableArray.CreateBuilder<DiagnosticInfo>();
+        if (service is not INamedTypeSymbol { TypeKind: TypeKind.Interface } contract)
+        {
+            found.Add(DiagnosticInfo.Create(Diagnostics.NotAnInterface, useSite, service.ToDisplayString()));
+            return found.ToImmutable();
+        }
+
+        string name = contract.Name;
+        foreach (ISymbol member in contract.GetMembers().Concat(contract.AllInterfaces.SelectMany(i => i.GetMembers())))
+        {
+            if (member.IsStatic)
+            {
+                continue;
+            }
+
+            Location? at = member.Locations.FirstOrDefault(l => l.IsInSource) ?? useSite;
+            switch (member)
+            {
+                case IMethodSymbol { MethodKind: MethodKind.Ordinary } method:
+                    CheckMethod(name, method, at, found);
+                    break;
+                case IPropertySymbol property:
+                    found.Add(DiagnosticInfo.Create(Diagnostics.NotAMethod, at, name, property.Name, "a property"));
+                    break;
+                case IEventSymbol e:
+                    found.Add(DiagnosticInfo.Create(Diagnostics.NotAMethod, at, name, e.Name, "an event"));
+                    break;
+            }
+        }
+
+        return found.ToImmutable();
+    }
+
+    private static void CheckMethod(string service, IMethodSymbol method, Location? at, ImmutableArray<DiagnosticInfo>.Builder found)
+    {
+        if (method.IsGenericMethod)
+        {
+            found.Add(DiagnosticInfo.Create(Diagnostics.GenericMethod, at, service, method.Name));
+        }
+
+        int tokens = 0;
+        foreach (IParameterSymbol parameter in method.Parameters)
+        {
+            Location? parameterAt = parameter.Locations.FirstOrDefault(l => l.IsInSource) ?? at;
+            if (parameter.RefKind != RefKind.None)
+            {
+                found.Add(DiagnosticInfo.Create(Diagnostics.ByReferenceParameter, parameterAt, service, method.Name, parameter.Name, Keyword(parameter.RefKind)));
+                continue;
+            }
+
+            if (IsCancellationToken(parameter.Type))
+            {
+                tokens++;
+                continue;
+            }
+
+            if (!Serializable.Is(parameter.Type))
+            {
+                found.Add(DiagnosticInfo.Create(Diagnostics.NotSerializable, parameterAt, service, method.Name, $"parameter '{parameter.Name}' of type", parameter.Type.ToDisplayString()));
+            }
+        }
+
+        if (tokens > 1)
+        {
+            found.Add(DiagnosticInfo.Create(Diagnostics.TwoCancellationTokens, at, service, method.Name));
+        }
+
+        if (!IsTask(method.ReturnType, out ITypeSymbol? result))
+        {
+            found.Add(DiagnosticInfo.Create(Diagnostics.NotATask, at, service, method.Name, method.ReturnType.ToDisplayString()));
+        }
+        else if (result is not null && !Serializable.Is(result))
+        {
+            found.Add(DiagnosticInfo.Create(Diagnostics.NotSerializable, at, service, method.Name, "the result of type", result.ToDisplayString()));
+        }
+    }
+
+    /// <summary>
+    /// True for Task, Task&lt;T&gt;, ValueTask and ValueTask&lt;T&gt;; <paramref name="result"/>
+    /// is T, or null for the forms without a result.
+    /// </summary>
+    private static bool IsTask(ITypeSymbol returnType, out ITypeSymbol? result)
+    {
+        result = null;
+        if (returnType is not INamedTypeSymbol { Name: "Task" or "ValueTask", ContainingNamespace: { } ns } named ||
+            ns.ToDisplayString() != "System.Threading.Tasks" || named.TypeArguments.Length > 1)
+        {
+            return false;
+        }
+
+        result = named.TypeArguments.Length == 1 ? named.TypeArguments[0] : null;
+        return true;
+    }
+
+    private static bool IsCancellationToken(ITypeSymbol type) =>
+        type is INamedTypeSymbol { Name: "CancellationToken", ContainingNamespace: { } ns } && ns.ToDisplayString() == "System.Threading";
+
+    private static string Keyword(RefKind kind) => kind switch
+    {
+        RefKind.Out => "out",
+        RefKind.In => "in",
+        RefKind.RefReadOnlyParameter => "ref readonly",
+        _ => "ref",
+    };
+}

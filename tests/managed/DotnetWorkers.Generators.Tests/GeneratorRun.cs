@@ -1,0 +1,38 @@
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+
+namespace DotnetWorkers.Generators.Tests;
+
+/// <summary>Compiles a source file against the library and runs the RPC generator on it, as the compiler of an app does.</summary>
+internal static class GeneratorRun
+{
+    private static readonly ImmutableArray<MetadataReference> References =
+    [
+        .. ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator).Select(p => MetadataReference.CreateFromFile(p)),
+        MetadataReference.CreateFromFile(typeof(Cluster).Assembly.Location),
+        MetadataReference.CreateFromFile(typeof(MemoryPack.MemoryPackableAttribute).Assembly.Location),
+    ];
+
+    /// <summary>The generator's diagnostics, and the compiler's errors (a test source that does not compile is a broken test).</summary>
+    internal static (ImmutableArray<Diagnostic> Generator, ImmutableArray<Diagnostic> CompilerErrors) Run(string source)
+    {
+        var compilation = CSharpCompilation.Create(
+            "Contracts",
+            [CSharpSyntaxTree.ParseText(source, new CSharpParseOptions(LanguageVersion.Latest), path: "Contracts.cs")],
+            References,
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+        GeneratorDriver driver = CSharpGeneratorDriver.Create(new RpcContractGenerator());
+        driver = driver.RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out ImmutableArray<Diagnostic> diagnostics);
+        ImmutableArray<Diagnostic> errors = [.. output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error && !d.Id.StartsWith("DW", StringComparison.Ordinal))];
+        return (diagnostics, errors);
+    }
+
+    /// <summary>The generator's diagnostics for a source that must otherwise compile.</summary>
+    internal static ImmutableArray<Diagnostic> Diagnostics(string source)
+    {
+        (ImmutableArray<Diagnostic> generator, ImmutableArray<Diagnostic> errors) = Run(source);
+        Assert.That(errors, Is.Empty, "the test's source compiles");
+        return generator;
+    }
+}

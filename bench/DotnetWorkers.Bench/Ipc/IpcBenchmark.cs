@@ -8,7 +8,10 @@ namespace DotnetWorkers.Bench.Ipc;
 /// in each run with what a user would otherwise write: the same calls over a Unix domain
 /// socket (System.Net.Sockets, length-prefixed MemoryPack frames, many calls in flight on
 /// one connection) and over StreamJsonRpc on a named pipe. The two processes are the
-/// IpcBenchProbe app (bench/apps): the worker serves, the primary measures.
+/// IpcBenchProbe app (bench/apps): the worker serves, the primary measures. Our RPC is
+/// measured twice: through the proxies and invokers generated at compile time, and through
+/// the reflection path (DispatchProxy and compiled expressions) kept behind
+/// <c>DOTNET_WORKERS_RPC=reflection</c> until the generated path is proven.
 /// </summary>
 internal static class IpcBenchmark
 {
@@ -23,7 +26,13 @@ internal static class IpcBenchmark
         var runs = new List<Dictionary<string, double>>();
         for (int i = 0; i < Runs; i++)
         {
-            runs.Add(RunCluster(milliseconds));
+            Dictionary<string, double> run = RunCluster(milliseconds, reflection: false);
+            foreach ((string name, double value) in RunCluster(milliseconds, reflection: true))
+            {
+                run[name] = value;
+            }
+
+            runs.Add(run);
         }
 
         double F(string name) => runs.Select(r => r[name]).Order().ElementAt(Runs / 2);
@@ -34,6 +43,8 @@ internal static class IpcBenchmark
             report.Add($"rpc.{figure}.unix-socket", F($"rpc.unix-socket.{figure}"), "us");
             report.Add($"rpc.{figure}.streamjsonrpc", F($"rpc.streamjsonrpc.{figure}"), "us");
             report.Add($"rpc.{figure}.dotnet-workers", ours, "us", "of Unix socket", F($"rpc.unix-socket.{figure}"));
+            report.Add($"rpc.{figure}.dotnet-workers-reflection", F($"rpc.dotnet-workers-reflection.{figure}"), "us");
+            report.Add($"rpc.{figure}.dotnet-workers-vs-reflection", ours, "us", "of the reflection path", F($"rpc.dotnet-workers-reflection.{figure}"));
         }
 
         foreach (string figure in new[] { "sequential-calls-per-s", "64-in-flight-calls-per-s" })
@@ -43,6 +54,8 @@ internal static class IpcBenchmark
             report.Add($"rpc.{figure}.streamjsonrpc", F($"rpc.streamjsonrpc.{figure}"), "calls/s");
             report.Add($"rpc.{figure}.dotnet-workers", ours, "calls/s", "of Unix socket", F($"rpc.unix-socket.{figure}"));
             report.Add($"rpc.{figure}.dotnet-workers-vs-streamjsonrpc", ours, "calls/s", "of StreamJsonRpc", F($"rpc.streamjsonrpc.{figure}"));
+            report.Add($"rpc.{figure}.dotnet-workers-reflection", F($"rpc.dotnet-workers-reflection.{figure}"), "calls/s");
+            report.Add($"rpc.{figure}.dotnet-workers-vs-reflection", ours, "calls/s", "of the reflection path", F($"rpc.dotnet-workers-reflection.{figure}"));
         }
 
         foreach (string size in new[] { "16b", "4096b" })
@@ -55,11 +68,17 @@ internal static class IpcBenchmark
         report.Write(outDirectory);
     }
 
-    private static Dictionary<string, double> RunCluster(int milliseconds)
+    /// <summary>One launched cluster's figures; with <paramref name="reflection"/>, only our RPC's, on the reflection path.</summary>
+    private static Dictionary<string, double> RunCluster(int milliseconds, bool reflection)
     {
         string launcher = Path.Combine(Paths.Artifacts, "bin", "dotnet-workers");
         string probe = Path.Combine(Paths.Artifacts, "bench", "apps", "IpcBenchProbe", "IpcBenchProbe.dll");
         var info = new ProcessStartInfo(launcher) { UseShellExecute = false, RedirectStandardOutput = true };
+        if (reflection)
+        {
+            info.Environment["DOTNET_WORKERS_RPC"] = "reflection";
+        }
+
         foreach (string a in new[] { "--workers=1", probe, milliseconds.ToString(CultureInfo.InvariantCulture) })
         {
             info.ArgumentList.Add(a);

@@ -47,6 +47,52 @@ internal static class ContractReader
         return found.ToImmutable();
     }
 
+    /// <summary>Code spelling of a type in generated code: fully qualified, with its nullable annotation.</summary>
+    internal static readonly SymbolDisplayFormat CodeFormat = SymbolDisplayFormat.FullyQualifiedFormat
+        .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
+
+    /// <summary>
+    /// What to emit for <paramref name="contract"/> (one <see cref="Check"/> found nothing
+    /// wrong with), or null if the generated code could not name it (an interface private to
+    /// another type or assembly: the library then uses its reflection path).
+    /// </summary>
+    internal static ContractModel? Model(INamedTypeSymbol contract, Compilation compilation)
+    {
+        if (!compilation.IsSymbolAccessibleWithin(contract, compilation.Assembly))
+        {
+            return null;
+        }
+
+        var methods = contract.GetMembers().Concat(contract.AllInterfaces.SelectMany(i => i.GetMembers()))
+            .OfType<IMethodSymbol>()
+            .Where(m => !m.IsStatic && m.MethodKind == MethodKind.Ordinary)
+            .Select(m => (Method: m, Key: string.Join(",", m.Parameters.Select(p => ReflectionName.Of(p.Type)))))
+            .OrderBy(m => m.Method.Name, StringComparer.Ordinal)
+            .ThenBy(m => m.Key, StringComparer.Ordinal)
+            .Select(m => ToModel(m.Method));
+        return new ContractModel(contract.ToDisplayString(CodeFormat), new EquatableArray<MethodModel>([.. methods]));
+    }
+
+    private static MethodModel ToModel(IMethodSymbol method)
+    {
+        IsTask(method.ReturnType, out ITypeSymbol? result);
+        var kind = (((INamedTypeSymbol)method.ReturnType).Name, result is null) switch
+        {
+            ("Task", true) => ReturnKind.Task,
+            ("Task", false) => ReturnKind.TaskOfT,
+            ("ValueTask", true) => ReturnKind.ValueTask,
+            _ => ReturnKind.ValueTaskOfT,
+        };
+        ParameterModel[] parameters = [.. method.Parameters.Select(p => new ParameterModel(p.Name, p.Type.ToDisplayString(CodeFormat), IsCancellationToken(p.Type)))];
+        return new MethodModel(
+            method.Name,
+            method.ContainingType.ToDisplayString(CodeFormat),
+            new EquatableArray<ParameterModel>([.. parameters]),
+            kind,
+            result?.ToDisplayString(CodeFormat),
+            method.ReturnType.ToDisplayString(CodeFormat));
+    }
+
     private static void CheckMethod(string service, IMethodSymbol method, Location? at, ImmutableArray<DiagnosticInfo>.Builder found)
     {
         if (method.IsGenericMethod)

@@ -1,9 +1,19 @@
 using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
 
 namespace DotnetWorkers.Generators;
 
-/// <summary>One contract named somewhere (a call site or an [RpcService] interface), and what is wrong with it there.</summary>
-internal sealed record ContractUse(string Service, EquatableArray<DiagnosticInfo> Diagnostics)
+/// <summary>
+/// One contract named somewhere (a call site or an [RpcService] interface): what is wrong
+/// with it there, and, if nothing is, what to emit for it (null if it cannot be named from
+/// this assembly).
+/// </summary>
+internal sealed record ContractUse(EquatableArray<DiagnosticInfo> Diagnostics, ContractModel? Model)
 {
-    internal static ContractUse Create(string service, ImmutableArray<DiagnosticInfo> diagnostics) => new(service, new EquatableArray<DiagnosticInfo>(diagnostics));
+    internal static ContractUse Read(ITypeSymbol service, Location useSite, Compilation compilation)
+    {
+        ImmutableArray<DiagnosticInfo> diagnostics = ContractReader.Check(service, useSite);
+        ContractModel? model = diagnostics.IsEmpty && service is INamedTypeSymbol contract ? ContractReader.Model(contract, compilation) : null;
+        return new ContractUse(new EquatableArray<DiagnosticInfo>(diagnostics), model);
+    }
 }

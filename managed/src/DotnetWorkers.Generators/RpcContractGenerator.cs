@@ -9,7 +9,8 @@ namespace DotnetWorkers.Generators;
 /// parameter marked <c>[RpcService]</c> (<c>Cluster.Serve&lt;T&gt;</c>, <c>Cluster.Proxy&lt;T&gt;</c>,
 /// <c>Cluster.CallAllAsync&lt;T, TResult&gt;</c>, and any wrapper of theirs that marks its own
 /// type parameter), and every interface marked <c>[RpcService]</c>; reports what would fail
-/// at run time (DW0001 to DW0007), once per contract.
+/// at run time (DW0001 to DW0007), once per contract, and emits for every sound contract a
+/// proxy and an invoker (<see cref="ContractEmitter"/>).
 /// </summary>
 [Generator(LanguageNames.CSharp)]
 public sealed class RpcContractGenerator : IIncrementalGenerator
@@ -25,9 +26,8 @@ public sealed class RpcContractGenerator : IIncrementalGenerator
         IncrementalValuesProvider<ContractUse> marked = context.SyntaxProvider.ForAttributeWithMetadataName(
             AttributeName,
             static (node, _) => node is InterfaceDeclarationSyntax,
-            static (attributed, _) => ContractUse.Create(
-                attributed.TargetSymbol.ToDisplayString(),
-                ContractReader.Check((ITypeSymbol)attributed.TargetSymbol, attributed.TargetNode.GetLocation())));
+            static (attributed, _) => ContractUse.Read(
+                (ITypeSymbol)attributed.TargetSymbol, attributed.TargetNode.GetLocation(), attributed.SemanticModel.Compilation));
 
         IncrementalValuesProvider<ContractUse> called = context.SyntaxProvider.CreateSyntaxProvider(
                 static (node, _) => node is InvocationExpressionSyntax invocation && NamesAContract(invocation),
@@ -42,6 +42,12 @@ public sealed class RpcContractGenerator : IIncrementalGenerator
             foreach (DiagnosticInfo diagnostic in uses.SelectMany(u => u.Diagnostics).Distinct())
             {
                 output.ReportDiagnostic(diagnostic.ToDiagnostic());
+            }
+
+            ContractModel[] contracts = [.. uses.Select(u => u.Model).OfType<ContractModel>().Distinct().OrderBy(m => m.Type, StringComparer.Ordinal)];
+            if (contracts.Length > 0)
+            {
+                output.AddSource("DotnetWorkers.RpcContracts.g.cs", ContractEmitter.Emit(contracts));
             }
         });
     }
@@ -76,7 +82,7 @@ public sealed class RpcContractGenerator : IIncrementalGenerator
                 continue;  // an open type argument is checked where the wrapper is called with a closed one
             }
 
-            uses.Add(ContractUse.Create(argument.ToDisplayString(), ContractReader.Check(argument, invocation.GetLocation())));
+            uses.Add(ContractUse.Read(argument, invocation.GetLocation(), syntax.SemanticModel.Compilation));
         }
 
         return uses.ToImmutable();

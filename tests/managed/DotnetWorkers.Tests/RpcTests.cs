@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using DotnetWorkers.Messaging.Rpc;
 
 namespace DotnetWorkers.Tests;
 
@@ -37,6 +38,12 @@ public interface INotServed
 public interface IBadReturn
 {
     int Get();
+}
+
+/// <summary>A sound contract named only through an unmarked generic helper: no generated contract.</summary>
+public interface IBadReturnUnchecked
+{
+    Task<int> GetAsync();
 }
 
 public interface IGenericMethod
@@ -132,7 +139,13 @@ public class Calculator : ICalculator
 /// RPC inside one process (the primary serving and calling itself, through its own inbox).
 /// Every direction between processes is covered by the launcher tests.
 /// </summary>
-public class RpcTests : ClusterOfOneTest
+/// <remarks>
+/// Run twice: through the contracts generated at compile time (the default), and through
+/// the reflection path kept behind <c>DOTNET_WORKERS_RPC=reflection</c> until it is removed.
+/// </remarks>
+[TestFixture(false)]
+[TestFixture(true)]
+public class RpcTests(bool reflection) : ClusterOfOneTest
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
     private Calculator _calculator = null!;
@@ -141,6 +154,7 @@ public class RpcTests : ClusterOfOneTest
     [SetUp]
     public void SetUp()
     {
+        ServiceContract.UseReflection = reflection;
         _calculator = new Calculator();
         _serving = Cluster.Serve<ICalculator>(_calculator);
     }
@@ -149,6 +163,7 @@ public class RpcTests : ClusterOfOneTest
     public void TearDown()
     {
         _serving.Dispose();
+        ServiceContract.UseReflection = false;
     }
 
     [Test]
@@ -394,6 +409,14 @@ public class RpcTests : ClusterOfOneTest
         Assert.ThrowsAsync<ServiceNotFoundException>(() => Cluster.Proxy<ICalculator>().AddAsync(1, 2));
         _serving = Cluster.Serve<ICalculator>(_calculator);
         Assert.That(await Cluster.Proxy<ICalculator>().AddAsync(1, 2).WaitAsync(Bound), Is.EqualTo(3));
+    }
+
+    [Test]
+    public void TheContractsThisAssemblyNames_AreGeneratedAtCompileTime_AndTheReflectionPathStaysBehindItsSwitch()
+    {
+        Assert.That(ServiceContract.For<ICalculator>().IsGenerated, Is.EqualTo(!reflection), "the generator ran in this assembly's compiler");
+        Assert.That(Cluster.Proxy<ICalculator>() is System.Reflection.DispatchProxy, Is.EqualTo(reflection), "the generated proxy, unless switched");
+        Assert.That(ServiceContract.For<IBadReturnUnchecked>().IsGenerated, Is.False, "no call the generator saw names it");
     }
 
     [Test]

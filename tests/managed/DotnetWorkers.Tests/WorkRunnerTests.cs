@@ -12,7 +12,7 @@ namespace DotnetWorkers.Tests;
 public class WorkRunnerTests
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
-    private static readonly MethodPlan Plan = ServiceContract.For(typeof(ICalculator)).Methods[0];
+    private static readonly MethodPlan Plan = ServiceContract.For<ICalculator>().Methods[0];
 
     [Test]
     public void AContinuationThatBlocksUntilALaterAnswerIsPublished_DoesNotStallTheChain()

@@ -4,15 +4,30 @@ using System.Reflection;
 
 namespace DotnetWorkers.Messaging.Rpc;
 
-/// <summary>One method of a service: how to write and read its arguments and result.</summary>
+/// <summary>
+/// One method of a service: its id, name and CancellationToken position, from the
+/// generated contract; or, on the reflection path (<see cref="ServiceContract.UseReflection"/>),
+/// also how to write and read its arguments and result and invoke it, from reflection.
+/// </summary>
 internal sealed class MethodPlan
 {
     private Func<object, object?[], CancellationToken, object?>? _invoker;
 
+    /// <summary>A method of a generated contract.</summary>
+    internal MethodPlan(Type service, string name, ushort id, int cancellationIndex)
+    {
+        Service = service;
+        Name = name;
+        Id = id;
+        CancellationIndex = cancellationIndex;
+    }
+
+    /// <summary>A method found by reflection (the path kept until the generated one is proven everywhere).</summary>
     internal MethodPlan(Type service, MethodInfo method, ushort id)
     {
         Method = method;
         Id = id;
+        Name = method.Name;
         if (method.IsGenericMethodDefinition)
         {
             throw new ArgumentException($"{service}.{method.Name} is generic: a method called across processes has fixed parameter types.");
@@ -38,33 +53,41 @@ internal sealed class MethodPlan
         Service = service;
     }
 
-    internal MethodInfo Method { get; }
+    /// <summary>The method, on the reflection path; null for a generated contract's.</summary>
+    internal MethodInfo? Method { get; }
 
     internal Type Service { get; }
+
+    internal string Name { get; }
 
     internal ushort Id { get; }
 
     /// <summary>The position of the CancellationToken parameter, or -1.</summary>
     internal int CancellationIndex { get; }
 
-    /// <summary>Per parameter, its codec (null for the CancellationToken).</summary>
-    internal ArgumentCodec?[] Arguments { get; }
+    /// <summary>Per parameter, its codec (null for the CancellationToken); reflection path only.</summary>
+    internal ArgumentCodec?[]? Arguments { get; }
 
-    internal ResultCodec Result { get; }
+    /// <summary>How the result crosses; reflection path only.</summary>
+    internal ResultCodec? Result { get; }
 
-    internal string DisplayName => $"{Service.Name}.{Method.Name}";
+    internal string DisplayName => $"{Service.Name}.{Name}";
 
+    /// <summary>Writes the arguments of a reflected call (the CancellationToken left out).</summary>
     internal void WriteArguments(IBufferWriter<byte> writer, object?[]? args)
     {
-        for (int i = 0; i < Arguments.Length; i++)
+        for (int i = 0; i < Arguments!.Length; i++)
         {
             Arguments[i]?.Write(writer, args![i]);
         }
     }
 
+    /// <summary>The CancellationToken among a reflected call's arguments, or none.</summary>
+    internal CancellationToken TokenOf(object?[]? args) => CancellationIndex >= 0 ? (CancellationToken)args![CancellationIndex]! : default;
+
     internal object?[] ReadArguments(ReadOnlySpan<byte> payload, CancellationToken cancellationToken)
     {
-        var args = new object?[Arguments.Length];
+        var args = new object?[Arguments!.Length];
         for (int i = 0; i < Arguments.Length; i++)
         {
             if (Arguments[i] is { } codec)
@@ -91,7 +114,7 @@ internal sealed class MethodPlan
         ParameterExpression target = Expression.Parameter(typeof(object), "target");
         ParameterExpression args = Expression.Parameter(typeof(object?[]), "args");
         ParameterExpression token = Expression.Parameter(typeof(CancellationToken), "cancellationToken");
-        Expression[] arguments = [.. Method.GetParameters().Select((p, i) => i == CancellationIndex
+        Expression[] arguments = [.. Method!.GetParameters().Select((p, i) => i == CancellationIndex
             ? (Expression)token
             : Expression.Convert(Expression.ArrayIndex(args, Expression.Constant(i)), p.ParameterType))];
         Expression call = Expression.Call(Expression.Convert(target, Service), Method, arguments);

@@ -1,11 +1,13 @@
-using System.Buffers;
 using System.Reflection;
+using DotnetWorkers.Generated;
 
 namespace DotnetWorkers.Messaging.Rpc;
 
 /// <summary>
-/// A method's return type (Task, Task&lt;T&gt;, ValueTask, ValueTask&lt;T&gt;): how a proxy
-/// returns a pending call as that type, and how a server awaits and writes the result.
+/// The reflection path's view of a method's return type (Task, Task&lt;T&gt;, ValueTask,
+/// ValueTask&lt;T&gt;): how a proxy starts a call and returns it as that type, and how a
+/// server hands what the method returned to the reply. Both end in the generic calls the
+/// generated code makes directly.
 /// </summary>
 internal abstract class ResultCodec
 {
@@ -39,44 +41,10 @@ internal abstract class ResultCodec
     /// <summary>Client: starts the call and returns it as the method's return type.</summary>
     internal abstract object Call(RpcProxyOptions options, MethodPlan plan, object?[]? args);
 
-    /// <summary>Server: awaits what the method returned.</summary>
-    internal abstract ValueTask<object?> AwaitAsync(object returned);
+    /// <summary>Server: hands what the method returned (boxed) to the reply.</summary>
+    internal abstract void Return(object? returned, RpcReply reply);
 
-    /// <summary>
-    /// Server: if what the method returned has completed, its result (or the exception an
-    /// await would throw) without awaiting; false if it has not completed yet (then
-    /// <see cref="AwaitAsync"/> consumes it, once).
-    /// </summary>
-    internal abstract bool TryGetResult(object returned, out object? result, out Exception? failure);
-
-    /// <summary>
-    /// What every <see cref="TryGetResult"/> does with its own task type: nothing if not
-    /// completed; else the result, or the exception an await would throw.
-    /// </summary>
-    protected static bool Completed<TTask>(TTask task, bool isCompleted, Func<TTask, object?> getResult, out object? result, out Exception? failure)
-    {
-        result = null;
-        failure = null;
-        if (!isCompleted)
-        {
-            return false;
-        }
-
-        try
-        {
-            result = getResult(task);
-        }
-        catch (Exception e)
-        {
-            failure = e;
-        }
-
-        return true;
-    }
-
-    /// <summary>Server: writes the awaited result.</summary>
-    internal abstract void Write(IBufferWriter<byte> writer, object? result);
-
-    /// <summary>Client: the pending call that reads this result.</summary>
-    internal abstract PendingCall CreatePending(int target, uint targetPid, MethodPlan plan);
+    /// <summary>Client: starts a reflected call whose result is <typeparamref name="T"/>.</summary>
+    protected static Task<T> Start<T>(RpcProxyOptions options, MethodPlan plan, object?[]? args) =>
+        options.Client.CallAsync<object?[]?, T>(options, plan, args, plan.WriteArguments, plan.TokenOf(args));
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using DotnetWorkers.Messaging.Inbox;
 using DotnetWorkers.Messaging.Scheduling;
@@ -43,16 +44,14 @@ internal sealed class RpcClient
     internal TService Proxy<TService>(RpcTarget target, TimeSpan? timeout)
         where TService : class
     {
-        ServiceContract contract = ServiceContract.For(typeof(TService));
+        ServiceContract contract = ServiceContract.For<TService>();
         if (timeout is { } t && t != Timeout.InfiniteTimeSpan && (t <= TimeSpan.Zero || t.TotalMilliseconds > int.MaxValue - 1))
         {
             throw new ArgumentOutOfRangeException(nameof(timeout), $"A call timeout is positive and at most {TimeSpan.FromMilliseconds(int.MaxValue - 1)} (or Timeout.InfiniteTimeSpan).");
         }
 
         uint service = _registry.IndexOf(ServiceContract.RegistryPrefix + contract.Name);
-        TService proxy = System.Reflection.DispatchProxy.Create<TService, RpcProxy>();
-        ((RpcProxy)(object)proxy).Initialize(new RpcProxyOptions(this, contract, service, target, timeout));
-        return proxy;
+        return contract.CreateProxy<TService>(new RpcProxyOptions(this, contract, service, target, timeout));
     }
 
     /// <summary>Calls every current server concurrently; results by process id (Cluster.CallAllAsync).</summary>
@@ -63,7 +62,7 @@ internal sealed class RpcClient
         List<int> servers = ServersOf(typeof(TService));
         if (servers.Count == 0)
         {
-            string name = ServiceContract.For(typeof(TService)).Name;
+            string name = ServiceContract.NameOf(typeof(TService));
             throw new ServiceNotFoundException(name, $"No process serves {name}.");
         }
 
@@ -72,8 +71,7 @@ internal sealed class RpcClient
 
     internal List<int> ServersOf(Type service)
     {
-        ServiceContract contract = ServiceContract.For(service);
-        return _registry.MemberIds(_registry.IndexOf(ServiceContract.RegistryPrefix + contract.Name));
+        return _registry.MemberIds(_registry.IndexOf(ServiceContract.RegistryPrefix + ServiceContract.NameOf(service)));
     }
 
     internal async Task WaitForServersAsync(Type service, int count, CancellationToken cancellationToken)
@@ -86,14 +84,14 @@ internal sealed class RpcClient
     }
 
     /// <summary>
-    /// Starts a call. Failures to start it (no server, a dead target, cancellation) come back
-    /// in the task, as from an async method. A call without a cancellation token or timeout
-    /// whose request fits in the inbox returns the pending call's own task: no state machine
-    /// between the answer and the caller's continuation.
+    /// Starts a call of <paramref name="plan"/> with <paramref name="args"/>, which
+    /// <paramref name="write"/> writes into the request. Failures to start it (no server, a
+    /// dead target, cancellation) come back in the task, as from an async method. A call
+    /// without a cancellation token or timeout whose request fits in the inbox returns the
+    /// pending call's own task: no state machine between the answer and the caller's continuation.
     /// </summary>
-    internal Task<T> CallAsync<T>(RpcProxyOptions options, MethodPlan plan, object?[]? args)
+    internal Task<T> CallAsync<TArgs, T>(RpcProxyOptions options, MethodPlan plan, TArgs args, Action<IBufferWriter<byte>, TArgs> write, CancellationToken cancellationToken)
     {
-        CancellationToken cancellationToken = plan.CancellationIndex >= 0 ? (CancellationToken)args![plan.CancellationIndex]! : default;
         if (cancellationToken.IsCancellationRequested)
         {
             return Task.FromCanceled<T>(cancellationToken);
@@ -105,7 +103,7 @@ internal sealed class RpcClient
             _drain.EnsureStarted();
             (int target, uint pid) = PickTarget(options);
             callId = Interlocked.Increment(ref _nextCallId);
-            var pending = (PendingCall<T>)plan.Result.CreatePending(target, pid, plan);
+            var pending = new PendingCall<T>(target, pid, plan, ResultFormat<T>.Read);
             lock (_pendingGate)
             {
                 _pending.Add(callId, pending);
@@ -120,7 +118,7 @@ internal sealed class RpcClient
                 CallId = callId,
                 Registry = options.Service,
             };
-            MessageBuffer message = Inboxes.Frame(header, (plan, args), static (writer, s) => s.plan.WriteArguments(writer, s.args));
+            MessageBuffer message = Inboxes.Frame(header, (write, args), static (writer, s) => s.write(writer, s.args));
             bool sent;
             try
             {

@@ -3,9 +3,10 @@ using System.Reflection;
 namespace DotnetWorkers.Messaging.Rpc;
 
 /// <summary>
-/// The object <c>Cluster.Proxy&lt;T&gt;()</c> returns: each interface method call becomes a
-/// request to a serving process. The method's plan is found in a frozen dictionary; its
-/// codecs were made when the contract was first used.
+/// The reflection path's proxy (<see cref="ServiceContract.UseReflection"/>, or a contract no
+/// generator saw): each interface method call becomes a request to a serving process. The
+/// method's plan is found in a frozen dictionary; its codecs were made when the contract was
+/// first used.
 /// </summary>
 internal class RpcProxy : DispatchProxy
 {
@@ -18,6 +19,6 @@ internal class RpcProxy : DispatchProxy
     {
         ArgumentNullException.ThrowIfNull(targetMethod);
         MethodPlan plan = _options.Contract.ByMethod[targetMethod];
-        return plan.Result.Call(_options, plan, args);
+        return plan.Result!.Call(_options, plan, args);
     }
 }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using DotnetWorkers.Generated;
 using DotnetWorkers.Messaging.Inbox;
 using DotnetWorkers.Native;
 
@@ -42,7 +43,7 @@ internal sealed class RpcServer
         where TService : class
     {
         ArgumentNullException.ThrowIfNull(implementation);
-        ServiceContract contract = ServiceContract.For(typeof(TService));
+        ServiceContract contract = ServiceContract.For<TService>();
         uint index = _registry.IndexOf(ServiceContract.RegistryPrefix + contract.Name);
         lock (_gate)
         {
@@ -82,7 +83,7 @@ internal sealed class RpcServer
         Served? served = header.Registry < _served.Length ? Volatile.Read(ref _served[header.Registry]) : null;
         if (served is null || header.Method >= served.Contract.Methods.Length)
         {
-            Respond(header.Sender, header.CallId, ResponseStatus.NotServed, null, null);
+            Respond(header.Sender, header.CallId, ResponseStatus.NotServed, default(NoResult), ResultFormat<NoResult>.Write);
             return null;
         }
 
@@ -127,92 +128,141 @@ internal sealed class RpcServer
         RpcServer server, Served served, MethodPlan plan, uint sender, long callId, byte[] arguments, int length, CancellationTokenSource? cancellation)
         : InboxWork
     {
+        private int _answered;
+
         /// <summary>
-        /// Serves the call and answers the caller. A method that completes synchronously is
-        /// answered right here, without any async machinery; one that awaits is finished by
-        /// <see cref="FinishAsync"/> wherever what it awaits completes. Never throws: what
-        /// goes wrong is the caller's answer.
+        /// Serves the call: the contract's invoker reads the arguments, calls the method and
+        /// hands what it returned to one of the <c>Return</c> methods, which answer the
+        /// caller (at once if the task has completed, without any async machinery). Never
+        /// throws: what goes wrong is the caller's answer.
         /// </summary>
         internal override void Run()
         {
-            object? returned;
-            object? result;
-            Exception? failure;
             try
             {
-                object?[] args = plan.ReadArguments(arguments.AsSpan(0, length), cancellation?.Token ?? default);
-                ReturnArguments();
-                returned = plan.Invoke(served.Implementation, args, cancellation?.Token ?? default);
-                if (returned is null)
-                {
-                    throw new InvalidOperationException($"{plan.DisplayName} returned null instead of a task.");
-                }
-
-                if (!plan.Result.TryGetResult(returned, out result, out failure))
-                {
-                    _ = FinishAsync(returned);
-                    return;
-                }
+                served.Contract.Invoker.Invoke(served.Implementation, plan, arguments.AsSpan(0, length), cancellation?.Token ?? default, new RpcReply(this));
             }
             catch (Exception e)
             {
-                result = null;
-                failure = e;
+                Fail(e);
             }
-
-            Finish(result, failure);
+            finally
+            {
+                // The invoker read the arguments before the method ran: a long call need not hold the buffer.
+                if (arguments.Length > 0)
+                {
+                    ArrayPool<byte>.Shared.Return(arguments);
+                    arguments = [];
+                }
+            }
         }
 
-        private async Task FinishAsync(object returned)
+        internal void Return<T>(Task<T>? task)
         {
-            object? result = null;
-            Exception? failure = null;
-            try
+            if (task is null)
             {
-                result = await plan.Result.AwaitAsync(returned).ConfigureAwait(false);
+                Fail(NullTask());
             }
-            catch (Exception e)
+            else if (task.IsCompletedSuccessfully)
             {
-                failure = e;
+                Answer(task.Result);
             }
-
-            Finish(result, failure);
+            else
+            {
+                _ = AnswerWhenDone(task);
+            }
         }
 
-        /// <summary>Releases what the call held, then answers the caller with its result or failure.</summary>
-        private void Finish(object? result, Exception? failure)
+        internal void Return(Task? task)
         {
+            if (task is null)
+            {
+                Fail(NullTask());
+            }
+            else if (task.IsCompletedSuccessfully)
+            {
+                Answer(default(NoResult));
+            }
+            else
+            {
+                _ = AnswerWhenDone(task);
+            }
+        }
+
+        internal void Return<T>(ValueTask<T> task)
+        {
+            if (task.IsCompletedSuccessfully)
+            {
+                Answer(task.Result);
+            }
+            else
+            {
+                _ = AnswerWhenDone(task.AsTask());  // consumed once, here; the wrapper only on the path that waits anyway
+            }
+        }
+
+        internal void Return(ValueTask task)
+        {
+            if (task.IsCompletedSuccessfully)
+            {
+                Answer(default(NoResult));
+            }
+            else
+            {
+                _ = AnswerWhenDone(task.AsTask());
+            }
+        }
+
+        private Exception NullTask() => new InvalidOperationException($"{plan.DisplayName} returned null instead of a task.");
+
+        private async Task AnswerWhenDone<T>(Task<T> task)
+        {
+            T result;
             try
             {
-                ReturnArguments();
-                if (cancellation is not null)
-                {
-                    // By key and value: a revived sender reuses call ids.
-                    server._cancellable.TryRemove(KeyValuePair.Create((sender, callId), cancellation));
-                    cancellation.Dispose();
-                }
-
-                NativeMethods.CallsInFlightAdd(server._runtime.RegionHandle, -1);
-                if (failure is null)
-                {
-                    try
-                    {
-                        server.Respond(sender, callId, ResponseStatus.Ok, result, plan.Result);
-                        return;
-                    }
-                    catch (Exception e)
-                    {
-                        // The result could not be written (MemoryPack does not know its type):
-                        // the caller gets that as the call's failure rather than no answer.
-                        failure = new DotnetWorkersException($"The result of {plan.DisplayName} could not be sent: {e.Message}", e);
-                    }
-                }
-
-                server.Respond(sender, callId, ResponseStatus.Error, new RemoteError(failure.GetType().FullName ?? failure.GetType().Name, failure.Message, failure.StackTrace), null);
+                result = await task.ConfigureAwait(false);
             }
             catch (Exception e)
             {
-                Console.Error.WriteLine($"dotnet-workers: process {server._runtime.WorkerId} could not answer {plan.DisplayName}: {e.Message}");
+                Fail(e);
+                return;
+            }
+
+            Answer(result);
+        }
+
+        private async Task AnswerWhenDone(Task task)
+        {
+            try
+            {
+                await task.ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                Fail(e);
+                return;
+            }
+
+            Answer(default(NoResult));
+        }
+
+        /// <summary>Answers the caller with the result; one that cannot be written is answered as the call's failure.</summary>
+        private void Answer<T>(T result)
+        {
+            if (!Release())
+            {
+                return;
+            }
+
+            try
+            {
+                server.Respond(sender, callId, ResponseStatus.Ok, result, ResultFormat<T>.Write);
+            }
+            catch (Exception e)
+            {
+                // The result could not be written (MemoryPack does not know its type): the
+                // caller gets that as the call's failure rather than no answer.
+                AnswerFailure(new DotnetWorkersException($"The result of {plan.DisplayName} could not be sent: {e.Message}", e));
             }
             finally
             {
@@ -220,17 +270,57 @@ internal sealed class RpcServer
             }
         }
 
-        private void ReturnArguments()
+        private void Fail(Exception failure)
         {
-            if (arguments.Length > 0)
+            if (!Release())
             {
-                ArrayPool<byte>.Shared.Return(arguments);
-                arguments = [];
+                return;
             }
+
+            try
+            {
+                AnswerFailure(failure);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref server._running);
+            }
+        }
+
+        private void AnswerFailure(Exception failure)
+        {
+            try
+            {
+                var error = new RemoteError(failure.GetType().FullName ?? failure.GetType().Name, failure.Message, failure.StackTrace);
+                server.Respond(sender, callId, ResponseStatus.Error, error, ResultFormat<RemoteError>.Write);
+            }
+            catch (Exception e)
+            {
+                Console.Error.WriteLine($"dotnet-workers: process {server._runtime.WorkerId} could not answer {plan.DisplayName}: {e.Message}");
+            }
+        }
+
+        /// <summary>Gives back what the call held (its cancellation, its count in flight), once: false if the call was answered already.</summary>
+        private bool Release()
+        {
+            if (Interlocked.Exchange(ref _answered, 1) != 0)
+            {
+                return false;
+            }
+
+            if (cancellation is not null)
+            {
+                // By key and value: a revived sender reuses call ids.
+                server._cancellable.TryRemove(KeyValuePair.Create((sender, callId), cancellation));
+                cancellation.Dispose();
+            }
+
+            NativeMethods.CallsInFlightAdd(server._runtime.RegionHandle, -1);
+            return true;
         }
     }
 
-    private void Respond(uint caller, long callId, ResponseStatus status, object? result, ResultCodec? codec)
+    private void Respond<T>(uint caller, long callId, ResponseStatus status, T payload, Action<IBufferWriter<byte>, T> write)
     {
         var header = new MessageHeader
         {
@@ -239,17 +329,7 @@ internal sealed class RpcServer
             Sender = (uint)_runtime.WorkerId,
             CallId = callId,
         };
-        MessageBuffer message = Inboxes.Frame(header, (status, result, codec), static (writer, s) =>
-        {
-            if (s.status == ResponseStatus.Error)
-            {
-                MemoryPack.MemoryPackSerializer.Serialize(writer, (RemoteError)s.result!);
-            }
-            else if (s.status == ResponseStatus.Ok)
-            {
-                s.codec!.Write(writer, s.result);
-            }
-        });
+        MessageBuffer message = Inboxes.Frame(header, (payload, write), static (writer, s) => s.write(writer, s.payload));
         if (_inboxes.TrySend((int)caller, message.Span))
         {
             message.Dispose();

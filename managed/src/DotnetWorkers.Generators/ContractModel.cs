@@ -1,0 +1,41 @@
+namespace DotnetWorkers.Generators;
+
+/// <summary>
+/// What the generator emits a contract from, as values: the interface, and its methods in
+/// id order (by name, then by their parameters' type names, as the library orders them).
+/// </summary>
+internal sealed record ContractModel(string Type, EquatableArray<MethodModel> Methods);
+
+/// <summary>One method: where it is declared (for an explicit implementation), its parameters, and what it returns.</summary>
+internal sealed record MethodModel(
+    string Name, string DeclaringType, EquatableArray<ParameterModel> Parameters, ReturnKind Kind, string? ResultType, string ReturnType)
+{
+    /// <summary>The position of the CancellationToken parameter, or -1.</summary>
+    internal int CancellationIndex
+    {
+        get
+        {
+            for (int i = 0; i < Parameters.Length; i++)
+            {
+                if (Parameters[i].IsCancellationToken)
+                {
+                    return i;
+                }
+            }
+
+            return -1;
+        }
+    }
+}
+
+/// <summary>One parameter: its name, its type as C# spells it in generated code, and whether it is the call's CancellationToken.</summary>
+internal sealed record ParameterModel(string Name, string Type, bool IsCancellationToken);
+
+/// <summary>The four return shapes of a method called across processes.</summary>
+internal enum ReturnKind
+{
+    Task,
+    TaskOfT,
+    ValueTask,
+    ValueTaskOfT,
+}

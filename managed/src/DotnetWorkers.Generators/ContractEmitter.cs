@@ -92,7 +92,7 @@ internal static class ContractEmitter
                 passed.Add($"a{p}");
             }
 
-            code.AppendLine($"                reply.Return((({m.DeclaringType})service).{m.Name}({string.Join(", ", passed)}));");
+            code.AppendLine($"                reply.Return((({m.DeclaringType})service).@{m.Name}({string.Join(", ", passed)}));");
             code.AppendLine("                return;");
             code.AppendLine("            }");
         }
@@ -122,7 +122,7 @@ internal static class ContractEmitter
                 ReturnKind.ValueTaskOfT => $"new global::System.Threading.Tasks.ValueTask<{m.ResultType}>({call})",
                 _ => call,
             };
-            code.AppendLine($"        {m.ReturnType} {m.DeclaringType}.{m.Name}({parameters}) =>");
+            code.AppendLine($"        {m.ReturnType} {m.DeclaringType}.@{m.Name}({parameters}) =>");
             code.AppendLine($"            {body};");
         }
 

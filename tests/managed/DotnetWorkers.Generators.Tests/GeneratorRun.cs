@@ -14,8 +14,11 @@ internal static class GeneratorRun
         MetadataReference.CreateFromFile(typeof(MemoryPack.MemoryPackableAttribute).Assembly.Location),
     ];
 
-    /// <summary>The generator's diagnostics, and the compiler's errors (a test source that does not compile is a broken test).</summary>
-    internal static (ImmutableArray<Diagnostic> Generator, ImmutableArray<Diagnostic> CompilerErrors) Run(string source)
+    /// <summary>
+    /// The generator's diagnostics, the compiler's errors after it ran (a test source or
+    /// generated code that does not compile), and the generated sources.
+    /// </summary>
+    internal static (ImmutableArray<Diagnostic> Generator, ImmutableArray<Diagnostic> CompilerErrors, ImmutableArray<string> Sources) Run(string source)
     {
         var compilation = CSharpCompilation.Create(
             "Contracts",
@@ -25,14 +28,15 @@ internal static class GeneratorRun
         GeneratorDriver driver = CSharpGeneratorDriver.Create(new RpcContractGenerator());
         driver = driver.RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out ImmutableArray<Diagnostic> diagnostics);
         ImmutableArray<Diagnostic> errors = [.. output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error && !d.Id.StartsWith("DW", StringComparison.Ordinal))];
-        return (diagnostics, errors);
+        ImmutableArray<string> sources = [.. driver.GetRunResult().GeneratedTrees.Select(t => t.GetText().ToString())];
+        return (diagnostics, errors, sources);
     }
 
     /// <summary>The generator's diagnostics for a source that must otherwise compile.</summary>
     internal static ImmutableArray<Diagnostic> Diagnostics(string source)
     {
-        (ImmutableArray<Diagnostic> generator, ImmutableArray<Diagnostic> errors) = Run(source);
-        Assert.That(errors, Is.Empty, "the test's source compiles");
+        (ImmutableArray<Diagnostic> generator, ImmutableArray<Diagnostic> errors, _) = Run(source);
+        Assert.That(errors, Is.Empty, "the test's source and the generated code compile");
         return generator;
     }
 }

@@ -8,10 +8,7 @@ namespace DotnetWorkers.Bench.Ipc;
 /// in each run with what a user would otherwise write: the same calls over a Unix domain
 /// socket (System.Net.Sockets, length-prefixed MemoryPack frames, many calls in flight on
 /// one connection) and over StreamJsonRpc on a named pipe. The two processes are the
-/// IpcBenchProbe app (bench/apps): the worker serves, the primary measures. Our RPC is
-/// measured twice: through the proxies and invokers generated at compile time, and through
-/// the reflection path (DispatchProxy and compiled expressions) kept behind
-/// <c>DOTNET_WORKERS_RPC=reflection</c> until the generated path is proven.
+/// IpcBenchProbe app (bench/apps): the worker serves, the primary measures.
 /// </summary>
 internal static class IpcBenchmark
 {
@@ -26,20 +23,7 @@ internal static class IpcBenchmark
         var runs = new List<Dictionary<string, double>>();
         for (int i = 0; i < Runs; i++)
         {
-            // The two paths' clusters alternate which goes first: a VM's slow spells last seconds.
-            Dictionary<string, double> reflected = i % 2 == 1 ? RunCluster(milliseconds, reflection: true) : [];
-            Dictionary<string, double> run = RunCluster(milliseconds, reflection: false);
-            if (i % 2 == 0)
-            {
-                reflected = RunCluster(milliseconds, reflection: true);
-            }
-
-            foreach ((string name, double value) in reflected)
-            {
-                run[name] = value;
-            }
-
-            runs.Add(run);
+            runs.Add(RunCluster(milliseconds));
         }
 
         double F(string name) => runs.Select(r => r[name]).Order().ElementAt(Runs / 2);
@@ -50,8 +34,6 @@ internal static class IpcBenchmark
             report.Add($"rpc.{figure}.unix-socket", F($"rpc.unix-socket.{figure}"), "us");
             report.Add($"rpc.{figure}.streamjsonrpc", F($"rpc.streamjsonrpc.{figure}"), "us");
             report.Add($"rpc.{figure}.dotnet-workers", ours, "us", "of Unix socket", F($"rpc.unix-socket.{figure}"));
-            report.Add($"rpc.{figure}.dotnet-workers-reflection", F($"rpc.dotnet-workers-reflection.{figure}"), "us");
-            report.Add($"rpc.{figure}.dotnet-workers-vs-reflection", ours, "us", "of the reflection path", F($"rpc.dotnet-workers-reflection.{figure}"));
         }
 
         foreach (string figure in new[] { "sequential-calls-per-s", "64-in-flight-calls-per-s" })
@@ -61,8 +43,6 @@ internal static class IpcBenchmark
             report.Add($"rpc.{figure}.streamjsonrpc", F($"rpc.streamjsonrpc.{figure}"), "calls/s");
             report.Add($"rpc.{figure}.dotnet-workers", ours, "calls/s", "of Unix socket", F($"rpc.unix-socket.{figure}"));
             report.Add($"rpc.{figure}.dotnet-workers-vs-streamjsonrpc", ours, "calls/s", "of StreamJsonRpc", F($"rpc.streamjsonrpc.{figure}"));
-            report.Add($"rpc.{figure}.dotnet-workers-reflection", F($"rpc.dotnet-workers-reflection.{figure}"), "calls/s");
-            report.Add($"rpc.{figure}.dotnet-workers-vs-reflection", ours, "calls/s", "of the reflection path", F($"rpc.dotnet-workers-reflection.{figure}"));
         }
 
         foreach (string size in new[] { "16b", "4096b" })
@@ -75,17 +55,11 @@ internal static class IpcBenchmark
         report.Write(outDirectory);
     }
 
-    /// <summary>One launched cluster's figures; with <paramref name="reflection"/>, only our RPC's, on the reflection path.</summary>
-    private static Dictionary<string, double> RunCluster(int milliseconds, bool reflection)
+    private static Dictionary<string, double> RunCluster(int milliseconds)
     {
         string launcher = Path.Combine(Paths.Artifacts, "bin", "dotnet-workers");
         string probe = Path.Combine(Paths.Artifacts, "bench", "apps", "IpcBenchProbe", "IpcBenchProbe.dll");
         var info = new ProcessStartInfo(launcher) { UseShellExecute = false, RedirectStandardOutput = true };
-        if (reflection)
-        {
-            info.Environment["DOTNET_WORKERS_RPC"] = "reflection";
-        }
-
         foreach (string a in new[] { "--workers=1", probe, milliseconds.ToString(CultureInfo.InvariantCulture) })
         {
             info.ArgumentList.Add(a);

@@ -32,13 +32,6 @@ string echoSocket = socketPath + ".echo";
 string streamSocket = socketPath + ".stream";
 string pipeName = Path.GetFileName(socketPath) + ".jsonrpc";
 IEcho echo = Cluster.Proxy<IEcho>();
-if (Environment.GetEnvironmentVariable("DOTNET_WORKERS_RPC") == "reflection")
-{
-    // The runner's second cluster: the same calls through the reflection path, nothing else.
-    await Measure.RoundTrips("rpc.dotnet-workers-reflection", () => echo.EchoAsync(42), milliseconds);
-    return;
-}
-
 await Measure.RoundTrips("rpc.dotnet-workers", () => echo.EchoAsync(42), milliseconds);
 
 await using (var socket = await SocketClient.ConnectAsync(echoSocket))

@@ -53,8 +53,8 @@ internal static class ContractReader
 
     /// <summary>
     /// What to emit for <paramref name="contract"/> (one <see cref="Check"/> found nothing
-    /// wrong with), or null if the generated code could not name it (an interface private to
-    /// another type or assembly: the library then uses its reflection path).
+    /// wrong with), or null if the generated code could not name it (an interface private or
+    /// protected inside another type: DW0008).
     /// </summary>
     internal static ContractModel? Model(INamedTypeSymbol contract, Compilation compilation)
     {

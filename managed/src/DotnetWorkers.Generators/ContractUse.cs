@@ -5,8 +5,7 @@ namespace DotnetWorkers.Generators;
 
 /// <summary>
 /// One contract named somewhere (a call site or an [RpcService] interface): what is wrong
-/// with it there, and, if nothing is, what to emit for it (null if it cannot be named from
-/// this assembly).
+/// with it there, and, if nothing is, what to emit for it.
 /// </summary>
 internal sealed record ContractUse(EquatableArray<DiagnosticInfo> Diagnostics, ContractModel? Model)
 {
@@ -14,6 +13,12 @@ internal sealed record ContractUse(EquatableArray<DiagnosticInfo> Diagnostics, C
     {
         ImmutableArray<DiagnosticInfo> diagnostics = ContractReader.Check(service, useSite);
         ContractModel? model = diagnostics.IsEmpty && service is INamedTypeSymbol contract ? ContractReader.Model(contract, compilation) : null;
+        if (diagnostics.IsEmpty && model is null)
+        {
+            Location at = service.Locations.FirstOrDefault(l => l.IsInSource) ?? useSite;
+            diagnostics = [DiagnosticInfo.Create(Generators.Diagnostics.Inaccessible, at, service.ToDisplayString())];
+        }
+
         return new ContractUse(new EquatableArray<DiagnosticInfo>(diagnostics), model);
     }
 }

@@ -19,6 +19,7 @@ internal sealed record DiagnosticInfo(string Id, LocationInfo? Location, Equatab
             "DW0004" => Diagnostics.NotATask,
             "DW0005" => Diagnostics.NotSerializable,
             "DW0006" => Diagnostics.TwoCancellationTokens,
+            "DW0008" => Diagnostics.Inaccessible,
             _ => Diagnostics.NotAMethod,
         };
         return Diagnostic.Create(descriptor, Location?.ToLocation(), [.. Arguments]);

@@ -59,6 +59,14 @@ internal static class Diagnostics
         DiagnosticSeverity.Error,
         isEnabledByDefault: true);
 
+    internal static readonly DiagnosticDescriptor Inaccessible = new(
+        "DW0008",
+        "An RPC service is visible to the generated code",
+        "'{0}' is private or protected inside another type: the generated proxy and invoker cannot name it; make it internal or public",
+        Category,
+        DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
     internal static readonly DiagnosticDescriptor NotAMethod = new(
         "DW0007",
         "An RPC service has only methods",

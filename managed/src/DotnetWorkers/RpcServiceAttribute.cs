@@ -12,7 +12,7 @@ namespace DotnetWorkers;
 /// DW0002 (a generic method), DW0003 (a ref, out or in parameter), DW0004 (a result other
 /// than Task, Task&lt;T&gt;, ValueTask or ValueTask&lt;T&gt;), DW0005 (an argument or result
 /// MemoryPack cannot serialize), DW0006 (more than one CancellationToken), DW0007 (a
-/// property or event).
+/// property or event), DW0008 (an interface private inside another type).
 /// </remarks>
 [AttributeUsage(AttributeTargets.Interface | AttributeTargets.GenericParameter, Inherited = false)]
 public sealed class RpcServiceAttribute : Attribute

@@ -5,9 +5,9 @@ namespace DotnetWorkers.Generators.Tests;
 
 /// <summary>
 /// What the generator emits for sound contracts: a proxy and an invoker that compile for
-/// every return shape, registered once; none for a contract with errors, or one the
-/// generated code could not name. (The RPC tests of DotnetWorkers.Tests run the generated
-/// code itself.)
+/// every return shape, registered once; none for a contract with errors (DW0008 for one the
+/// generated code could not name). The RPC tests of DotnetWorkers.Tests run the generated
+/// code itself.
 /// </summary>
 public class GeneratedCodeTests
 {
@@ -92,7 +92,7 @@ public class GeneratedCodeTests
     }
 
     [Test]
-    public void AContractTheGeneratedCodeCannotName_GetsNoCode_AndNoError()
+    public void AContractTheGeneratedCodeCannotName_IsDW0008_AndGetsNoCode()
     {
         (ImmutableArray<Diagnostic> diagnostics, ImmutableArray<Diagnostic> errors, ImmutableArray<string> sources) = GeneratorRun.Run(Usings + """
             public static class Outer
@@ -102,8 +102,10 @@ public class GeneratedCodeTests
             }
             """);
 
-        Assert.That(diagnostics, Is.Empty);
+        Diagnostic d = diagnostics.Single();
+        Assert.That(d.Id, Is.EqualTo("DW0008"));
+        Assert.That(d.GetMessage(), Does.Contain("'Outer.IHidden' is private or protected inside another type").And.Contain("make it internal or public"));
         Assert.That(errors, Is.Empty);
-        Assert.That(sources, Is.Empty, "the library's reflection path serves it");
+        Assert.That(sources, Is.Empty);
     }
 }

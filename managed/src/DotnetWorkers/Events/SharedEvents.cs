@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using DotnetWorkers.Messaging;
 using DotnetWorkers.Messaging.Inbox;
 using MemoryPack;
@@ -88,7 +89,7 @@ public sealed class SharedEvents
     /// to receive the values, and dispose it to unsubscribe. Values wait in an unbounded
     /// local buffer until read.
     /// </summary>
-    public EventSubscription<T> Subscribe<T>(string topic)
+    public EventSubscription<T> Subscribe<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.All)] T>(string topic)
     {
         uint index = TopicIndex<T>(topic);
         var subscription = new EventSubscription<T>(topic, s => Unsubscribe(index, s));
@@ -101,7 +102,7 @@ public sealed class SharedEvents
     /// for each value, one at a time, on the thread pool. A handler that throws is reported
     /// on stderr and the next value is delivered. Dispose the result to unsubscribe.
     /// </summary>
-    public IDisposable Subscribe<T>(string topic, Func<T, ValueTask> handler)
+    public IDisposable Subscribe<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.All)] T>(string topic, Func<T, ValueTask> handler)
     {
         ArgumentNullException.ThrowIfNull(handler);
         EventSubscription<T> subscription = Subscribe<T>(topic);
@@ -123,7 +124,7 @@ public sealed class SharedEvents
     }
 
     /// <summary>As <see cref="Subscribe{T}(string, Func{T, ValueTask})"/>, with a synchronous handler.</summary>
-    public IDisposable Subscribe<T>(string topic, Action<T> handler)
+    public IDisposable Subscribe<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.All)] T>(string topic, Action<T> handler)
     {
         ArgumentNullException.ThrowIfNull(handler);
         return Subscribe<T>(topic, value =>

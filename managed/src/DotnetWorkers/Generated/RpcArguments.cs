@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.ComponentModel;
+using System.Diagnostics.CodeAnalysis;
 using MemoryPack;
 
 namespace DotnetWorkers.Generated;
@@ -12,7 +13,7 @@ public static class RpcArguments
     public static void Write<T>(IBufferWriter<byte> writer, T value) => MemoryPackSerializer.Serialize(writer, value);
 
     /// <summary>Reads one argument from the front of <paramref name="payload"/>, which moves past it.</summary>
-    public static T Read<T>(ref ReadOnlySpan<byte> payload)
+    public static T Read<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.All)] T>(ref ReadOnlySpan<byte> payload)
     {
         T? value = default;
         int consumed = MemoryPackSerializer.Deserialize(payload, ref value);

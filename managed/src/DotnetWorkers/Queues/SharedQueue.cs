@@ -32,7 +32,7 @@ namespace DotnetWorkers.Queues;
 /// one way: <see cref="TryWrite"/> throws <see cref="ChannelClosedException"/> once the queue
 /// is completed, where <c>Writer.TryWrite</c> returns false, as every ChannelWriter does.</para>
 /// </remarks>
-public sealed partial class SharedQueue<T> : Channel<T>
+public sealed partial class SharedQueue<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.All)] T> : Channel<T>
 {
     /// <summary>Messages one batch call moves at most (the native batch's bound).</summary>
     public const int MaxBatch = 64;

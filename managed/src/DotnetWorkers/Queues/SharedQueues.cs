@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text;
 using DotnetWorkers.Native;
 using DotnetWorkers.Region;
@@ -32,7 +33,7 @@ public sealed unsafe class SharedQueues
     /// <exception cref="InvalidOperationException">The queue exists with another capacity or inline size.</exception>
     /// <exception cref="SharedTypeMismatchException">The queue was created for another type of message.</exception>
     /// <exception cref="DotnetWorkersException">The cluster already has 256 queues.</exception>
-    public SharedQueue<T> Open<T>(string name, int capacity = 1024, int inlineBytes = 112)
+    public SharedQueue<T> Open<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.All)] T>(string name, int capacity = 1024, int inlineBytes = 112)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);

@@ -22,7 +22,7 @@ public sealed partial class SharedStore
     /// <param name="cancellationToken">Stops waiting (or computing) in this caller only.</param>
     /// <exception cref="SharedComputationException">The factory failed in another process; its type, message and stack are given.</exception>
     /// <exception cref="SharedTypeMismatchException">The value was stored as another type than <typeparamref name="T"/>.</exception>
-    public async ValueTask<T> GetOrSetAsync<T>(string key, Func<CancellationToken, ValueTask<T>> factory,
+    public async ValueTask<T> GetOrSetAsync<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.All)] T>(string key, Func<CancellationToken, ValueTask<T>> factory,
         TimeSpan? expiry = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(factory);
@@ -48,7 +48,7 @@ public sealed partial class SharedStore
     }
 
     /// <inheritdoc cref="GetOrSetAsync{T}(string, Func{CancellationToken, ValueTask{T}}, TimeSpan?, CancellationToken)"/>
-    public ValueTask<T> GetOrSetAsync<T>(string key, Func<Task<T>> factory, TimeSpan? expiry = null,
+    public ValueTask<T> GetOrSetAsync<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.All)] T>(string key, Func<Task<T>> factory, TimeSpan? expiry = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(factory);
@@ -57,7 +57,7 @@ public sealed partial class SharedStore
 
     private readonly record struct Claim(uint State, ulong Round, ulong Reference, object? Value, SharedComputationException? Failure);
 
-    private unsafe Claim TryClaim<T>(string key, ulong waited)
+    private unsafe Claim TryClaim<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.All)] T>(string key, ulong waited)
     {
         Span<byte> keyBuffer = stackalloc byte[Utf8Name.MaxKeyBytes];
         ReadOnlySpan<byte> k = Utf8Name.Encode(key, keyBuffer, "key", nameof(key));

@@ -35,7 +35,7 @@ public sealed partial class SharedStore
     /// <exception cref="KeyNotFoundException">There is no value under the key (or it expired).</exception>
     /// <exception cref="ArgumentException">The key is null, empty or longer than 1024 bytes of UTF-8.</exception>
     /// <exception cref="SharedTypeMismatchException">The value was stored as another type than <typeparamref name="T"/>.</exception>
-    public T Get<T>(string key)
+    public T Get<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.All)] T>(string key)
     {
         if (!TryGet(key, out T? value))
         {
@@ -47,7 +47,7 @@ public sealed partial class SharedStore
 
     /// <summary>Reads the value under <paramref name="key"/> if there is one. Allocates nothing for unmanaged values.</summary>
     /// <exception cref="SharedTypeMismatchException">The value was stored as another type than <typeparamref name="T"/>.</exception>
-    public unsafe bool TryGet<T>(string key, [MaybeNullWhen(false)] out T value)
+    public unsafe bool TryGet<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.All)] T>(string key, [MaybeNullWhen(false)] out T value)
     {
         Span<byte> keyBuffer = stackalloc byte[Utf8Name.MaxKeyBytes];
         ReadOnlySpan<byte> k = Utf8Name.Encode(key, keyBuffer, "key", nameof(key));
@@ -206,7 +206,7 @@ public sealed partial class SharedStore
     /// </summary>
     /// <exception cref="KeyNotFoundException">There is no value under the key.</exception>
     /// <exception cref="SharedTypeMismatchException">The value was stored as another type than <typeparamref name="T"/>.</exception>
-    public T Update<T>(string key, Func<T, T> update)
+    public T Update<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.All)] T>(string key, Func<T, T> update)
     {
         ArgumentNullException.ThrowIfNull(update);
         while (true)
@@ -225,7 +225,7 @@ public sealed partial class SharedStore
     /// (optimistically, like <see cref="Update{T}"/>). Returns what was stored.
     /// </summary>
     /// <exception cref="SharedTypeMismatchException">The value was stored as another type than <typeparamref name="T"/>.</exception>
-    public T AddOrUpdate<T>(string key, T addValue, Func<T, T> update)
+    public T AddOrUpdate<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.All)] T>(string key, T addValue, Func<T, T> update)
     {
         ArgumentNullException.ThrowIfNull(update);
         while (true)
@@ -310,7 +310,7 @@ public sealed partial class SharedStore
         return true;
     }
 
-    private unsafe (T Value, ulong Version)? ReadWithVersion<T>(string key)
+    private unsafe (T Value, ulong Version)? ReadWithVersion<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.All)] T>(string key)
     {
         Span<byte> keyBuffer = stackalloc byte[Utf8Name.MaxKeyBytes];
         ReadOnlySpan<byte> k = Utf8Name.Encode(key, keyBuffer, "key", nameof(key));

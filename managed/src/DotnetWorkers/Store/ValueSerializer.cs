@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
 using MemoryPack;
 
 namespace DotnetWorkers.Store;
@@ -38,7 +39,7 @@ internal static class ValueSerializer
         return writer.WrittenSpan;
     }
 
-    internal static T Deserialize<T>(ReadOnlySpan<byte> bytes, string key)
+    internal static T Deserialize<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.All)] T>(ReadOnlySpan<byte> bytes, string key)
     {
         try
         {

@@ -1,10 +1,11 @@
 using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
 using MemoryPack;
 
 namespace DotnetWorkers.Messaging.Rpc;
 
 /// <summary>How a result of type <typeparamref name="T"/> crosses: MemoryPack's bytes, or nothing for <see cref="NoResult"/>.</summary>
-internal static class ResultFormat<T>
+internal static class ResultFormat<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.All)] T>
 {
     internal static readonly Action<IBufferWriter<byte>, T> Write = typeof(T) == typeof(NoResult)
         ? static (_, _) => { }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using DotnetWorkers.Generated;
 using DotnetWorkers.Messaging.Inbox;
 using DotnetWorkers.Native;
@@ -157,7 +158,7 @@ internal sealed class RpcServer
             }
         }
 
-        internal void Return<T>(Task<T>? task)
+        internal void Return<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.All)] T>(Task<T>? task)
         {
             if (task is null)
             {
@@ -189,7 +190,7 @@ internal sealed class RpcServer
             }
         }
 
-        internal void Return<T>(ValueTask<T> task)
+        internal void Return<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.All)] T>(ValueTask<T> task)
         {
             if (task.IsCompletedSuccessfully)
             {
@@ -215,7 +216,7 @@ internal sealed class RpcServer
 
         private Exception NullTask() => new InvalidOperationException($"{plan.DisplayName} returned null instead of a task.");
 
-        private async Task AnswerWhenDone<T>(Task<T> task)
+        private async Task AnswerWhenDone<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.All)] T>(Task<T> task)
         {
             T result;
             try
@@ -247,7 +248,7 @@ internal sealed class RpcServer
         }
 
         /// <summary>Answers the caller with the result; one that cannot be written is answered as the call's failure.</summary>
-        private void Answer<T>(T result)
+        private void Answer<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.All)] T>(T result)
         {
             if (!Release())
             {

@@ -2,7 +2,7 @@ namespace DotnetWorkers.Generators;
 
 /// <summary>
 /// What the generator emits a contract from, as values: the interface, and its methods in
-/// id order (by name, then by their parameters' type names, as the library orders them).
+/// id order (by name, then by their parameters' type names: docs/protocol.md section 15).
 /// </summary>
 internal sealed record ContractModel(string Type, EquatableArray<MethodModel> Methods);
 

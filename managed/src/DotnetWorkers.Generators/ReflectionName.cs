@@ -4,8 +4,9 @@ namespace DotnetWorkers.Generators;
 
 /// <summary>
 /// A type's name as the library's <c>TypeIdentity.NameOf</c> spells it from reflection
-/// (<c>System.Collections.Generic.List`1[System.Int32]</c>): the generator orders a
-/// contract's methods by these names, and the library's reflection path orders them alike.
+/// (<c>System.Collections.Generic.List`1[System.Int32]</c>, docs/protocol.md section 18):
+/// the generator orders a contract's methods by these names (section 15), so the order is
+/// written down once, in the names the protocol already uses.
 /// </summary>
 internal static class ReflectionName
 {

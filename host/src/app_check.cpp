@@ -3,9 +3,12 @@
 #include <cstdint>
 #include <cstring>
 #include <fstream>
+#include <iterator>
+#include <string_view>
 #include <vector>
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 namespace dw::host {
 namespace {
@@ -50,9 +53,21 @@ bool IsManagedAssembly(const std::string& path) {
   return ReadU32(b, clr) != 0 && ReadU32(b, clr + 4) != 0;
 }
 
+// True if the file is an ELF executable published by NativeAOT: its dynamic symbols name
+// the runtime's debug header (every NativeAOT image exports DotNetRuntimeDebugHeader for
+// debuggers), which no other program has.
+bool IsNativeAotExecutable(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  std::vector<char> b((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  static constexpr char kElfMagic[] = {0x7f, 'E', 'L', 'F'};
+  if (b.size() < 64 || std::memcmp(b.data(), kElfMagic, sizeof kElfMagic) != 0) return false;
+  static constexpr std::string_view kMarker = "DotNetRuntimeDebugHeader";
+  return std::string_view(b.data(), b.size()).find(kMarker) != std::string_view::npos;
+}
+
 }  // namespace
 
-bool CheckDotnetApp(const std::string& path, std::string* error) {
+bool CheckDotnetApp(const std::string& path, AppKind* kind, std::string* error) {
   struct stat st {};
   if (stat(path.c_str(), &st) != 0) {
     *error = "cannot find the app '" + path + "'";
@@ -62,10 +77,21 @@ bool CheckDotnetApp(const std::string& path, std::string* error) {
     *error = "'" + path + "' is not a file: expected a .NET app such as bin/MyApp.dll";
     return false;
   }
+  if (IsNativeAotExecutable(path)) {
+    if (access(path.c_str(), X_OK) != 0) {
+      *error = "'" + path + "' is a NativeAOT app but not executable (chmod +x it)";
+      return false;
+    }
+    *kind = AppKind::kNative;
+    return true;
+  }
   if (!IsManagedAssembly(path)) {
-    *error = "'" + path + "' is not a .NET app: expected a managed assembly such as bin/MyApp.dll";
+    *error = "'" + path +
+             "' is not a .NET app: expected a managed assembly such as bin/MyApp.dll, or an executable published with "
+             "PublishAot";
     return false;
   }
+  *kind = AppKind::kManaged;
   std::string stem = path;
   if (stem.size() > 4 && stem.compare(stem.size() - 4, 4, ".dll") == 0) stem.resize(stem.size() - 4);
   std::string config = stem + ".runtimeconfig.json";

@@ -52,15 +52,19 @@ int main(int argc, char** argv) {
     case ParseOutcome::kRun: break;
   }
 
-  if (!CheckDotnetApp(options.app_path, &error)) return Error(kStartError, error);
+  AppKind kind = AppKind::kManaged;
+  if (!CheckDotnetApp(options.app_path, &kind, &error)) return Error(kStartError, error);
+  options.native_app = kind == AppKind::kNative;
 
   // Resolved once, here, and inherited by every forked child. In --spawn mode each child
-  // does this again after exec; doing it here too reports a broken install once.
+  // does this again after exec; doing it here too reports a broken install once. A
+  // NativeAOT app carries its own runtime: every process execs it, with the region's fd.
   ClrBoot clr;
-  if (!clr.Resolve(&error) || !clr.Initialize(options.app_path, options.app_args, &error)) {
+  if (options.native_app) {
+    options.spawn = true;
+  } else if (!clr.Resolve(&error) || !clr.Initialize(options.app_path, options.app_args, &error)) {
     return Error(kStartError, error);
-  }
-  if (!options.spawn) {
+  } else if (!options.spawn) {
     clr.PreloadRuntime();
     // Forking runs the runtime in the children on the launcher's memory: safe only if the
     // launcher has one thread. Loading the runtime can start one (LTTng tracing, when

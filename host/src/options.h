@@ -19,6 +19,7 @@ struct LauncherOptions {
   uint64_t memory_bytes = 0;             // --memory, or the default sized from the machine
   uint64_t shutdown_timeout_ms = 5000;   // --shutdown-timeout
   bool spawn = false;                    // --spawn
+  bool native_app = false;               // the app is a NativeAOT executable (set after the app check)
   bool continue_on_worker_exit = false;  // --on-worker-exit=continue (default: fail-all)
   std::string app_path;                  // the first non-option argument
   std::vector<std::string> app_args;     // everything after it, untouched

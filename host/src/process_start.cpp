@@ -25,7 +25,7 @@ namespace {
 struct ChildPlan {
   std::vector<std::string> env_strings;
   std::vector<char*> envp;
-  std::vector<const char*> argv;  // --spawn only
+  std::vector<const char*> argv;  // --spawn and NativeAOT apps only
   size_t region_env = 0;          // index of DOTNET_WORKERS_REGION in env_strings
   size_t pid_digits = 0;          // where the 10 pid digits start in that string
 };
@@ -55,8 +55,12 @@ ChildPlan Plan(const StartContext& context, const ProcessSpec& spec) {
   for (std::string& s : plan.env_strings) plan.envp.push_back(s.data());
   plan.envp.push_back(nullptr);
 
-  if (context.options->spawn) {
+  if (context.options->native_app) {
+    plan.argv = {context.options->app_path.c_str()};
+  } else if (context.options->spawn) {
     plan.argv = {"dotnet-workers", kSpawnedChildFlag, context.options->app_path.c_str()};
+  }
+  if (!plan.argv.empty()) {
     for (const std::string& a : context.options->app_args) plan.argv.push_back(a.c_str());
     plan.argv.push_back(nullptr);
   }
@@ -99,6 +103,13 @@ void WriteDecimal10(char* out, uint32_t value) {
     close(null);
   }
 
+  if (context.options->native_app) {
+    // The NativeAOT app's library maps the region from this fd when it binds (and sets
+    // FD_CLOEXEC again itself).
+    fcntl(context.region->fd(), F_SETFD, 0);
+    execve(context.options->app_path.c_str(), const_cast<char* const*>(plan.argv.data()), plan.envp.data());
+    ChildFail("cannot exec the app");
+  }
   if (context.options->spawn) {
     // The exec'd launcher maps the region from this fd; it sets FD_CLOEXEC again itself.
     // /proc/self/exe, not its path: the binary may have been replaced since we started.

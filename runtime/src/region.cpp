@@ -200,6 +200,12 @@ dw_status Region::Attach(const RegionDescriptor& d, uint32_t self_pid, std::uniq
   }
   void* base = reinterpret_cast<void*>(d.address);
   if (!IsMapped(base, d.size)) {
+    // A NativeAOT app exec'd by the launcher inherits the region's fd (a memory file of the
+    // region's size), not its mapping.
+    struct stat st {};
+    if (d.fd >= 0 && fstat(d.fd, &st) == 0 && S_ISREG(st.st_mode) && static_cast<uint64_t>(st.st_size) >= d.size) {
+      return MapDescriptor(d, out);
+    }
     return Fail(DW_E_NOT_MAPPED, "the region at 0x%" PRIx64 " (%" PRIu64 " bytes) is not mapped in this process",
                 d.address, d.size);
   }

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <vector>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace dw::host {
@@ -50,45 +51,71 @@ class AppCheck : public ::testing::Test {
 
   std::string dir_;
   std::string error_;
+  AppKind kind_ = AppKind::kNative;
 };
 
 TEST_F(AppCheck, AcceptsAManagedAssemblyWithARuntimeConfig) {
   std::string app = Write("App.dll", FakePe(true));
   Write("App.runtimeconfig.json", {'{', '}'});
-  EXPECT_TRUE(CheckDotnetApp(app, &error_)) << error_;
+  EXPECT_TRUE(CheckDotnetApp(app, &kind_, &error_)) << error_;
+  EXPECT_EQ(kind_, AppKind::kManaged);
+}
+
+// An ELF image that exports the NativeAOT runtime's debug header, as every NativeAOT executable does.
+std::vector<char> FakeNativeAot() {
+  std::vector<char> b(256, 0);
+  const char magic[] = {0x7f, 'E', 'L', 'F'};
+  std::memcpy(b.data(), magic, sizeof magic);
+  std::memcpy(b.data() + 128, "DotNetRuntimeDebugHeader", 24);
+  return b;
+}
+
+TEST_F(AppCheck, AcceptsANativeAotExecutable) {
+  std::string app = Write("App", FakeNativeAot());
+  ASSERT_EQ(chmod(app.c_str(), 0755), 0);
+  EXPECT_TRUE(CheckDotnetApp(app, &kind_, &error_)) << error_;
+  EXPECT_EQ(kind_, AppKind::kNative);
+}
+
+TEST_F(AppCheck, RejectsANativeAotAppThatIsNotExecutable) {
+  std::string app = Write("App", FakeNativeAot());
+  ASSERT_EQ(chmod(app.c_str(), 0644), 0);
+  EXPECT_FALSE(CheckDotnetApp(app, &kind_, &error_));
+  EXPECT_NE(error_.find("not executable"), std::string::npos) << error_;
 }
 
 TEST_F(AppCheck, RejectsAMissingFile) {
-  EXPECT_FALSE(CheckDotnetApp(dir_ + "/Nope.dll", &error_));
+  EXPECT_FALSE(CheckDotnetApp(dir_ + "/Nope.dll", &kind_, &error_));
   EXPECT_NE(error_.find("cannot find the app"), std::string::npos) << error_;
 }
 
 TEST_F(AppCheck, RejectsADirectory) {
-  EXPECT_FALSE(CheckDotnetApp(dir_, &error_));
+  EXPECT_FALSE(CheckDotnetApp(dir_, &kind_, &error_));
   EXPECT_NE(error_.find("is not a file"), std::string::npos) << error_;
 }
 
 TEST_F(AppCheck, RejectsATextFile) {
   std::string app = Write("Text.dll", {'h', 'e', 'l', 'l', 'o'});
-  EXPECT_FALSE(CheckDotnetApp(app, &error_));
+  EXPECT_FALSE(CheckDotnetApp(app, &kind_, &error_));
   EXPECT_NE(error_.find("is not a .NET app"), std::string::npos) << error_;
 }
 
 TEST_F(AppCheck, RejectsANativePeImage) {
   std::string app = Write("Native.dll", FakePe(false));
   Write("Native.runtimeconfig.json", {'{', '}'});
-  EXPECT_FALSE(CheckDotnetApp(app, &error_));
+  EXPECT_FALSE(CheckDotnetApp(app, &kind_, &error_));
   EXPECT_NE(error_.find("is not a .NET app"), std::string::npos) << error_;
 }
 
-TEST_F(AppCheck, RejectsAnElfExecutable) {
-  EXPECT_FALSE(CheckDotnetApp("/bin/sh", &error_));
+TEST_F(AppCheck, RejectsAnElfExecutableThatIsNotANativeAotApp) {
+  EXPECT_FALSE(CheckDotnetApp("/bin/sh", &kind_, &error_));
   EXPECT_NE(error_.find("is not a .NET app"), std::string::npos) << error_;
+  EXPECT_NE(error_.find("PublishAot"), std::string::npos) << error_;
 }
 
 TEST_F(AppCheck, RejectsALibraryWithoutARuntimeConfig) {
   std::string app = Write("Lib.dll", FakePe(true));
-  EXPECT_FALSE(CheckDotnetApp(app, &error_));
+  EXPECT_FALSE(CheckDotnetApp(app, &kind_, &error_));
   EXPECT_NE(error_.find("Lib.runtimeconfig.json"), std::string::npos) << error_;
 }
 

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -138,6 +139,23 @@ TEST(Region, Attach_ReportsAnUnmappedAddress) {
   d.size = kSize;
   std::unique_ptr<Region> attached;
   EXPECT_EQ(Region::Attach(d, d.pid, &attached), DW_E_NOT_MAPPED);
+}
+
+TEST(Region, Attach_MapsAnUnmappedRegionFromItsInheritedFd_AsAnExecdNativeAotAppFindsIt) {
+  auto region = MakeRegion();
+  // A NativeAOT app exec'd by the launcher has the region's fd but no mapping: an address
+  // free in this process stands in for the creator's.
+  RegionDescriptor d = region->Describe(static_cast<uint32_t>(getpid()));
+  void* other = mmap(nullptr, kSize, PROT_READ, MAP_SHARED, region->fd(), 0);
+  ASSERT_NE(other, MAP_FAILED);
+  munmap(other, kSize);
+  d.address = reinterpret_cast<uint64_t>(other);
+  std::unique_ptr<Region> attached;
+  ASSERT_EQ(Region::Attach(d, d.pid, &attached), DW_OK) << LastError();
+  EXPECT_EQ(attached->base(), other);
+  EXPECT_EQ(std::memcmp(attached->base(), region->base(), 4096), 0) << "the same memory";
+  EXPECT_NE(fcntl(region->fd(), F_GETFD) & FD_CLOEXEC, 0) << "the fd is not passed on to programs it starts";
+  munmap(attached->base(), kSize);
 }
 
 TEST(Region, MapDescriptor_MapsTheSameMemoryAtTheSameAddress) {

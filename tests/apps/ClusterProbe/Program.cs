@@ -84,7 +84,7 @@ static class Program
                 if (Cluster.IsPrimary)
                 {
                     var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-                    start.ArgumentList.Add(typeof(Program).Assembly.Location);
+                    start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "ClusterProbe.dll"));
                     start.ArgumentList.Add("report");
                     using Process child = Process.Start(start)!;
                     Task<string> stdout = child.StandardOutput.ReadToEndAsync();
@@ -416,6 +416,10 @@ static class Program
             case "exit3":
                 Say($"crashing id={Cluster.WorkerId} how=exit3");
                 Environment.Exit(3);
+                break;
+            case "sigkill":
+                Say($"crashing id={Cluster.WorkerId} how=sigkill");
+                System.Diagnostics.Process.GetCurrentProcess().Kill();  // SIGKILL on Linux: nothing runs after it
                 break;
         }
     }

@@ -13,6 +13,9 @@ internal static class Paths
 
     internal static string Sample(string name) => Path.Combine(RepoRoot, "artifacts", "samples", name, name + ".dll");
 
+    /// <summary>An app published with PublishAot by ./build.sh test: a native executable, no .dll.</summary>
+    internal static string NativeAot(string name) => Path.Combine(RepoRoot, "artifacts", "aot", name, name);
+
     private static string FindRepoRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)

@@ -54,9 +54,11 @@ internal sealed class InboxFixture : IDisposable
         return items;
     }
 
+    /// <summary>Stops the drain and waits (bounded) for a pass in progress before the region is released.</summary>
     public void Dispose()
     {
         Drain.Stop();
+        SpinWait.SpinUntil(() => !Drain.IsDraining, TimeSpan.FromSeconds(10));
         Cluster.Dispose();
     }
 

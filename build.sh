@@ -138,8 +138,8 @@ run_format_checks() {
   count "format" "$passed" "$failed"
 }
 
-# The apps the launcher tests run as NativeAOT clusters: published with PublishAot into
-# artifacts/aot/<name>/<name> (an executable; the native core beside it).
+# Apps published with PublishAot into artifacts/aot/<name>/<name> (an executable; the native
+# core beside it): by default the ones the launcher tests run as NativeAOT clusters.
 publish_native_aot_apps() {
   local rid
   case "$(uname -m)" in
@@ -147,9 +147,11 @@ publish_native_aot_apps() {
     aarch64) rid=linux-arm64 ;;
     *) echo "no NativeAOT runtime for $(uname -m)"; return 1 ;;
   esac
-  log "aot: publish Fib, JobQueue and ClusterProbe with PublishAot ($rid)"
+  local apps=("$@")
+  ((${#apps[@]})) || apps=(samples/Fib/Fib.csproj samples/JobQueue/JobQueue.csproj tests/apps/ClusterProbe/ClusterProbe.csproj)
+  log "aot: publish ${apps[*]} with PublishAot ($rid)"
   local app
-  for app in samples/Fib/Fib.csproj samples/JobQueue/JobQueue.csproj tests/apps/ClusterProbe/ClusterProbe.csproj; do
+  for app in "${apps[@]}"; do
     local name
     name="$(basename "$app" .csproj)"
     # MemoryPack.Core reports trim and AOT warnings of its own (its reflection fallback, for
@@ -192,6 +194,9 @@ run_demo() {
 run_bench() {
   log "bench: ${1:-all} (results in artifacts/bench/)"
   mkdir -p "$ARTIFACTS/bench"
+  if [[ "${1:-all}" == all || "${1:-all}" == boot ]]; then
+    publish_native_aot_apps bench/apps/BootProbe/BootProbe.csproj  # the boot suite's NativeAOT cluster
+  fi
   dotnet "$ARTIFACTS/bench/runner/DotnetWorkers.Bench.dll" "${1:-all}" --out "$ARTIFACTS/bench"
 }
 

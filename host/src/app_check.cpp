@@ -3,7 +3,6 @@
 #include <cstdint>
 #include <cstring>
 #include <fstream>
-#include <iterator>
 #include <string_view>
 #include <vector>
 
@@ -57,12 +56,16 @@ bool IsManagedAssembly(const std::string& path) {
 // the runtime's debug header (every NativeAOT image exports DotNetRuntimeDebugHeader for
 // debuggers), which no other program has.
 bool IsNativeAotExecutable(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  std::vector<char> b((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  std::ifstream file(path, std::ios::binary | std::ios::ate);
+  const std::streamsize size = file.tellg();
+  if (size < 64) return false;
+  std::vector<char> b(static_cast<size_t>(size));  // one read: the check runs on every start
+  file.seekg(0);
+  if (!file.read(b.data(), size)) return false;
   static constexpr char kElfMagic[] = {0x7f, 'E', 'L', 'F'};
-  if (b.size() < 64 || std::memcmp(b.data(), kElfMagic, sizeof kElfMagic) != 0) return false;
+  if (std::memcmp(b.data(), kElfMagic, sizeof kElfMagic) != 0) return false;
   static constexpr std::string_view kMarker = "DotNetRuntimeDebugHeader";
-  return std::string_view(b.data(), b.size()).find(kMarker) != std::string_view::npos;
+  return memmem(b.data(), b.size(), kMarker.data(), kMarker.size()) != nullptr;
 }
 
 }  // namespace

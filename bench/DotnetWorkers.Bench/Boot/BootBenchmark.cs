@@ -8,7 +8,8 @@ namespace DotnetWorkers.Bench.Boot;
 /// of the same app with Process.Start("dotnet", "app.dll") from C#, and with a shell loop.
 /// The methods take turns within each repetition, so a slow moment of the machine hits
 /// them alike. For scale it also reports the CPU time one `dotnet app.dll` started alone
-/// burns until its Main runs.
+/// burns until its Main runs. The same probe published with NativeAOT, bound to the
+/// cluster, shows what a cluster costs when no process boots a runtime of its own.
 /// </summary>
 internal static class BootBenchmark
 {
@@ -18,6 +19,12 @@ internal static class BootBenchmark
     {
         string launcher = Path.Combine(Paths.Artifacts, "bin", "dotnet-workers");
         string probe = Path.Combine(Paths.Artifacts, "bench", "apps", "BootProbe", "BootProbe.dll");
+        string aotProbe = Path.Combine(Paths.Artifacts, "aot", "BootProbe", "BootProbe");
+        if (!File.Exists(aotProbe))
+        {
+            throw new FileNotFoundException($"{aotProbe} is missing: ./build.sh bench boot publishes it with PublishAot first.", aotProbe);
+        }
+
         var report = new BenchReport("boot",
             $"median of {repeat} runs after one warm-up; milliseconds from start until all N+1 processes are in Main" +
             "; -bound: every process has also bound to the cluster (Cluster.WorkerId)");
@@ -43,6 +50,7 @@ internal static class BootBenchmark
             {
                 ("dotnet-workers", () => ViaLauncher(launcher, probe, n, pipes, bind: false)),
                 ("dotnet-workers-bound", () => ViaLauncher(launcher, probe, n, pipes, bind: true)),
+                ("dotnet-workers-aot-bound", () => ViaLauncher(launcher, aotProbe, n, pipes, bind: true)),
                 ("process-start", () => ViaProcessStart(probe, processes, pipes)),
                 ("shell-loop", () => ViaShellLoop(probe, processes, pipes)),
             };
@@ -68,6 +76,7 @@ internal static class BootBenchmark
             report.Add($"boot.n{n}.dotnet-workers", launched, "ms", "of Process.Start", started);
             report.Add($"boot.n{n}.dotnet-workers.vs-shell-loop", launched, "ms", "of shell loop", shell);
             report.Add($"boot.n{n}.dotnet-workers-bound", bound, "ms", "of unbound", launched);
+            report.Add($"boot.n{n}.dotnet-workers-aot-bound", Median(samples["dotnet-workers-aot-bound"]), "ms", "of shell loop", shell);
         }
 
         report.Write(outDirectory);

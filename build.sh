@@ -148,7 +148,8 @@ publish_native_aot_apps() {
     *) echo "no NativeAOT runtime for $(uname -m)"; return 1 ;;
   esac
   local apps=("$@")
-  ((${#apps[@]})) || apps=(samples/Fib/Fib.csproj samples/JobQueue/JobQueue.csproj tests/apps/ClusterProbe/ClusterProbe.csproj)
+  ((${#apps[@]})) || apps=(samples/Fib/Fib.csproj samples/JobQueue/JobQueue.csproj
+    tests/apps/ClusterProbe/ClusterProbe.csproj tests/apps/IpcProbe/IpcProbe.csproj)
   log "aot: publish ${apps[*]} with PublishAot ($rid)"
   local app
   for app in "${apps[@]}"; do

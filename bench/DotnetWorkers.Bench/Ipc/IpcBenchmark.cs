@@ -7,7 +7,8 @@ namespace DotnetWorkers.Bench.Ipc;
 /// RPC and one-way queue figures between two processes of a launched cluster, side by side
 /// in each run with what a user would otherwise write: the same calls over a Unix domain
 /// socket (System.Net.Sockets, length-prefixed MemoryPack frames, many calls in flight on
-/// one connection) and over StreamJsonRpc on a named pipe. The two processes are the
+/// one connection), over a socket that also coalesces both ways (many frames per write:
+/// the strongest thing a careful user writes), and over StreamJsonRpc on a named pipe. The two processes are the
 /// IpcBenchProbe app (bench/apps): the worker serves, the primary measures.
 /// </summary>
 internal static class IpcBenchmark
@@ -43,6 +44,8 @@ internal static class IpcBenchmark
             report.Add($"rpc.{figure}.streamjsonrpc", F($"rpc.streamjsonrpc.{figure}"), "calls/s");
             report.Add($"rpc.{figure}.dotnet-workers", ours, "calls/s", "of Unix socket", F($"rpc.unix-socket.{figure}"));
             report.Add($"rpc.{figure}.dotnet-workers-vs-streamjsonrpc", ours, "calls/s", "of StreamJsonRpc", F($"rpc.streamjsonrpc.{figure}"));
+            report.Add($"rpc.{figure}.unix-socket-coalescing", F($"rpc.unix-socket-coalescing.{figure}"), "calls/s");
+            report.Add($"rpc.{figure}.dotnet-workers-vs-coalescing-socket", ours, "calls/s", "of the coalescing Unix socket", F($"rpc.unix-socket-coalescing.{figure}"));
         }
 
         foreach (string size in new[] { "16b", "4096b" })

@@ -20,6 +20,7 @@ if (!Cluster.IsPrimary)
     // Named after the worker's pid; the primary finds the name in the store.
     string path = Path.Combine(Path.GetTempPath(), $"dw-bench-{Environment.ProcessId}");
     Servers.Start(path + ".echo", path + ".stream", Path.GetFileName(path) + ".jsonrpc");
+    CoalescingServer.Start(path + ".coalescing");
     Cluster.Store.Set("socket-path", path);
     Cluster.Serve<IEcho>(new Echo());
     return;
@@ -37,6 +38,11 @@ await Measure.RoundTrips("rpc.dotnet-workers", () => echo.EchoAsync(42), millise
 await using (var socket = await SocketClient.ConnectAsync(echoSocket))
 {
     await Measure.RoundTrips("rpc.unix-socket", () => socket.EchoAsync(42), milliseconds);
+}
+
+await using (var coalescing = await CoalescingSocketClient.ConnectAsync(socketPath + ".coalescing"))
+{
+    await Measure.RoundTrips("rpc.unix-socket-coalescing", () => coalescing.EchoAsync(42), milliseconds);
 }
 
 await using (var pipe = new NamedPipeClientStream(".", pipeName, PipeDirection.InOut, PipeOptions.Asynchronous))
@@ -67,6 +73,7 @@ foreach (int size in new[] { 16, 4096 })
 }
 
 File.Delete(echoSocket);
+File.Delete(socketPath + ".coalescing");
 File.Delete(streamSocket);
 
 /// <summary>Reads `count` messages one at a time while `writing` writes them; messages per second.</summary>

@@ -103,31 +103,8 @@ internal static class Servers
 {
     internal static void Start(string echoPath, string streamPath, string pipeName)
     {
-        File.Delete(echoPath);
-        File.Delete(streamPath);
-        var echo = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        echo.Bind(new UnixDomainSocketEndPoint(echoPath));
-        echo.Listen(16);
-        _ = Task.Run(async () =>
-        {
-            while (true)
-            {
-                Socket connection = await echo.AcceptAsync();
-                _ = Task.Run(() => ServeEcho(connection));
-            }
-        });
-
-        var stream = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        stream.Bind(new UnixDomainSocketEndPoint(streamPath));
-        stream.Listen(16);
-        _ = Task.Run(async () =>
-        {
-            while (true)
-            {
-                Socket connection = await stream.AcceptAsync();
-                _ = Task.Run(() => ServeStream(connection));
-            }
-        });
+        Listen(echoPath, ServeEcho);
+        Listen(streamPath, ServeStream);
 
         _ = Task.Run(async () =>
         {
@@ -137,6 +114,23 @@ internal static class Servers
                     PipeTransmissionMode.Byte, PipeOptions.Asynchronous);
                 await pipe.WaitForConnectionAsync();
                 JsonRpc.Attach(pipe, new JsonEcho());
+            }
+        });
+    }
+
+    /// <summary>Listens on a Unix socket at <paramref name="path"/>; each connection is served on the thread pool.</summary>
+    internal static void Listen(string path, Func<Socket, Task> serve)
+    {
+        File.Delete(path);
+        var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        listener.Bind(new UnixDomainSocketEndPoint(path));
+        listener.Listen(16);
+        _ = Task.Run(async () =>
+        {
+            while (true)
+            {
+                Socket connection = await listener.AcceptAsync();
+                _ = Task.Run(() => serve(connection));
             }
         });
     }

@@ -50,6 +50,11 @@ internal static class ContractEmitter
         code.Append(string.Join(", ", contract.Methods.Select(m => $"new(\"{m.Name}\", {m.CancellationIndex})")));
         code.AppendLine(" })");
         code.AppendLine("    {");
+        foreach (string kept in contract.KeptTypes)
+        {
+            code.AppendLine($"        {Generated}.RpcArguments.Keep<{kept}>();");
+        }
+
         code.AppendLine("    }");
         code.AppendLine();
         code.AppendLine($"    public override {t} CreateProxy({Generated}.RpcCaller caller) => new Proxy(caller);");

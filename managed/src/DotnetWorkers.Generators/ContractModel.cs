@@ -4,7 +4,10 @@ namespace DotnetWorkers.Generators;
 /// What the generator emits a contract from, as values: the interface, and its methods in
 /// id order (by name, then by their parameters' type names: docs/protocol.md section 15).
 /// </summary>
-internal sealed record ContractModel(string Type, EquatableArray<MethodModel> Methods);
+/// <param name="Type">The interface, as generated code spells it.</param>
+/// <param name="Methods">Its methods, in id order.</param>
+/// <param name="KeptTypes">The [MemoryPackable] types its arguments and results carry (a trimmed app must keep their formatters).</param>
+internal sealed record ContractModel(string Type, EquatableArray<MethodModel> Methods, EquatableArray<string> KeptTypes);
 
 /// <summary>One method: where it is declared (for an explicit implementation), its parameters, and what it returns.</summary>
 internal sealed record MethodModel(

@@ -63,14 +63,31 @@ internal static class ContractReader
             return null;
         }
 
-        var methods = contract.GetMembers().Concat(contract.AllInterfaces.SelectMany(i => i.GetMembers()))
+        IMethodSymbol[] methods = [.. contract.GetMembers().Concat(contract.AllInterfaces.SelectMany(i => i.GetMembers()))
             .OfType<IMethodSymbol>()
             .Where(m => !m.IsStatic && m.MethodKind == MethodKind.Ordinary)
             .Select(m => (Method: m, Key: string.Join(",", m.Parameters.Select(p => ReflectionName.Of(p.Type)))))
             .OrderBy(m => m.Method.Name, StringComparer.Ordinal)
             .ThenBy(m => m.Key, StringComparer.Ordinal)
-            .Select(m => ToModel(m.Method));
-        return new ContractModel(contract.ToDisplayString(CodeFormat), new EquatableArray<MethodModel>([.. methods]));
+            .Select(m => m.Method)];
+        var kept = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (IMethodSymbol method in methods)
+        {
+            foreach (IParameterSymbol parameter in method.Parameters)
+            {
+                Serializable.CollectMemoryPackable(parameter.Type, kept);
+            }
+
+            if (IsTask(method.ReturnType, out ITypeSymbol? result) && result is not null)
+            {
+                Serializable.CollectMemoryPackable(result, kept);
+            }
+        }
+
+        return new ContractModel(
+            contract.ToDisplayString(CodeFormat),
+            new EquatableArray<MethodModel>([.. methods.Select(ToModel)]),
+            new EquatableArray<string>([.. kept]));
     }
 
     private static MethodModel ToModel(IMethodSymbol method)

@@ -52,6 +52,34 @@ internal static class Serializable
 
     internal static bool Is(ITypeSymbol type) => Is(type, depth: 0);
 
+    /// <summary>Adds every [MemoryPackable] or [MemoryPackUnion] type <paramref name="type"/> is or holds (elements, type arguments), as generated code names them.</summary>
+    internal static void CollectMemoryPackable(ITypeSymbol type, ISet<string> found, int depth = 0)
+    {
+        if (depth > 16)
+        {
+            return;
+        }
+
+        switch (type)
+        {
+            case IArrayTypeSymbol array:
+                CollectMemoryPackable(array.ElementType, found, depth + 1);
+                break;
+            case INamedTypeSymbol named:
+                if (HasAttribute(named, "MemoryPackableAttribute") || HasAttribute(named, "MemoryPackUnionAttribute"))
+                {
+                    found.Add(named.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat));
+                }
+
+                foreach (ITypeSymbol argument in named.TypeArguments)
+                {
+                    CollectMemoryPackable(argument, found, depth + 1);
+                }
+
+                break;
+        }
+    }
+
     private static bool Is(ITypeSymbol type, int depth)
     {
         if (depth > 16)

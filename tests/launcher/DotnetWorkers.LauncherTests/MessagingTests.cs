@@ -4,12 +4,19 @@ namespace DotnetWorkers.LauncherTests;
 /// RPC, queues and events between real processes started by the launcher (the IpcProbe
 /// app), including a serving process killed mid-call, and the Fib and JobQueue samples.
 /// </summary>
-public class MessagingTests
+[TestFixture("CoreCLR")]
+[TestFixture("NativeAOT")]
+public class MessagingTests(string runtime)
 {
+    /// <summary>The probe as a CoreCLR app, or published with NativeAOT (artifacts/aot, ./build.sh test).</summary>
+    private string IpcProbe => runtime == "NativeAOT" ? Paths.NativeAot("IpcProbe") : Paths.IpcProbe;
+
+    private string Sample(string name) => runtime == "NativeAOT" ? Paths.NativeAot(name) : Paths.Sample(name);
+
     [Test]
     public void Rpc_WorksInEveryDirection_PrimaryToWorker_WorkerToPrimary_WorkerToWorker()
     {
-        using var run = LauncherRun.Start("--workers=3", Paths.IpcProbe, "directions");
+        using var run = LauncherRun.Start("--workers=3", IpcProbe, "directions");
         Assert.That(run.WaitForExit(), Is.Zero, run.Transcript());
         var calls = run.ProbeLines.Where(l => l.StartsWith("call ", StringComparison.Ordinal)).Select(LauncherRun.Fields).ToList();
         Assert.That(calls, Has.Count.EqualTo(16), run.Transcript());
@@ -22,7 +29,7 @@ public class MessagingTests
     [Test]
     public void Rpc_ToAnyServer_SendsConcurrentCallsToIdleWorkersFirst()
     {
-        using var run = LauncherRun.Start("--workers=3", Paths.IpcProbe, "spread");
+        using var run = LauncherRun.Start("--workers=3", IpcProbe, "spread");
         Assert.That(run.WaitForExit(), Is.Zero, run.Transcript());
         Assert.That(run.ProbeLines, Does.Contain("spread ids=1,2,3"), "three slow calls, three workers: one each");
     }
@@ -30,7 +37,7 @@ public class MessagingTests
     [Test]
     public void Rpc_ToARole_ReachesOnlyThatRole_AndCallAllGathersEveryServer()
     {
-        using var run = LauncherRun.Start("--workers=1", "--role", "calc=2", Paths.IpcProbe, "role", "calc");
+        using var run = LauncherRun.Start("--workers=1", "--role", "calc=2", IpcProbe, "role", "calc");
         Assert.That(run.WaitForExit(), Is.Zero, run.Transcript());
         Assert.That(run.ProbeLines, Does.Contain("role answered-by=calc"), run.Transcript());
         Assert.That(run.ProbeLines, Does.Contain("all answers=1/worker/all,2/calc/all,3/calc/all"), run.Transcript());
@@ -39,7 +46,7 @@ public class MessagingTests
     [Test]
     public void Rpc_RemoteExceptions_Cancellation_Timeouts_UnservedInterfaces_AndLargeMessages()
     {
-        using var run = LauncherRun.Start("--workers=1", Paths.IpcProbe, "errors");
+        using var run = LauncherRun.Start("--workers=1", IpcProbe, "errors");
         Assert.That(run.WaitForExit(), Is.Zero, run.Transcript());
         Assert.That(run.ProbeLines, Is.SupersetOf(new[]
         {
@@ -59,7 +66,7 @@ public class MessagingTests
         // on their own ShutdownToken, and learns that worker 2 exited in the middle of a call.
         // Before, messaging stopped with the token: no answer came, and the launcher killed
         // the cluster at the shutdown timeout (exit 137).
-        using var run = LauncherRun.Start("--workers=2", "--shutdown-timeout=20s", Paths.IpcProbe, "shutdown-drain");
+        using var run = LauncherRun.Start("--workers=2", "--shutdown-timeout=20s", IpcProbe, "shutdown-drain");
         run.WaitForLines(l => l == "probe ready", 1);
 
         run.Signal(Posix.SIGTERM);
@@ -78,7 +85,7 @@ public class MessagingTests
     {
         // Worker 1 holds queue "held"'s write lock; the primary's TryWrite waits for it inside
         // the native call. Without a GC transition on that call, the GC would wait as long.
-        using var run = LauncherRun.Start("--workers=1", Paths.IpcProbe, "hold-queue-lock");
+        using var run = LauncherRun.Start("--workers=1", IpcProbe, "hold-queue-lock");
         Assert.That(run.WaitForExit(TimeSpan.FromSeconds(30)), Is.Zero, run.Transcript());
         Assert.That(run.ProbeLines, Has.Some.StartsWith("gc while-locked=completed writer_blocked=True"), run.Transcript());
     }
@@ -86,7 +93,7 @@ public class MessagingTests
     [Test]
     public void Rpc_ToAServerKilledMidCall_FailsPromptlyWithRemoteProcessDied()
     {
-        using var run = LauncherRun.Start("--workers=2", "--on-worker-exit=continue", Paths.IpcProbe, "kill-server");
+        using var run = LauncherRun.Start("--workers=2", "--on-worker-exit=continue", IpcProbe, "kill-server");
         run.WaitForLines(l => l == "probe hanging id=1", 1);
         int server = int.Parse(run.Identities.Single(f => f["id"] == "1")["pid"]);
 
@@ -101,7 +108,7 @@ public class MessagingTests
     [Test]
     public void Rpc_WithATimeout_ToAServerThatStoppedReading_TimesOut_EvenWhenItsInboxIsFull()
     {
-        using var run = LauncherRun.Start("--workers=1", Paths.IpcProbe, "stopped-server");
+        using var run = LauncherRun.Start("--workers=1", IpcProbe, "stopped-server");
         run.WaitForLines(l => l == "probe ready-to-stop", 1);
         int server = int.Parse(run.Identities.Single(f => f["id"] == "1")["pid"]);
         Posix.Kill(server, Posix.SIGSTOP);
@@ -123,7 +130,7 @@ public class MessagingTests
     [Test]
     public void Queue_ManyWriterProcesses_LoseNothing_AndKeepEachWritersOrder()
     {
-        using var run = LauncherRun.Start("--workers=3", Paths.IpcProbe, "queue", "2000");
+        using var run = LauncherRun.Start("--workers=3", IpcProbe, "queue", "2000");
         Assert.That(run.WaitForExit(), Is.Zero, run.Transcript());
         var line = LauncherRun.Fields(run.ProbeLines.Single(l => l.StartsWith("queue ", StringComparison.Ordinal)));
         Assert.Multiple(() =>
@@ -138,7 +145,7 @@ public class MessagingTests
     [Test]
     public void Queue_AFullQueue_HoldsTheWriterBack_UntilTheReaderCatchesUp()
     {
-        using var run = LauncherRun.Start("--workers=1", Paths.IpcProbe, "backpressure");
+        using var run = LauncherRun.Start("--workers=1", IpcProbe, "backpressure");
         Assert.That(run.WaitForExit(), Is.Zero, run.Transcript());
         var line = LauncherRun.Fields(run.ProbeLines.Single(l => l.StartsWith("backpressure ", StringComparison.Ordinal)));
         Assert.That(line["received"], Is.EqualTo("50"), run.Transcript());
@@ -149,7 +156,7 @@ public class MessagingTests
     [Test]
     public void AQueueAValueAndATopic_UsedAsAnotherTypeInAnotherProcess_FailWithBothTypesNamed()
     {
-        using var run = LauncherRun.Start("--workers=1", Paths.IpcProbe, "types");
+        using var run = LauncherRun.Start("--workers=1", IpcProbe, "types");
         Assert.That(run.WaitForExit(), Is.Zero, run.Transcript());
         Assert.Multiple(() =>
         {
@@ -163,7 +170,7 @@ public class MessagingTests
     [Test]
     public void AQueue_WrittenInBatchesThroughItsChannelWriter_IsReadInOrderThroughItsChannelReader_AndCompletesWithTheWritersError()
     {
-        using var run = LauncherRun.Start("--workers=1", Paths.IpcProbe, "channel-batch", "20000");
+        using var run = LauncherRun.Start("--workers=1", IpcProbe, "channel-batch", "20000");
         Assert.That(run.WaitForExit(), Is.Zero, run.Transcript());
         Assert.That(run.ProbeLines, Does.Contain("channel-batch writer completed=True"), run.Transcript());
         Assert.That(
@@ -175,7 +182,7 @@ public class MessagingTests
     [Test]
     public void Events_ReachEverySubscribedProcess_InOrder()
     {
-        using var run = LauncherRun.Start("--workers=3", Paths.IpcProbe, "events");
+        using var run = LauncherRun.Start("--workers=3", IpcProbe, "events");
         Assert.That(run.WaitForExit(), Is.Zero, run.Transcript());
         Assert.That(run.ProbeLines, Does.Contain("published value=one to=4"), run.Transcript());
         for (int id = 0; id <= 3; id++)
@@ -187,7 +194,7 @@ public class MessagingTests
     [Test]
     public void AnIdleCluster_UsesNoCpu()
     {
-        using var run = LauncherRun.Start("--workers=3", Paths.IpcProbe, "idle");
+        using var run = LauncherRun.Start("--workers=3", IpcProbe, "idle");
         Assert.That(run.WaitForExit(), Is.Zero, run.Transcript());
         var line = LauncherRun.Fields(run.ProbeLines.Single(l => l.StartsWith("idle ", StringComparison.Ordinal)));
         // 4 processes for 2 s: a spinning dispatcher alone would burn ~200 ticks.
@@ -197,7 +204,7 @@ public class MessagingTests
     [Test]
     public void FibSample_WorkersComputeAndThePrimaryPrintsTheResults()
     {
-        using var run = LauncherRun.Start("--workers=4", Paths.Sample("Fib"));
+        using var run = LauncherRun.Start("--workers=4", Sample("Fib"));
         Assert.That(run.WaitForExit(), Is.Zero, run.Transcript());
         Assert.That(run.Stdout.Count(l => l.StartsWith("Computing fib(", StringComparison.Ordinal) && l.Contains(" in process ")), Is.EqualTo(5), run.Transcript());
         Assert.That(run.Stdout, Is.SupersetOf(new[] { "fib(10) = 55", "fib(15) = 610", "fib(20) = 6765", "fib(25) = 75025", "fib(30) = 832040" }));
@@ -206,7 +213,7 @@ public class MessagingTests
     [Test]
     public void JobQueueSample_EveryJobIsDoneOnce_AndTheTotalIsRight()
     {
-        using var run = LauncherRun.Start("--workers=3", Paths.Sample("JobQueue"));
+        using var run = LauncherRun.Start("--workers=3", Sample("JobQueue"));
         Assert.That(run.WaitForExit(TimeSpan.FromSeconds(60)), Is.Zero, run.Transcript());
         Assert.That(run.Stdout, Does.Contain("20 jobs done: 283146 primes below 4000000"), run.Transcript());
     }

@@ -4,27 +4,11 @@ namespace DotnetWorkers.LauncherTests;
 /// NativeAOT apps as clusters: `dotnet-workers ./app`, where the app is an executable
 /// published with PublishAot (./build.sh test publishes these into artifacts/aot/), is
 /// exec'd in every process with the region handed over, and everything a CoreCLR cluster
-/// does works: RPC through the generated proxies, queues, the store, crash-fails-all.
+/// does works (MessagingTests and SharedStateTests run on the NativeAOT probes and samples
+/// too); here, what is particular to an exec'd process: binding, and crash-fails-all.
 /// </summary>
 public class NativeAotTests
 {
-    [Test]
-    public void FibSample_PublishedWithNativeAot_WorkersComputeAndThePrimaryPrintsTheResults()
-    {
-        using var run = LauncherRun.Start("--workers=4", Paths.NativeAot("Fib"));
-        Assert.That(run.WaitForExit(), Is.Zero, run.Transcript());
-        Assert.That(run.Stdout.Count(l => l.StartsWith("Computing fib(", StringComparison.Ordinal) && l.Contains(" in process ")), Is.EqualTo(5), run.Transcript());
-        Assert.That(run.Stdout, Is.SupersetOf(new[] { "fib(10) = 55", "fib(15) = 610", "fib(20) = 6765", "fib(25) = 75025", "fib(30) = 832040" }));
-    }
-
-    [Test]
-    public void JobQueueSample_PublishedWithNativeAot_EveryJobIsDoneOnce_AndTheTotalIsRight()
-    {
-        using var run = LauncherRun.Start("--workers=3", Paths.NativeAot("JobQueue"));
-        Assert.That(run.WaitForExit(TimeSpan.FromSeconds(60)), Is.Zero, run.Transcript());
-        Assert.That(run.Stdout, Does.Contain("20 jobs done: 283146 primes below 4000000"), run.Transcript());
-    }
-
     [Test]
     public void AWorkerOfANativeAotCluster_KilledWithSigkill_StopsTheClusterAtOnce()
     {

@@ -2,14 +2,19 @@ namespace DotnetWorkers.LauncherTests;
 
 /// <summary>
 /// The store, GetOrSet, locks and buffers shared by real processes started by the launcher,
-/// including a process killed at the worst moment (--on-worker-exit=continue).
+/// including a process killed at the worst moment (--on-worker-exit=continue). Run on the
+/// probe as a CoreCLR app and as a NativeAOT executable (artifacts/aot, ./build.sh test).
 /// </summary>
-public class SharedStateTests
+[TestFixture("CoreCLR")]
+[TestFixture("NativeAOT")]
+public class SharedStateTests(string runtime)
 {
+    private string Probe => runtime == "NativeAOT" ? Paths.NativeAot("ClusterProbe") : Paths.Probe;
+
     [Test]
     public void Increment_FromEveryProcess_LosesNoUpdate()
     {
-        using var run = LauncherRun.Start("--workers=3", Paths.Probe, "count", "20000");
+        using var run = LauncherRun.Start("--workers=3", Probe, "count", "20000");
         Assert.That(run.WaitForExit(), Is.Zero, run.Transcript());
         Assert.That(run.ProbeLines, Does.Contain("count total=80000"), run.Transcript());
     }
@@ -17,7 +22,7 @@ public class SharedStateTests
     [Test]
     public void GetOrSet_RunsItsFactoryOnceAcross8Processes()
     {
-        using var run = LauncherRun.Start("--workers=7", Paths.Probe, "getorset");
+        using var run = LauncherRun.Start("--workers=7", Probe, "getorset");
         Assert.That(run.WaitForExit(), Is.Zero, run.Transcript());
         var got = run.ProbeLines.Where(l => l.StartsWith("got ", StringComparison.Ordinal)).Select(LauncherRun.Fields).ToList();
         Assert.Multiple(() =>
@@ -32,7 +37,7 @@ public class SharedStateTests
     [Test]
     public void GetOrSet_StillCompletes_WhenTheComputingProcessIsKilled()
     {
-        using var run = LauncherRun.Start("--workers=3", "--on-worker-exit=continue", Paths.Probe, "getorset-takeover");
+        using var run = LauncherRun.Start("--workers=3", "--on-worker-exit=continue", Probe, "getorset-takeover");
         run.WaitForLines(l => l == "probe computing id=1", 1);
         int computing = int.Parse(run.Identities.Single(f => f["id"] == "1")["pid"]);
 
@@ -49,7 +54,7 @@ public class SharedStateTests
     [Test]
     public void Mutex_WhoseOwnerIsKilled_GoesToTheNextAcquirer_WhoIsTold()
     {
-        using var run = LauncherRun.Start("--workers=2", "--on-worker-exit=continue", Paths.Probe, "lock-abandon");
+        using var run = LauncherRun.Start("--workers=2", "--on-worker-exit=continue", Probe, "lock-abandon");
         run.WaitForLines(l => l == "probe holding id=1", 1);
         int holder = int.Parse(run.Identities.Single(f => f["id"] == "1")["pid"]);
 
@@ -62,7 +67,7 @@ public class SharedStateTests
     [Test]
     public void AcquireAsync_IsHandedTheLock_ByAReleaseInAnotherProcess_AndByItsHoldersDeath()
     {
-        using var run = LauncherRun.Start("--workers=1", "--on-worker-exit=continue", Paths.Probe, "lock-async");
+        using var run = LauncherRun.Start("--workers=1", "--on-worker-exit=continue", Probe, "lock-async");
         Assert.That(run.WaitForExit(), Is.Zero, run.Transcript());
         Assert.That(run.ProbeLines, Is.SupersetOf(new[] { "async acquired=True", "async after-death abandoned=True" }), run.Transcript());
     }
@@ -70,7 +75,7 @@ public class SharedStateTests
     [Test]
     public void ByDefault_AWorkerKilledHoldingALock_StillStopsTheCluster()
     {
-        using var run = LauncherRun.Start("--workers=2", "--shutdown-timeout=60s", Paths.Probe, "lock-abandon");
+        using var run = LauncherRun.Start("--workers=2", "--shutdown-timeout=60s", Probe, "lock-abandon");
         run.WaitForLines(l => l == "probe holding id=1", 1);
         Posix.Kill(int.Parse(run.Identities.Single(f => f["id"] == "1")["pid"]), Posix.SIGKILL);
         Assert.That(run.WaitForExit(), Is.EqualTo(128 + Posix.SIGKILL), run.Transcript());
@@ -80,7 +85,7 @@ public class SharedStateTests
     [Test]
     public void ABufferAProcessNeverDisposed_IsGivenBackWhenTheProcessEnds()
     {
-        using var run = LauncherRun.Start("--workers=1", Paths.Probe, "buffer-leak");
+        using var run = LauncherRun.Start("--workers=1", Probe, "buffer-leak");
         Assert.That(run.WaitForExit(), Is.Zero, run.Transcript());
         Assert.That(run.ProbeLines, Does.Contain("buffers-after-exit=0"), run.Transcript());
     }
@@ -88,7 +93,7 @@ public class SharedStateTests
     [Test]
     public void Buffer_WrittenByOneProcess_IsReadByTheOthers_ThenFreed()
     {
-        using var run = LauncherRun.Start("--workers=3", Paths.Probe, "buffer");
+        using var run = LauncherRun.Start("--workers=3", Probe, "buffer");
         Assert.That(run.WaitForExit(), Is.Zero, run.Transcript());
         var sums = run.ProbeLines.Where(l => l.StartsWith("checksum ", StringComparison.Ordinal)).Select(LauncherRun.Fields).ToList();
         Assert.That(sums, Has.Count.EqualTo(4), run.Transcript());

@@ -12,11 +12,21 @@ public static class RpcArguments
     /// <summary>Writes one argument.</summary>
     public static void Write<T>(IBufferWriter<byte> writer, T value) => MemoryPackSerializer.Serialize(writer, value);
 
+    /// <summary>
+    /// Does nothing at run time; called once per [MemoryPackable] type a contract carries, it
+    /// makes a trimmed or NativeAOT app keep what MemoryPack finds that type's formatter by.
+    /// (The call paths themselves carry no such annotation: on an array type it would keep all
+    /// of <see cref="Array"/>, some of which needs dynamic code.)
+    /// </summary>
+    public static void Keep<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.All)] T>()
+    {
+    }
+
     /// <summary>Reads one argument from the front of <paramref name="payload"/>, which moves past it.</summary>
-    public static T Read<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.All)] T>(ref ReadOnlySpan<byte> payload)
+    public static T Read<T>(ref ReadOnlySpan<byte> payload)
     {
         T? value = default;
-        int consumed = MemoryPackSerializer.Deserialize(payload, ref value);
+        int consumed = Types.MemoryPackBytes.Read(payload, ref value);
         payload = payload[consumed..];
         return value!;
     }

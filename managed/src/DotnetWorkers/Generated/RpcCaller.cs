@@ -18,7 +18,7 @@ public sealed class RpcCaller
     internal RpcCaller(RpcProxyOptions options) => _options = options;
 
     /// <summary>Calls method <paramref name="method"/> (its id) with <paramref name="arguments"/>, which <paramref name="write"/> writes.</summary>
-    public Task<TResult> Call<TArguments, [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.All)] TResult>(
+    public Task<TResult> Call<TArguments, TResult>(
         ushort method, TArguments arguments, Action<IBufferWriter<byte>, TArguments> write, CancellationToken cancellationToken) =>
         _options.Client.CallAsync<TArguments, TResult>(_options, _options.Contract.Methods[method], arguments, write, cancellationToken);
 

@@ -17,13 +17,13 @@ public readonly struct RpcReply
     internal RpcReply(RpcServer.IncomingCall call) => _call = call;
 
     /// <summary>Answers with the task's result, or its failure.</summary>
-    public void Return<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.All)] TResult>(Task<TResult> task) => _call.Return(task);
+    public void Return<TResult>(Task<TResult> task) => _call.Return(task);
 
     /// <summary>Answers when the task completes, or with its failure.</summary>
     public void Return(Task task) => _call.Return(task);
 
     /// <summary>Answers with the task's result, or its failure.</summary>
-    public void Return<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.All)] TResult>(ValueTask<TResult> task) => _call.Return(task);
+    public void Return<TResult>(ValueTask<TResult> task) => _call.Return(task);
 
     /// <summary>Answers when the task completes, or with its failure.</summary>
     public void Return(ValueTask task) => _call.Return(task);

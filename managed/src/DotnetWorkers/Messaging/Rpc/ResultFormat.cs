@@ -5,7 +5,7 @@ using MemoryPack;
 namespace DotnetWorkers.Messaging.Rpc;
 
 /// <summary>How a result of type <typeparamref name="T"/> crosses: MemoryPack's bytes, or nothing for <see cref="NoResult"/>.</summary>
-internal static class ResultFormat<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.All)] T>
+internal static class ResultFormat<T>
 {
     internal static readonly Action<IBufferWriter<byte>, T> Write = typeof(T) == typeof(NoResult)
         ? static (_, _) => { }
@@ -13,5 +13,5 @@ internal static class ResultFormat<[DynamicallyAccessedMembers(DynamicallyAccess
 
     internal static readonly PendingCall<T>.ReadResult Read = typeof(T) == typeof(NoResult)
         ? static _ => default!
-        : static payload => MemoryPackSerializer.Deserialize<T>(payload)!;
+        : static payload => Types.MemoryPackBytes.Read<T>(payload)!;
 }

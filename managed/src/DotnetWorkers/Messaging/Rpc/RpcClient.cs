@@ -91,7 +91,7 @@ internal sealed class RpcClient
     /// without a cancellation token or timeout whose request fits in the inbox returns the
     /// pending call's own task: no state machine between the answer and the caller's continuation.
     /// </summary>
-    internal Task<T> CallAsync<TArgs, [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.All)] T>(RpcProxyOptions options, MethodPlan plan, TArgs args, Action<IBufferWriter<byte>, TArgs> write, CancellationToken cancellationToken)
+    internal Task<T> CallAsync<TArgs, T>(RpcProxyOptions options, MethodPlan plan, TArgs args, Action<IBufferWriter<byte>, TArgs> write, CancellationToken cancellationToken)
     {
         if (cancellationToken.IsCancellationRequested)
         {

@@ -158,7 +158,7 @@ internal sealed class RpcServer
             }
         }
 
-        internal void Return<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.All)] T>(Task<T>? task)
+        internal void Return<T>(Task<T>? task)
         {
             if (task is null)
             {
@@ -190,7 +190,7 @@ internal sealed class RpcServer
             }
         }
 
-        internal void Return<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.All)] T>(ValueTask<T> task)
+        internal void Return<T>(ValueTask<T> task)
         {
             if (task.IsCompletedSuccessfully)
             {
@@ -216,7 +216,7 @@ internal sealed class RpcServer
 
         private Exception NullTask() => new InvalidOperationException($"{plan.DisplayName} returned null instead of a task.");
 
-        private async Task AnswerWhenDone<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.All)] T>(Task<T> task)
+        private async Task AnswerWhenDone<T>(Task<T> task)
         {
             T result;
             try
@@ -248,7 +248,7 @@ internal sealed class RpcServer
         }
 
         /// <summary>Answers the caller with the result; one that cannot be written is answered as the call's failure.</summary>
-        private void Answer<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.All)] T>(T result)
+        private void Answer<T>(T result)
         {
             if (!Release())
             {

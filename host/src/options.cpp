@@ -208,7 +208,7 @@ ParseOutcome ParseOptions(const std::vector<std::string_view>& args, uint32_t de
   }
 
   if (i >= args.size()) {
-    *error = "missing the app to run: dotnet-workers [options] app.dll [app args]";
+    *error = "missing the app to run: dotnet-workers [options] app.dll|app [app args]";
     return ParseOutcome::kError;
   }
   result.app_path = std::string(args[i]);
@@ -236,11 +236,13 @@ ParseOutcome ParseOptions(const std::vector<std::string_view>& args, uint32_t de
 }
 
 std::string HelpText() {
-  return R"(Usage: dotnet-workers [options] <app.dll> [app arguments]
+  return R"(Usage: dotnet-workers [options] <app.dll | app> [app arguments]
 
 Runs a .NET app as a cluster: a primary process (id 0) and workers (ids 1..N), all
 sharing one memory region. Every process runs the app's Main; the DotnetWorkers
-library tells each who it is. Arguments after <app.dll> are passed to the app.
+library tells each who it is. The app is a framework-dependent app.dll (CoreCLR boots
+in every process) or an executable published with PublishAot (every process execs it).
+Arguments after the app are passed to it.
 
 Options:
   --workers <N>             Start N workers with the role 'worker' (default: the number

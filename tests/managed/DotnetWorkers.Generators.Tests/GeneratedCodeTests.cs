@@ -55,6 +55,28 @@ public class GeneratedCodeTests
     }
 
     [Test]
+    public void TheMemoryPackableTypesAContractCarries_AreKeptForTrimming_OnceEach()
+    {
+        (_, ImmutableArray<Diagnostic> errors, ImmutableArray<string> sources) = GeneratorRun.Run(Usings + """
+            [MemoryPackable] public partial record Order(int Id);
+            [MemoryPackable] public partial record Line(string Sku);
+            public interface IOrders
+            {
+                Task<Order[]> ListAsync(List<Line> lines);
+                Task<Order?> FindAsync(int id);
+                Task<byte[]> RawAsync();
+            }
+            public static class App { public static void Run() => Cluster.Proxy<IOrders>(); }
+            """);
+
+        Assert.That(errors, Is.Empty);
+        string code = sources.Single();
+        Assert.That(code, Does.Contain("RpcArguments.Keep<global::Order>();").And.Contain("RpcArguments.Keep<global::Line>();"));
+        Assert.That(code.Split("RpcArguments.Keep<global::Order>()").Length - 1, Is.EqualTo(1), "once, from an array and a nullable alike");
+        Assert.That(code, Does.Not.Contain("Keep<byte[]>"), "built-in formatters need nothing kept");
+    }
+
+    [Test]
     public void MethodIds_FollowTheLibrarysOrder_ByNameThenParameterTypeNames()
     {
         (_, _, ImmutableArray<string> sources) = GeneratorRun.Run(Usings + """

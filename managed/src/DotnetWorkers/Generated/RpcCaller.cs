@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.ComponentModel;
-using System.Diagnostics.CodeAnalysis;
 using DotnetWorkers.Messaging.Rpc;
 
 namespace DotnetWorkers.Generated;

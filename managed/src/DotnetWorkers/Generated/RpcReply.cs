@@ -1,5 +1,4 @@
 using System.ComponentModel;
-using System.Diagnostics.CodeAnalysis;
 using DotnetWorkers.Messaging.Rpc;
 
 namespace DotnetWorkers.Generated;

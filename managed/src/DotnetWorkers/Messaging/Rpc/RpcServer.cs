@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Collections.Concurrent;
-using System.Diagnostics.CodeAnalysis;
 using DotnetWorkers.Generated;
 using DotnetWorkers.Messaging.Inbox;
 using DotnetWorkers.Native;

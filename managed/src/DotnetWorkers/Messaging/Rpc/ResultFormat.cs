@@ -8,7 +8,7 @@ internal static class ResultFormat<T>
 {
     internal static readonly Action<IBufferWriter<byte>, T> Write = typeof(T) == typeof(NoResult)
         ? static (_, _) => { }
-        : static (writer, value) => MemoryPackSerializer.Serialize(writer, value);
+    : static (writer, value) => MemoryPackSerializer.Serialize(writer, value);
 
     internal static readonly PendingCall<T>.ReadResult Read = typeof(T) == typeof(NoResult)
         ? static _ => default!

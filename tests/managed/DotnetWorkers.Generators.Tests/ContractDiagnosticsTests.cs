@@ -9,20 +9,10 @@ namespace DotnetWorkers.Generators.Tests;
 /// </summary>
 public class ContractDiagnosticsTests
 {
-    private const string Usings = """
-        using System;
-        using System.Collections.Generic;
-        using System.Threading;
-        using System.Threading.Tasks;
-        using DotnetWorkers;
-        using MemoryPack;
-
-        """;
-
     [Test]
     public void AGoodContract_WithEveryReturnShapeAndSerializableType_HasNoDiagnostics()
     {
-        ImmutableArray<Diagnostic> diagnostics = GeneratorRun.Diagnostics(Usings + """
+        ImmutableArray<Diagnostic> diagnostics = GeneratorRun.Diagnostics(GeneratorRun.Usings + """
             [MemoryPackable] public partial record Order(int Id, string Customer, List<decimal> Lines);
             public struct Point { public int X; public int Y; }
             public enum Color { Red, Green }
@@ -47,7 +37,7 @@ public class ContractDiagnosticsTests
     [Test]
     public void AClassPassedAsTheService_IsDW0001_AtTheCall_EvenWhenTheTypeArgumentIsInferred()
     {
-        string source = Usings + """
+        string source = GeneratorRun.Usings + """
             public interface ICalculator { Task<int> AddAsync(int a, int b); }
             public sealed class Calculator : ICalculator { public Task<int> AddAsync(int a, int b) => Task.FromResult(a + b); }
             public static class App
@@ -79,7 +69,7 @@ public class ContractDiagnosticsTests
     [TestCase("event EventHandler Changed;", "DW0007", "'IBad.Changed' is an event", "make it a method")]
     public void ABadMember_IsAnErrorWithItsId_OnTheMember_SayingWhatToChange(string member, string id, string says, string advice)
     {
-        string source = Usings + $$"""
+        string source = GeneratorRun.Usings + $$"""
             public sealed class Unmarked { public int X { get; set; } }
             public interface IBad
             {
@@ -103,7 +93,7 @@ public class ContractDiagnosticsTests
     [Test]
     public void AContractNamedAtManyCalls_IsReportedOnce()
     {
-        ImmutableArray<Diagnostic> diagnostics = GeneratorRun.Diagnostics(Usings + """
+        ImmutableArray<Diagnostic> diagnostics = GeneratorRun.Diagnostics(GeneratorRun.Usings + """
             public interface IBad { int Add(int a, int b); }
             public static class App
             {
@@ -122,7 +112,7 @@ public class ContractDiagnosticsTests
     [Test]
     public void AnInterfaceMarkedRpcService_IsChecked_WithoutACallNamingIt()
     {
-        ImmutableArray<Diagnostic> diagnostics = GeneratorRun.Diagnostics(Usings + """
+        ImmutableArray<Diagnostic> diagnostics = GeneratorRun.Diagnostics(GeneratorRun.Usings + """
             [RpcService] public interface IMarked { Task<int> AddAsync(ref int a); }
             """);
 
@@ -132,7 +122,7 @@ public class ContractDiagnosticsTests
     [Test]
     public void AWrapperThatMarksItsTypeParameter_HasItsCallsChecked_NotItsOpenBody()
     {
-        ImmutableArray<Diagnostic> diagnostics = GeneratorRun.Diagnostics(Usings + """
+        ImmutableArray<Diagnostic> diagnostics = GeneratorRun.Diagnostics(GeneratorRun.Usings + """
             public interface IGood { Task<int> AddAsync(int a, int b); }
             public interface IBad { Task<int> TakeAsync(out int a); }
             public static class MyCluster

@@ -11,20 +11,10 @@ namespace DotnetWorkers.Generators.Tests;
 /// </summary>
 public class GeneratedCodeTests
 {
-    private const string Usings = """
-        using System;
-        using System.Collections.Generic;
-        using System.Threading;
-        using System.Threading.Tasks;
-        using DotnetWorkers;
-        using MemoryPack;
-
-        """;
-
     [Test]
     public void ASoundContract_GetsAProxyAndAnInvoker_ThatCompile_ForEveryReturnShape()
     {
-        (ImmutableArray<Diagnostic> diagnostics, ImmutableArray<Diagnostic> errors, ImmutableArray<string> sources) = GeneratorRun.Run(Usings + """
+        (ImmutableArray<Diagnostic> diagnostics, ImmutableArray<Diagnostic> errors, ImmutableArray<string> sources) = GeneratorRun.Run(GeneratorRun.Usings + """
             namespace Shop;
             public interface IBase { Task PingAsync(); }
             public interface IShop : IBase
@@ -57,7 +47,7 @@ public class GeneratedCodeTests
     [Test]
     public void TheMemoryPackableTypesAContractCarries_AreKeptForTrimming_OnceEach()
     {
-        (_, ImmutableArray<Diagnostic> errors, ImmutableArray<string> sources) = GeneratorRun.Run(Usings + """
+        (_, ImmutableArray<Diagnostic> errors, ImmutableArray<string> sources) = GeneratorRun.Run(GeneratorRun.Usings + """
             [MemoryPackable] public partial record Order(int Id);
             [MemoryPackable] public partial record Line(string Sku);
             public interface IOrders
@@ -79,7 +69,7 @@ public class GeneratedCodeTests
     [Test]
     public void MethodIds_FollowTheLibrarysOrder_ByNameThenParameterTypeNames()
     {
-        (_, _, ImmutableArray<string> sources) = GeneratorRun.Run(Usings + """
+        (_, _, ImmutableArray<string> sources) = GeneratorRun.Run(GeneratorRun.Usings + """
             public interface IOrdered
             {
                 Task ZuluAsync();
@@ -104,7 +94,7 @@ public class GeneratedCodeTests
     [Test]
     public void AContractWithErrors_GetsNoCode()
     {
-        (ImmutableArray<Diagnostic> diagnostics, _, ImmutableArray<string> sources) = GeneratorRun.Run(Usings + """
+        (ImmutableArray<Diagnostic> diagnostics, _, ImmutableArray<string> sources) = GeneratorRun.Run(GeneratorRun.Usings + """
             public interface IBad { int Add(int a, int b); }
             public static class App { public static void Run() => Cluster.Proxy<IBad>(); }
             """);
@@ -116,7 +106,7 @@ public class GeneratedCodeTests
     [Test]
     public void AContractTheGeneratedCodeCannotName_IsDW0008_AndGetsNoCode()
     {
-        (ImmutableArray<Diagnostic> diagnostics, ImmutableArray<Diagnostic> errors, ImmutableArray<string> sources) = GeneratorRun.Run(Usings + """
+        (ImmutableArray<Diagnostic> diagnostics, ImmutableArray<Diagnostic> errors, ImmutableArray<string> sources) = GeneratorRun.Run(GeneratorRun.Usings + """
             public static class Outer
             {
                 private interface IHidden { Task<int> GetAsync(); }

@@ -7,6 +7,17 @@ namespace DotnetWorkers.Generators.Tests;
 /// <summary>Compiles a source file against the library and runs the RPC generator on it, as the compiler of an app does.</summary>
 internal static class GeneratorRun
 {
+    /// <summary>What every test source starts with.</summary>
+    internal const string Usings = """
+        using System;
+        using System.Collections.Generic;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using DotnetWorkers;
+        using MemoryPack;
+
+        """;
+
     private static readonly ImmutableArray<MetadataReference> References =
     [
         .. ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator).Select(p => MetadataReference.CreateFromFile(p)),

@@ -98,6 +98,8 @@ uint64_t dw_layout_value(int32_t which) {
     case DW_LAYOUT_OFF_TYPE_NAMES_OFFSET: return offsetof(L::RegionHeader, type_names_offset);
     case DW_LAYOUT_TYPE_NAME_CAPACITY: return L::kTypeNameCapacity;
     case DW_LAYOUT_MAX_TYPE_NAME_LENGTH: return L::kMaxTypeNameLength;
+    case DW_LAYOUT_SERVICE_ENTRY_SIZE: return sizeof(L::ServiceEntry);
+    case DW_LAYOUT_OFF_SERVICE_GENERATION: return offsetof(L::ServiceEntry, generation);
     default: return UINT64_MAX;
   }
 }

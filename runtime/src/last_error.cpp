@@ -10,7 +10,12 @@ namespace {
 
 // A fixed buffer: recording an error must not allocate (it runs on out-of-memory paths).
 thread_local char t_message[512];
-thread_local const char* t_quiet = nullptr;  // set by FailQuietly, cleared by the formatting ones
+// Set by FailQuietly, cleared by the formatting ones. FailQuietly runs on every look at an
+// empty queue (a poll's most common answer): initial-exec reaches it at a fixed offset from
+// the thread pointer, where the default model for a shared library calls __tls_get_addr on
+// every access. Eight bytes fit the static TLS glibc keeps for libraries loaded later
+// (dlopen, as the runtime loads this one).
+thread_local const char* t_quiet __attribute__((tls_model("initial-exec"))) = nullptr;
 
 }  // namespace
 

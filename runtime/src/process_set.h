@@ -7,16 +7,15 @@
 
 namespace dw {
 
-// Adds (`member` true) or removes process `id` (below kProcessCapacity). seq_cst: a writer
-// that changes what the set watches, then reads the set (after a full fence), either sees
-// the member or the member sees the change in its look after joining.
-inline void SetMember(layout::ProcessSet& set, uint32_t id, bool member) noexcept {
+// Adds (`member` true) or removes process `id` (below kProcessCapacity); true if that
+// changed the set. seq_cst: a writer that changes what the set watches, then reads the set
+// (after a full fence), either sees the member or the member sees the change in its look
+// after joining.
+inline bool SetMember(layout::ProcessSet& set, uint32_t id, bool member) noexcept {
   const uint64_t bit = uint64_t{1} << (id % 64);
-  if (member) {
-    set.words[id / 64].fetch_or(bit, std::memory_order_seq_cst);
-  } else {
-    set.words[id / 64].fetch_and(~bit, std::memory_order_seq_cst);
-  }
+  const uint64_t before = member ? set.words[id / 64].fetch_or(bit, std::memory_order_seq_cst)
+                                 : set.words[id / 64].fetch_and(~bit, std::memory_order_seq_cst);
+  return ((before & bit) != 0) != member;
 }
 
 // The members, as 16 words of bits.

@@ -86,7 +86,9 @@ dw_status ServeService(Region& r, uint32_t index, uint32_t id, bool serve) noexc
   L::ServiceEntry* s = Live(r, index);
   if (s == nullptr) return Fail(DW_E_INVALID_ARGUMENT, "no service has index %u", index);
   if (id >= L::kProcessCapacity) return Fail(DW_E_NOT_FOUND, "process id %u is outside the table", id);
-  SetMember(s->servers, id, serve);
+  // After the change (a caller that reads the old generation then the new members refreshes
+  // again on its next call), and only for a change: serving twice moves no caller's pick.
+  if (SetMember(s->servers, id, serve)) s->generation.fetch_add(1, std::memory_order_seq_cst);
   return DW_OK;
 }
 

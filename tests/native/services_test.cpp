@@ -32,6 +32,9 @@ class Services : public ::testing::Test {
     EXPECT_EQ(ServiceServers(*region_, service, servers), DW_OK);
     return servers[0];
   }
+  uint64_t Generation(uint32_t service) {
+    return region_->At<L::ServiceEntry>(region_->header()->services_offset)[service].generation.load();
+  }
   std::unique_ptr<Region> region_;
 };
 
@@ -98,6 +101,22 @@ TEST_F(Services, ADeadProcess_StopsServing_AndHasNothingInFlight) {
   CleanupProcess(*region_, 1);
   EXPECT_EQ(FirstWord(fib), 0u);
   EXPECT_EQ(CallsInFlight(*region_, 1), 0u);
+}
+
+// Callers cache the servers they read while the generation stays: every change must move it.
+TEST_F(Services, EveryChangeOfTheServers_RaisesTheGeneration_AndOnlyAChange) {
+  uint32_t fib = Open("App.IFib");
+  const uint64_t created = Generation(fib);
+  ASSERT_EQ(ServeService(*region_, fib, 1, true), DW_OK);
+  EXPECT_EQ(Generation(fib), created + 1);
+  ASSERT_EQ(ServeService(*region_, fib, 1, true), DW_OK);  // already serving: no change
+  EXPECT_EQ(Generation(fib), created + 1);
+  ASSERT_EQ(ServeService(*region_, fib, 2, true), DW_OK);
+  ASSERT_EQ(ServeService(*region_, fib, 1, false), DW_OK);
+  EXPECT_EQ(Generation(fib), created + 3);
+  CleanupProcess(*region_, 2);  // the launcher's repair of a dead server
+  EXPECT_EQ(Generation(fib), created + 4);
+  EXPECT_EQ(FirstWord(fib), 0u);
 }
 
 }  // namespace

@@ -107,6 +107,8 @@ DW_EXPORT uint64_t dw_layout_value(int32_t which);
 #define DW_LAYOUT_OFF_TYPE_NAMES_OFFSET 60
 #define DW_LAYOUT_TYPE_NAME_CAPACITY 61
 #define DW_LAYOUT_MAX_TYPE_NAME_LENGTH 62
+#define DW_LAYOUT_SERVICE_ENTRY_SIZE 63
+#define DW_LAYOUT_OFF_SERVICE_GENERATION 64
 
 /* ---- Regions ----------------------------------------------------------------------- */
 

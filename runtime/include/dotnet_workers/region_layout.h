@@ -26,7 +26,7 @@ namespace dw::layout {
 
 // "DWREGION" read as a little-endian 64-bit word.
 inline constexpr uint64_t kMagic = 0x4E4F494745525744ull;
-inline constexpr uint32_t kLayoutVersion = 5;
+inline constexpr uint32_t kLayoutVersion = 6;
 
 inline constexpr uint64_t kHeaderOffset = 0;
 inline constexpr uint64_t kHeaderSize = 4096;  // one page; the unused tail stays zero
@@ -279,6 +279,7 @@ constexpr uint32_t FormatWord() {
       sizeof(TypeNameEntry),
       kTypeNameCapacity,
       offsetof(RegionHeader, type_names_offset),
+      offsetof(ServiceEntry, generation),
   };
   uint32_t h = 2166136261u;  // FNV-1a over the parts
   for (uint64_t p : parts) {

@@ -24,13 +24,15 @@ struct ServiceEntry {
   uint32_t name_length;              //  12
   ProcessSet servers;                //  16 atomic: the processes that serve it (members, for a topic)
   uint64_t type_tag;                 // 144 a topic's value type identity (0: untyped, RPC services); set at creation
-  uint8_t reserved[104];             // 152
+  std::atomic<uint64_t> generation;  // 152 atomic: +1 after every change of `servers` (callers cache their pick)
+  uint8_t reserved[96];              // 160
   char name[kMaxServiceNameLength];  // 256
 };                                   // 512
 
 static_assert(offsetof(ServiceEntry, state) == 8);
 static_assert(offsetof(ServiceEntry, servers) == 16);
 static_assert(offsetof(ServiceEntry, type_tag) == 144);
+static_assert(offsetof(ServiceEntry, generation) == 152);
 static_assert(offsetof(ServiceEntry, name) == 256);
 static_assert(sizeof(ServiceEntry) == 512);
 

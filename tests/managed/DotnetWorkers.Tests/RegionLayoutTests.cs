@@ -75,6 +75,8 @@ public class RegionLayoutTests
         (60, RegionLayout.TypeNamesOffsetOffset, nameof(RegionLayout.TypeNamesOffsetOffset)),
         (61, (ulong)RegionLayout.TypeNameCapacity, nameof(RegionLayout.TypeNameCapacity)),
         (62, (ulong)RegionLayout.MaxTypeNameLength, nameof(RegionLayout.MaxTypeNameLength)),
+        (63, (ulong)RegionLayout.ServiceEntrySize, nameof(RegionLayout.ServiceEntrySize)),
+        (64, (ulong)RegionLayout.ServiceGenerationOffset, nameof(RegionLayout.ServiceGenerationOffset)),
     ];
 
     [Test]
@@ -114,12 +116,13 @@ public class RegionLayoutTests
             RegionLayout.MaxChainLength, RegionLayout.HashSeedOffset, RegionLayout.StripeVersionsOffset,
             RegionLayout.QueueEntrySize, 16, RegionLayout.DoorbellSize, RegionLayout.QueueCapacity, // queue entry, queue cell
             RegionLayout.QueuesOffsetOffset, RegionLayout.DoorbellCallsInFlightOffset, RegionLayout.DoorbellPollingOffset,
-            512, RegionLayout.ServiceCapacity, RegionLayout.MaxServiceNameLength, // service entry
+            RegionLayout.ServiceEntrySize, RegionLayout.ServiceCapacity, RegionLayout.MaxServiceNameLength, // service entry
             RegionLayout.ServicesOffsetOffset,
             40, 144,                                  // the type identities of a queue entry, a service entry
             512, 256, 256,                            // room watchers of a queue, watchers of a lock, claim watchers of the header
             896, 56,                                  // the heap's statistics counters, a size class's pending free
             256, RegionLayout.TypeNameCapacity, RegionLayout.TypeNamesOffsetOffset, // type name entry
+            RegionLayout.ServiceGenerationOffset,
         ];
         uint hash = 2166136261;
         foreach (ulong part in parts)

@@ -7,7 +7,7 @@ namespace DotnetWorkers.Region;
 /// </summary>
 internal static class RegionLayout
 {
-    internal const uint Version = 5;
+    internal const uint Version = 6;
     internal const ulong Magic = 0x4E4F494745525744; // "DWREGION"
 
     internal const int HeaderSize = 4096;
@@ -27,6 +27,8 @@ internal static class RegionLayout
     internal const int MaxSlotSize = 64 * 1024;
     internal const int ServiceCapacity = 1024;
     internal const int MaxServiceNameLength = 256;
+    internal const int ServiceEntrySize = 512;
+    internal const int ServiceGenerationOffset = 152;
     internal const int DoorbellSize = 128;
     internal const int DoorbellCallsInFlightOffset = 64;
     internal const int DoorbellPollingOffset = 8;

@@ -40,6 +40,13 @@ internal sealed unsafe class SharedRegion : IDisposable
     internal uint ProcessState(int id) =>
         Volatile.Read(ref *(uint*)(Base + RegionLayout.ProcessTableOffset + ((long)id * RegionLayout.ProcessEntrySize) + RegionLayout.EntryStateOffset));
 
+    /// <summary>
+    /// The generation of service entry <paramref name="index"/> (an index the native library
+    /// returned): it grows after every change of the entry's members.
+    /// </summary>
+    internal ulong ServiceGeneration(uint index) =>
+        Volatile.Read(ref *(ulong*)(Base + ReadUInt64(RegionLayout.ServicesOffsetOffset) + ((long)index * RegionLayout.ServiceEntrySize) + RegionLayout.ServiceGenerationOffset));
+
     /// <summary>The operating-system pid in process <paramref name="id"/>'s entry (0 before it forked).</summary>
     internal uint ProcessPid(int id) =>
         Volatile.Read(ref *(uint*)(Base + RegionLayout.ProcessTableOffset + ((long)id * RegionLayout.ProcessEntrySize) + RegionLayout.EntryPidOffset));

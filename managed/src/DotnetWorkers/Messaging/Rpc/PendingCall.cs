@@ -22,6 +22,9 @@ internal abstract class PendingCall : InboxWork
         Plan = plan;
     }
 
+    /// <summary>The call's id, set once when it is added to <see cref="PendingCalls"/> (before its request is sent).</summary>
+    internal long CallId { get; set; }
+
     internal int Target { get; }
 
     internal uint TargetPid { get; }

@@ -20,14 +20,11 @@ internal sealed class RpcClient
     private readonly Registry _registry;
     private readonly InboxDrain _drain;
     private readonly InboxPoller _poller;
-    // Calls awaiting their answer, by call id. A plain dictionary under a lock: an add and a
-    // remove per call, nearly always from one thread at a time, cost less this way than in
-    // a ConcurrentDictionary (which also allocates a node per add).
-    private readonly Dictionary<long, PendingCall> _pending = [];
-    private readonly Lock _pendingGate = new();
+    private readonly PendingCalls _pending = new();
+    private readonly Func<PendingCall, bool> _targetIsGone;
     private readonly int[] _pendingPerTarget = new int[Region.RegionLayout.ProcessCapacity];
+    private readonly ServerSet?[] _servers = new ServerSet?[Region.RegionLayout.ServiceCapacity];
     private readonly ConcurrentDictionary<(int Id, uint Pid), string> _roles = new();
-    private long _nextCallId;
     private int _rotation;
 
     internal RpcClient(ClusterRuntime runtime, Inboxes inboxes, Registry registry, InboxDrain drain, InboxPoller poller)
@@ -37,6 +34,7 @@ internal sealed class RpcClient
         _registry = registry;
         _drain = drain;
         _poller = poller;
+        _targetIsGone = pending => !_runtime.IsAlive(pending.Target, pending.TargetPid);
         drain.Handle(MessageKind.Response, OnResponse);
         drain.AfterEveryRing(FailCallsToDeadProcesses);
     }
@@ -103,12 +101,8 @@ internal sealed class RpcClient
         {
             _drain.EnsureStarted();
             (int target, uint pid) = PickTarget(options);
-            callId = Interlocked.Increment(ref _nextCallId);
             var pending = new PendingCall<T>(target, pid, plan, ResultFormat<T>.Read);
-            lock (_pendingGate)
-            {
-                _pending.Add(callId, pending);
-            }
+            callId = _pending.Add(pending);
 
             Interlocked.Increment(ref _pendingPerTarget[target]);
             var header = new MessageHeader
@@ -246,27 +240,15 @@ internal sealed class RpcClient
     /// </summary>
     private InboxWork? FailCallsToDeadProcesses()
     {
-        var failed = default(WorkList);
-        lock (_pendingGate)
+        InboxWork? failed = _pending.RemoveWhere(_targetIsGone);
+        for (InboxWork? work = failed; work is not null; work = work.Next)
         {
-            if (_pending.Count == 0)
-            {
-                return null;
-            }
-
-            foreach ((long callId, PendingCall pending) in _pending)
-            {
-                if (!_runtime.IsAlive(pending.Target, pending.TargetPid))
-                {
-                    _pending.Remove(callId);  // allowed while enumerating a Dictionary
-                    Interlocked.Decrement(ref _pendingPerTarget[pending.Target]);
-                    pending.SettleFailed(new RemoteProcessDiedException(pending.Target, $"it ended before answering {pending.Plan.DisplayName}"));
-                    failed.Add(pending);
-                }
-            }
+            var pending = (PendingCall)work;
+            Interlocked.Decrement(ref _pendingPerTarget[pending.Target]);
+            pending.SettleFailed(new RemoteProcessDiedException(pending.Target, $"it ended before answering {pending.Plan.DisplayName}"));
         }
 
-        return failed.Take();
+        return failed;
     }
 
     private void Forget(long callId)
@@ -277,13 +259,7 @@ internal sealed class RpcClient
         }
     }
 
-    private bool TryRemovePending(long callId, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out PendingCall? pending)
-    {
-        lock (_pendingGate)
-        {
-            return _pending.Remove(callId, out pending);
-        }
-    }
+    private bool TryRemovePending(long callId, [NotNullWhen(true)] out PendingCall? pending) => _pending.TryRemove(callId, out pending);
 
     private void SendCancel(int target, long callId)
     {
@@ -296,8 +272,7 @@ internal sealed class RpcClient
     private (int Id, uint Pid) PickTarget(RpcProxyOptions options)
     {
         RpcTarget target = options.Target;
-        Span<ulong> servers = stackalloc ulong[16];
-        _registry.Members(options.Service, servers);
+        ServerSet servers = ServersNow(options.Service);
         string service = options.Contract.Name;
         if (target.Kind == RpcTargetKind.Worker)
         {
@@ -307,7 +282,7 @@ internal sealed class RpcClient
                 throw new RemoteProcessDiedException(id, $"cannot call {service}");
             }
 
-            if ((servers[id / 64] & (1UL << (id % 64))) == 0)
+            if (!servers.Contains(id))
             {
                 throw new ServiceNotFoundException(service, $"Process {id} does not serve {service}.");
             }
@@ -317,30 +292,29 @@ internal sealed class RpcClient
 
         // The least busy server; among equals, the first after a rotating start. A lone
         // server needs no load reading (the count is a cache line other processes write).
+        int[] ids = servers.Ids;
+        if (target.Kind == RpcTargetKind.Any && ids.Length == 1)
+        {
+            return (ids[0], _runtime.Region.ProcessPid(ids[0]));
+        }
+
         int best = -1;
         ulong bestKey = ulong.MaxValue;
         int start = Interlocked.Increment(ref _rotation);
-        bool alone = target.Kind == RpcTargetKind.Any && CountBits(servers) == 1;
-        for (int w = 0; w < 16; w++)
+        foreach (int id in ids)
         {
-            ulong bits = servers[w];
-            while (bits != 0)
+            if (target.Kind == RpcTargetKind.Role && RoleOf(id) != target.Role)
             {
-                int id = (w * 64) + System.Numerics.BitOperations.TrailingZeroCount(bits);
-                bits &= bits - 1;
-                if (target.Kind == RpcTargetKind.Role && RoleOf(id) != target.Role)
-                {
-                    continue;
-                }
+                continue;
+            }
 
-                // The server's own count plus this process's calls on their way to it.
-                ulong load = alone ? 0 : NativeMethods.CallsInFlight(_runtime.RegionHandle, (uint)id) + (uint)Volatile.Read(ref _pendingPerTarget[id]);
-                ulong key = (load << 10) | (uint)((id - start) & 1023);
-                if (key < bestKey)
-                {
-                    best = id;
-                    bestKey = key;
-                }
+            // The server's own count plus this process's calls on their way to it.
+            ulong load = NativeMethods.CallsInFlight(_runtime.RegionHandle, (uint)id) + (uint)Volatile.Read(ref _pendingPerTarget[id]);
+            ulong key = (load << 10) | (uint)((id - start) & 1023);
+            if (key < bestKey)
+            {
+                best = id;
+                bestKey = key;
             }
         }
 
@@ -354,15 +328,19 @@ internal sealed class RpcClient
         return (best, _runtime.Region.ProcessPid(best));
     }
 
-    private static int CountBits(ReadOnlySpan<ulong> words)
+    /// <summary>The servers of registry entry <paramref name="service"/>: the set read last, unless the entry changed since.</summary>
+    private ServerSet ServersNow(uint service)
     {
-        int count = 0;
-        foreach (ulong word in words)
+        ulong generation = _runtime.Region.ServiceGeneration(service);
+        ServerSet? known = Volatile.Read(ref _servers[service]);
+        if (known is not null && known.Generation == generation)
         {
-            count += System.Numerics.BitOperations.PopCount(word);
+            return known;
         }
 
-        return count;
+        ServerSet read = ServerSet.Read(_registry, service, generation);
+        Volatile.Write(ref _servers[service], read);
+        return read;
     }
 
     private string RoleOf(int id)

@@ -38,7 +38,8 @@ Decision ExitPolicy::Fail(int exit_code, std::string message) {
   return {Action::kKillAll, std::move(message), L::kReasonWorkerFailed};
 }
 
-Decision ExitPolicy::OnProcessEnded(uint32_t id, const std::string& label, int status) {
+Decision ExitPolicy::OnProcessEnded(uint32_t id, const std::string& label, int status, uint64_t started_ns,
+                                    uint64_t ended_ns) {
   if (phase_ == Phase::kKilling) return {};  // we are killing everything: deaths are expected
   const bool signaled = WIFSIGNALED(status);
 
@@ -56,10 +57,25 @@ Decision ExitPolicy::OnProcessEnded(uint32_t id, const std::string& label, int s
     return {Action::kNone, "dotnet-workers: " + label + " " + Cause(status) + " during shutdown", 0};
   } else if (phase_ == Phase::kRunning) {
     if (!signaled && WEXITSTATUS(status) == 0) return {};  // a worker that finished cleanly just leaves
-    if (continue_on_worker_exit_) {
+    if (on_worker_exit_ == WorkerExit::kContinue) {
       return {Action::kNone,
               "dotnet-workers: " + label + " " + Cause(status) + "; continuing without it (--on-worker-exit=continue)",
               0};
+    }
+    if (on_worker_exit_ == WorkerExit::kRevive) {
+      RestartBackoff& backoff = backoffs_.try_emplace(id, limits_).first->second;
+      std::optional<uint64_t> delay = backoff.OnDeath(started_ns, ended_ns);
+      if (!delay) {
+        return Fail(CodeOf(status), "dotnet-workers: " + label + " " + Cause(status) + ": worker " +
+                                        std::to_string(id) + " died " + std::to_string(limits_.max_restarts + 1) +
+                                        " times within " + FormatDuration(limits_.window_ms) +
+                                        " (more than --max-restarts=" + std::to_string(limits_.max_restarts) +
+                                        "); stopping the cluster");
+      }
+      return {Action::kRevive,
+              "dotnet-workers: " + label + " " + Cause(status) + "; reviving it in " + FormatDuration(*delay) +
+                  " (restart " + std::to_string(backoff.restarts()) + ")",
+              0, *delay};
     }
     return Fail(CodeOf(status), "dotnet-workers: " + label + " " + Cause(status) + "; stopping the cluster");
   }
@@ -95,7 +111,25 @@ Decision ExitPolicy::OnShutdownTimeout(const std::vector<std::string>& survivors
 
 Decision ExitPolicy::OnStartFailure(int exit_code) { return Fail(exit_code, ""); }
 
+Decision ExitPolicy::OnRunTimeout(const std::vector<std::string>& running, const std::string& timeout) {
+  if (phase_ != Phase::kRunning) return {};
+  timed_out_ = true;
+  phase_ = Phase::kShuttingDown;
+  std::string names;
+  for (const std::string& label : running) names += (names.empty() ? "" : ", ") + label;
+  return {Action::kBeginShutdown,
+          "dotnet-workers: --timeout=" + timeout + " passed; stopping the cluster" +
+              (names.empty() ? std::string() : "; still running: " + names),
+          L::kReasonRequested};
+}
+
+uint32_t ExitPolicy::RestartsOf(uint32_t id) const {
+  auto found = backoffs_.find(id);
+  return found == backoffs_.end() ? 0 : found->second.restarts();
+}
+
 int ExitPolicy::ExitCode() const {
+  if (timed_out_) return 124;
   if (failure_code_) return *failure_code_;
   if (primary_killed_at_timeout_ || !primary_code_) return 128 + SIGKILL;
   if (*primary_code_ == 0 && shutdown_failure_code_) return *shutdown_failure_code_;

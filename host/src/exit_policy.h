@@ -5,12 +5,16 @@
 // The rule, in one place:
 //   - Before shutdown, a worker killed by a signal or exiting non-zero fails the cluster
 //     (crash-fails-all): everything is killed, the exit code is 128+signal or its code.
-//     With --on-worker-exit=continue it is reported and the cluster runs on.
-//     The primary killed by a signal other than SIGINT/SIGTERM/SIGHUP does the same.
+//     With --on-worker-exit=continue it is reported and the cluster runs on; with revive it
+//     is started again after a growing delay, unless it died more than --max-restarts
+//     times within --restart-window, which fails the cluster.
+//     The primary killed by a signal other than SIGINT/SIGTERM/SIGHUP fails the cluster
+//     whatever the option: it is the cluster's lifetime, never revived.
 //   - The primary ending otherwise, or the first SIGINT/SIGTERM/SIGHUP, starts a graceful
 //     shutdown. A second SIGINT kills everything: 130.
 //   - During shutdown, ending by SIGINT/SIGTERM/SIGHUP (or the runtime's 130/143/129 for
 //     them) is expected. Anything else is reported.
+//   - --timeout passing starts a graceful shutdown too, and the exit code is 124.
 //   - The exit code is then the primary's; if that is 0 and a process failed during
 //     shutdown, the first such failure's; 137 if the primary had to be killed at the
 //     shutdown timeout.
@@ -19,26 +23,39 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
+
+#include "options.h"
+#include "restart_backoff.h"
 
 namespace dw::host {
 
-enum class Action { kNone, kBeginShutdown, kKillAll };
+enum class Action { kNone, kBeginShutdown, kKillAll, kRevive };
 
 struct Decision {
   Action action = Action::kNone;
-  std::string message;  // one line for stderr, or empty
-  uint32_t reason = 0;  // layout::kReason* for kBeginShutdown / kKillAll
+  std::string message;           // one line for stderr, or empty
+  uint32_t reason = 0;           // layout::kReason* for kBeginShutdown / kKillAll
+  uint64_t revive_after_ms = 0;  // kRevive: start the process again after this long
 };
 
 class ExitPolicy {
  public:
-  // --on-worker-exit=continue: a worker failing before shutdown is reported, not fatal.
-  explicit ExitPolicy(bool continue_on_worker_exit = false) : continue_on_worker_exit_(continue_on_worker_exit) {}
+  explicit ExitPolicy(WorkerExit on_worker_exit = WorkerExit::kFailAll, const RestartLimits& limits = {})
+      : on_worker_exit_(on_worker_exit), limits_(limits) {}
 
   // Process `id` (0 = primary), described by `label` ("worker 2 (pid 123, role 'web')"),
-  // ended with `wait_status` as waitpid reported it.
-  Decision OnProcessEnded(uint32_t id, const std::string& label, int wait_status);
+  // ended with `wait_status` as waitpid reported it, at `ended_ns` after it was started at
+  // `started_ns` (CLOCK_MONOTONIC; what revive's delays and limit count).
+  Decision OnProcessEnded(uint32_t id, const std::string& label, int wait_status, uint64_t started_ns = 0,
+                          uint64_t ended_ns = 0);
+
+  // --timeout passed; `running` names the processes still running ("the primary (pid 12, running)").
+  Decision OnRunTimeout(const std::vector<std::string>& running, const std::string& timeout);
+
+  // Revives of worker `id` so far.
+  uint32_t RestartsOf(uint32_t id) const;
 
   // The launcher received `signal`.
   Decision OnSignal(int signal);
@@ -59,12 +76,15 @@ class ExitPolicy {
 
   Decision Fail(int exit_code, std::string message);
 
-  bool continue_on_worker_exit_;
+  WorkerExit on_worker_exit_;
+  RestartLimits limits_;
+  std::unordered_map<uint32_t, RestartBackoff> backoffs_;  // revive: per worker id
   Phase phase_ = Phase::kRunning;
   std::optional<int> primary_code_;
   std::optional<int> failure_code_;           // crash-fails-all, second SIGINT, start failure
   std::optional<int> shutdown_failure_code_;  // first unexpected end during shutdown
   bool primary_killed_at_timeout_ = false;
+  bool timed_out_ = false;  // --timeout passed
   int interrupts_ = 0;
 };
 

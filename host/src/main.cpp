@@ -94,7 +94,7 @@ int main(int argc, char** argv) {
   context.signals = &signals;
   context.launcher_pid = getpid();
 
-  Supervisor supervisor(*region, options, signals);
+  Supervisor supervisor(context);
   std::vector<ProcessSpec> specs{{0, std::string(kPrimaryRole)}};
   uint32_t next_id = 1;
   for (const RoleCount& role : options.roles) {

@@ -40,7 +40,7 @@ bool SplitInline(std::string_view arg, std::string_view* name, std::string_view*
 
 bool TakesValue(std::string_view name) {
   return name == "--workers" || name == "--memory" || name == "--shutdown-timeout" || name == "--role" ||
-         name == "--on-worker-exit";
+         name == "--on-worker-exit" || name == "--max-restarts" || name == "--restart-window" || name == "--timeout";
 }
 
 }  // namespace
@@ -97,6 +97,10 @@ std::optional<uint64_t> ParseDuration(std::string_view text) {
   return *number * scale;
 }
 
+std::string FormatDuration(uint64_t ms) {
+  return ms % 1000 == 0 ? std::to_string(ms / 1000) + "s" : std::to_string(ms) + "ms";
+}
+
 uint32_t DefaultWorkerCount() {
   long n = sysconf(_SC_NPROCESSORS_ONLN);
   return n < 1 ? 1 : static_cast<uint32_t>(std::min<long>(n, kMaxProcesses - 1));
@@ -122,6 +126,7 @@ ParseOutcome ParseOptions(const std::vector<std::string_view>& args, uint32_t de
   std::optional<uint32_t> workers;
   std::optional<uint64_t> memory;
   std::vector<RoleCount> roles;
+  bool restart_limit_given = false;
 
   size_t i = 0;
   for (; i < args.size(); ++i) {
@@ -179,11 +184,37 @@ ParseOutcome ParseOptions(const std::vector<std::string_view>& args, uint32_t de
       }
       result.shutdown_timeout_ms = *ms;
     } else if (name == "--on-worker-exit") {
-      if (value != "fail-all" && value != "continue") {
-        *error = "invalid --on-worker-exit '" + std::string(value) + "': expected fail-all or continue";
+      if (value == "fail-all") {
+        result.on_worker_exit = WorkerExit::kFailAll;
+      } else if (value == "continue") {
+        result.on_worker_exit = WorkerExit::kContinue;
+      } else if (value == "revive") {
+        result.on_worker_exit = WorkerExit::kRevive;
+      } else {
+        *error = "invalid --on-worker-exit '" + std::string(value) + "': expected fail-all, continue or revive";
         return ParseOutcome::kError;
       }
-      result.continue_on_worker_exit = value == "continue";
+    } else if (name == "--max-restarts") {
+      std::optional<uint64_t> n = ParseUnsigned(value);
+      if (!n || *n > 1'000'000) {
+        *error = "invalid --max-restarts '" + std::string(value) + "': expected a whole number from 0 to 1000000";
+        return ParseOutcome::kError;
+      }
+      result.restart_limits.max_restarts = static_cast<uint32_t>(*n);
+      restart_limit_given = true;
+    } else if (name == "--restart-window" || name == "--timeout") {
+      std::optional<uint64_t> ms = ParseDuration(value);
+      if (!ms || *ms == 0 || *ms > 365ull * 24 * 3600 * 1000) {
+        *error = "invalid " + std::string(name) + " '" + std::string(value) +
+                 "': expected a duration such as 500ms, 30s, 10m or 2h (more than 0)";
+        return ParseOutcome::kError;
+      }
+      if (name == "--timeout") {
+        result.timeout_ms = *ms;
+      } else {
+        result.restart_limits.window_ms = *ms;
+        restart_limit_given = true;
+      }
     } else if (name == "--role") {
       size_t eq = value.find('=');
       std::string_view role = value.substr(0, eq);
@@ -207,6 +238,10 @@ ParseOutcome ParseOptions(const std::vector<std::string_view>& args, uint32_t de
     }
   }
 
+  if (restart_limit_given && result.on_worker_exit != WorkerExit::kRevive) {
+    *error = "--max-restarts and --restart-window limit revives: they need --on-worker-exit=revive";
+    return ParseOutcome::kError;
+  }
   if (i >= args.size()) {
     *error = "missing the app to run: dotnet-workers [options] app.dll|app [app args]";
     return ParseOutcome::kError;
@@ -255,7 +290,15 @@ Options:
                             such as 500ms, 10s or 2m (default: 5s). Then they are killed.
   --on-worker-exit <WHAT>   When a worker dies or exits non-zero: fail-all (default) stops
                             the cluster; continue gives back what it held (locks, buffers,
-                            GetOrSet computations) and runs on without it.
+                            GetOrSet computations) and runs on without it; revive gives
+                            that back and starts it again (same id and role, a new pid)
+                            after 100ms, x1.5 per death up to 15s (back to 100ms once it
+                            lived 30s). A worker exiting with 0 has finished: not revived.
+  --max-restarts <N>        With revive: more than N deaths of one worker within the
+                            restart window stop the cluster (default: 10).
+  --restart-window <DUR>    With revive: the window of --max-restarts (default: 60s).
+  --timeout <DUR>           End the cluster after this long, as on SIGTERM, and exit 124
+                            (as timeout(1) does), naming the processes still running.
   --spawn                   Start every process by exec'ing the launcher again instead of
                             forking it (slower to boot; for debugging and profilers).
   --version                 Print the version and exit.
@@ -265,7 +308,9 @@ Each process gets DOTNET_WORKERS_ID (0 = primary), DOTNET_WORKERS_COUNT (N) and
 DOTNET_WORKERS_ROLE in its environment.
 
 Exit code: the primary's. If a worker is killed by a signal or exits non-zero before
-shutdown, every process is stopped and the exit code is 128+signal or the worker's code.
+shutdown, every process is stopped and the exit code is 128+signal or the worker's code
+(unless --on-worker-exit says otherwise). The primary ending ends the cluster, also with
+revive. 124 after --timeout.
 Ctrl-C or SIGTERM: graceful shutdown; a second Ctrl-C kills at once.
 Usage errors exit with 2, start-up failures with 1.
 )";

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "restart_backoff.h"
+
 namespace dw::host {
 
 struct RoleCount {
@@ -14,15 +16,20 @@ struct RoleCount {
   uint32_t count = 0;
 };
 
+// --on-worker-exit: what a worker's death (a signal, or a non-zero exit) does before shutdown.
+enum class WorkerExit { kFailAll, kContinue, kRevive };
+
 struct LauncherOptions {
-  std::vector<RoleCount> roles;          // workers by role, in start order ("worker" for --workers)
-  uint64_t memory_bytes = 0;             // --memory, or the default sized from the machine
-  uint64_t shutdown_timeout_ms = 5000;   // --shutdown-timeout
-  bool spawn = false;                    // --spawn
-  bool native_app = false;               // the app is a NativeAOT executable (set after the app check)
-  bool continue_on_worker_exit = false;  // --on-worker-exit=continue (default: fail-all)
-  std::string app_path;                  // the first non-option argument
-  std::vector<std::string> app_args;     // everything after it, untouched
+  std::vector<RoleCount> roles;                      // workers by role, in start order ("worker" for --workers)
+  uint64_t memory_bytes = 0;                         // --memory, or the default sized from the machine
+  uint64_t shutdown_timeout_ms = 5000;               // --shutdown-timeout
+  bool spawn = false;                                // --spawn
+  bool native_app = false;                           // the app is a NativeAOT executable (set after the app check)
+  WorkerExit on_worker_exit = WorkerExit::kFailAll;  // --on-worker-exit
+  RestartLimits restart_limits;                      // --max-restarts, --restart-window (revive)
+  uint64_t timeout_ms = 0;                           // --timeout: end the cluster after this long (0: never)
+  std::string app_path;                              // the first non-option argument
+  std::vector<std::string> app_args;                 // everything after it, untouched
 
   uint32_t WorkerCount() const;
 };
@@ -39,6 +46,9 @@ std::optional<uint64_t> ParseSize(std::string_view text);
 
 // "5s", "500ms", "2m", "1h", "10" (seconds) -> milliseconds. nullopt if malformed.
 std::optional<uint64_t> ParseDuration(std::string_view text);
+
+// Milliseconds as the options write them: "5s", "1500ms".
+std::string FormatDuration(uint64_t ms);
 
 // The number of online processors (the default for --workers).
 uint32_t DefaultWorkerCount();

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "launcher_api.h"
+#include "runtime_leftovers.h"
 
 namespace dw::host {
 
@@ -18,10 +19,6 @@ namespace {
 
 // After SIGKILL, how long to wait for the kernel to report the deaths before giving up.
 constexpr uint64_t kKillGraceNs = 5'000'000'000ull;
-
-std::string Duration(uint64_t ms) {
-  return ms % 1000 == 0 ? std::to_string(ms / 1000) + "s" : std::to_string(ms) + "ms";
-}
 
 }  // namespace
 
@@ -38,15 +35,36 @@ size_t Supervisor::AliveCount() const {
   return n;
 }
 
-int64_t Supervisor::MillisecondsToDeadline() const {
-  if (deadline_ns_ == 0) return -1;
-  uint64_t now = MonotonicNs();
-  return now >= deadline_ns_ ? 0 : static_cast<int64_t>((deadline_ns_ - now + 999'999) / 1'000'000);
+bool Supervisor::RevivalsPending() const {
+  if (policy_.shutting_down()) return false;
+  for (const SupervisedProcess& p : processes_) {
+    if (p.revive_at_ns != 0) return true;
+  }
+  return false;
 }
 
-void Supervisor::SignalAlive(int signal) {
+// Until the nearest of the shutdown deadline, --timeout and a revival: -1 for none.
+int64_t Supervisor::MillisecondsToNextEvent() const {
+  uint64_t next = deadline_ns_;
+  if (run_deadline_ns_ != 0 && !policy_.shutting_down())
+    next = next == 0 ? run_deadline_ns_ : std::min(next, run_deadline_ns_);
+  if (RevivalsPending()) {
+    for (const SupervisedProcess& p : processes_) {
+      // A revival waiting for its cleaner is woken by the cleaner's SIGCHLD instead.
+      if (p.revive_at_ns != 0 && p.cleaner < 0) next = next == 0 ? p.revive_at_ns : std::min(next, p.revive_at_ns);
+    }
+  }
+  if (next == 0) return -1;
+  uint64_t now = MonotonicNs();
+  return now >= next ? 0 : static_cast<int64_t>((next - now + 999'999) / 1'000'000);
+}
+
+void Supervisor::SignalAlive(int signal, bool bound_only) {
   for (SupervisedProcess& p : processes_) {
-    if (p.alive) kill(p.pid, signal);
+    if (!p.alive) continue;
+    // Bound: the managed library has bound to the region (it set ready_ns).
+    if (bound_only && region_.process(p.id)->ready_ns.load(std::memory_order_acquire) == 0) continue;
+    kill(p.pid, signal);
   }
 }
 
@@ -56,23 +74,27 @@ void Supervisor::Carry(const Decision& decision) {
     case Action::kNone: break;
     case Action::kBeginShutdown:
       // Processes using the library see the region's flag (their ShutdownToken); SIGTERM
-      // is for those that don't (the library turns it into the same token).
+      // is for those that don't (the library turns it into the same token). When the
+      // primary ended by itself, a process that is not bound (a plain app, or one still
+      // booting its runtime) is left to run its Main to the end, within the shutdown
+      // timeout: signalled now, it would die before printing what it was started for.
       RequestShutdown(region_, decision.reason);
-      SignalAlive(SIGTERM);
+      SignalAlive(SIGTERM, /*bound_only=*/decision.reason == layout::kReasonPrimaryExited);
       deadline_ns_ = MonotonicNs() + options_.shutdown_timeout_ms * 1'000'000ull;
       break;
     case Action::kKillAll:
       RequestShutdown(region_, decision.reason);
-      SignalAlive(SIGKILL);
+      SignalAlive(SIGKILL, /*bound_only=*/false);
       deadline_ns_ = MonotonicNs() + kKillGraceNs;
       break;
+    case Action::kRevive: break;  // the supervisor schedules it (ReapAll)
   }
 }
 
 // Giving back what a dead process held takes the region's robust mutexes, and a live
 // process can hold one for as long as it likes (stopped in a debugger, say). The supervisor
 // must never wait on that, so a forked helper (the launcher is single-threaded) does it.
-void Supervisor::CleanupInBackground(uint32_t id) {
+pid_t Supervisor::CleanupInBackground(uint32_t id) {
   const pid_t launcher = getpid();
   std::fflush(nullptr);
   pid_t pid = fork();
@@ -85,9 +107,10 @@ void Supervisor::CleanupInBackground(uint32_t id) {
   }
   if (pid > 0) {
     cleaners_.push_back(pid);
-  } else {
-    CleanupProcess(region_, id);  // no fork: do it here rather than not at all
+    return pid;
   }
+  CleanupProcess(region_, id);  // no fork: do it here rather than not at all
+  return -1;
 }
 
 void Supervisor::DrainSignals() {
@@ -119,12 +142,17 @@ void Supervisor::ReapAll() {
     }
     if (auto cleaner = std::find(cleaners_.begin(), cleaners_.end(), pid); cleaner != cleaners_.end()) {
       cleaners_.erase(cleaner);
+      for (SupervisedProcess& p : processes_) {
+        if (p.cleaner == pid) p.cleaner = -1;
+      }
       continue;
     }
     for (SupervisedProcess& p : processes_) {
       if (p.pid == pid && p.alive) {
         p.alive = false;
         ProcessEnded(region_.process(p.id), status);
+        // A runtime killed by a signal leaves its diagnostic socket and debugger pipes.
+        if (WIFSIGNALED(status)) RemoveRuntimeLeftovers(RuntimeTempDirectory(), pid);
         ended.emplace_back(&p, status);
         break;
       }
@@ -132,12 +160,53 @@ void Supervisor::ReapAll() {
   }
   if (ended.empty()) return;
   DrainSignals();
+  const uint64_t now = MonotonicNs();
   for (auto& [process, status] : ended) {
-    Carry(policy_.OnProcessEnded(process->id, Label(*process), status));
+    const uint64_t started = region_.process(process->id)->started_ns.load(std::memory_order_relaxed);
+    Decision decision = policy_.OnProcessEnded(process->id, Label(*process), status, started, now);
+    Carry(decision);
     // Give back what it held (locks, buffers, GetOrSet claims), so the survivors go on.
     // Not when everything is being killed: nobody is left to use it.
-    if (!policy_.killing()) CleanupInBackground(process->id);
+    if (policy_.killing()) continue;
+    const pid_t cleaner = CleanupInBackground(process->id);
+    if (decision.action == Action::kRevive) {
+      // Started again once the delay has passed and the cleaner is done: the new process
+      // must not find its predecessor's locks and references still held under its id.
+      ProcessReviving(region_.process(process->id));
+      process->revive_at_ns = now + decision.revive_after_ms * 1'000'000ull;
+      process->cleaner = cleaner;
+    }
   }
+}
+
+void Supervisor::StartRevivals() {
+  if (policy_.shutting_down()) {
+    for (SupervisedProcess& p : processes_) p.revive_at_ns = 0;
+    return;
+  }
+  const uint64_t now = MonotonicNs();
+  for (SupervisedProcess& p : processes_) {
+    if (p.revive_at_ns == 0 || p.cleaner >= 0 || now < p.revive_at_ns) continue;
+    p.revive_at_ns = 0;
+    std::string error;
+    const pid_t pid = StartProcess(context_, {p.id, p.role}, &error);
+    if (pid < 0) {
+      std::fprintf(stderr, "dotnet-workers: error: %s; stopping the cluster\n", error.c_str());
+      Carry(policy_.OnStartFailure(1));
+      return;
+    }
+    p.pid = pid;
+    p.alive = true;
+  }
+}
+
+void Supervisor::OnRunTimeout() {
+  std::vector<std::string> running;
+  for (const SupervisedProcess& p : processes_) {
+    if (!p.alive) continue;
+    running.push_back(Label(p) + " " + ProcessStateName(region_.process(p.id)->state.load(std::memory_order_acquire)));
+  }
+  Carry(policy_.OnRunTimeout(running, FormatDuration(options_.timeout_ms)));
 }
 
 void Supervisor::OnDeadline() {
@@ -157,14 +226,15 @@ void Supervisor::OnDeadline() {
     survivors.push_back(Label(p));
     primary_survives |= p.id == 0;
   }
-  Carry(policy_.OnShutdownTimeout(survivors, primary_survives, Duration(options_.shutdown_timeout_ms)));
+  Carry(policy_.OnShutdownTimeout(survivors, primary_survives, FormatDuration(options_.shutdown_timeout_ms)));
 }
 
 int Supervisor::Run() {
+  if (options_.timeout_ms != 0) run_deadline_ns_ = MonotonicNs() + options_.timeout_ms * 1'000'000ull;
   ReapAll();  // a child may have ended before the loop started
-  while (AliveCount() > 0) {
+  while (AliveCount() > 0 || RevivalsPending()) {
     pollfd fds{signals_.fd, POLLIN, 0};
-    int64_t timeout = MillisecondsToDeadline();
+    int64_t timeout = MillisecondsToNextEvent();
     int ready = poll(&fds, 1, timeout > INT32_MAX ? INT32_MAX : static_cast<int>(timeout));
     if (ready < 0 && errno != EINTR) {
       std::perror("dotnet-workers: poll");
@@ -172,7 +242,10 @@ int Supervisor::Run() {
     }
     DrainSignals();
     ReapAll();
-    if (deadline_ns_ != 0 && AliveCount() > 0 && MillisecondsToDeadline() == 0) OnDeadline();
+    const uint64_t now = MonotonicNs();
+    if (run_deadline_ns_ != 0 && now >= run_deadline_ns_ && !policy_.shutting_down()) OnRunTimeout();
+    if (deadline_ns_ != 0 && AliveCount() > 0 && now >= deadline_ns_) OnDeadline();
+    StartRevivals();
   }
   // Helpers still cleaning up have nothing left to clean for: stop and reap them.
   for (pid_t cleaner : cleaners_) kill(cleaner, SIGKILL);

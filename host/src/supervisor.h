@@ -1,6 +1,7 @@
 // The launcher's life after the processes are started: it reaps them, turns signals and
-// deaths into actions through ExitPolicy, enforces the shutdown timeout, and returns the
-// policy's exit code. Single-threaded: one poll on a signalfd, the deadline as timeout.
+// deaths into actions through ExitPolicy, starts revived workers again, enforces the
+// shutdown timeout and --timeout, and returns the policy's exit code. Single-threaded: one
+// poll on a signalfd, the nearest deadline as its timeout.
 #pragma once
 
 #include <cstdint>
@@ -12,6 +13,7 @@
 #include "exit_policy.h"
 #include "launcher_api.h"
 #include "options.h"
+#include "process_start.h"
 #include "signals.h"
 
 namespace dw::host {
@@ -21,12 +23,19 @@ struct SupervisedProcess {
   std::string role;
   pid_t pid = -1;
   bool alive = false;
+  uint64_t revive_at_ns = 0;  // revive: when to start it again (0: not to be started)
+  pid_t cleaner = -1;         // the helper giving back what its dead predecessor held
 };
 
 class Supervisor {
  public:
-  Supervisor(Region& region, const LauncherOptions& options, const SupervisorSignals& signals)
-      : region_(region), options_(options), signals_(signals), policy_(options.continue_on_worker_exit) {}
+  // `context` starts revived processes the way the first ones were started.
+  explicit Supervisor(const StartContext& context)
+      : region_(*context.region),
+        options_(*context.options),
+        signals_(*context.signals),
+        context_(context),
+        policy_(options_.on_worker_exit, options_.restart_limits) {}
 
   void Add(uint32_t id, const std::string& role, pid_t pid);
 
@@ -38,22 +47,27 @@ class Supervisor {
 
  private:
   void Carry(const Decision& decision);
-  void CleanupInBackground(uint32_t id);
+  pid_t CleanupInBackground(uint32_t id);
   void DrainSignals();
   void ReapAll();
   void OnDeadline();
-  void SignalAlive(int signal);
-  int64_t MillisecondsToDeadline() const;
+  void OnRunTimeout();
+  void StartRevivals();
+  void SignalAlive(int signal, bool bound_only);
+  int64_t MillisecondsToNextEvent() const;
   size_t AliveCount() const;
+  bool RevivalsPending() const;
   std::string Label(const SupervisedProcess& process) const;
 
   Region& region_;
   const LauncherOptions& options_;
   const SupervisorSignals& signals_;
+  const StartContext& context_;
   std::vector<SupervisedProcess> processes_;
   std::vector<pid_t> cleaners_;  // forked helpers giving back what dead processes held
   ExitPolicy policy_;
-  uint64_t deadline_ns_ = 0;  // CLOCK_MONOTONIC; 0 = none
+  uint64_t deadline_ns_ = 0;      // the shutdown timeout's end, CLOCK_MONOTONIC; 0 = none
+  uint64_t run_deadline_ns_ = 0;  // --timeout's end; 0 = none
 };
 
 }  // namespace dw::host

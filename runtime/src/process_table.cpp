@@ -82,6 +82,10 @@ void ProcessEnded(L::ProcessEntry* entry, int wait_status) noexcept {
   }
 }
 
+void ProcessReviving(L::ProcessEntry* entry) noexcept {
+  entry->state.store(L::kProcessReviving, std::memory_order_release);
+}
+
 const char* ProcessStateName(uint32_t state) noexcept {
   switch (state) {
     case L::kProcessFree: return "free";
@@ -90,6 +94,7 @@ const char* ProcessStateName(uint32_t state) noexcept {
     case L::kProcessStopping: return "stopping";
     case L::kProcessExited: return "exited";
     case L::kProcessKilled: return "killed";
+    case L::kProcessReviving: return "reviving";
     default: return "unknown";
   }
 }

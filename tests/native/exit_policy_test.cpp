@@ -44,7 +44,7 @@ TEST(ExitPolicy, WorkerExitingNonZeroBeforeShutdown_KillsEverythingWithItsCode) 
 }
 
 TEST(ExitPolicy, WithContinue_AWorkerFailingIsReported_AndTheClusterRunsOn) {
-  ExitPolicy policy(/*continue_on_worker_exit=*/true);
+  ExitPolicy policy(WorkerExit::kContinue);
   Decision d = policy.OnProcessEnded(2, "worker 2 (pid 9)", Killed(SIGKILL));
   EXPECT_EQ(d.action, Action::kNone);
   EXPECT_EQ(
@@ -56,9 +56,69 @@ TEST(ExitPolicy, WithContinue_AWorkerFailingIsReported_AndTheClusterRunsOn) {
 }
 
 TEST(ExitPolicy, WithContinue_ThePrimaryCrashingStillStopsEverything) {
-  ExitPolicy policy(true);
+  ExitPolicy policy(WorkerExit::kContinue);
   EXPECT_EQ(policy.OnProcessEnded(kPrimary, "the primary", Killed(SIGSEGV)).action, Action::kKillAll);
   EXPECT_EQ(policy.ExitCode(), 139);
+}
+
+constexpr uint64_t kMs = 1'000'000;
+
+TEST(ExitPolicy, WithRevive_ADeadWorkerIsStartedAgain_AfterADelayThatGrows) {
+  ExitPolicy policy(WorkerExit::kRevive);
+  Decision first = policy.OnProcessEnded(2, "worker 2 (pid 9)", Killed(SIGKILL), 0, 500 * kMs);
+  EXPECT_EQ(first.action, Action::kRevive);
+  EXPECT_EQ(first.revive_after_ms, 100u);
+  EXPECT_EQ(first.message, "dotnet-workers: worker 2 (pid 9) was killed by SIGKILL; reviving it in 100ms (restart 1)");
+  Decision second = policy.OnProcessEnded(2, "worker 2 (pid 10)", Exited(1), 700 * kMs, 900 * kMs);
+  EXPECT_EQ(second.action, Action::kRevive);
+  EXPECT_EQ(second.revive_after_ms, 150u);
+  EXPECT_EQ(policy.RestartsOf(2), 2u);
+  EXPECT_EQ(policy.RestartsOf(1), 0u);
+  EXPECT_FALSE(policy.shutting_down());
+}
+
+TEST(ExitPolicy, WithRevive_AWorkerExitingWithZero_HasFinished_AndThePrimaryIsNeverRevived) {
+  ExitPolicy policy(WorkerExit::kRevive);
+  EXPECT_EQ(policy.OnProcessEnded(1, "worker 1", Exited(0), 0, kMs).action, Action::kNone);
+  EXPECT_EQ(policy.OnProcessEnded(kPrimary, "the primary", Killed(SIGSEGV), 0, kMs).action, Action::kKillAll);
+  EXPECT_EQ(policy.ExitCode(), 139);
+}
+
+TEST(ExitPolicy, WithRevive_MoreDeathsThanTheLimitWithinTheWindow_FailTheCluster) {
+  ExitPolicy policy(WorkerExit::kRevive, RestartLimits{.max_restarts = 2, .window_ms = 10'000});
+  EXPECT_EQ(policy.OnProcessEnded(3, "worker 3", Exited(5), 0, 1000 * kMs).action, Action::kRevive);
+  EXPECT_EQ(policy.OnProcessEnded(3, "worker 3", Exited(5), 1100 * kMs, 2000 * kMs).action, Action::kRevive);
+  Decision third = policy.OnProcessEnded(3, "worker 3 (pid 4)", Exited(5), 2200 * kMs, 3000 * kMs);
+  EXPECT_EQ(third.action, Action::kKillAll);
+  EXPECT_EQ(third.message,
+            "dotnet-workers: worker 3 (pid 4) exited with code 5: worker 3 died 3 times within 10s (more than "
+            "--max-restarts=2); stopping the cluster");
+  EXPECT_EQ(policy.ExitCode(), 5);
+}
+
+TEST(ExitPolicy, WithRevive_DeathsOutsideTheWindow_DoNotCount) {
+  ExitPolicy policy(WorkerExit::kRevive, RestartLimits{.max_restarts = 1, .window_ms = 1'000});
+  EXPECT_EQ(policy.OnProcessEnded(1, "worker 1", Killed(SIGKILL), 0, 1000 * kMs).action, Action::kRevive);
+  EXPECT_EQ(policy.OnProcessEnded(1, "worker 1", Killed(SIGKILL), 1200 * kMs, 2500 * kMs).action, Action::kRevive);
+  EXPECT_EQ(policy.OnProcessEnded(1, "worker 1", Killed(SIGKILL), 2600 * kMs, 2700 * kMs).action, Action::kKillAll);
+}
+
+TEST(ExitPolicy, WithRevive_NothingIsRevivedDuringShutdown) {
+  ExitPolicy policy(WorkerExit::kRevive);
+  EXPECT_EQ(policy.OnProcessEnded(kPrimary, "the primary", Exited(0), 0, kMs).action, Action::kBeginShutdown);
+  EXPECT_EQ(policy.OnProcessEnded(1, "worker 1", Killed(SIGKILL), 0, kMs).action, Action::kNone);
+}
+
+TEST(ExitPolicy, TheRunTimeout_StopsGracefully_NamesWhatStillRuns_AndExitsWith124) {
+  ExitPolicy policy;
+  Decision d = policy.OnRunTimeout({"the primary (pid 5) running", "worker 1 (pid 6, role 'worker') starting"}, "2s");
+  EXPECT_EQ(d.action, Action::kBeginShutdown);
+  EXPECT_EQ(d.message,
+            "dotnet-workers: --timeout=2s passed; stopping the cluster; still running: the primary (pid 5) running, "
+            "worker 1 (pid 6, role 'worker') starting");
+  EXPECT_EQ(policy.OnProcessEnded(kPrimary, "the primary", Killed(SIGTERM)).action, Action::kNone);
+  EXPECT_EQ(policy.ExitCode(), 124);
+  EXPECT_EQ(policy.OnRunTimeout({}, "2s").action, Action::kNone) << "once";
 }
 
 TEST(ExitPolicy, WorkerExitingCleanlyBeforeShutdown_JustLeaves) {

@@ -76,10 +76,27 @@ TEST(Options, RolesWithWorkers_AddPlainWorkersFirst) {
   EXPECT_EQ(p.options.WorkerCount(), 3u);
 }
 
-TEST(Options, OnWorkerExit_FailAllByDefault_OrContinue) {
-  EXPECT_FALSE(Parse({"a.dll"}).options.continue_on_worker_exit);
-  EXPECT_FALSE(Parse({"--on-worker-exit=fail-all", "a.dll"}).options.continue_on_worker_exit);
-  EXPECT_TRUE(Parse({"--on-worker-exit", "continue", "a.dll"}).options.continue_on_worker_exit);
+TEST(Options, OnWorkerExit_FailAllByDefault_OrContinue_OrRevive) {
+  EXPECT_EQ(Parse({"a.dll"}).options.on_worker_exit, WorkerExit::kFailAll);
+  EXPECT_EQ(Parse({"--on-worker-exit=fail-all", "a.dll"}).options.on_worker_exit, WorkerExit::kFailAll);
+  EXPECT_EQ(Parse({"--on-worker-exit", "continue", "a.dll"}).options.on_worker_exit, WorkerExit::kContinue);
+  EXPECT_EQ(Parse({"--on-worker-exit=revive", "a.dll"}).options.on_worker_exit, WorkerExit::kRevive);
+}
+
+TEST(Options, RestartLimits_HavePm2LikeDefaults_AndCanBeGiven) {
+  Parsed defaults = Parse({"--on-worker-exit=revive", "a.dll"});
+  EXPECT_EQ(defaults.options.restart_limits.max_restarts, 10u);
+  EXPECT_EQ(defaults.options.restart_limits.window_ms, 60'000u);
+  Parsed given = Parse({"--on-worker-exit=revive", "--max-restarts=3", "--restart-window", "2m", "a.dll"});
+  ASSERT_EQ(given.outcome, ParseOutcome::kRun) << given.error;
+  EXPECT_EQ(given.options.restart_limits.max_restarts, 3u);
+  EXPECT_EQ(given.options.restart_limits.window_ms, 120'000u);
+}
+
+TEST(Options, Timeout_IsOffByDefault) {
+  EXPECT_EQ(Parse({"a.dll"}).options.timeout_ms, 0u);
+  EXPECT_EQ(Parse({"--timeout=90s", "a.dll"}).options.timeout_ms, 90'000u);
+  EXPECT_EQ(Parse({"--timeout", "500ms", "a.dll"}).options.timeout_ms, 500u);
 }
 
 TEST(Options, HelpAndVersion) {
@@ -111,7 +128,14 @@ TEST(Options, BadInput_IsOneClearError) {
       {{"--memory=0", "a.dll"}, "invalid --memory '0'"},
       {{"--memory=12k", "a.dll"}, "invalid --memory '12k'"},
       {{"--memory=8m", "a.dll"}, "at least 16m"},
-      {{"--on-worker-exit=ignore", "a.dll"}, "invalid --on-worker-exit 'ignore': expected fail-all or continue"},
+      {{"--on-worker-exit=ignore", "a.dll"},
+       "invalid --on-worker-exit 'ignore': expected fail-all, continue or revive"},
+      {{"--max-restarts=3", "a.dll"}, "they need --on-worker-exit=revive"},
+      {{"--on-worker-exit=continue", "--restart-window=1m", "a.dll"}, "they need --on-worker-exit=revive"},
+      {{"--on-worker-exit=revive", "--max-restarts=many", "a.dll"}, "invalid --max-restarts 'many'"},
+      {{"--on-worker-exit=revive", "--restart-window=0", "a.dll"}, "invalid --restart-window '0'"},
+      {{"--timeout=soon", "a.dll"}, "invalid --timeout 'soon'"},
+      {{"--timeout=0s", "a.dll"}, "invalid --timeout '0s'"},
       {{"--memory=99999999999999p", "a.dll"}, "invalid --memory"},
       {{"--shutdown-timeout=soon", "a.dll"}, "invalid --shutdown-timeout 'soon'"},
       {{"--shutdown-timeout=25h", "a.dll"}, "invalid --shutdown-timeout '25h'"},

@@ -83,6 +83,15 @@ TEST_F(ProcessTable, Ended_RecordsAnExitCodeOrASignal) {
   ProcessEnded(Entry(2), status);
   EXPECT_EQ(Entry(2)->state.load(), L::kProcessKilled);
   EXPECT_EQ(Entry(2)->exit_status.load(), -SIGKILL);
+
+  // A revive: reviving keeps how it died until the same id starts over, with its role.
+  ProcessReviving(Entry(2));
+  EXPECT_EQ(Entry(2)->state.load(), L::kProcessReviving);
+  EXPECT_EQ(Entry(2)->exit_status.load(), -SIGKILL);
+  ProcessStarting(Entry(2), "web");
+  EXPECT_EQ(Entry(2)->state.load(), L::kProcessStarting);
+  EXPECT_EQ(Entry(2)->exit_status.load(), 0);
+  EXPECT_STREQ(Entry(2)->role, "web");
 }
 
 TEST_F(ProcessTable, WaitWhileRunning_TimesOutWhileNothingHappens) {
@@ -150,6 +159,7 @@ TEST(ProcessStateNames, EveryStateHasAName) {
   EXPECT_STREQ(ProcessStateName(L::kProcessStopping), "stopping");
   EXPECT_STREQ(ProcessStateName(L::kProcessExited), "exited");
   EXPECT_STREQ(ProcessStateName(L::kProcessKilled), "killed");
+  EXPECT_STREQ(ProcessStateName(L::kProcessReviving), "reviving");
   EXPECT_STREQ(ProcessStateName(99), "unknown");
 }
 

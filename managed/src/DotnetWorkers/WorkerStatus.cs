@@ -17,4 +17,10 @@ public enum WorkerStatus
 
     /// <summary>Killed by a signal; <see cref="WorkerInfo.ExitCode"/> is 128 + the signal number.</summary>
     Killed = 5,
+
+    /// <summary>
+    /// Died (<see cref="WorkerInfo.ExitCode"/> says how) and will be started again with the
+    /// same id and role, after a delay (<c>--on-worker-exit=revive</c>).
+    /// </summary>
+    Reviving = 6,
 }

@@ -8,9 +8,9 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using DotnetWorkers;
 
-static class Program
+static partial class Program
 {
-    static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
+    internal static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
 
     static int Main(string[] args)
     {
@@ -28,6 +28,19 @@ static class Program
             return 0;
         }
 
+        if (action == "plain-late")
+        {
+            // Never touches the library, and the primary returns at once: each worker still
+            // runs its Main to the end (here, a slow one) instead of being stopped half way.
+            if (Env("DOTNET_WORKERS_ID") != "0")
+            {
+                Thread.Sleep(1000);
+            }
+
+            Say($"plain-done id={Env("DOTNET_WORKERS_ID")}");
+            return 0;
+        }
+
         Say($"identity id={Cluster.WorkerId} pid={Cluster.ProcessId} role={Cluster.Role} primary={Cluster.IsPrimary} " +
             $"count={Cluster.WorkerCount} standalone={Cluster.IsStandalone} memory={Cluster.MemoryReserved} " +
             $"env_id={Env("DOTNET_WORKERS_ID")} env_count={Env("DOTNET_WORKERS_COUNT")} env_role={Env("DOTNET_WORKERS_ROLE")} " +
@@ -35,6 +48,9 @@ static class Program
 
         switch (action)
         {
+            case "revive":
+                return ReviveScenario.Run();
+
             case "report":
                 // Everyone has printed its identity (and so bound) before the primary reads the table.
                 Barrier("ready");
@@ -372,15 +388,15 @@ static class Program
 
     static string Env(string name) => Environment.GetEnvironmentVariable(name) ?? "<unset>";
 
-    static void Say(string line) => Console.Out.WriteLine("probe " + line);
+    internal static void Say(string line) => Console.Out.WriteLine("probe " + line);
 
     static string SyncDir => Environment.GetEnvironmentVariable("PROBE_SYNC_DIR") ?? throw new InvalidOperationException("PROBE_SYNC_DIR is not set");
 
     /// <summary>Records that this process reached <paramref name="name"/>.</summary>
-    static void Arrive(string name) => File.Create(Path.Combine(SyncDir, $"{name}-{Cluster.WorkerId}")).Dispose();
+    internal static void Arrive(string name) => File.Create(Path.Combine(SyncDir, $"{name}-{Cluster.WorkerId}")).Dispose();
 
     /// <summary>Waits until <paramref name="count"/> processes reached <paramref name="name"/>.</summary>
-    static void AwaitAll(string name, int count)
+    internal static void AwaitAll(string name, int count)
     {
         var clock = Stopwatch.StartNew();
         while (Directory.GetFiles(SyncDir, name + "-*").Length < count)

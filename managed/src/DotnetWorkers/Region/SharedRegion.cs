@@ -111,6 +111,7 @@ internal sealed unsafe class SharedRegion : IDisposable
     {
         WorkerStatus.Exited => exitStatus,
         WorkerStatus.Killed => 128 - exitStatus, // stored as -signal; report like a shell: 128 + signal
+        WorkerStatus.Reviving => exitStatus < 0 ? 128 - exitStatus : exitStatus, // how the death it revives from ended
         _ => null,
     };
 

@@ -1,0 +1,113 @@
+namespace DotnetWorkers.LauncherTests;
+
+/// <summary>
+/// Supervision through the real launcher: revive with the shared state intact, the restart
+/// limit, --timeout, plain apps left to finish their Main, and what a killed runtime leaves
+/// in the temp folder. Run on the probe as a CoreCLR app and published with NativeAOT.
+/// </summary>
+[TestFixture("CoreCLR")]
+[TestFixture("NativeAOT")]
+public class SupervisionTests(string runtime)
+{
+    private string Probe => runtime == "NativeAOT" ? Paths.NativeAot("ClusterProbe") : Paths.Probe;
+
+    [Test]
+    public void Revive_BringsAKilledWorkerBack_SameIdAndRole_NewPid_WithTheSharedStateIntact()
+    {
+        using var run = LauncherRun.Start("--workers=2", "--on-worker-exit=revive", Probe, "revive");
+        run.WaitForLines(l => l == "probe holding id=1", 1);
+        int first = LifePid(run, 1, life: 1);
+        string[] leftovers = RuntimeFilesOf(first);
+
+        Posix.Kill(first, Posix.SIGKILL);
+
+        Assert.That(run.WaitForExit(), Is.Zero, run.Transcript());
+        int revived = LifePid(run, 1, life: 2);
+        Assert.That(revived, Is.Not.EqualTo(first));
+        Assert.That(run.ProbeLines, Has.One.StartsWith("life id=1 ").And.Contains("role=worker life=2"), run.Transcript());
+        Assert.That(run.ProbeLines, Does.Contain("hang failed=RemoteProcessDiedException"), "its in-flight call failed in the caller");
+        Assert.That(run.ProbeLines, Does.Contain("acquired abandoned=True"), "the mutex it held passed on, abandoned");
+        Assert.That(run.ProbeLines, Does.Contain("revived id=1 kept=set-before-the-kill"), "the store survived");
+        Assert.That(run.ProbeLines, Does.Contain($"revived-pid={revived} table-pid={revived} status=Running role=worker"), run.Transcript());
+        Assert.That(run.ProbeLines.Count(l => l.StartsWith("life id=2 ", StringComparison.Ordinal)), Is.EqualTo(1), "worker 2 lived on, once");
+        Assert.That(run.Stderr, Has.One.EqualTo(
+            $"dotnet-workers: worker 1 (pid {first}, role 'worker') was killed by SIGKILL; reviving it in 100ms (restart 1)"), run.Transcript());
+
+        if (runtime == "CoreCLR")
+        {
+            // NativeAOT apps open no diagnostic socket or debugger pipes unless asked to.
+            Assert.That(leftovers, Is.Not.Empty, "a CoreCLR process has a diagnostic socket (the check below would prove nothing)");
+        }
+
+        Assert.That(RuntimeFilesOf(first), Is.Empty, "the launcher removed what the killed runtime left in the temp folder");
+        LauncherRun.AssertAllDead([.. run.ReportedPids, first, revived]);
+    }
+
+    [Test]
+    public void Revive_AWorkerThatKeepsDying_WithGrowingDelays_FailsTheClusterPastTheLimit()
+    {
+        using var run = LauncherRun.Start("--workers=2", "--on-worker-exit=revive", "--max-restarts=2", "--shutdown-timeout=60s",
+            Probe, "crash", "exit3");
+        Assert.That(run.WaitForExit(), Is.EqualTo(3), run.Transcript());
+
+        string[] lines = [.. run.Stderr.Where(l => l.StartsWith("dotnet-workers:", StringComparison.Ordinal))];
+        Assert.That(lines, Has.Length.EqualTo(3), run.Transcript());
+        Assert.That(lines[0], Does.EndWith("exited with code 3; reviving it in 100ms (restart 1)"));
+        Assert.That(lines[1], Does.EndWith("exited with code 3; reviving it in 150ms (restart 2)"));
+        Assert.That(lines[2], Does.Contain("worker 1 died 3 times within 60s (more than --max-restarts=2); stopping the cluster"));
+        Assert.That(run.ProbeLines.Count(l => l == "crashing id=1 how=exit3"), Is.EqualTo(3));
+        LauncherRun.AssertAllDead(run.ReportedPids);
+    }
+
+    [Test]
+    public void Revive_AWorkerExitingWithZero_HasFinished_AndIsNotStartedAgain()
+    {
+        using var run = LauncherRun.Start("--workers=2", "--on-worker-exit=revive", Probe, "worker-exits-early");
+        Assert.That(run.WaitForExit(), Is.Zero, run.Transcript());
+        Assert.That(run.Identities, Has.Count.EqualTo(3), run.Transcript());
+        Assert.That(run.Stderr, Has.None.Contains("reviving"), run.Transcript());
+    }
+
+    [Test]
+    public void Timeout_EndsAClusterThatWouldRunOn_With124_AndNamesWhatStillRan()
+    {
+        using var run = LauncherRun.Start("--workers=1", "--timeout=5s", Probe, "wait-shutdown");
+        Assert.That(run.WaitForExit(TimeSpan.FromSeconds(20)), Is.EqualTo(124), run.Transcript());
+        int primary = int.Parse(run.Identities.Single(f => f["id"] == "0")["pid"]);
+        int worker = int.Parse(run.Identities.Single(f => f["id"] == "1")["pid"]);
+        Assert.That(run.Stderr, Has.One.EqualTo(
+            $"dotnet-workers: --timeout=5s passed; stopping the cluster; still running: the primary (pid {primary}) running, " +
+            $"worker 1 (pid {worker}, role 'worker') running"), run.Transcript());
+        LauncherRun.AssertAllDead(run.ReportedPids);
+    }
+
+    [Test]
+    public void Timeout_WithAnAppThatIgnoresShutdown_StillEndsIt_With124()
+    {
+        using var run = LauncherRun.Start("--workers=1", "--timeout=3s", "--shutdown-timeout=1s", Probe, "ignore-shutdown");
+        Assert.That(run.WaitForExit(TimeSpan.FromSeconds(20)), Is.EqualTo(124), run.Transcript());
+        Assert.That(run.Stderr, Has.Some.Contains("--timeout=3s passed"), run.Transcript());
+        LauncherRun.AssertAllDead(run.ReportedPids);
+    }
+
+    [Test]
+    public void APlainApp_WhosePrimaryReturnsAtOnce_RunsEveryWorkersMainToTheEnd()
+    {
+        using var run = LauncherRun.Start("--workers=2", Probe, "plain-late");
+        Assert.That(run.WaitForExit(), Is.Zero, run.Transcript());
+        Assert.That(run.ProbeLines.Where(l => l.StartsWith("plain-done ", StringComparison.Ordinal)).Order(),
+            Is.EqualTo(new[] { "plain-done id=0", "plain-done id=1", "plain-done id=2" }), run.Transcript());
+        Assert.That(run.Stderr, Has.None.StartsWith("dotnet-workers:"), run.Transcript());
+    }
+
+    private static int LifePid(LauncherRun run, int id, int life) =>
+        int.Parse(run.ProbeLines.Where(l => l.StartsWith("life ", StringComparison.Ordinal)).Select(LauncherRun.Fields)
+            .Single(f => f["life"] == life.ToString() && f["id"] == id.ToString())["pid"]);
+
+    /// <summary>The runtime's files for process <paramref name="pid"/> in the temp folder.</summary>
+    private static string[] RuntimeFilesOf(int pid) =>
+    [
+        .. Directory.GetFiles(Path.GetTempPath(), $"dotnet-diagnostic-{pid}-*-socket"),
+        .. Directory.GetFiles(Path.GetTempPath(), $"clr-debug-pipe-{pid}-*"),
+    ];
+}

@@ -8,6 +8,8 @@
 #include <hostfxr.h>
 #include <nethost.h>
 
+#include "hostfxr_errors.h"
+
 namespace dw::host {
 namespace {
 
@@ -72,8 +74,8 @@ bool ClrBoot::Initialize(const std::string& app_path, const std::vector<std::str
   int32_t rc = initialize(static_cast<int>(argv.size()), argv.data(), &parameters, &context_);
   set_writer(nullptr);                  // from here on hostfxr prints its own errors to stderr, in each child
   if (rc < 0 || context_ == nullptr) {  // 1 and 2 are success codes (context already exists)
-    *error = "cannot start the .NET runtime for '" + app_path + "' (hostfxr " + Hex(rc) + ")";
-    if (!g_hostfxr_messages.empty()) *error += "\n" + g_hostfxr_messages;
+    *error = DescribeHostfxrFailure(app_path, rc, g_hostfxr_messages);
+    detail_ = g_hostfxr_messages;
     return false;
   }
   return true;

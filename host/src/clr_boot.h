@@ -16,7 +16,11 @@ class ClrBoot {
 
   // hostfxr_initialize_for_dotnet_command_line: reads app.runtimeconfig.json, resolves
   // the framework, loads hostpolicy. Starts no thread, so the launcher can still fork.
+  // On failure *error is one line; Detail() has hostfxr's own text.
   bool Initialize(const std::string& app_path, const std::vector<std::string>& app_args, std::string* error);
+
+  // What hostfxr wrote about the last failure of Initialize (several lines), or empty.
+  const std::string& Detail() const { return detail_; }
 
   // Loads the framework's runtime libraries (coreclr, the JIT, System.Native) into this
   // process so forked children share them instead of each loading and relocating them.
@@ -34,6 +38,7 @@ class ClrBoot {
   void* set_error_writer_ = nullptr;
   void* context_ = nullptr;
   std::string dotnet_root_;
+  std::string detail_;
 };
 
 }  // namespace dw::host

@@ -14,6 +14,7 @@
 #include "app_check.h"
 #include "clr_boot.h"
 #include "dotnet_workers/region_layout.h"
+#include "hostfxr_errors.h"
 #include "launcher_api.h"
 #include "options.h"
 #include "process_start.h"
@@ -63,7 +64,9 @@ int main(int argc, char** argv) {
   if (options.native_app) {
     options.spawn = true;
   } else if (!clr.Resolve(&error) || !clr.Initialize(options.app_path, options.app_args, &error)) {
-    return Error(kStartError, error);
+    Error(kStartError, error);
+    if (options.verbose && !clr.Detail().empty()) std::fputs(IndentHostfxrMessages(clr.Detail()).c_str(), stderr);
+    return kStartError;
   } else if (!options.spawn) {
     clr.PreloadRuntime();
     // Forking runs the runtime in the children on the launcher's memory: safe only if the

@@ -142,6 +142,10 @@ ParseOutcome ParseOptions(const std::vector<std::string_view>& args, uint32_t de
       result.spawn = true;
       continue;
     }
+    if (arg == "--verbose") {
+      result.verbose = true;
+      continue;
+    }
 
     std::string_view name = arg;
     std::string_view value;
@@ -301,6 +305,7 @@ Options:
                             (as timeout(1) does), naming the processes still running.
   --spawn                   Start every process by exec'ing the launcher again instead of
                             forking it (slower to boot; for debugging and profilers).
+  --verbose                 After a start-up error's line, print what the .NET host said.
   --version                 Print the version and exit.
   -h, --help                Print this help and exit.
 

@@ -20,10 +20,11 @@ struct RoleCount {
 enum class WorkerExit { kFailAll, kContinue, kRevive };
 
 struct LauncherOptions {
-  std::vector<RoleCount> roles;                      // workers by role, in start order ("worker" for --workers)
-  uint64_t memory_bytes = 0;                         // --memory, or the default sized from the machine
-  uint64_t shutdown_timeout_ms = 5000;               // --shutdown-timeout
-  bool spawn = false;                                // --spawn
+  std::vector<RoleCount> roles;         // workers by role, in start order ("worker" for --workers)
+  uint64_t memory_bytes = 0;            // --memory, or the default sized from the machine
+  uint64_t shutdown_timeout_ms = 5000;  // --shutdown-timeout
+  bool spawn = false;
+  bool verbose = false;                              // --spawn
   bool native_app = false;                           // the app is a NativeAOT executable (set after the app check)
   WorkerExit on_worker_exit = WorkerExit::kFailAll;  // --on-worker-exit
   RestartLimits restart_limits;                      // --max-restarts, --restart-window (revive)

@@ -27,6 +27,8 @@ public class CommandLineTests
     [TestCase("--role=web", "invalid --role 'web'")]
     [TestCase("--memory=8m", "at least 16m")]
     [TestCase("--on-worker-exit=maybe", "invalid --on-worker-exit 'maybe'")]
+    [TestCase("--max-restarts=2", "they need --on-worker-exit=revive")]
+    [TestCase("--timeout=never", "invalid --timeout 'never'")]
     public void BadOption_IsAUsageError(string option, string message)
     {
         using var run = LauncherRun.Start(option, Paths.Probe, "report");
@@ -85,6 +87,42 @@ public class CommandLineTests
         AssertOneError(run, StartError, "is a .NET library, not an app");
     }
 
+    // hostfxr explains these in 3 to 16 lines; the launcher's error is one, saying what to do.
+    [TestCase("\"version\": \"10.0.0\"", "\"version\": \"99.0.0\"", "needs the Microsoft.NETCore.App 99.0.0 framework, which is not installed (installed: ")]
+    [TestCase("Microsoft.NETCore.App", "Contoso.Unknown.App", "needs the Contoso.Unknown.App 10.0.0 framework, which is not installed (no version of Contoso.Unknown.App is)")]
+    [TestCase("\"runtimeOptions\"", "\"runtimeOptions\" [", "runtimeconfig.json is not valid: JSON parsing exception")]
+    public void AnAppTheRuntimeCannotStart_IsOneLine_WithHostfxrsTextOnlyWithVerbose(string find, string replace, string message)
+    {
+        string copy = Directory.CreateTempSubdirectory("dw-app-").FullName;
+        try
+        {
+            string probe = Path.GetDirectoryName(Paths.Probe)!;
+            foreach (string file in new[] { "ClusterProbe.dll", "ClusterProbe.deps.json", "DotnetWorkers.dll", "MemoryPack.Core.dll" })
+            {
+                File.Copy(Path.Combine(probe, file), Path.Combine(copy, file));
+            }
+
+            string config = File.ReadAllText(Path.Combine(probe, "ClusterProbe.runtimeconfig.json"));
+            Assert.That(config, Does.Contain(find));
+            File.WriteAllText(Path.Combine(copy, "ClusterProbe.runtimeconfig.json"), config.Replace(find, replace));
+            string app = Path.Combine(copy, "ClusterProbe.dll");
+
+            using (var run = LauncherRun.Start(app, "report"))
+            {
+                AssertOneError(run, StartError, message);
+            }
+
+            using var verbose = LauncherRun.Start("--verbose", app, "report");
+            Assert.That(verbose.WaitForExit(), Is.EqualTo(StartError), verbose.Transcript());
+            Assert.That(verbose.Stderr[0], Does.StartWith("dotnet-workers: error: ").And.Contain(message));
+            Assert.That(verbose.Stderr.Skip(1), Is.Not.Empty.And.All.StartWith("  "), "hostfxr's own text, indented, after the line");
+        }
+        finally
+        {
+            Directory.Delete(copy, recursive: true);
+        }
+    }
+
     [Test]
     public void RegionLargerThanTheAddressSpace_IsAStartError()
     {
@@ -98,7 +136,11 @@ public class CommandLineTests
         using var run = LauncherRun.Start("--help");
         Assert.That(run.WaitForExit(), Is.Zero);
         string help = string.Join('\n', run.Stdout);
-        foreach (string option in new[] { "--workers", "--role", "--memory", "--shutdown-timeout", "--on-worker-exit", "--spawn", "--version", "DOTNET_WORKERS_ID" })
+        foreach (string option in new[]
+        {
+            "--workers", "--role", "--memory", "--shutdown-timeout", "--on-worker-exit", "--max-restarts", "--restart-window",
+            "--timeout", "--spawn", "--verbose", "--version", "DOTNET_WORKERS_ID",
+        })
         {
             Assert.That(help, Does.Contain(option));
         }

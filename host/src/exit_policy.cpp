@@ -111,6 +111,12 @@ Decision ExitPolicy::OnShutdownTimeout(const std::vector<std::string>& survivors
 
 Decision ExitPolicy::OnStartFailure(int exit_code) { return Fail(exit_code, ""); }
 
+Decision ExitPolicy::OnStoppedForRestart(uint32_t id, const std::string& label, int status) {
+  if (phase_ != Phase::kRunning || id == 0) return {};
+  const std::string how = EndedAsAsked(status) ? "has stopped" : Cause(status);
+  return {Action::kRevive, "dotnet-workers: " + label + " " + how + "; starting it again", 0, 0};
+}
+
 Decision ExitPolicy::OnRunTimeout(const std::vector<std::string>& running, const std::string& timeout) {
   if (phase_ != Phase::kRunning) return {};
   timed_out_ = true;

@@ -51,6 +51,11 @@ class ExitPolicy {
   Decision OnProcessEnded(uint32_t id, const std::string& label, int wait_status, uint64_t started_ns = 0,
                           uint64_t ended_ns = 0);
 
+  // Worker `id`, which the launcher stopped in order to start it again (--max-memory, a
+  // restart request), ended: kRevive at once while the cluster runs (it is not a crash,
+  // whatever its status: it may have been killed at the shutdown timeout), else nothing.
+  Decision OnStoppedForRestart(uint32_t id, const std::string& label, int wait_status);
+
   // --timeout passed; `running` names the processes still running ("the primary (pid 12, running)").
   Decision OnRunTimeout(const std::vector<std::string>& running, const std::string& timeout);
 

@@ -40,7 +40,8 @@ bool SplitInline(std::string_view arg, std::string_view* name, std::string_view*
 
 bool TakesValue(std::string_view name) {
   return name == "--workers" || name == "--memory" || name == "--shutdown-timeout" || name == "--role" ||
-         name == "--on-worker-exit" || name == "--max-restarts" || name == "--restart-window" || name == "--timeout";
+         name == "--on-worker-exit" || name == "--max-restarts" || name == "--restart-window" || name == "--timeout" ||
+         name == "--max-memory";
 }
 
 }  // namespace
@@ -198,6 +199,14 @@ ParseOutcome ParseOptions(const std::vector<std::string_view>& args, uint32_t de
         *error = "invalid --on-worker-exit '" + std::string(value) + "': expected fail-all, continue or revive";
         return ParseOutcome::kError;
       }
+    } else if (name == "--max-memory") {
+      std::optional<uint64_t> bytes = ParseSize(value);
+      if (!bytes || *bytes < (1ull << 20)) {
+        *error =
+            "invalid --max-memory '" + std::string(value) + "': expected a size of at least 1m, such as 512m or 2g";
+        return ParseOutcome::kError;
+      }
+      result.max_memory_bytes = *bytes;
     } else if (name == "--max-restarts") {
       std::optional<uint64_t> n = ParseUnsigned(value);
       if (!n || *n > 1'000'000) {
@@ -301,6 +310,11 @@ Options:
   --max-restarts <N>        With revive: more than N deaths of one worker within the
                             restart window stop the cluster (default: 10).
   --restart-window <DUR>    With revive: the window of --max-restarts (default: 60s).
+  --max-memory <SIZE>       Restart a worker whose resident memory passes SIZE (checked
+                            every second), gracefully: its ShutdownToken (SIGTERM if it
+                            does not use the library), SIGKILL after the shutdown timeout
+                            (pm2's max_memory_restart). Not the primary: it is the cluster's
+                            lifetime.
   --timeout <DUR>           End the cluster after this long, as on SIGTERM, and exit 124
                             (as timeout(1) does), naming the processes still running.
   --spawn                   Start every process by exec'ing the launcher again instead of

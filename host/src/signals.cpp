@@ -6,6 +6,8 @@
 #include <string.h>
 #include <sys/signalfd.h>
 
+#include "dotnet_workers/supervisor_requests.h"
+
 namespace dw::host {
 
 bool OpenSupervisorSignals(SupervisorSignals* signals, std::string* error) {
@@ -14,7 +16,7 @@ bool OpenSupervisorSignals(SupervisorSignals* signals, std::string* error) {
   signal(SIGCHLD, SIG_DFL);
   sigset_t handled;
   sigemptyset(&handled);
-  for (int s : {SIGCHLD, SIGINT, SIGTERM, SIGHUP}) sigaddset(&handled, s);
+  for (int s : {SIGCHLD, SIGINT, SIGTERM, SIGHUP, layout::kRequestSignal}) sigaddset(&handled, s);
   if (sigprocmask(SIG_BLOCK, &handled, &signals->original_mask) != 0) {
     *error = std::string("cannot block signals: ") + std::strerror(errno);
     return false;

@@ -8,7 +8,7 @@
 namespace dw::host {
 
 struct SupervisorSignals {
-  int fd = -1;             // signalfd for SIGCHLD, SIGINT, SIGTERM and SIGHUP
+  int fd = -1;             // signalfd for SIGCHLD, SIGINT, SIGTERM, SIGHUP and the supervisor requests (SIGUSR1)
   sigset_t original_mask;  // what children restore before they boot the runtime
 };
 

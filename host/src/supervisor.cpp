@@ -10,7 +10,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "dotnet_workers/supervisor_requests.h"
 #include "launcher_api.h"
+#include "proc_stat.h"
 #include "runtime_leftovers.h"
 
 namespace dw::host {
@@ -19,6 +21,11 @@ namespace {
 
 // After SIGKILL, how long to wait for the kernel to report the deaths before giving up.
 constexpr uint64_t kKillGraceNs = 5'000'000'000ull;
+
+// --max-memory looks at every worker's resident memory this often.
+constexpr uint64_t kMemoryCheckNs = 1'000'000'000ull;
+
+std::string Mebibytes(uint64_t bytes) { return std::to_string(bytes >> 20) + " MiB"; }
 
 }  // namespace
 
@@ -48,12 +55,19 @@ int64_t Supervisor::MillisecondsToNextEvent() const {
   uint64_t next = deadline_ns_;
   if (run_deadline_ns_ != 0 && !policy_.shutting_down())
     next = next == 0 ? run_deadline_ns_ : std::min(next, run_deadline_ns_);
+  auto consider = [&next](uint64_t at) {
+    if (at != 0) next = next == 0 ? at : std::min(next, at);
+  };
   if (RevivalsPending()) {
     for (const SupervisedProcess& p : processes_) {
       // A revival waiting for its cleaner is woken by the cleaner's SIGCHLD instead.
-      if (p.revive_at_ns != 0 && p.cleaner < 0) next = next == 0 ? p.revive_at_ns : std::min(next, p.revive_at_ns);
+      if (p.revive_at_ns != 0 && p.cleaner < 0) consider(p.revive_at_ns);
     }
   }
+  for (const SupervisedProcess& p : processes_) {
+    if (p.alive && p.kill_at_ns != 0) consider(p.kill_at_ns);
+  }
+  if (options_.max_memory_bytes != 0 && !policy_.shutting_down()) consider(next_memory_check_ns_);
   if (next == 0) return -1;
   uint64_t now = MonotonicNs();
   return now >= next ? 0 : static_cast<int64_t>((next - now + 999'999) / 1'000'000);
@@ -116,7 +130,72 @@ pid_t Supervisor::CleanupInBackground(uint32_t id) {
 void Supervisor::DrainSignals() {
   signalfd_siginfo info;  // the fd is non-blocking: read what is pending
   while (read(signals_.fd, &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
-    if (info.ssi_signo != SIGCHLD) Carry(policy_.OnSignal(static_cast<int>(info.ssi_signo)));
+    if (info.ssi_signo == SIGCHLD) continue;
+    if (static_cast<int>(info.ssi_signo) == layout::kRequestSignal) {
+      OnRequest(info.ssi_int, static_cast<pid_t>(info.ssi_pid));
+    } else {
+      Carry(policy_.OnSignal(static_cast<int>(info.ssi_signo)));
+    }
+  }
+}
+
+// A process of the cluster or the CLI asked for a worker's restart or stop
+// (supervisor_requests.h). Refusals are one line: the requester learns the outcome from the
+// process table, which a refused request leaves as it is.
+void Supervisor::OnRequest(int32_t value, pid_t from) {
+  const uint32_t kind = layout::RequestKind(value);
+  const uint32_t id = layout::RequestId(value);
+  const std::string what = kind == layout::kRequestRestart ? "restart" : "stop";
+  const std::string asker = " (asked by pid " + std::to_string(from) + ")";
+  if (kind != layout::kRequestRestart && kind != layout::kRequestStop) return;
+  if (policy_.shutting_down()) return;
+  auto process =
+      std::find_if(processes_.begin(), processes_.end(), [id](const SupervisedProcess& p) { return p.id == id; });
+  if (id == 0 || process == processes_.end() || !process->alive || process->stopping_for != 0) {
+    std::fprintf(stderr, "dotnet-workers: cannot %s process %u%s: %s\n", what.c_str(), id, asker.c_str(),
+                 id == 0 ? "the primary is the cluster's lifetime" : "it is not a running worker");
+    return;
+  }
+  std::fprintf(stderr, "dotnet-workers: %s %s%s\n", kind == layout::kRequestRestart ? "restarting" : "stopping",
+               Label(*process).c_str(), asker.c_str());
+  StopGracefully(*process, layout::kExitCauseRequested, /*for_good=*/kind == layout::kRequestStop);
+}
+
+// The way the cluster's own shutdown stops a process, for one: its entry becomes stopping
+// and its doorbell rings (the library's ShutdownToken), SIGTERM for a process that does not
+// use the library, SIGKILL at the shutdown timeout.
+void Supervisor::StopGracefully(SupervisedProcess& p, uint32_t cause, bool for_good) {
+  p.stopping_for = cause;
+  p.stop_for_good = for_good;
+  p.kill_at_ns = MonotonicNs() + options_.shutdown_timeout_ms * 1'000'000ull;
+  ProcessStopping(region_.process(p.id));
+  RingDoorbell(region_, p.id, /*force=*/true);
+  kill(p.pid, SIGTERM);
+}
+
+void Supervisor::CheckMemory() {
+  const uint64_t now = MonotonicNs();
+  if (options_.max_memory_bytes == 0 || now < next_memory_check_ns_ || policy_.shutting_down()) return;
+  next_memory_check_ns_ = now + kMemoryCheckNs;
+  for (SupervisedProcess& p : processes_) {
+    if (!p.alive || p.id == 0 || p.stopping_for != 0) continue;
+    std::optional<uint64_t> resident = ResidentBytes(p.pid);
+    if (!resident || *resident <= options_.max_memory_bytes) continue;
+    std::fprintf(stderr, "dotnet-workers: %s uses %s, more than --max-memory=%s; restarting it\n", Label(p).c_str(),
+                 Mebibytes(*resident).c_str(), Mebibytes(options_.max_memory_bytes).c_str());
+    StopGracefully(p, layout::kExitCauseMemory, /*for_good=*/false);
+  }
+}
+
+void Supervisor::KillOverdueStops() {
+  const uint64_t now = MonotonicNs();
+  for (SupervisedProcess& p : processes_) {
+    if (p.alive && p.kill_at_ns != 0 && now >= p.kill_at_ns) {
+      std::fprintf(stderr, "dotnet-workers: %s did not stop within %s; killed\n", Label(p).c_str(),
+                   FormatDuration(options_.shutdown_timeout_ms).c_str());
+      kill(p.pid, SIGKILL);
+      p.kill_at_ns = 0;
+    }
   }
 }
 
@@ -163,7 +242,16 @@ void Supervisor::ReapAll() {
   const uint64_t now = MonotonicNs();
   for (auto& [process, status] : ended) {
     const uint64_t started = region_.process(process->id)->started_ns.load(std::memory_order_relaxed);
-    Decision decision = policy_.OnProcessEnded(process->id, Label(*process), status, started, now);
+    const uint32_t stopped_for = process->stopping_for;
+    const bool for_good = process->stop_for_good;
+    process->stopping_for = 0;
+    process->stop_for_good = false;
+    process->kill_at_ns = 0;
+    // A stop the launcher began itself is no failure: a stop request ends there, a restart
+    // starts the process again at once.
+    Decision decision = stopped_for == 0 ? policy_.OnProcessEnded(process->id, Label(*process), status, started, now)
+                        : for_good       ? Decision{}
+                                         : policy_.OnStoppedForRestart(process->id, Label(*process), status);
     Carry(decision);
     // Give back what it held (locks, buffers, GetOrSet claims), so the survivors go on.
     // Not when everything is being killed: nobody is left to use it.
@@ -172,7 +260,7 @@ void Supervisor::ReapAll() {
     if (decision.action == Action::kRevive) {
       // Started again once the delay has passed and the cleaner is done: the new process
       // must not find its predecessor's locks and references still held under its id.
-      ProcessReviving(region_.process(process->id));
+      ProcessReviving(region_.process(process->id), stopped_for != 0 ? stopped_for : layout::kExitCauseFailed);
       process->revive_at_ns = now + decision.revive_after_ms * 1'000'000ull;
       process->cleaner = cleaner;
     }
@@ -231,6 +319,7 @@ void Supervisor::OnDeadline() {
 
 int Supervisor::Run() {
   if (options_.timeout_ms != 0) run_deadline_ns_ = MonotonicNs() + options_.timeout_ms * 1'000'000ull;
+  if (options_.max_memory_bytes != 0) next_memory_check_ns_ = MonotonicNs() + kMemoryCheckNs;
   ReapAll();  // a child may have ended before the loop started
   while (AliveCount() > 0 || RevivalsPending()) {
     pollfd fds{signals_.fd, POLLIN, 0};
@@ -245,6 +334,8 @@ int Supervisor::Run() {
     const uint64_t now = MonotonicNs();
     if (run_deadline_ns_ != 0 && now >= run_deadline_ns_ && !policy_.shutting_down()) OnRunTimeout();
     if (deadline_ns_ != 0 && AliveCount() > 0 && now >= deadline_ns_) OnDeadline();
+    KillOverdueStops();
+    CheckMemory();
     StartRevivals();
   }
   // Helpers still cleaning up have nothing left to clean for: stop and reap them.

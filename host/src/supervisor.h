@@ -23,8 +23,11 @@ struct SupervisedProcess {
   std::string role;
   pid_t pid = -1;
   bool alive = false;
-  uint64_t revive_at_ns = 0;  // revive: when to start it again (0: not to be started)
-  pid_t cleaner = -1;         // the helper giving back what its dead predecessor held
+  uint64_t revive_at_ns = 0;   // revive: when to start it again (0: not to be started)
+  pid_t cleaner = -1;          // the helper giving back what its dead predecessor held
+  uint32_t stopping_for = 0;   // layout::kExitCause* of a graceful stop the launcher began (0: none)
+  bool stop_for_good = false;  // that stop was a stop request: it is not started again
+  uint64_t kill_at_ns = 0;     // that stop's deadline: SIGKILL then
 };
 
 class Supervisor {
@@ -53,6 +56,10 @@ class Supervisor {
   void OnDeadline();
   void OnRunTimeout();
   void StartRevivals();
+  void OnRequest(int32_t value, pid_t from);
+  void StopGracefully(SupervisedProcess& process, uint32_t cause, bool for_good);
+  void CheckMemory();
+  void KillOverdueStops();
   void SignalAlive(int signal, bool bound_only);
   int64_t MillisecondsToNextEvent() const;
   size_t AliveCount() const;
@@ -66,8 +73,9 @@ class Supervisor {
   std::vector<SupervisedProcess> processes_;
   std::vector<pid_t> cleaners_;  // forked helpers giving back what dead processes held
   ExitPolicy policy_;
-  uint64_t deadline_ns_ = 0;      // the shutdown timeout's end, CLOCK_MONOTONIC; 0 = none
-  uint64_t run_deadline_ns_ = 0;  // --timeout's end; 0 = none
+  uint64_t deadline_ns_ = 0;           // the shutdown timeout's end, CLOCK_MONOTONIC; 0 = none
+  uint64_t run_deadline_ns_ = 0;       // --timeout's end; 0 = none
+  uint64_t next_memory_check_ns_ = 0;  // --max-memory
 };
 
 }  // namespace dw::host

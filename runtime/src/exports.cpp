@@ -5,6 +5,8 @@
 #include "dotnet_workers/dw.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <csignal>
 #include <cstddef>
 #include <cstring>
 #include <memory>
@@ -14,6 +16,7 @@
 #include "buffers.h"
 #include "cleanup.h"
 #include "doorbell.h"
+#include "dotnet_workers/supervisor_requests.h"
 #include "exports_guard.h"
 #include "heap.h"
 #include "last_error.h"
@@ -100,6 +103,11 @@ uint64_t dw_layout_value(int32_t which) {
     case DW_LAYOUT_MAX_TYPE_NAME_LENGTH: return L::kMaxTypeNameLength;
     case DW_LAYOUT_SERVICE_ENTRY_SIZE: return sizeof(L::ServiceEntry);
     case DW_LAYOUT_OFF_SERVICE_GENERATION: return offsetof(L::ServiceEntry, generation);
+    case DW_LAYOUT_OFF_ENTRY_RESTARTS: return offsetof(L::ProcessEntry, restarts);
+    case DW_LAYOUT_OFF_ENTRY_LAST_EXIT_STATUS: return offsetof(L::ProcessEntry, last_exit_status);
+    case DW_LAYOUT_OFF_ENTRY_LAST_EXIT_CAUSE: return offsetof(L::ProcessEntry, last_exit_cause);
+    case DW_LAYOUT_OFF_DOORBELL_CALLS_SERVED: return offsetof(L::Doorbell, calls_served);
+    case DW_LAYOUT_OFF_DOORBELL_GC_HEAP: return offsetof(L::Doorbell, gc_heap_bytes);
     default: return UINT64_MAX;
   }
 }
@@ -184,6 +192,26 @@ dw_status dw_process_stop(dw_region* region, uint32_t id) {
     if (id >= L::kProcessCapacity) return dw::Fail(DW_E_NOT_FOUND, "process id %u is outside the table", id);
     dw::ProcessStopping(Unwrap(region)->process(id));
     dw::RingDoorbell(*Unwrap(region), id, /*force=*/true);  // its dispatcher sleeps on the doorbell
+    return DW_OK;
+  });
+}
+
+dw_status dw_supervisor_request(dw_region* region, uint32_t kind, uint32_t id) {
+  return Guard([&] {
+    if (region == nullptr) return dw::Fail(DW_E_INVALID_ARGUMENT, "region is null");
+    if (kind != L::kRequestRestart && kind != L::kRequestStop)
+      return dw::Fail(DW_E_INVALID_ARGUMENT, "no request kind %u", kind);
+    if (id == 0 || id >= L::kProcessCapacity) {
+      return dw::Fail(DW_E_INVALID_ARGUMENT, "process %u is not a worker (1 to %u)", id, L::kProcessCapacity - 1);
+    }
+    const pid_t launcher = static_cast<pid_t>(Unwrap(region)->header()->launcher_pid);
+    if (launcher == 0) return dw::Fail(DW_E_INVALID_ARGUMENT, "this cluster has no launcher (a cluster of one)");
+    sigval value{};
+    value.sival_int = L::EncodeRequest(kind, id);
+    if (sigqueue(launcher, L::kRequestSignal, value) != 0) {
+      return dw::FailErrno(errno == ESRCH ? DW_E_NOT_FOUND : DW_E_SYSTEM, "cannot reach the launcher (pid %d)",
+                           launcher);
+    }
     return DW_OK;
   });
 }

@@ -27,6 +27,14 @@ dw_status dw_queue_open(dw_region* region, const uint8_t* name, uint32_t name_le
   });
 }
 
+dw_status dw_queue_find(dw_region* region, const uint8_t* name, uint32_t name_length, uint32_t* out_index) {
+  return Guard([&] {
+    if (region == nullptr || out_index == nullptr)
+      return dw::Fail(DW_E_INVALID_ARGUMENT, "a required argument is null");
+    return dw::FindQueue(*Unwrap(region), name, name_length, out_index);
+  });
+}
+
 dw_status dw_queue_write(dw_region* region, uint32_t index, const uint8_t* bytes, uint32_t length, int64_t timeout_ms) {
   return Guard([&] {
     if (region == nullptr) return dw::Fail(DW_E_INVALID_ARGUMENT, "region is null");
@@ -176,9 +184,14 @@ dw_status dw_service_servers(dw_region* region, uint32_t index, uint64_t* out_se
   });
 }
 
-void dw_calls_in_flight_add(dw_region* region, int32_t delta) {
+void dw_call_started(dw_region* region) {
   if (region == nullptr || Unwrap(region)->self() == dw::Region::kNoProcess) return;
-  dw::AddCallsInFlight(*Unwrap(region), Unwrap(region)->self(), delta);
+  dw::AddCallsInFlight(*Unwrap(region), Unwrap(region)->self(), +1);
+}
+
+void dw_call_answered(dw_region* region) {
+  if (region == nullptr || Unwrap(region)->self() == dw::Region::kNoProcess) return;
+  dw::CallAnswered(*Unwrap(region), Unwrap(region)->self());
 }
 
 uint32_t dw_calls_in_flight(dw_region* region, uint32_t id) {

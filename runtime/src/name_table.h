@@ -3,7 +3,7 @@
 // kSlot*: empty ends a probe sequence, live entries are compared by name, deleted ones are
 // skipped but may be reused). Each table supplies how to compare a live entry's name; the
 // caller holds the table's mutex to create, or reads without it where entries become live
-// last and are never deleted (services).
+// last and are never deleted (services, and queues for FindQueue).
 #pragma once
 
 #include <atomic>

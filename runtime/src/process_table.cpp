@@ -82,7 +82,10 @@ void ProcessEnded(L::ProcessEntry* entry, int wait_status) noexcept {
   }
 }
 
-void ProcessReviving(L::ProcessEntry* entry) noexcept {
+void ProcessReviving(L::ProcessEntry* entry, uint32_t cause) noexcept {
+  entry->last_exit_status.store(entry->exit_status.load(std::memory_order_relaxed), std::memory_order_relaxed);
+  entry->last_exit_cause.store(cause, std::memory_order_relaxed);
+  entry->restarts.fetch_add(1, std::memory_order_relaxed);
   entry->state.store(L::kProcessReviving, std::memory_order_release);
 }
 

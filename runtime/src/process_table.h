@@ -38,9 +38,11 @@ uint32_t WaitWhileRunning(const layout::RegionHeader* header, layout::ProcessEnt
 // The launcher, after waitpid: `wait_status` as waitpid returned it.
 void ProcessEnded(layout::ProcessEntry* entry, int wait_status) noexcept;
 
-// The launcher, after ProcessEnded, for a process it will start again (revive): `state =
-// reviving` (release); exit_status stays the death's until the new start (ProcessStarting).
-void ProcessReviving(layout::ProcessEntry* entry) noexcept;
+// The launcher, after ProcessEnded, for a process it will start again (a revive, a restart):
+// records the death as the id's last exit (`cause`: layout::kExitCause*) and counts the
+// restart, then `state = reviving` (release); exit_status stays the death's until the new
+// start (ProcessStarting).
+void ProcessReviving(layout::ProcessEntry* entry, uint32_t cause) noexcept;
 
 // "starting", "running", ... for one of layout::kProcess*.
 const char* ProcessStateName(uint32_t state) noexcept;

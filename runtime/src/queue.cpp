@@ -192,6 +192,20 @@ uint32_t RoundUpToPowerOfTwo(uint32_t n) {
 
 }  // namespace
 
+dw_status FindQueue(const Region& r, const uint8_t* name, uint32_t name_length, uint32_t* index) noexcept {
+  if (name == nullptr || name_length == 0 || name_length > L::kMaxNameLength) {
+    return Fail(DW_E_INVALID_ARGUMENT, "a queue name is 1 to %u bytes of UTF-8", L::kMaxNameLength);
+  }
+  const uint64_t hash = HashBytes(name, name_length, r.header()->hash_seed);
+  L::QueueEntry* table = Table(r);
+  const NameProbe probe = ProbeNames(table, L::kQueueCapacity, hash, [&](const L::QueueEntry& q) {
+    return q.name_hash == hash && q.name_length == name_length && std::memcmp(q.name, name, name_length) == 0;
+  });
+  if (probe.found == NameProbe::kNone) return FailQuietly(DW_E_NOT_FOUND, "no such queue");
+  *index = probe.found;
+  return DW_OK;
+}
+
 dw_status OpenQueue(Region& r, const uint8_t* name, uint32_t name_length, uint32_t capacity, uint32_t slot_size,
                     uint64_t type_tag, uint32_t* index, uint64_t* existing_type) noexcept {
   *existing_type = 0;

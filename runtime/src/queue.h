@@ -15,6 +15,11 @@
 
 namespace dw {
 
+// The queue named `name` if it exists, without creating it or taking a lock (queues are
+// never deleted and become live last): DW_E_NOT_FOUND otherwise. For readers that must
+// not create what they look at (Cluster.Workers reading an inbox's depth).
+dw_status FindQueue(const Region& region, const uint8_t* name, uint32_t name_length, uint32_t* index) noexcept;
+
 // Opens (or creates) the queue `name` with `capacity` cells (rounded up to a power of two)
 // of `slot_size` inline bytes (rounded up to 16), for messages of type identity `type_tag`
 // (0: untyped). DW_E_CONFLICT if it exists with another shape; DW_E_TYPE_MISMATCH with

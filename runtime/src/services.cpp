@@ -104,6 +104,13 @@ void AddCallsInFlight(Region& r, uint32_t id, int32_t delta) noexcept {
   DoorbellOf(r, id)->calls_in_flight.fetch_add(static_cast<uint32_t>(delta), std::memory_order_relaxed);
 }
 
+void CallAnswered(Region& r, uint32_t id) noexcept {
+  if (id >= L::kProcessCapacity) return;
+  L::Doorbell* d = DoorbellOf(r, id);
+  d->calls_in_flight.fetch_sub(1, std::memory_order_relaxed);
+  d->calls_served.fetch_add(1, std::memory_order_relaxed);
+}
+
 uint32_t CallsInFlight(const Region& r, uint32_t id) noexcept {
   if (id >= L::kProcessCapacity) return 0;
   return DoorbellOf(r, id)->calls_in_flight.load(std::memory_order_relaxed);
@@ -115,6 +122,8 @@ void UnserveAll(Region& r, uint32_t dead_id) noexcept {
     if (Live(r, i) != nullptr) ServeService(r, i, dead_id, false);
   }
   DoorbellOf(r, dead_id)->calls_in_flight.store(0, std::memory_order_relaxed);
+  DoorbellOf(r, dead_id)->calls_served.store(0, std::memory_order_relaxed);  // the next process of the id starts at 0
+  DoorbellOf(r, dead_id)->gc_heap_bytes.store(0, std::memory_order_relaxed);
   DoorbellOf(r, dead_id)->polling.store(0, std::memory_order_relaxed);
 }
 

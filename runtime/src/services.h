@@ -25,6 +25,10 @@ dw_status ServiceServers(const Region& region, uint32_t index, uint64_t servers[
 
 // Calls process `id` is serving now (callers send to the least busy); `delta` is +1 or -1.
 void AddCallsInFlight(Region& region, uint32_t id, int32_t delta) noexcept;
+
+// Process `id` answered a call: one fewer in flight, one more served (both on its doorbell's
+// owner line, which only it writes: no other cache line is touched).
+void CallAnswered(Region& region, uint32_t id) noexcept;
 uint32_t CallsInFlight(const Region& region, uint32_t id) noexcept;
 
 // The launcher, for a dead process: it serves nothing and has nothing in flight.

@@ -109,6 +109,20 @@ TEST(ExitPolicy, WithRevive_NothingIsRevivedDuringShutdown) {
   EXPECT_EQ(policy.OnProcessEnded(1, "worker 1", Killed(SIGKILL), 0, kMs).action, Action::kNone);
 }
 
+TEST(ExitPolicy, AWorkerStoppedForARestart_IsStartedAgainAtOnce_HoweverItEnded_ButNotDuringShutdown) {
+  ExitPolicy policy;  // even with fail-all: the launcher stopped it on purpose
+  Decision d = policy.OnStoppedForRestart(2, "worker 2 (pid 9)", Killed(SIGTERM));
+  EXPECT_EQ(d.action, Action::kRevive);
+  EXPECT_EQ(d.revive_after_ms, 0u);
+  EXPECT_EQ(d.message, "dotnet-workers: worker 2 (pid 9) has stopped; starting it again");
+  EXPECT_EQ(policy.OnStoppedForRestart(2, "worker 2 (pid 10)", Killed(SIGKILL)).message,
+            "dotnet-workers: worker 2 (pid 10) was killed by SIGKILL; starting it again");
+  EXPECT_EQ(policy.RestartsOf(2), 0u) << "not a crash: no backoff, no restart limit";
+  EXPECT_EQ(policy.OnProcessEnded(kPrimary, "the primary", Exited(0)).action, Action::kBeginShutdown);
+  EXPECT_EQ(policy.OnStoppedForRestart(2, "worker 2", Exited(0)).action, Action::kNone);
+  EXPECT_EQ(policy.ExitCode(), 0);
+}
+
 TEST(ExitPolicy, TheRunTimeout_StopsGracefully_NamesWhatStillRuns_AndExitsWith124) {
   ExitPolicy policy;
   Decision d = policy.OnRunTimeout({"the primary (pid 5) running", "worker 1 (pid 6, role 'worker') starting"}, "2s");

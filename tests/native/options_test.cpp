@@ -93,6 +93,12 @@ TEST(Options, RestartLimits_HavePm2LikeDefaults_AndCanBeGiven) {
   EXPECT_EQ(given.options.restart_limits.window_ms, 120'000u);
 }
 
+TEST(Options, MaxMemory_IsOffByDefault_AndASize) {
+  EXPECT_EQ(Parse({"a.dll"}).options.max_memory_bytes, 0u);
+  EXPECT_EQ(Parse({"--max-memory=512m", "a.dll"}).options.max_memory_bytes, 512ull << 20);
+  EXPECT_EQ(Parse({"--max-memory", "2g", "a.dll"}).options.max_memory_bytes, 2ull << 30);
+}
+
 TEST(Options, Timeout_IsOffByDefault) {
   EXPECT_EQ(Parse({"a.dll"}).options.timeout_ms, 0u);
   EXPECT_EQ(Parse({"--timeout=90s", "a.dll"}).options.timeout_ms, 90'000u);
@@ -135,6 +141,8 @@ TEST(Options, BadInput_IsOneClearError) {
       {{"--on-worker-exit=revive", "--max-restarts=many", "a.dll"}, "invalid --max-restarts 'many'"},
       {{"--on-worker-exit=revive", "--restart-window=0", "a.dll"}, "invalid --restart-window '0'"},
       {{"--timeout=soon", "a.dll"}, "invalid --timeout 'soon'"},
+      {{"--max-memory=lots", "a.dll"}, "invalid --max-memory 'lots'"},
+      {{"--max-memory=512k", "a.dll"}, "at least 1m"},
       {{"--timeout=0s", "a.dll"}, "invalid --timeout '0s'"},
       {{"--memory=99999999999999p", "a.dll"}, "invalid --memory"},
       {{"--shutdown-timeout=soon", "a.dll"}, "invalid --shutdown-timeout 'soon'"},

@@ -85,13 +85,17 @@ TEST_F(ProcessTable, Ended_RecordsAnExitCodeOrASignal) {
   EXPECT_EQ(Entry(2)->exit_status.load(), -SIGKILL);
 
   // A revive: reviving keeps how it died until the same id starts over, with its role.
-  ProcessReviving(Entry(2));
+  ProcessReviving(Entry(2), L::kExitCauseFailed);
   EXPECT_EQ(Entry(2)->state.load(), L::kProcessReviving);
   EXPECT_EQ(Entry(2)->exit_status.load(), -SIGKILL);
   ProcessStarting(Entry(2), "web");
   EXPECT_EQ(Entry(2)->state.load(), L::kProcessStarting);
   EXPECT_EQ(Entry(2)->exit_status.load(), 0);
   EXPECT_STREQ(Entry(2)->role, "web");
+  // The id's history stays across the new start.
+  EXPECT_EQ(Entry(2)->restarts.load(), 1u);
+  EXPECT_EQ(Entry(2)->last_exit_status.load(), -SIGKILL);
+  EXPECT_EQ(Entry(2)->last_exit_cause.load(), L::kExitCauseFailed);
 }
 
 TEST_F(ProcessTable, WaitWhileRunning_TimesOutWhileNothingHappens) {

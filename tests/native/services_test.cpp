@@ -32,6 +32,7 @@ class Services : public ::testing::Test {
     EXPECT_EQ(ServiceServers(*region_, service, servers), DW_OK);
     return servers[0];
   }
+  L::Doorbell* Doorbell(uint32_t id) { return region_->At<L::Doorbell>(region_->header()->doorbells_offset) + id; }
   uint64_t Generation(uint32_t service) {
     return region_->At<L::ServiceEntry>(region_->header()->services_offset)[service].generation.load();
   }
@@ -96,11 +97,13 @@ TEST_F(Services, ADeadProcess_StopsServing_AndHasNothingInFlight) {
   ASSERT_EQ(ServeService(*region_, fib, 1, true), DW_OK);
   AddCallsInFlight(*region_, 1, +1);
   AddCallsInFlight(*region_, 1, +1);
-  AddCallsInFlight(*region_, 1, -1);
+  CallAnswered(*region_, 1);
   EXPECT_EQ(CallsInFlight(*region_, 1), 1u);
+  EXPECT_EQ(Doorbell(1)->calls_served.load(), 1u);
   CleanupProcess(*region_, 1);
   EXPECT_EQ(FirstWord(fib), 0u);
   EXPECT_EQ(CallsInFlight(*region_, 1), 0u);
+  EXPECT_EQ(Doorbell(1)->calls_served.load(), 0u) << "the next process with this id starts counting at 0";
 }
 
 // Callers cache the servers they read while the generation stays: every change must move it.

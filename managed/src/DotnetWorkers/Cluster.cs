@@ -64,6 +64,28 @@ public static class Cluster
     /// </summary>
     public static IReadOnlyList<WorkerInfo> Workers => Runtime.ReadWorkers();
 
+    /// <summary>
+    /// Asks the launcher to stop worker <paramref name="id"/> gracefully, for good (its
+    /// <see cref="ShutdownToken"/>, SIGTERM if it does not use the library, SIGKILL after
+    /// <c>--shutdown-timeout</c>), and completes once it has ended. Any process may ask;
+    /// a worker that stops itself this way never sees the task complete.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="id"/> is 0 (the primary) or outside 1..1023.</exception>
+    /// <exception cref="InvalidOperationException">The worker is not running, or this is a cluster of one (no launcher).</exception>
+    public static Task StopWorkerAsync(int id, CancellationToken cancellationToken = default) =>
+        Runtime.Supervisor.StopWorkerAsync(id, cancellationToken);
+
+    /// <summary>
+    /// Asks the launcher to restart worker <paramref name="id"/>: stopped gracefully as by
+    /// <see cref="StopWorkerAsync"/>, then started again with the same id and role (counted
+    /// in <see cref="WorkerInfo.Restarts"/>, cause <see cref="WorkerExitCause.Requested"/>).
+    /// Completes with the new process once it runs (bound to the library, if the old one was).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="id"/> is 0 (the primary) or outside 1..1023.</exception>
+    /// <exception cref="InvalidOperationException">The worker is not running, or this is a cluster of one (no launcher).</exception>
+    public static Task<WorkerInfo> RestartWorkerAsync(int id, CancellationToken cancellationToken = default) =>
+        Runtime.Supervisor.RestartWorkerAsync(id, cancellationToken);
+
     /// <summary>The keyed store every process shares: values, counters, <c>GetOrSetAsync</c> computed once.</summary>
     public static Store.SharedStore Store => Runtime.Store;
 

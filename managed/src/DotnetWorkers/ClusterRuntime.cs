@@ -17,6 +17,7 @@ internal sealed class ClusterRuntime : IDisposable
 {
     private readonly nint _regionHandle;
     private string? _role;
+    private readonly Supervision.HeapPublisher _heapPublisher;
     private volatile bool _disposed;
 
     internal const string RegionVariable = "DOTNET_WORKERS_REGION";
@@ -41,6 +42,8 @@ internal sealed class ClusterRuntime : IDisposable
         Store = new SharedStore(this);
         Buffers = new SharedBuffers(this);
         Locks = new SharedLocks(this);
+        Supervisor = new Supervision.SupervisorRequests(this);
+        _heapPublisher = new Supervision.HeapPublisher(region, workerId);
     }
 
     internal SharedRegion Region { get; }
@@ -67,6 +70,9 @@ internal sealed class ClusterRuntime : IDisposable
     internal SharedBuffers Buffers { get; }
 
     internal SharedLocks Locks { get; }
+
+    /// <summary>Stopping and restarting workers through the launcher.</summary>
+    internal Supervision.SupervisorRequests Supervisor { get; }
 
     internal bool IsDisposed => _disposed;
 
@@ -217,10 +223,18 @@ internal sealed class ClusterRuntime : IDisposable
         var workers = new List<WorkerInfo>();
         for (int id = 0; id < RegionLayout.ProcessCapacity; id++)
         {
-            if (Region.ReadProcess(id) is { } info)
+            if (Region.ReadProcess(id) is not { } info)
             {
-                workers.Add(info);
+                continue;
             }
+
+            bool alive = info.Status is WorkerStatus.Starting or WorkerStatus.Running or WorkerStatus.Stopping && info.ProcessId != 0;
+            if (alive && Supervision.KernelStatistics.TryRead(info.ProcessId, out TimeSpan cpu, out long resident))
+            {
+                info = info with { CpuTime = cpu, MemoryBytes = resident };
+            }
+
+            workers.Add(alive ? info with { InboxDepth = Messaging.Inboxes.Depth(id) } : info);
         }
 
         return workers;
@@ -233,6 +247,7 @@ internal sealed class ClusterRuntime : IDisposable
         // keeps the native attachment alive until that call returns. Messaging stops first:
         // the threads it waits for (pollers letting go) still use the region.
         Messaging.Stop();
+        _heapPublisher.Dispose();
         _disposed = true;
         Lifetime.Dispose();
         Region.Dispose();

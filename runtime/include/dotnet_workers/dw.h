@@ -109,6 +109,11 @@ DW_EXPORT uint64_t dw_layout_value(int32_t which);
 #define DW_LAYOUT_MAX_TYPE_NAME_LENGTH 62
 #define DW_LAYOUT_SERVICE_ENTRY_SIZE 63
 #define DW_LAYOUT_OFF_SERVICE_GENERATION 64
+#define DW_LAYOUT_OFF_ENTRY_RESTARTS 65
+#define DW_LAYOUT_OFF_ENTRY_LAST_EXIT_STATUS 66
+#define DW_LAYOUT_OFF_ENTRY_LAST_EXIT_CAUSE 67
+#define DW_LAYOUT_OFF_DOORBELL_CALLS_SERVED 68
+#define DW_LAYOUT_OFF_DOORBELL_GC_HEAP 69
 
 /* ---- Regions ----------------------------------------------------------------------- */
 
@@ -156,6 +161,11 @@ DW_EXPORT dw_status dw_process_wait(dw_region* region, uint32_t id, int64_t time
 /* Marks process `id` (this process) stopping on its own, without stopping the cluster,
    and wakes its dw_process_wait. */
 DW_EXPORT dw_status dw_process_stop(dw_region* region, uint32_t id);
+
+/* Asks the launcher to restart (kind 1) or stop (kind 2) worker `id` gracefully
+   (supervisor_requests.h). DW_E_INVALID_ARGUMENT for a bad kind or id, or a region without
+   a launcher; DW_E_NOT_FOUND if the launcher is gone. Returns once the request is sent. */
+DW_EXPORT dw_status dw_supervisor_request(dw_region* region, uint32_t kind, uint32_t id);
 
 /* ---- Memory ------------------------------------------------------------------------ */
 
@@ -291,6 +301,9 @@ DW_EXPORT dw_status dw_queue_open(dw_region* region, const uint8_t* name, uint32
                                   uint32_t slot_size, uint64_t type_tag, uint32_t* out_index,
                                   uint64_t* out_existing_type);
 
+/* The queue named `name` if one exists (DW_E_NOT_FOUND otherwise); creates nothing, takes no lock. */
+DW_EXPORT dw_status dw_queue_find(dw_region* region, const uint8_t* name, uint32_t name_length, uint32_t* out_index);
+
 /* Writes one message, waiting at most timeout_ms for room (0: never; negative: no bound).
    DW_E_TIMEOUT if full; DW_E_CLOSED once completed. */
 DW_EXPORT dw_status dw_queue_write(dw_region* region, uint32_t index, const uint8_t* bytes, uint32_t length,
@@ -381,8 +394,9 @@ DW_EXPORT dw_status dw_service_serve(dw_region* region, uint32_t index, uint32_t
 /* The serving processes: 16 words, bit id % 64 of word id / 64. */
 DW_EXPORT dw_status dw_service_servers(dw_region* region, uint32_t index, uint64_t* out_servers16);
 
-/* This process starts (+1) or ends (-1) serving a call. */
-DW_EXPORT void dw_calls_in_flight_add(dw_region* region, int32_t delta);
+/* This process starts serving a call, or has answered one (counted as served). */
+DW_EXPORT void dw_call_started(dw_region* region);
+DW_EXPORT void dw_call_answered(dw_region* region);
 
 DW_EXPORT uint32_t dw_calls_in_flight(dw_region* region, uint32_t id);
 

@@ -88,9 +88,12 @@ struct Doorbell {
   std::atomic<uint32_t> sleeping;  //   4 atomic: 1 while the dispatcher sleeps (ringers only call the kernel then)
   std::atomic<uint32_t> polling;   //   8 atomic: threads polling the inbox now
   uint8_t reserved0[52];           //  12
-  // line 1: written by the owner, read by callers choosing a server
+  // line 1: written by the owner, read by callers choosing a server and by Cluster.Workers
   std::atomic<uint32_t> calls_in_flight;  //  64 atomic: RPC calls this process is serving now
-  uint8_t reserved1[60];                  //  68
+  uint32_t reserved1;                     //  68
+  std::atomic<uint64_t> calls_served;     //  72 atomic: RPC calls it has answered (with the decrement above)
+  std::atomic<uint64_t> gc_heap_bytes;    //  80 atomic: its managed heap, published about once a second
+  uint8_t reserved2[40];                  //  88
 };
 
 static_assert(sizeof(QueueCell) == kCellHeaderSize);
@@ -108,6 +111,8 @@ static_assert(offsetof(QueueEntry, room_watchers) == 512);
 static_assert(offsetof(QueueEntry, name) == 384);
 static_assert(offsetof(Doorbell, polling) == 8);
 static_assert(offsetof(Doorbell, calls_in_flight) == 64);
+static_assert(offsetof(Doorbell, calls_served) == 72);
+static_assert(offsetof(Doorbell, gc_heap_bytes) == 80);
 static_assert(sizeof(Doorbell) == 128);
 
 }  // namespace dw::layout

@@ -26,13 +26,13 @@ namespace dw::layout {
 
 // "DWREGION" read as a little-endian 64-bit word.
 inline constexpr uint64_t kMagic = 0x4E4F494745525744ull;
-inline constexpr uint32_t kLayoutVersion = 6;
+inline constexpr uint32_t kLayoutVersion = 7;
 
 inline constexpr uint64_t kHeaderOffset = 0;
 inline constexpr uint64_t kHeaderSize = 4096;  // one page; the unused tail stays zero
 inline constexpr uint64_t kProcessTableOffset = kHeaderSize;
 inline constexpr uint32_t kProcessCapacity = 1024;  // ids 0..1023: the primary and up to 1023 workers
-inline constexpr uint64_t kProcessEntrySize = 64;   // one cache line per process
+inline constexpr uint64_t kProcessEntrySize = 128;  // two cache lines per process
 inline constexpr uint64_t kProcessTableSize = kProcessCapacity * kProcessEntrySize;
 inline constexpr uint64_t kMinRegionSize = 16ull << 20;  // the fixed sections (~4.5 MiB) + a heap
 inline constexpr uint32_t kRoleCapacity = 32;            // role names are 1..31 bytes, NUL-terminated
@@ -103,15 +103,28 @@ struct RegionHeader {
   uint8_t reserved[kHeaderSize - 384];  // 384 zero
 };
 
-// One per process id, at kProcessTableOffset + id * kProcessEntrySize.
+// ProcessEntry::last_exit_cause values: why the id's previous process ended.
+inline constexpr uint32_t kExitCauseNone = 0;      // no process with this id has ended
+inline constexpr uint32_t kExitCauseFinished = 1;  // exited with 0
+inline constexpr uint32_t kExitCauseFailed = 2;    // killed by a signal or exited non-zero
+inline constexpr uint32_t kExitCauseMemory = 3;    // restarted: its memory passed --max-memory
+inline constexpr uint32_t kExitCauseRequested =
+    4;  // restarted on request (the CLI's restart, Cluster.RestartWorkerAsync)
+
+// One per process id, at kProcessTableOffset + id * kProcessEntrySize. Line 0 is this
+// process's life; line 1 is what the launcher knows about the id's earlier lives.
 struct ProcessEntry {
-  std::atomic<uint32_t> state;       //  0 atomic, futex: kProcess*
-  std::atomic<uint32_t> pid;         //  4 atomic: OS process id (0 until forked)
-  uint32_t id;                       //  8 this entry's index
-  std::atomic<int32_t> exit_status;  // 12 atomic: exit code, or -signal
-  std::atomic<uint64_t> started_ns;  // 16 atomic: CLOCK_MONOTONIC at fork
-  std::atomic<uint64_t> ready_ns;    // 24 atomic: CLOCK_MONOTONIC when the library bound
-  char role[kRoleCapacity];          // 32 NUL-terminated role name
+  std::atomic<uint32_t> state;            //  0 atomic, futex: kProcess*
+  std::atomic<uint32_t> pid;              //  4 atomic: OS process id (0 until forked)
+  uint32_t id;                            //  8 this entry's index
+  std::atomic<int32_t> exit_status;       // 12 atomic: exit code, or -signal
+  std::atomic<uint64_t> started_ns;       // 16 atomic: CLOCK_MONOTONIC at fork
+  std::atomic<uint64_t> ready_ns;         // 24 atomic: CLOCK_MONOTONIC when the library bound
+  char role[kRoleCapacity];               // 32 NUL-terminated role name
+  std::atomic<uint32_t> restarts;         // 64 atomic: times the launcher started this id again
+  std::atomic<int32_t> last_exit_status;  // 68 atomic: how the id's previous process ended (code, or -signal)
+  std::atomic<uint32_t> last_exit_cause;  // 72 atomic: kExitCause*
+  uint8_t reserved[52];                   // 76 zero
 };
 
 static_assert(sizeof(std::atomic<uint32_t>) == 4 && std::atomic<uint32_t>::is_always_lock_free);
@@ -159,6 +172,9 @@ static_assert(offsetof(ProcessEntry, exit_status) == 12);
 static_assert(offsetof(ProcessEntry, started_ns) == 16);
 static_assert(offsetof(ProcessEntry, ready_ns) == 24);
 static_assert(offsetof(ProcessEntry, role) == 32);
+static_assert(offsetof(ProcessEntry, restarts) == 64);
+static_assert(offsetof(ProcessEntry, last_exit_status) == 68);
+static_assert(offsetof(ProcessEntry, last_exit_cause) == 72);
 static_assert(sizeof(ProcessEntry) == kProcessEntrySize);
 
 // Where every section lives in a region of `region_size` bytes. Fixed sections first, then
@@ -281,6 +297,9 @@ constexpr uint32_t FormatWord() {
       kTypeNameCapacity,
       offsetof(RegionHeader, type_names_offset),
       offsetof(ServiceEntry, generation),
+      offsetof(ProcessEntry, restarts),
+      offsetof(Doorbell, calls_served),
+      offsetof(Doorbell, gc_heap_bytes),
   };
   uint32_t h = 2166136261u;  // FNV-1a over the parts
   for (uint64_t p : parts) {

@@ -51,6 +51,15 @@ static partial class Program
             case "revive":
                 return ReviveScenario.Run();
 
+            case "statistics":
+                return SupervisionScenarios.Statistics();
+
+            case "stop-restart":
+                return SupervisionScenarios.StopAndRestart();
+
+            case "memory-hog":
+                return SupervisionScenarios.MemoryHog();
+
             case "report":
                 // Everyone has printed its identity (and so bound) before the primary reads the table.
                 Barrier("ready");

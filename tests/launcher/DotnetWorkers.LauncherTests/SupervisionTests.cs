@@ -100,6 +100,48 @@ public class SupervisionTests(string runtime)
         Assert.That(run.Stderr, Has.None.StartsWith("dotnet-workers:"), run.Transcript());
     }
 
+    [Test]
+    public void Workers_ReportStatisticsPublishedWithoutLocks_AndReadFromTheKernel()
+    {
+        using var run = LauncherRun.Start("--workers=2", Probe, "statistics");
+        Assert.That(run.WaitForExit(), Is.Zero, run.Transcript());
+        string[] stats = [.. run.ProbeLines.Where(l => l.StartsWith("stats ", StringComparison.Ordinal))];
+        Assert.That(stats, Has.Length.EqualTo(3), run.Transcript());
+        Assert.That(stats, Has.One.EqualTo("stats id=1 status=Running served=50 inflight=1 busy=True cpu=used rss=True gc=True started=True restarts=0"), run.Transcript());
+        Assert.That(stats, Has.One.StartsWith("stats id=0 status=Running served=0 inflight=0 ").And.Contains("rss=True gc=True started=True restarts=0"));
+        Assert.That(stats, Has.One.StartsWith("stats id=2 status=Running served=0 inflight=0 busy=False "));
+        Assert.That(stats, Has.None.Contains("cpu=none"), "every running process has its CPU time read");
+    }
+
+    [Test]
+    public void RestartWorkerAsync_AndStopWorkerAsync_FromThePrimaryAndFromAWorker()
+    {
+        using var run = LauncherRun.Start("--workers=2", Probe, "stop-restart");
+        Assert.That(run.WaitForExit(), Is.Zero, run.Transcript());
+        int first = LifePid(run, 1, life: 1);
+        int second = LifePid(run, 1, life: 2);
+        Assert.That(run.ProbeLines, Does.Contain("stopping id=1 life=1 by_token=True"), "the old process got its ShutdownToken");
+        Assert.That(run.ProbeLines, Does.Contain($"restarted id=1 pid={second} status=Running restarts=1 cause=Requested last_exit=0"), run.Transcript());
+        Assert.That(run.ProbeLines, Does.Contain("stopping id=2 life=1 by_token=True"), run.Transcript());
+        Assert.That(run.ProbeLines, Does.Contain("worker-2 status=Exited exit=0 restarts=0"), "stopped for good: not started again");
+        Assert.That(run.ProbeLines, Does.Contain("refused primary=ArgumentOutOfRangeException stopped=InvalidOperationException unknown=InvalidOperationException"));
+        Assert.That(run.Stderr, Has.Some.StartsWith($"dotnet-workers: restarting worker 1 (pid {first}, role 'worker') (asked by pid "), run.Transcript());
+        Assert.That(run.Stderr, Has.Some.StartsWith("dotnet-workers: stopping worker 2 (pid ").And.Contains($"(asked by pid {second})"), run.Transcript());
+        LauncherRun.AssertAllDead([.. run.ReportedPids]);
+    }
+
+    [Test]
+    public void MaxMemory_RestartsAWorkerPastIt_Gracefully_CountedWithItsCause()
+    {
+        using var run = LauncherRun.Start("--workers=1", "--max-memory=200m", Probe, "memory-hog");
+        Assert.That(run.WaitForExit(), Is.Zero, run.Transcript());
+        Assert.That(run.ProbeLines, Does.Contain($"stopping id=1 life=1 by_token=True held={300 << 20}"), "asked to stop through its ShutdownToken");
+        Assert.That(run.ProbeLines, Does.Contain("restarted id=1 restarts=1 cause=MemoryLimit last_exit=0"), run.Transcript());
+        int first = LifePid(run, 1, life: 1);
+        Assert.That(run.Stderr, Has.One.Matches($@"^dotnet-workers: worker 1 \(pid {first}, role 'worker'\) uses \d+ MiB, more than --max-memory=200 MiB; restarting it$"), run.Transcript());
+        LauncherRun.AssertAllDead([.. run.ReportedPids]);
+    }
+
     private static int LifePid(LauncherRun run, int id, int life) =>
         int.Parse(run.ProbeLines.Where(l => l.StartsWith("life ", StringComparison.Ordinal)).Select(LauncherRun.Fields)
             .Single(f => f["life"] == life.ToString() && f["id"] == id.ToString())["pid"]);

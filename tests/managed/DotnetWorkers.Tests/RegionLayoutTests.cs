@@ -77,6 +77,11 @@ public class RegionLayoutTests
         (62, (ulong)RegionLayout.MaxTypeNameLength, nameof(RegionLayout.MaxTypeNameLength)),
         (63, (ulong)RegionLayout.ServiceEntrySize, nameof(RegionLayout.ServiceEntrySize)),
         (64, (ulong)RegionLayout.ServiceGenerationOffset, nameof(RegionLayout.ServiceGenerationOffset)),
+        (65, (ulong)RegionLayout.EntryRestartsOffset, nameof(RegionLayout.EntryRestartsOffset)),
+        (66, (ulong)RegionLayout.EntryLastExitStatusOffset, nameof(RegionLayout.EntryLastExitStatusOffset)),
+        (67, (ulong)RegionLayout.EntryLastExitCauseOffset, nameof(RegionLayout.EntryLastExitCauseOffset)),
+        (68, (ulong)RegionLayout.DoorbellCallsServedOffset, nameof(RegionLayout.DoorbellCallsServedOffset)),
+        (69, (ulong)RegionLayout.DoorbellGcHeapOffset, nameof(RegionLayout.DoorbellGcHeapOffset)),
     ];
 
     [Test]
@@ -123,6 +128,7 @@ public class RegionLayoutTests
             896, 56,                                  // the heap's statistics counters, a size class's pending free
             256, RegionLayout.TypeNameCapacity, RegionLayout.TypeNamesOffsetOffset, // type name entry
             RegionLayout.ServiceGenerationOffset,
+            RegionLayout.EntryRestartsOffset, RegionLayout.DoorbellCallsServedOffset, RegionLayout.DoorbellGcHeapOffset,
         ];
         uint hash = 2166136261;
         foreach (ulong part in parts)

@@ -30,7 +30,10 @@ public unsafe class SharedRegionTests
     {
         using SharedRegion region = SharedRegion.CreatePrivate(Size);
         WorkerInfo? primary = region.ReadProcess(0);
-        Assert.That(primary, Is.EqualTo(new WorkerInfo(0, Environment.ProcessId, "primary", WorkerStatus.Running, null)));
+        Assert.That(primary, Is.Not.Null);
+        Assert.That(primary! with { StartedAt = null, GcHeapBytes = null }, Is.EqualTo(new WorkerInfo(0, Environment.ProcessId, "primary", WorkerStatus.Running, null)));
+        Assert.That(primary.StartedAt, Is.EqualTo(DateTimeOffset.UtcNow).Within(TimeSpan.FromMinutes(1)), "stamped when the region was made, here");
+        Assert.That(primary.GcHeapBytes, Is.Zero, "bound, and nothing published into this fresh region yet");
         Assert.That(region.ReadProcess(1), Is.Null);
         Assert.That(region.ReadProcess(RegionLayout.ProcessCapacity - 1), Is.Null);
     }

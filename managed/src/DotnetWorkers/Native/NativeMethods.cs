@@ -277,9 +277,20 @@ internal static unsafe partial class NativeMethods
     [SuppressGCTransition]
     internal static partial DwStatus ServiceServers(nint region, uint index, ulong* servers16);
 
-    [LibraryImport(Library, EntryPoint = "dw_calls_in_flight_add")]
+    [LibraryImport(Library, EntryPoint = "dw_queue_find")]
     [SuppressGCTransition]
-    internal static partial void CallsInFlightAdd(nint region, int delta);
+    internal static partial DwStatus QueueFind(nint region, byte* name, uint nameLength, out uint index);
+
+    [LibraryImport(Library, EntryPoint = "dw_supervisor_request")]
+    internal static partial DwStatus SupervisorRequest(nint region, uint kind, uint id);
+
+    [LibraryImport(Library, EntryPoint = "dw_call_started")]
+    [SuppressGCTransition]
+    internal static partial void CallStarted(nint region);
+
+    [LibraryImport(Library, EntryPoint = "dw_call_answered")]
+    [SuppressGCTransition]
+    internal static partial void CallAnswered(nint region);
 
     [LibraryImport(Library, EntryPoint = "dw_calls_in_flight")]
     [SuppressGCTransition]

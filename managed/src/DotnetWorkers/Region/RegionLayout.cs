@@ -7,13 +7,13 @@ namespace DotnetWorkers.Region;
 /// </summary>
 internal static class RegionLayout
 {
-    internal const uint Version = 6;
+    internal const uint Version = 7;
     internal const ulong Magic = 0x4E4F494745525744; // "DWREGION"
 
     internal const int HeaderSize = 4096;
     internal const int ProcessTableOffset = HeaderSize;
     internal const int ProcessCapacity = 1024;
-    internal const int ProcessEntrySize = 64;
+    internal const int ProcessEntrySize = 128;
     internal const int RoleCapacity = 32;
     internal const ulong MinRegionSize = 16UL << 20;
     internal const int MaxKeyLength = 1024;
@@ -32,6 +32,8 @@ internal static class RegionLayout
     internal const int DoorbellSize = 128;
     internal const int DoorbellCallsInFlightOffset = 64;
     internal const int DoorbellPollingOffset = 8;
+    internal const int DoorbellCallsServedOffset = 72;
+    internal const int DoorbellGcHeapOffset = 80;
     internal const int QueueEntrySize = 640;
     internal const int QueueWriteMutexOffset = 64;
     internal const int TypeNameCapacity = 1024;
@@ -78,6 +80,9 @@ internal static class RegionLayout
     internal const int EntryStartedNsOffset = 16;
     internal const int EntryReadyNsOffset = 24;
     internal const int EntryRoleOffset = 32;
+    internal const int EntryRestartsOffset = 64;
+    internal const int EntryLastExitStatusOffset = 68;
+    internal const int EntryLastExitCauseOffset = 72;
 
     // RegionHeader.flags.
     internal const uint FlagSpawned = 1;

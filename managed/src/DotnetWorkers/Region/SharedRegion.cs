@@ -97,21 +97,52 @@ internal sealed unsafe class SharedRegion : IDisposable
 
             int pid = (int)Volatile.Read(ref *(uint*)(entry + RegionLayout.EntryPidOffset));
             int exitStatus = Volatile.Read(ref *(int*)(entry + RegionLayout.EntryExitStatusOffset));
+            ulong startedNs = Volatile.Read(ref *(ulong*)(entry + RegionLayout.EntryStartedNsOffset));
+            ulong readyNs = Volatile.Read(ref *(ulong*)(entry + RegionLayout.EntryReadyNsOffset));
+            int restarts = (int)Volatile.Read(ref *(uint*)(entry + RegionLayout.EntryRestartsOffset));
+            int lastExitStatus = Volatile.Read(ref *(int*)(entry + RegionLayout.EntryLastExitStatusOffset));
+            var lastExitCause = (WorkerExitCause)Volatile.Read(ref *(uint*)(entry + RegionLayout.EntryLastExitCauseOffset));
+            byte* doorbell = DoorbellOf(id);
             var roleBytes = new ReadOnlySpan<byte>(entry + RegionLayout.EntryRoleOffset, RegionLayout.RoleCapacity);
             int length = roleBytes.IndexOf((byte)0);
             string role = Encoding.UTF8.GetString(length < 0 ? roleBytes : roleBytes[..length]);
             if (Volatile.Read(ref *(uint*)(entry + RegionLayout.EntryStateOffset)) == state || attempt == 4)
             {
-                return new WorkerInfo(id, pid, role, (WorkerStatus)state, ExitCodeOf(state, exitStatus));
+                return new WorkerInfo(id, pid, role, (WorkerStatus)state, ExitCodeOf(state, exitStatus))
+                {
+                    StartedAt = startedNs == 0 ? null : DateTimeOffset.UtcNow - MonotonicAge(startedNs),
+                    Restarts = restarts,
+                    LastExitCode = lastExitCause == WorkerExitCause.None ? null : ShellCode(lastExitStatus),
+                    LastExitCause = lastExitCause,
+                    CallsInFlight = (int)Volatile.Read(ref *(uint*)(doorbell + RegionLayout.DoorbellCallsInFlightOffset)),
+                    CallsServed = (long)Volatile.Read(ref *(ulong*)(doorbell + RegionLayout.DoorbellCallsServedOffset)),
+                    GcHeapBytes = readyNs == 0 ? null : (long)Volatile.Read(ref *(ulong*)(doorbell + RegionLayout.DoorbellGcHeapOffset)),
+                };
             }
         }
     }
 
+    /// <summary>This process publishes its managed heap size where <see cref="ReadProcess"/> reads it.</summary>
+    internal void PublishGcHeapBytes(int id, long bytes) =>
+        Volatile.Write(ref *(ulong*)(DoorbellOf(id) + RegionLayout.DoorbellGcHeapOffset), (ulong)bytes);
+
+    private byte* DoorbellOf(int id) => Base + ReadUInt64(RegionLayout.DoorbellsOffsetOffset) + ((long)id * RegionLayout.DoorbellSize);
+
+    /// <summary>How long ago <paramref name="monotonicNs"/> was (CLOCK_MONOTONIC, as the launcher stamps starts).</summary>
+    private static TimeSpan MonotonicAge(ulong monotonicNs)
+    {
+        // Stopwatch reads CLOCK_MONOTONIC on Linux.
+        long now = (long)(System.Diagnostics.Stopwatch.GetTimestamp() * (1e9 / System.Diagnostics.Stopwatch.Frequency));
+        return TimeSpan.FromTicks(Math.Max(0, now - (long)monotonicNs) / 100);
+    }
+
+    /// <summary>A stored exit status (code, or -signal) the way a shell shows it: 128 + signal.</summary>
+    private static int ShellCode(int exitStatus) => exitStatus < 0 ? 128 - exitStatus : exitStatus;
+
     private static int? ExitCodeOf(uint state, int exitStatus) => (WorkerStatus)state switch
     {
-        WorkerStatus.Exited => exitStatus,
-        WorkerStatus.Killed => 128 - exitStatus, // stored as -signal; report like a shell: 128 + signal
-        WorkerStatus.Reviving => exitStatus < 0 ? 128 - exitStatus : exitStatus, // how the death it revives from ended
+        WorkerStatus.Exited or WorkerStatus.Killed => ShellCode(exitStatus),
+        WorkerStatus.Reviving => ShellCode(exitStatus), // how the death it revives from ended
         _ => null,
     };
 

@@ -90,7 +90,7 @@ internal sealed class RpcServer
         byte[] arguments = ArrayPool<byte>.Shared.Rent(payload.Length);
         payload.CopyTo(arguments);
         Interlocked.Increment(ref _running);
-        NativeMethods.CallsInFlightAdd(_runtime.RegionHandle, 1);
+        NativeMethods.CallStarted(_runtime.RegionHandle);
         MethodPlan plan = served.Contract.Methods[header.Method];
 
         // Registered now, not when the call starts: a cancel right behind the request (even
@@ -315,7 +315,7 @@ internal sealed class RpcServer
                 cancellation.Dispose();
             }
 
-            NativeMethods.CallsInFlightAdd(server._runtime.RegionHandle, -1);
+            NativeMethods.CallAnswered(server._runtime.RegionHandle);
             return true;
         }
     }

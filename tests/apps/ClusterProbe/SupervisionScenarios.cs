@@ -1,0 +1,171 @@
+using DotnetWorkers;
+
+/// <summary>Statistics, stopping and restarting workers, and the memory limit, seen from inside the cluster.</summary>
+internal static class SupervisionScenarios
+{
+    /// <summary>
+    /// statistics (2 workers): worker 1 serves; the primary calls it, then reads the table
+    /// while one slow call is in flight.
+    /// </summary>
+    internal static int Statistics()
+    {
+        if (Cluster.WorkerId == 1)
+        {
+            // Some CPU time the kernel counts (a NativeAOT process may otherwise have used less than a tick).
+            var spin = System.Diagnostics.Stopwatch.StartNew();
+            while (spin.ElapsedMilliseconds < 100)
+            {
+                Thread.SpinWait(1000);
+            }
+
+            using IDisposable serving = Cluster.Serve<IStatisticsProbe>(new StatisticsProbe());
+            Cluster.ShutdownToken.WaitHandle.WaitOne(Program.Bound);
+            return 0;
+        }
+
+        if (!Cluster.IsPrimary)
+        {
+            Cluster.ShutdownToken.WaitHandle.WaitOne(Program.Bound);
+            return 0;
+        }
+
+        using var bound = new CancellationTokenSource(Program.Bound);
+        Cluster.WaitForServersAsync<IStatisticsProbe>(1, bound.Token).GetAwaiter().GetResult();
+        IStatisticsProbe probe = Cluster.Proxy<IStatisticsProbe>();
+        for (int i = 0; i < 50; i++)
+        {
+            probe.EchoAsync(i).WaitAsync(Program.Bound).GetAwaiter().GetResult();
+        }
+
+        // Published about once a second by each bound process.
+        while (Cluster.Workers.Single(w => w.Id == 1).GcHeapBytes is not > 0)
+        {
+            Thread.Sleep(20);
+            bound.Token.ThrowIfCancellationRequested();
+        }
+
+        Task slow = probe.SlowAsync();
+        while (Cluster.Workers.Single(w => w.Id == 1).CallsInFlight == 0)
+        {
+            Thread.Sleep(5);
+            bound.Token.ThrowIfCancellationRequested();
+        }
+
+        foreach (WorkerInfo w in Cluster.Workers)
+        {
+            Program.Say($"stats id={w.Id} status={w.Status} served={w.CallsServed} inflight={w.CallsInFlight} busy={w.IsBusy} " +
+                $"cpu={(w.CpuTime is null ? "none" : w.CpuTime > TimeSpan.Zero ? "used" : "zero")} rss={w.MemoryBytes > 1_000_000} gc={w.GcHeapBytes > 0} " +
+                $"started={w.StartedAt <= DateTimeOffset.UtcNow && w.StartedAt > DateTimeOffset.UtcNow.AddMinutes(-1)} restarts={w.Restarts}");
+        }
+
+        slow.WaitAsync(Program.Bound).GetAwaiter().GetResult();
+        return 0;
+    }
+
+    /// <summary>
+    /// stop-restart (2 workers): the primary restarts worker 1; the new worker 1 stops worker
+    /// 2; the primary reports the table and the refusals.
+    /// </summary>
+    internal static int StopAndRestart()
+    {
+        WaitHandle shutdown = Cluster.ShutdownToken.WaitHandle;  // first: a stop from now on reaches the token
+        long life = Cluster.Store.Increment($"life-{Cluster.WorkerId}");
+        Program.Say($"life id={Cluster.WorkerId} pid={Cluster.ProcessId} life={life}");
+        using var bound = new CancellationTokenSource(Program.Bound);
+        if (Cluster.WorkerId == 1 && life == 2)
+        {
+            Cluster.StopWorkerAsync(2, bound.Token).GetAwaiter().GetResult();
+            Cluster.Store.Set("stopped-2", true);
+        }
+
+        if (!Cluster.IsPrimary)
+        {
+            bool stopped = shutdown.WaitOne(Program.Bound);
+            Program.Say($"stopping id={Cluster.WorkerId} life={life} by_token={stopped}");
+            return 0;
+        }
+
+        // Both workers are listening for their token.
+        while (!Cluster.Store.TryGet("life-1", out long _) || !Cluster.Store.TryGet("life-2", out long _))
+        {
+            Thread.Sleep(5);
+            bound.Token.ThrowIfCancellationRequested();
+        }
+
+        WorkerInfo restarted = Cluster.RestartWorkerAsync(1, bound.Token).GetAwaiter().GetResult();
+        Program.Say($"restarted id={restarted.Id} pid={restarted.ProcessId} status={restarted.Status} restarts={restarted.Restarts} " +
+            $"cause={restarted.LastExitCause} last_exit={restarted.LastExitCode}");
+        while (!Cluster.Store.TryGet("stopped-2", out bool _))
+        {
+            Thread.Sleep(5);
+            bound.Token.ThrowIfCancellationRequested();
+        }
+
+        WorkerInfo two = Cluster.Workers.Single(w => w.Id == 2);
+        Program.Say($"worker-2 status={two.Status} exit={two.ExitCode} restarts={two.Restarts}");
+        Program.Say($"refused primary={Refusal(() => Cluster.RestartWorkerAsync(0))} stopped={Refusal(() => Cluster.StopWorkerAsync(2))} " +
+            $"unknown={Refusal(() => Cluster.RestartWorkerAsync(77))}");
+        return 0;
+    }
+
+    /// <summary>memory-hog (1 worker, --max-memory): worker 1's first life holds 300 MB until the launcher restarts it.</summary>
+    internal static int MemoryHog()
+    {
+        WaitHandle shutdown = Cluster.ShutdownToken.WaitHandle;
+        long life = Cluster.Store.Increment($"life-{Cluster.WorkerId}");
+        Program.Say($"life id={Cluster.WorkerId} pid={Cluster.ProcessId} life={life}");
+        if (Cluster.WorkerId == 1)
+        {
+            byte[]? hog = null;
+            if (life == 1)
+            {
+                hog = new byte[300 << 20];
+                Array.Fill(hog, (byte)1);  // touched: resident
+            }
+
+            bool stopped = shutdown.WaitOne(Program.Bound);
+            Program.Say($"stopping id=1 life={life} by_token={stopped} held={hog?.Length ?? 0}");
+            return 0;
+        }
+
+        using var bound = new CancellationTokenSource(Program.Bound);
+        WorkerInfo one;
+        while ((one = Cluster.Workers.Single(w => w.Id == 1)).Restarts == 0 || one.Status != WorkerStatus.Running)
+        {
+            Thread.Sleep(10);
+            bound.Token.ThrowIfCancellationRequested();
+        }
+
+        Program.Say($"restarted id=1 restarts={one.Restarts} cause={one.LastExitCause} last_exit={one.LastExitCode}");
+        return 0;
+    }
+
+    private static string Refusal(Func<Task> call)
+    {
+        try
+        {
+            call().GetAwaiter().GetResult();
+            return "none";
+        }
+        catch (Exception e)
+        {
+            return e.GetType().Name;
+        }
+    }
+}
+
+/// <summary>What worker 1 serves in the statistics scenario.</summary>
+public interface IStatisticsProbe
+{
+    Task<int> EchoAsync(int value);
+
+    /// <summary>Answers after a second: in flight while the caller reads the table.</summary>
+    Task SlowAsync();
+}
+
+internal sealed class StatisticsProbe : IStatisticsProbe
+{
+    public Task<int> EchoAsync(int value) => Task.FromResult(value);
+
+    public Task SlowAsync() => Task.Delay(1000);
+}

@@ -9,15 +9,19 @@
 #include <string_view>
 #include <vector>
 
+#include <limits.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "app_check.h"
+#include "cli_verbs.h"
 #include "clr_boot.h"
 #include "dotnet_workers/region_layout.h"
 #include "hostfxr_errors.h"
 #include "launcher_api.h"
 #include "options.h"
 #include "process_start.h"
+#include "registration.h"
 #include "signals.h"
 #include "supervisor.h"
 #include "version.h"
@@ -40,6 +44,8 @@ int main(int argc, char** argv) {
   if (argc >= 3 && std::string_view(argv[1]) == kSpawnedChildFlag) {
     return RunSpawnedChild(argv[2], std::vector<std::string>(argv + 3, argv + argc));
   }
+
+  if (argc >= 2 && IsCliVerb(argv[1])) return RunCli(std::vector<std::string>(argv + 1, argv + argc));
 
   std::vector<std::string_view> args(argv + 1, argv + argc);
   LauncherOptions options;
@@ -112,5 +118,19 @@ int main(int argc, char** argv) {
     }
     supervisor.Add(spec.id, spec.role, pid);
   }
-  return supervisor.Run();
+
+  // The CLI finds the cluster by this file; the cluster runs without it if it cannot be written.
+  char app[PATH_MAX];
+  RegistrationInfo registration{options.name.empty() ? DefaultClusterName(options.app_path) : options.name,
+                                realpath(options.app_path.c_str(), app) != nullptr ? app : options.app_path,
+                                getpid(),
+                                region->fd(),
+                                options.WorkerCount(),
+                                dw::RealtimeNs() / 1'000'000};
+  if (!WriteRegistration(registration, &error)) {
+    std::fprintf(stderr, "dotnet-workers: note: %s; `dotnet-workers ps` will not list this cluster\n", error.c_str());
+  }
+  const int code = supervisor.Run();
+  RemoveRegistration(getpid());
+  return code;
 }

@@ -41,7 +41,7 @@ bool SplitInline(std::string_view arg, std::string_view* name, std::string_view*
 bool TakesValue(std::string_view name) {
   return name == "--workers" || name == "--memory" || name == "--shutdown-timeout" || name == "--role" ||
          name == "--on-worker-exit" || name == "--max-restarts" || name == "--restart-window" || name == "--timeout" ||
-         name == "--max-memory";
+         name == "--max-memory" || name == "--name";
 }
 
 }  // namespace
@@ -199,6 +199,12 @@ ParseOutcome ParseOptions(const std::vector<std::string_view>& args, uint32_t de
         *error = "invalid --on-worker-exit '" + std::string(value) + "': expected fail-all, continue or revive";
         return ParseOutcome::kError;
       }
+    } else if (name == "--name") {
+      if (!IsValidRoleName(value)) {
+        *error = "invalid --name '" + std::string(value) + "': expected 1-31 letters, digits, '_', '-' or '.'";
+        return ParseOutcome::kError;
+      }
+      result.name = std::string(value);
     } else if (name == "--max-memory") {
       std::optional<uint64_t> bytes = ParseSize(value);
       if (!bytes || *bytes < (1ull << 20)) {
@@ -293,6 +299,8 @@ in every process) or an executable published with PublishAot (every process exec
 Arguments after the app are passed to it.
 
 Options:
+  --name <NAME>             What `dotnet-workers ps`, `top`, `stop` ... call this cluster
+                            (default: the app's file name without .dll).
   --workers <N>             Start N workers with the role 'worker' (default: the number
                             of cores, unless --role is given). 1 to 1023.
   --role <NAME>=<N>         Start N workers with role NAME. Repeatable.
@@ -322,6 +330,13 @@ Options:
   --verbose                 After a start-up error's line, print what the .NET host said.
   --version                 Print the version and exit.
   -h, --help                Print this help and exit.
+
+Running clusters (this user's; by --name or the launcher's pid; --json for scripts):
+  dotnet-workers ps [CLUSTER]      list clusters, or one cluster's processes
+  dotnet-workers top CLUSTER       the processes, live, until q
+  dotnet-workers inspect CLUSTER   store keys, buffers, locks, queues, services
+  dotnet-workers stop CLUSTER      shut it down gracefully
+  dotnet-workers restart CLUSTER ID  restart one worker gracefully
 
 Each process gets DOTNET_WORKERS_ID (0 = primary), DOTNET_WORKERS_COUNT (N) and
 DOTNET_WORKERS_ROLE in its environment.

@@ -123,6 +123,17 @@ dw_status dw_region_create(uint64_t size, uint32_t worker_count, uint32_t flags,
   });
 }
 
+dw_status dw_region_open_readonly(const char* path, dw_region** out_region) {
+  return Guard([&] {
+    if (out_region == nullptr) return dw::Fail(DW_E_INVALID_ARGUMENT, "out_region is null");
+    *out_region = nullptr;
+    std::unique_ptr<dw::Region> region;
+    dw_status s = dw::Region::OpenReadOnly(path, &region);
+    if (s == DW_OK) *out_region = Wrap(region.release());
+    return s;
+  });
+}
+
 dw_status dw_region_attach(const char* descriptor, dw_region** out_region) {
   return Guard([&] {
     if (out_region == nullptr) return dw::Fail(DW_E_INVALID_ARGUMENT, "out_region is null");

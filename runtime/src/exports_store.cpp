@@ -6,6 +6,7 @@
 #include "buffers.h"
 #include "exports_guard.h"
 #include "hash.h"
+#include "inspection.h"
 #include "last_error.h"
 #include "named_locks.h"
 #include "store.h"
@@ -137,8 +138,10 @@ dw_status dw_store_resolve(dw_region* region, const uint8_t* key, uint32_t key_l
   });
 }
 
-dw_status dw_store_keys(dw_region* region, const uint8_t* prefix, uint32_t prefix_length, uint64_t* inout_cursor,
-                        uint8_t* buffer, uint32_t capacity, uint32_t* out_used, uint32_t* out_count) {
+namespace {
+
+dw_status StoreKeysExport(dw_region* region, const uint8_t* prefix, uint32_t prefix_length, uint64_t* inout_cursor,
+                          uint8_t* buffer, uint32_t capacity, uint32_t* out_used, uint32_t* out_count, bool details) {
   return Guard([&] {
     if (region == nullptr || inout_cursor == nullptr || buffer == nullptr || out_used == nullptr ||
         out_count == nullptr || (prefix == nullptr && prefix_length > 0)) {
@@ -151,9 +154,29 @@ dw_status dw_store_keys(dw_region* region, const uint8_t* prefix, uint32_t prefi
       *inout_cursor = UINT64_MAX;
       return DW_OK;
     }
-    dw_status s = dw::StoreKeys(r, prefix, prefix_length, inout_cursor, buffer, capacity, out_used, out_count);
+    dw_status s = dw::StoreKeys(r, prefix, prefix_length, inout_cursor, buffer, capacity, out_used, out_count, details);
     if (s == DW_OK && *inout_cursor >= r.header()->bucket_count) *inout_cursor = UINT64_MAX;
     return s;
+  });
+}
+
+}  // namespace
+
+dw_status dw_store_keys(dw_region* region, const uint8_t* prefix, uint32_t prefix_length, uint64_t* inout_cursor,
+                        uint8_t* buffer, uint32_t capacity, uint32_t* out_used, uint32_t* out_count) {
+  return StoreKeysExport(region, prefix, prefix_length, inout_cursor, buffer, capacity, out_used, out_count, false);
+}
+
+dw_status dw_store_keys_detailed(dw_region* region, const uint8_t* prefix, uint32_t prefix_length,
+                                 uint64_t* inout_cursor, uint8_t* buffer, uint32_t capacity, uint32_t* out_used,
+                                 uint32_t* out_count) {
+  return StoreKeysExport(region, prefix, prefix_length, inout_cursor, buffer, capacity, out_used, out_count, true);
+}
+
+dw_status dw_inspect_object(dw_region* region, uint32_t table, uint32_t index, dw_object_info* out_info) {
+  return Guard([&] {
+    if (region == nullptr || out_info == nullptr) return dw::Fail(DW_E_INVALID_ARGUMENT, "a required argument is null");
+    return dw::InspectObject(*Unwrap(region), table, index, out_info);
   });
 }
 

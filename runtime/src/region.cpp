@@ -242,6 +242,33 @@ dw_status Region::MapDescriptor(const RegionDescriptor& d, std::unique_ptr<Regio
   return *out ? DW_OK : Fail(DW_E_SYSTEM, "out of process memory");
 }
 
+dw_status Region::OpenReadOnly(const char* path, std::unique_ptr<Region>* out) noexcept {
+  if (out == nullptr || path == nullptr) return Fail(DW_E_INVALID_ARGUMENT, "a required argument is null");
+  const int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return FailErrno(DW_E_REGION_UNAVAILABLE, "cannot open %s", path);
+  L::RegionHeader header{};
+  if (pread(fd, &header, sizeof header, 0) != static_cast<ssize_t>(sizeof header)) {
+    close(fd);
+    return Fail(DW_E_BAD_MAGIC, "%s is not a dotnet-workers region", path);
+  }
+  const uint64_t size = header.magic == L::kMagic ? header.region_size : L::kMinRegionSize;
+  void* base = mmap(nullptr, size, PROT_READ, MAP_SHARED | MAP_NORESERVE, fd, 0);
+  if (base == MAP_FAILED) {
+    close(fd);
+    return FailErrno(DW_E_REGION_UNAVAILABLE, "cannot map %s", path);
+  }
+  if (dw_status s = CheckHeader(base, size); s != DW_OK) {
+    munmap(base, size);
+    close(fd);
+    return s;
+  }
+  out->reset(new (std::nothrow) Region(base, size, fd, /*owns_mapping=*/true));
+  if (*out) return DW_OK;
+  munmap(base, size);
+  close(fd);
+  return Fail(DW_E_SYSTEM, "out of process memory");
+}
+
 Region::~Region() {
   if (owns_mapping_) {
     munmap(base_, size_);

@@ -28,6 +28,10 @@ class Region {
   // --spawn children: maps the descriptor's fd at exactly the descriptor's address.
   static dw_status MapDescriptor(const RegionDescriptor& descriptor, std::unique_ptr<Region>* out) noexcept;
 
+  // Maps the region in the file at `path` (the CLI: /proc/PID/fd/N of a launcher) read-only,
+  // at any address, after checking its header. Only reading functions may be called on it.
+  static dw_status OpenReadOnly(const char* path, std::unique_ptr<Region>* out) noexcept;
+
   // Checks magic, layout version, format word and size of a header at `base`.
   static dw_status CheckHeader(const void* base, uint64_t size) noexcept;
 

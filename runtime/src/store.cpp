@@ -217,7 +217,8 @@ dw_status StoreIncrement(Region& r, const StoreKey& key, int64_t delta, int64_t*
 }
 
 dw_status StoreKeys(Region& r, const uint8_t* prefix, uint32_t prefix_length, uint64_t* cursor, uint8_t* buffer,
-                    uint32_t capacity, uint32_t* used, uint32_t* count) noexcept {
+                    uint32_t capacity, uint32_t* used, uint32_t* count, bool details) noexcept {
+  const uint32_t extra = details ? 12 : 0;  // value length, expiry
   if (dw_status s = CheckUsable(r); s != DW_OK) return s;
   *used = 0;
   *count = 0;
@@ -244,13 +245,20 @@ dw_status StoreKeys(Region& r, const uint8_t* prefix, uint32_t prefix_length, ui
         if (klen <= L::kMaxKeyLength && r.InHeap(off + kEntryHeaderSize, klen) && klen >= prefix_length &&
             e->kind.load(std::memory_order_acquire) == L::kEntryValue && !Expired(e) &&
             std::memcmp(KeyOf(r, off), prefix, prefix_length) == 0) {
-          if (at + 4 + klen > capacity) {
+          if (at + 4 + klen + extra > capacity) {
             full = true;
             break;
           }
           std::memcpy(buffer + at, &klen, 4);
           std::memcpy(buffer + at + 4, KeyOf(r, off), klen);
-          at += 4 + klen;
+          if (details) {
+            const uint32_t length =
+                e->value_length[e->active.load(std::memory_order_acquire) & 1].load(std::memory_order_acquire);
+            const int64_t expires = e->expires_ns.load(std::memory_order_acquire);
+            std::memcpy(buffer + at + 4 + klen, &length, 4);
+            std::memcpy(buffer + at + 8 + klen, &expires, 8);
+          }
+          at += 4 + klen + extra;
           ++n;
         }
         off = e->next.load(std::memory_order_acquire);

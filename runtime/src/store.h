@@ -113,9 +113,10 @@ void WatchClaims(Region& region, uint32_t id, bool watch) noexcept;
 void AbandonClaim(Region& region, uint32_t dead_id, uint64_t ref) noexcept;
 
 // Enumerates keys starting with `prefix` from bucket *cursor on: each as a uint32 length
-// then its bytes, into `buffer`. *cursor is where to continue (bucket_count when done).
+// then its bytes (with `details`, then the value's length, uint32, and its expiry, int64
+// CLOCK_MONOTONIC ns or 0), into `buffer`. *cursor is where to continue (bucket_count when done).
 dw_status StoreKeys(Region& region, const uint8_t* prefix, uint32_t prefix_length, uint64_t* cursor, uint8_t* buffer,
-                    uint32_t capacity, uint32_t* used, uint32_t* count) noexcept;
+                    uint32_t capacity, uint32_t* used, uint32_t* count, bool details = false) noexcept;
 
 // Values in the store (entries holding a value, including expired ones not yet removed).
 uint64_t StoreCount(const Region& region) noexcept;

@@ -130,6 +130,12 @@ DW_EXPORT dw_status dw_region_create(uint64_t size, uint32_t worker_count, uint3
    its header is checked (magic, layout version, format word, size). */
 DW_EXPORT dw_status dw_region_attach(const char* descriptor, dw_region** out_region);
 
+/* Maps the region in the file at `path` (a launcher's /proc/PID/fd/N: same user only)
+   read-only, at any address, after the header checks of dw_region_attach. For readers that
+   must never change or block a running cluster (the CLI): only functions that read may be
+   called on it (dw_region_base, dw_queue_find, dw_queue_state, ...); dw_region_close ends it. */
+DW_EXPORT dw_status dw_region_open_readonly(const char* path, dw_region** out_region);
+
 /* Checks a region header at `base` as dw_region_attach would, without binding to it. */
 DW_EXPORT dw_status dw_region_check(const void* base, uint64_t size);
 
@@ -255,6 +261,33 @@ DW_EXPORT dw_status dw_store_resolve(dw_region* region, const uint8_t* key, uint
 DW_EXPORT dw_status dw_store_keys(dw_region* region, const uint8_t* prefix, uint32_t prefix_length,
                                   uint64_t* inout_cursor, uint8_t* buffer, uint32_t capacity, uint32_t* out_used,
                                   uint32_t* out_count);
+
+/* As dw_store_keys, with each record followed by the value's length (uint32) and its
+   expiry (int64, CLOCK_MONOTONIC ns; 0: never): what `dotnet-workers inspect` lists. */
+DW_EXPORT dw_status dw_store_keys_detailed(dw_region* region, const uint8_t* prefix, uint32_t prefix_length,
+                                           uint64_t* inout_cursor, uint8_t* buffer, uint32_t capacity,
+                                           uint32_t* out_used, uint32_t* out_count);
+
+/* ---- Inspection (read-only; works on dw_region_open_readonly) ------------------------- */
+
+#define DW_INSPECT_BUFFERS 1 /* values: size, references, generation */
+#define DW_INSPECT_LOCKS                                                                                  \
+  2                           /* values: kind (1 mutex, 2 semaphore), word (mutex: holder id + 1, 0 free; \
+                                 semaphore: permits left), permits in all, waiting threads */
+#define DW_INSPECT_QUEUES 3   /* values: messages waiting, capacity, inline bytes per message, completed */
+#define DW_INSPECT_SERVICES 4 /* members: the serving (or subscribed) processes, 16 words of bits */
+
+typedef struct dw_object_info {
+  uint32_t table;
+  uint32_t name_length;
+  uint64_t values[4];
+  uint64_t members[16];
+  uint8_t name[256];
+} dw_object_info;
+
+/* Slot `index` of table `table`: DW_OK if it holds a live object, DW_E_NOT_FOUND if it is
+   empty (go on to the next), DW_E_INVALID_ARGUMENT past the table's end (stop). */
+DW_EXPORT dw_status dw_inspect_object(dw_region* region, uint32_t table, uint32_t index, dw_object_info* out_info);
 
 /* ---- Named buffers ----------------------------------------------------------------- */
 

@@ -60,6 +60,9 @@ static partial class Program
             case "memory-hog":
                 return SupervisionScenarios.MemoryHog();
 
+            case "populate":
+                return SupervisionScenarios.Populate();
+
             case "report":
                 // Everyone has printed its identity (and so bound) before the primary reads the table.
                 Barrier("ready");

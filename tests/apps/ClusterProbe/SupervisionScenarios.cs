@@ -140,6 +140,41 @@ internal static class SupervisionScenarios
         return 0;
     }
 
+    /// <summary>
+    /// populate (1 worker): something of every kind for `dotnet-workers inspect` to list; the
+    /// cluster then runs until it is stopped (the CLI tests stop it).
+    /// </summary>
+    internal static int Populate()
+    {
+        WaitHandle shutdown = Cluster.ShutdownToken.WaitHandle;
+        if (Cluster.IsPrimary)
+        {
+            Cluster.Store.Set("user:1", "alice");
+            Cluster.Store.Set("user:2", "bob", TimeSpan.FromMinutes(10));
+            Cluster.Store.Set("other", 42L);
+            DotnetWorkers.Buffers.SharedBuffer frame = Cluster.Buffers.Open("frame", 4096);
+            DotnetWorkers.Queues.SharedQueue<int> jobs = Cluster.Queues.Open<int>("jobs", capacity: 16);
+            for (int i = 0; i < 3; i++)
+            {
+                jobs.Writer.TryWrite(i);
+            }
+
+            using IDisposable news = Cluster.Events.Subscribe<string>("news", _ => { });
+            Program.AwaitAll("populated", 1);
+            Program.Say("populated");
+            shutdown.WaitOne(TimeSpan.FromMinutes(2));
+            GC.KeepAlive(frame);
+            return 0;
+        }
+
+        using IDisposable serving = Cluster.Serve<IStatisticsProbe>(new StatisticsProbe());
+        DotnetWorkers.Locks.SharedLockLease held = Cluster.Locks.Mutex("m").Acquire(Program.Bound);
+        Program.Arrive("populated");
+        shutdown.WaitOne(TimeSpan.FromMinutes(2));
+        held.Dispose();
+        return 0;
+    }
+
     private static string Refusal(Func<Task> call)
     {
         try

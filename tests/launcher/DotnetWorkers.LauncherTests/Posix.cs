@@ -15,6 +15,9 @@ internal static partial class Posix
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     internal static partial int Kill(int pid, int signal);
 
+    [LibraryImport("libc", EntryPoint = "getuid")]
+    internal static partial uint GetUid();
+
     /// <summary>
     /// True while <paramref name="pid"/> is a live process. A zombie (dead, not yet reaped:
     /// an orphan whose new parent does not reap) counts as dead.

@@ -34,6 +34,9 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Library, EntryPoint = "dw_region_attach", StringMarshalling = StringMarshalling.Utf8)]
     internal static partial DwStatus RegionAttach(string descriptor, out nint region);
 
+    [LibraryImport(Library, EntryPoint = "dw_region_open_readonly", StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial DwStatus RegionOpenReadOnly(string path, out nint region);
+
     [LibraryImport(Library, EntryPoint = "dw_region_check")]
     internal static partial DwStatus RegionCheck(void* regionBase, ulong size);
 
@@ -276,6 +279,13 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Library, EntryPoint = "dw_service_servers")]
     [SuppressGCTransition]
     internal static partial DwStatus ServiceServers(nint region, uint index, ulong* servers16);
+
+    [LibraryImport(Library, EntryPoint = "dw_store_keys_detailed")]
+    internal static partial DwStatus StoreKeysDetailed(nint region, byte* prefix, uint prefixLength, ref ulong cursor, byte* buffer, uint capacity, out uint used, out uint count);
+
+    [LibraryImport(Library, EntryPoint = "dw_inspect_object")]
+    [SuppressGCTransition]
+    internal static partial DwStatus InspectObject(nint region, uint table, uint index, ObjectInfo* info);
 
     [LibraryImport(Library, EntryPoint = "dw_queue_find")]
     [SuppressGCTransition]

@@ -76,6 +76,17 @@ internal sealed unsafe class SharedRegion : IDisposable
         return new SharedRegion(handle);
     }
 
+    /// <summary>
+    /// Maps the region in the file at <paramref name="path"/> (a launcher's /proc/PID/fd/N)
+    /// read-only, after the same header checks as a bind: what the CLI reads a running
+    /// cluster through. Only reads may be made through it.
+    /// </summary>
+    internal static SharedRegion OpenReadOnly(string path)
+    {
+        NativeErrors.ThrowIfFailed(NativeMethods.RegionOpenReadOnly(path, out nint handle), $"Reading the cluster's region ({path})");
+        return new SharedRegion(handle);
+    }
+
     internal uint ReadUInt32(int offset) => Volatile.Read(ref *(uint*)(Base + offset));
 
     internal ulong ReadUInt64(int offset) => Volatile.Read(ref *(ulong*)(Base + offset));

@@ -1,0 +1,93 @@
+using System.Text;
+using DotnetWorkers.Native;
+using DotnetWorkers.Region;
+using DotnetWorkers.Supervision;
+
+namespace DotnetWorkers.Cli;
+
+/// <summary>One row of <c>ps NAME</c> and <c>top</c>: a process of the cluster and its CPU share since the previous look.</summary>
+internal sealed record ProcessRow(WorkerInfo Info, double? CpuPercent);
+
+/// <summary>
+/// A running cluster seen through its region, mapped read-only: the CLI never writes to it,
+/// takes no lock and never waits on one of its processes.
+/// </summary>
+internal sealed class ClusterView : IDisposable
+{
+    private readonly SharedRegion _region;
+    private readonly Dictionary<(int Id, int Pid), (TimeSpan Cpu, long At)> _previous = [];
+
+    private ClusterView(ClusterRegistration cluster, SharedRegion region)
+    {
+        Cluster = cluster;
+        _region = region;
+    }
+
+    internal ClusterRegistration Cluster { get; }
+
+    /// <summary>The read-only region's native handle, for the library's reading functions.</summary>
+    internal nint Handle => _region.Handle.DangerousGetHandle();
+
+    /// <summary>Opens <paramref name="cluster"/>'s region; throws <see cref="RegionMismatchException"/> for another release's.</summary>
+    internal static ClusterView Open(ClusterRegistration cluster) => new(cluster, SharedRegion.OpenReadOnly(cluster.RegionPath));
+
+    /// <summary>Every process of the table, with CPU time and RSS from /proc and CPU % since the last call (null the first time).</summary>
+    internal List<ProcessRow> Read()
+    {
+        long now = Environment.TickCount64;
+        var rows = new List<ProcessRow>();
+        for (int id = 0; id < RegionLayout.ProcessCapacity; id++)
+        {
+            if (_region.ReadProcess(id) is not { } info)
+            {
+                continue;
+            }
+
+            double? cpuPercent = null;
+            bool alive = info.Status is WorkerStatus.Starting or WorkerStatus.Running or WorkerStatus.Stopping && info.ProcessId != 0;
+            if (alive && KernelStatistics.TryRead(info.ProcessId, out TimeSpan cpu, out long resident))
+            {
+                info = info with { CpuTime = cpu, MemoryBytes = resident, InboxDepth = InboxDepth(id) };
+                if (_previous.TryGetValue((id, info.ProcessId), out var before) && now > before.At)
+                {
+                    cpuPercent = (cpu - before.Cpu).TotalMilliseconds * 100 / (now - before.At);
+                }
+
+                _previous[(id, info.ProcessId)] = (cpu, now);
+            }
+
+            rows.Add(new ProcessRow(info, cpuPercent));
+        }
+
+        return rows;
+    }
+
+    /// <summary>Asks the launcher to restart worker <paramref name="id"/> (the request Cluster.RestartWorkerAsync sends).</summary>
+    internal void RequestRestart(int id)
+    {
+        DwStatus status = NativeMethods.SupervisorRequest(Handle, 1, (uint)id);  // supervisor_requests.h kRequestRestart
+        if (status != DwStatus.Ok)
+        {
+            throw new CliException($"cannot ask the launcher of '{Cluster.Name}' (pid {Cluster.Pid}): {NativeMethods.LastErrorMessage()}");
+        }
+    }
+
+    /// <summary>Messages in process <paramref name="id"/>'s inbox, looked up without creating it.</summary>
+    private unsafe long InboxDepth(int id)
+    {
+        byte[] name = Encoding.ASCII.GetBytes($"dw.inbox/{id}");
+        fixed (byte* p = name)
+        {
+            nint handle = Handle;
+            if (NativeMethods.QueueFind(handle, p, (uint)name.Length, out uint index) != DwStatus.Ok ||
+                NativeMethods.QueueState(handle, index, out ulong count, out _) != DwStatus.Ok)
+            {
+                return 0;
+            }
+
+            return (long)count;
+        }
+    }
+
+    public void Dispose() => _region.Dispose();
+}

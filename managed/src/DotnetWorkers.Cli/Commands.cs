@@ -1,0 +1,180 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace DotnetWorkers.Cli;
+
+/// <summary>What each verb does; Program wires them to the command line.</summary>
+internal static class Commands
+{
+    /// <summary>How long ps samples CPU time for its CPU % column.</summary>
+    private static readonly TimeSpan CpuSample = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>ps: this user's running clusters.</summary>
+    internal static int ListClusters(bool json)
+    {
+        List<ClusterRegistration> clusters = Registrations.All();
+        var rows = new List<ClusterSummary>();
+        foreach (ClusterRegistration c in clusters)
+        {
+            int processes = -1;
+            try
+            {
+                using ClusterView view = ClusterView.Open(c);
+                processes = view.Read().Count(r => r.Info.Status is WorkerStatus.Starting or WorkerStatus.Running or WorkerStatus.Stopping);
+            }
+            catch (RegionMismatchException)
+            {
+                // Another release's cluster: listed, its processes not counted.
+            }
+
+            rows.Add(new ClusterSummary(c.Name, c.Pid, c.App, processes, c.Workers, c.StartedAt, DateTimeOffset.UtcNow - c.StartedAt));
+        }
+
+        if (json)
+        {
+            Console.WriteLine(Output.ToJson(rows));
+            return 0;
+        }
+
+        if (rows.Count == 0)
+        {
+            Console.WriteLine("No cluster is running for this user.");
+            return 0;
+        }
+
+        Console.Write(Output.Table(
+            ["NAME", "PID", "PROCESSES", "UPTIME", "APP"],
+            rows.Select(r => (IReadOnlyList<string>)[r.Name, Num(r.Pid), r.Processes < 0 ? "?" : Num(r.Processes), Output.Duration(r.Uptime), r.App])));
+        return 0;
+    }
+
+    /// <summary>ps NAME|PID: one cluster's processes, as pm2 list shows them.</summary>
+    internal static int ShowCluster(string nameOrPid, bool json)
+    {
+        using ClusterView view = Open(nameOrPid);
+        view.Read();
+        Thread.Sleep(CpuSample);
+        List<ProcessRow> rows = view.Read();
+        Console.Write(json ? Output.ToJson(rows.Select(ProcessJson.From)) + "\n" : ProcessTable(rows));
+        return 0;
+    }
+
+    /// <summary>The table of ps NAME and top.</summary>
+    internal static string ProcessTable(IEnumerable<ProcessRow> rows) => Output.Table(
+        ["ID", "ROLE", "PID", "STATUS", "UPTIME", "RESTARTS", "CPU%", "RSS", "GC HEAP", "CALLS", "INBOX"],
+        rows.Select(r => (IReadOnlyList<string>)
+        [
+            Num(r.Info.Id), r.Info.Role, Num(r.Info.ProcessId), Output.Status(r.Info),
+            r.Info.StartedAt is { } started && IsAlive(r.Info) ? Output.Duration(DateTimeOffset.UtcNow - started) : "-",
+            Num(r.Info.Restarts),
+            r.CpuPercent is { } cpu ? cpu.ToString("F1", CultureInfo.InvariantCulture) : "-",
+            Output.Bytes(r.Info.MemoryBytes), Output.Bytes(r.Info.GcHeapBytes), Num(r.Info.CallsServed), Num(r.Info.InboxDepth),
+        ]));
+
+    /// <summary>stop NAME|PID: a graceful shutdown of the whole cluster (SIGTERM to its launcher), waited for.</summary>
+    internal static int Stop(string nameOrPid, TimeSpan wait, bool json)
+    {
+        ClusterRegistration cluster = Find(nameOrPid);
+        if (Posix.kill(cluster.Pid, Posix.SIGTERM) != 0)
+        {
+            throw new CliException($"cannot signal the launcher (pid {cluster.Pid})");
+        }
+
+        var clock = Stopwatch.StartNew();
+        while (File.Exists($"/proc/{cluster.Pid}/comm"))
+        {
+            if (clock.Elapsed > wait)
+            {
+                throw new CliException($"'{cluster.Name}' (pid {cluster.Pid}) did not stop within {Output.Duration(wait)}; it is still shutting down");
+            }
+
+            Thread.Sleep(20);
+        }
+
+        Console.WriteLine(json ? Output.ToJson(new { cluster.Name, cluster.Pid, Stopped = true }) : $"Stopped '{cluster.Name}' (pid {cluster.Pid}).");
+        return 0;
+    }
+
+    /// <summary>restart NAME|PID ID: one worker restarted by its launcher, waited for until the new process runs.</summary>
+    internal static int Restart(string nameOrPid, int id, TimeSpan wait, bool json)
+    {
+        using ClusterView view = Open(nameOrPid);
+        ClusterRegistration cluster = view.Cluster;
+        WorkerInfo before = view.Read().Select(r => r.Info).FirstOrDefault(w => w.Id == id)
+            ?? throw new CliException($"'{cluster.Name}' has no process {id}");
+        if (id == 0)
+        {
+            throw new CliException("process 0 is the primary, the cluster's lifetime: restart the whole cluster instead");
+        }
+
+        if (!IsAlive(before))
+        {
+            throw new CliException($"worker {id} of '{cluster.Name}' is not running ({Output.Status(before)})");
+        }
+
+        view.RequestRestart(id);
+
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            WorkerInfo? now = view.Read().Select(r => r.Info).FirstOrDefault(w => w.Id == id);
+            if (now is not null && now.Restarts > before.Restarts && now.ProcessId != before.ProcessId && now.ProcessId != 0 &&
+                (now.Status == WorkerStatus.Running || (before.Status != WorkerStatus.Running && now.Status == WorkerStatus.Starting)))
+            {
+                Console.WriteLine(json
+                    ? Output.ToJson(new { cluster.Name, Id = id, OldPid = before.ProcessId, NewPid = now.ProcessId, now.Restarts })
+                    : $"Restarted worker {id} of '{cluster.Name}': pid {before.ProcessId} -> {now.ProcessId} (restarts: {now.Restarts}).");
+                return 0;
+            }
+
+            if (clock.Elapsed > wait)
+            {
+                throw new CliException($"worker {id} of '{cluster.Name}' did not come back within {Output.Duration(wait)} ({(now is null ? "gone" : Output.Status(now))})");
+            }
+
+            Thread.Sleep(20);
+        }
+    }
+
+    internal static ClusterView Open(string nameOrPid)
+    {
+        ClusterRegistration cluster = Find(nameOrPid);
+        try
+        {
+            return ClusterView.Open(cluster);
+        }
+        catch (RegionMismatchException e)
+        {
+            throw new CliException($"'{cluster.Name}' was started by another release of dotnet-workers (layout {cluster.Layout}): use that release's CLI ({e.Message})");
+        }
+        catch (UnauthorizedAccessException)
+        {
+            throw new CliException($"cannot read '{cluster.Name}' (pid {cluster.Pid}): it runs as another user");
+        }
+    }
+
+    private static ClusterRegistration Find(string nameOrPid) =>
+        Registrations.Find(nameOrPid, out string error) ?? throw new CliException(error);
+
+    private static bool IsAlive(WorkerInfo w) => w.Status is WorkerStatus.Starting or WorkerStatus.Running or WorkerStatus.Stopping;
+
+    private static string Num(long value) => value.ToString(CultureInfo.InvariantCulture);
+}
+
+/// <summary>A failure the CLI reports in one line and exit code 1.</summary>
+internal sealed class CliException(string message) : Exception(message);
+
+internal sealed record ClusterSummary(string Name, int Pid, string App, int Processes, int Workers, DateTimeOffset StartedAt, TimeSpan Uptime);
+
+/// <summary>A process of ps NAME --json: every field of the table, unformatted.</summary>
+internal sealed record ProcessJson(
+    int Id, string Role, int Pid, string Status, DateTimeOffset? StartedAt, int Restarts, int? LastExitCode, string LastExitCause,
+    double? CpuPercent, double? CpuSeconds, long? MemoryBytes, long? GcHeapBytes, long CallsServed, int CallsInFlight, long InboxDepth)
+{
+    internal static ProcessJson From(ProcessRow row)
+    {
+        WorkerInfo w = row.Info;
+        return new ProcessJson(w.Id, w.Role, w.ProcessId, Output.Status(w), w.StartedAt, w.Restarts, w.LastExitCode, w.LastExitCause.ToString(),
+            row.CpuPercent, w.CpuTime?.TotalSeconds, w.MemoryBytes, w.GcHeapBytes, w.CallsServed, w.CallsInFlight, w.InboxDepth);
+    }
+}

@@ -1,0 +1,63 @@
+// dotnet-workers ps | top | inspect | stop | restart: the CLI for running clusters. The
+// launcher runs it when its first argument is one of these verbs. Every verb takes --json.
+using System.CommandLine;
+using DotnetWorkers.Cli;
+
+var json = new Option<bool>("--json") { Description = "Write JSON for scripts instead of a table.", Recursive = true };
+var wait = new Option<TimeSpan>("--wait")
+{
+    Description = "How long stop and restart wait for the outcome (default 60s).",
+    DefaultValueFactory = _ => TimeSpan.FromSeconds(60),
+    CustomParser = result => TimeSpan.TryParse(result.Tokens.Single().Value, System.Globalization.CultureInfo.InvariantCulture, out TimeSpan t)
+        ? t
+        : int.TryParse(result.Tokens.Single().Value.TrimEnd('s'), out int s) ? TimeSpan.FromSeconds(s) : throw new FormatException("--wait takes seconds, such as 30s"),
+};
+
+Argument<string> Cluster(bool optional = false) => new("cluster")
+{
+    Description = "The cluster: its name (--name, or the app's) or its launcher's pid.",
+    Arity = optional ? ArgumentArity.ZeroOrOne : ArgumentArity.ExactlyOne,
+};
+
+var psCluster = Cluster(optional: true);
+var ps = new Command("ps", "List this user's running clusters, or one cluster's processes.") { psCluster };
+ps.SetAction(parse => Guard(() => parse.GetValue(psCluster) is { } name
+    ? Commands.ShowCluster(name, parse.GetValue(json))
+    : Commands.ListClusters(parse.GetValue(json))));
+
+var topCluster = Cluster();
+var top = new Command("top", "Show one cluster's processes live, refreshed every second, until q or Ctrl-C.") { topCluster };
+top.SetAction(parse => Guard(() => TopScreen.Run(parse.GetValue(topCluster)!, TimeSpan.FromSeconds(1))));
+
+var inspectCluster = Cluster();
+var prefix = new Option<string>("--prefix") { Description = "Only store keys that start with this.", DefaultValueFactory = _ => "" };
+var inspect = new Command("inspect", "List a cluster's store keys, buffers, locks, queues and services.") { inspectCluster, prefix };
+inspect.SetAction(parse => Guard(() => Inspection.Run(parse.GetValue(inspectCluster)!, parse.GetValue(prefix)!, parse.GetValue(json))));
+
+var stopCluster = Cluster();
+var stop = new Command("stop", "Shut a cluster down gracefully (as Ctrl-C would) and wait for it to end.") { stopCluster, wait };
+stop.SetAction(parse => Guard(() => Commands.Stop(parse.GetValue(stopCluster)!, parse.GetValue(wait), parse.GetValue(json))));
+
+var restartCluster = Cluster();
+var restartId = new Argument<int>("id") { Description = "The worker to restart (1..N)." };
+var restart = new Command("restart", "Restart one worker gracefully (same id and role, a new process) and wait until it runs.") { restartCluster, restartId, wait };
+restart.SetAction(parse => Guard(() => Commands.Restart(parse.GetValue(restartCluster)!, parse.GetValue(restartId), parse.GetValue(wait), parse.GetValue(json))));
+
+var root = new RootCommand("dotnet-workers: run a .NET app as a cluster of processes (dotnet-workers [options] app.dll), and look after running clusters.")
+{
+    json, ps, top, inspect, stop, restart,
+};
+return root.Parse(args).Invoke();
+
+static int Guard(Func<int> verb)
+{
+    try
+    {
+        return verb();
+    }
+    catch (CliException e)
+    {
+        Console.Error.WriteLine($"dotnet-workers: error: {e.Message}");
+        return 1;
+    }
+}

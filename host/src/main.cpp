@@ -102,6 +102,8 @@ int main(int argc, char** argv) {
   context.options = &options;
   context.signals = &signals;
   context.launcher_pid = getpid();
+  OutputPrefixer output;
+  if (options.prefix_output) context.output = &output;
 
   Supervisor supervisor(context);
   std::vector<ProcessSpec> specs{{0, std::string(kPrimaryRole)}};

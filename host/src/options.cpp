@@ -41,7 +41,7 @@ bool SplitInline(std::string_view arg, std::string_view* name, std::string_view*
 bool TakesValue(std::string_view name) {
   return name == "--workers" || name == "--memory" || name == "--shutdown-timeout" || name == "--role" ||
          name == "--on-worker-exit" || name == "--max-restarts" || name == "--restart-window" || name == "--timeout" ||
-         name == "--max-memory" || name == "--name";
+         name == "--max-memory" || name == "--name" || name == "--output";
 }
 
 }  // namespace
@@ -199,6 +199,12 @@ ParseOutcome ParseOptions(const std::vector<std::string_view>& args, uint32_t de
         *error = "invalid --on-worker-exit '" + std::string(value) + "': expected fail-all, continue or revive";
         return ParseOutcome::kError;
       }
+    } else if (name == "--output") {
+      if (value != "inherit" && value != "prefix") {
+        *error = "invalid --output '" + std::string(value) + "': expected inherit or prefix";
+        return ParseOutcome::kError;
+      }
+      result.prefix_output = value == "prefix";
     } else if (name == "--name") {
       if (!IsValidRoleName(value)) {
         *error = "invalid --name '" + std::string(value) + "': expected 1-31 letters, digits, '_', '-' or '.'";
@@ -327,6 +333,9 @@ Options:
                             (as timeout(1) does), naming the processes still running.
   --spawn                   Start every process by exec'ing the launcher again instead of
                             forking it (slower to boot; for debugging and profilers).
+  --output <HOW>            inherit (default): every process writes to the launcher's
+                            stdout and stderr, as `dotnet` does; prefix: each line goes
+                            through the launcher as "[w3 web] line", whole lines only.
   --verbose                 After a start-up error's line, print what the .NET host said.
   --version                 Print the version and exit.
   -h, --help                Print this help and exit.

@@ -24,8 +24,9 @@ struct LauncherOptions {
   uint64_t memory_bytes = 0;            // --memory, or the default sized from the machine
   uint64_t shutdown_timeout_ms = 5000;  // --shutdown-timeout
   bool spawn = false;
-  bool verbose = false;                              // --spawn
-  bool native_app = false;                           // the app is a NativeAOT executable (set after the app check)
+  bool verbose = false;
+  bool prefix_output = false;  // --output=prefix: each line as "[w3 web] line" (default: inherited) // --spawn
+  bool native_app = false;     // the app is a NativeAOT executable (set after the app check)
   WorkerExit on_worker_exit = WorkerExit::kFailAll;  // --on-worker-exit
   RestartLimits restart_limits;                      // --max-restarts, --restart-window (revive)
   uint64_t timeout_ms = 0;                           // --timeout: end the cluster after this long (0: never)

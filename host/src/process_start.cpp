@@ -83,6 +83,17 @@ void WriteDecimal10(char* out, uint32_t value) {
   _exit(127);
 }
 
+// --output=prefix, in the child: its own pipes become stdout and stderr; every other pipe
+// end the launcher holds is closed (a kept copy would hold another process's pipe open).
+void TakeOutputPipes(const ChildOutput& output, const std::vector<int>& launcher_fds) {
+  for (int fd : launcher_fds) close(fd);
+  if (dup2(output.stdout_fd, STDOUT_FILENO) < 0 || dup2(output.stderr_fd, STDERR_FILENO) < 0) {
+    ChildFail("cannot redirect the output to the launcher (--output=prefix)");
+  }
+  close(output.stdout_fd);
+  close(output.stderr_fd);
+}
+
 // Runs in the child between fork and the runtime (or exec).
 [[noreturn]] void RunChild(const StartContext& context, const ProcessSpec& spec, ChildPlan& plan) {
   // Die with the launcher, even if it is SIGKILLed. If it died before prctl took effect
@@ -126,14 +137,25 @@ void WriteDecimal10(char* out, uint32_t value) {
 
 pid_t StartProcess(const StartContext& context, const ProcessSpec& spec, std::string* error) {
   ChildPlan plan = Plan(context, spec);
+  ChildOutput output;
+  std::vector<int> launcher_fds;
+  if (context.output != nullptr) {
+    if (!context.output->Open(spec.id, spec.role, &output, error)) return -1;
+    launcher_fds = context.output->LauncherFds();  // before fork: the child only closes them
+  }
   ProcessStarting(context.region->process(spec.id), spec.role);
   std::fflush(nullptr);  // or buffered launcher output would be printed by every child too
   pid_t pid = fork();
   if (pid < 0) {
     *error = std::string("cannot start process ") + std::to_string(spec.id) + ": " + std::strerror(errno);
+    if (context.output != nullptr) OutputPrefixer::CloseInLauncher(output);
     return -1;
   }
-  if (pid == 0) RunChild(context, spec, plan);
+  if (pid == 0) {
+    if (context.output != nullptr) TakeOutputPipes(output, launcher_fds);
+    RunChild(context, spec, plan);
+  }
+  if (context.output != nullptr) OutputPrefixer::CloseInLauncher(output);
   ProcessForked(context.region->process(spec.id), static_cast<uint32_t>(pid));
   return pid;
 }

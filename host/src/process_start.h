@@ -9,6 +9,7 @@
 #include "clr_boot.h"
 #include "launcher_api.h"
 #include "options.h"
+#include "output_prefixer.h"
 #include "signals.h"
 
 namespace dw::host {
@@ -23,6 +24,7 @@ struct StartContext {
   ClrBoot* clr = nullptr;  // initialized before fork (fork mode)
   const LauncherOptions* options = nullptr;
   const SupervisorSignals* signals = nullptr;
+  OutputPrefixer* output = nullptr;  // --output=prefix: pipes per process; null: inherited
   pid_t launcher_pid = 0;
 };
 

@@ -16,7 +16,7 @@ bool OpenSupervisorSignals(SupervisorSignals* signals, std::string* error) {
   signal(SIGCHLD, SIG_DFL);
   sigset_t handled;
   sigemptyset(&handled);
-  for (int s : {SIGCHLD, SIGINT, SIGTERM, SIGHUP, layout::kRequestSignal}) sigaddset(&handled, s);
+  for (int s : {SIGCHLD, SIGINT, SIGTERM, SIGHUP, layout::RequestSignal()}) sigaddset(&handled, s);
   if (sigprocmask(SIG_BLOCK, &handled, &signals->original_mask) != 0) {
     *error = std::string("cannot block signals: ") + std::strerror(errno);
     return false;

@@ -8,7 +8,7 @@
 namespace dw::host {
 
 struct SupervisorSignals {
-  int fd = -1;             // signalfd for SIGCHLD, SIGINT, SIGTERM, SIGHUP and the supervisor requests (SIGUSR1)
+  int fd = -1;             // signalfd for SIGCHLD, SIGINT, SIGTERM, SIGHUP and the supervisor requests (SIGRTMIN+5)
   sigset_t original_mask;  // what children restore before they boot the runtime
 };
 

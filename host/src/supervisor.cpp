@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
 
 #include <poll.h>
 #include <sys/prctl.h>
@@ -131,7 +132,7 @@ void Supervisor::DrainSignals() {
   signalfd_siginfo info;  // the fd is non-blocking: read what is pending
   while (read(signals_.fd, &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
     if (info.ssi_signo == SIGCHLD) continue;
-    if (static_cast<int>(info.ssi_signo) == layout::kRequestSignal) {
+    if (static_cast<int>(info.ssi_signo) == layout::RequestSignal()) {
       OnRequest(info.ssi_int, static_cast<pid_t>(info.ssi_pid));
     } else {
       Carry(policy_.OnSignal(static_cast<int>(info.ssi_signo)));
@@ -147,6 +148,10 @@ void Supervisor::OnRequest(int32_t value, pid_t from) {
   const uint32_t id = layout::RequestId(value);
   const std::string what = kind == layout::kRequestRestart ? "restart" : "stop";
   const std::string asker = " (asked by pid " + std::to_string(from) + ")";
+  if (kind == layout::kRequestStart) {
+    StartRequested(id, from);
+    return;
+  }
   if (kind != layout::kRequestRestart && kind != layout::kRequestStop) return;
   if (policy_.shutting_down()) return;
   auto process =
@@ -159,6 +164,26 @@ void Supervisor::OnRequest(int32_t value, pid_t from) {
   std::fprintf(stderr, "dotnet-workers: %s %s%s\n", kind == layout::kRequestRestart ? "restarting" : "stopping",
                Label(*process).c_str(), asker.c_str());
   StopGracefully(*process, layout::kExitCauseRequested, /*for_good=*/kind == layout::kRequestStop);
+}
+
+// A process claimed entry `id` for a new worker (its role written) and asked for it.
+void Supervisor::StartRequested(uint32_t id, pid_t from) {
+  if (id == 0 || id >= layout::kProcessCapacity) return;
+  layout::ProcessEntry* entry = region_.process(id);
+  if (entry->state.load(std::memory_order_acquire) != layout::kProcessRequested) return;
+  if (policy_.shutting_down()) {
+    ReleaseWorkerId(entry);  // the requester sees it free again: no worker will come
+    return;
+  }
+  const std::string role(entry->role, strnlen(entry->role, sizeof entry->role));
+  std::string error;
+  const pid_t pid = StartProcess(context_, {id, role}, &error);
+  if (pid < 0) {
+    std::fprintf(stderr, "dotnet-workers: cannot start worker %u (asked by pid %d): %s\n", id, from, error.c_str());
+    ProcessEnded(entry, 1 << 8);  // exited with 1: the requester is told
+    return;
+  }
+  processes_.push_back({id, role, pid, true});
 }
 
 // The way the cluster's own shutdown stops a process, for one: its entry becomes stopping
@@ -321,13 +346,18 @@ int Supervisor::Run() {
   if (options_.timeout_ms != 0) run_deadline_ns_ = MonotonicNs() + options_.timeout_ms * 1'000'000ull;
   if (options_.max_memory_bytes != 0) next_memory_check_ns_ = MonotonicNs() + kMemoryCheckNs;
   ReapAll();  // a child may have ended before the loop started
+  std::vector<pollfd> fds;
   while (AliveCount() > 0 || RevivalsPending()) {
-    pollfd fds{signals_.fd, POLLIN, 0};
+    fds.assign(1, pollfd{signals_.fd, POLLIN, 0});
+    if (context_.output != nullptr) context_.output->AddTo(&fds);
     int64_t timeout = MillisecondsToNextEvent();
-    int ready = poll(&fds, 1, timeout > INT32_MAX ? INT32_MAX : static_cast<int>(timeout));
+    int ready = poll(fds.data(), fds.size(), timeout > INT32_MAX ? INT32_MAX : static_cast<int>(timeout));
     if (ready < 0 && errno != EINTR) {
       std::perror("dotnet-workers: poll");
       Carry(policy_.OnStartFailure(1));
+    }
+    for (size_t i = 1; ready > 0 && i < fds.size(); ++i) {
+      if (fds[i].revents != 0) context_.output->OnReady(fds[i].fd, fds[i].revents);
     }
     DrainSignals();
     ReapAll();
@@ -338,6 +368,8 @@ int Supervisor::Run() {
     CheckMemory();
     StartRevivals();
   }
+  // What the processes wrote last (a process's own child may keep a pipe open: bounded).
+  if (context_.output != nullptr) context_.output->Drain(/*timeout_ms=*/1000);
   // Helpers still cleaning up have nothing left to clean for: stop and reap them.
   for (pid_t cleaner : cleaners_) kill(cleaner, SIGKILL);
   for (pid_t cleaner : cleaners_) waitpid(cleaner, nullptr, 0);

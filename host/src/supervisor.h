@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <vector>
 
@@ -57,6 +58,7 @@ class Supervisor {
   void OnRunTimeout();
   void StartRevivals();
   void OnRequest(int32_t value, pid_t from);
+  void StartRequested(uint32_t id, pid_t from);
   void StopGracefully(SupervisedProcess& process, uint32_t cause, bool for_good);
   void CheckMemory();
   void KillOverdueStops();
@@ -70,7 +72,8 @@ class Supervisor {
   const LauncherOptions& options_;
   const SupervisorSignals& signals_;
   const StartContext& context_;
-  std::vector<SupervisedProcess> processes_;
+  // A deque: workers started on request are added while ReapAll holds pointers to others.
+  std::deque<SupervisedProcess> processes_;
   std::vector<pid_t> cleaners_;  // forked helpers giving back what dead processes held
   ExitPolicy policy_;
   uint64_t deadline_ns_ = 0;           // the shutdown timeout's end, CLOCK_MONOTONIC; 0 = none

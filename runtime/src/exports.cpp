@@ -219,9 +219,42 @@ dw_status dw_supervisor_request(dw_region* region, uint32_t kind, uint32_t id) {
     if (launcher == 0) return dw::Fail(DW_E_INVALID_ARGUMENT, "this cluster has no launcher (a cluster of one)");
     sigval value{};
     value.sival_int = L::EncodeRequest(kind, id);
-    if (sigqueue(launcher, L::kRequestSignal, value) != 0) {
+    if (sigqueue(launcher, L::RequestSignal(), value) != 0) {
       return dw::FailErrno(errno == ESRCH ? DW_E_NOT_FOUND : DW_E_SYSTEM, "cannot reach the launcher (pid %d)",
                            launcher);
+    }
+    return DW_OK;
+  });
+}
+
+dw_status dw_workers_start(dw_region* region, const uint8_t* role, uint32_t role_length, uint32_t count,
+                           uint32_t* out_ids) {
+  return Guard([&] {
+    if (region == nullptr || role == nullptr || out_ids == nullptr) {
+      return dw::Fail(DW_E_INVALID_ARGUMENT, "a required argument is null");
+    }
+    const std::string_view name(reinterpret_cast<const char*>(role), role_length);
+    if (!dw::IsValidRoleName(name) || name == "primary") {
+      return dw::Fail(DW_E_INVALID_ARGUMENT, "'%.*s' is not a worker role: 1-31 letters, digits, '_', '-' or '.'",
+                      static_cast<int>(role_length), role);
+    }
+    if (count == 0 || count >= L::kProcessCapacity) {
+      return dw::Fail(DW_E_INVALID_ARGUMENT, "a cluster starts 1 to %u workers at once", L::kProcessCapacity - 1);
+    }
+    dw::Region& r = *Unwrap(region);
+    const pid_t launcher = static_cast<pid_t>(r.header()->launcher_pid);
+    if (launcher == 0) return dw::Fail(DW_E_INVALID_ARGUMENT, "this cluster has no launcher (a cluster of one)");
+    if (dw_status s = dw::ClaimWorkerIds(r.process(0), name, count, out_ids); s != DW_OK) return s;
+    for (uint32_t i = 0; i < count; ++i) {
+      sigval value{};
+      value.sival_int = L::EncodeRequest(L::kRequestStart, out_ids[i]);
+      if (sigqueue(launcher, L::RequestSignal(), value) != 0) {
+        const int saved = errno;
+        for (uint32_t j = i; j < count; ++j) dw::ReleaseWorkerId(r.process(out_ids[j]));  // never asked for
+        errno = saved;
+        return dw::FailErrno(errno == ESRCH ? DW_E_NOT_FOUND : DW_E_SYSTEM, "cannot reach the launcher (pid %d)",
+                             launcher);
+      }
     }
     return DW_OK;
   });

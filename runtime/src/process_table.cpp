@@ -7,6 +7,7 @@
 
 #include "clock.h"
 #include "futex.h"
+#include "last_error.h"
 
 namespace dw {
 namespace L = layout;
@@ -89,6 +90,30 @@ void ProcessReviving(L::ProcessEntry* entry, uint32_t cause) noexcept {
   entry->state.store(L::kProcessReviving, std::memory_order_release);
 }
 
+dw_status ClaimWorkerIds(L::ProcessEntry* table, std::string_view role, uint32_t count, uint32_t* ids) noexcept {
+  uint32_t claimed = 0;
+  for (uint32_t id = 1; id < L::kProcessCapacity && claimed < count; ++id) {
+    L::ProcessEntry* entry = &table[id];
+    uint32_t expected = L::kProcessFree;
+    // The claim first (another requester may race for the same id), then the role: the
+    // launcher reads it only after the request's signal, which this process sends later.
+    if (!entry->state.compare_exchange_strong(expected, L::kProcessRequested, std::memory_order_acq_rel)) continue;
+    const size_t n = std::min(role.size(), static_cast<size_t>(L::kRoleCapacity - 1));
+    std::memset(entry->role, 0, sizeof entry->role);
+    std::memcpy(entry->role, role.data(), n);
+    ids[claimed++] = id;
+  }
+  if (claimed == count) return DW_OK;
+  for (uint32_t i = 0; i < claimed; ++i) ReleaseWorkerId(&table[ids[i]]);
+  return Fail(DW_E_CAPACITY, "the process table holds %u workers and only %u ids are free: cannot start %u more",
+              L::kProcessCapacity - 1, claimed, count);
+}
+
+void ReleaseWorkerId(L::ProcessEntry* entry) noexcept {
+  std::memset(entry->role, 0, sizeof entry->role);
+  entry->state.store(L::kProcessFree, std::memory_order_release);
+}
+
 const char* ProcessStateName(uint32_t state) noexcept {
   switch (state) {
     case L::kProcessFree: return "free";
@@ -98,6 +123,7 @@ const char* ProcessStateName(uint32_t state) noexcept {
     case L::kProcessExited: return "exited";
     case L::kProcessKilled: return "killed";
     case L::kProcessReviving: return "reviving";
+    case L::kProcessRequested: return "requested";
     default: return "unknown";
   }
 }

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "dotnet_workers/dw_status.h"
 #include "dotnet_workers/region_layout.h"
 
 namespace dw {
@@ -43,6 +44,14 @@ void ProcessEnded(layout::ProcessEntry* entry, int wait_status) noexcept;
 // restart, then `state = reviving` (release); exit_status stays the death's until the new
 // start (ProcessStarting).
 void ProcessReviving(layout::ProcessEntry* entry, uint32_t cause) noexcept;
+
+// Claims up to `count` free ids for new workers of `role` (kProcessRequested, the role
+// written), lowest first, into `ids`. All or nothing: DW_E_CAPACITY, with nothing claimed,
+// if fewer are free (the table holds kProcessCapacity - 1 workers).
+dw_status ClaimWorkerIds(layout::ProcessEntry* table, std::string_view role, uint32_t count, uint32_t* ids) noexcept;
+
+// Gives a claimed id back (the launcher did not start it: the cluster is shutting down).
+void ReleaseWorkerId(layout::ProcessEntry* entry) noexcept;
 
 // "starting", "running", ... for one of layout::kProcess*.
 const char* ProcessStateName(uint32_t state) noexcept;

@@ -99,6 +99,14 @@ TEST(Options, MaxMemory_IsOffByDefault_AndASize) {
   EXPECT_EQ(Parse({"--max-memory", "2g", "a.dll"}).options.max_memory_bytes, 2ull << 30);
 }
 
+TEST(Options, OutputIsInheritedByDefault_OrPrefixed_AndNameIsOptional) {
+  EXPECT_FALSE(Parse({"a.dll"}).options.prefix_output);
+  EXPECT_TRUE(Parse({"--output=prefix", "a.dll"}).options.prefix_output);
+  EXPECT_FALSE(Parse({"--output", "inherit", "a.dll"}).options.prefix_output);
+  EXPECT_EQ(Parse({"a.dll"}).options.name, "");
+  EXPECT_EQ(Parse({"--name=web-eu", "a.dll"}).options.name, "web-eu");
+}
+
 TEST(Options, Timeout_IsOffByDefault) {
   EXPECT_EQ(Parse({"a.dll"}).options.timeout_ms, 0u);
   EXPECT_EQ(Parse({"--timeout=90s", "a.dll"}).options.timeout_ms, 90'000u);
@@ -142,6 +150,8 @@ TEST(Options, BadInput_IsOneClearError) {
       {{"--on-worker-exit=revive", "--restart-window=0", "a.dll"}, "invalid --restart-window '0'"},
       {{"--timeout=soon", "a.dll"}, "invalid --timeout 'soon'"},
       {{"--max-memory=lots", "a.dll"}, "invalid --max-memory 'lots'"},
+      {{"--output=json", "a.dll"}, "invalid --output 'json': expected inherit or prefix"},
+      {{"--name=a b", "a.dll"}, "invalid --name 'a b'"},
       {{"--max-memory=512k", "a.dll"}, "at least 1m"},
       {{"--timeout=0s", "a.dll"}, "invalid --timeout '0s'"},
       {{"--memory=99999999999999p", "a.dll"}, "invalid --memory"},

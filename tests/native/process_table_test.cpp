@@ -1,5 +1,7 @@
 #include "process_table.h"
 
+#include "last_error.h"
+
 #include <gtest/gtest.h>
 
 #include <sys/wait.h>
@@ -157,6 +159,27 @@ TEST_F(ProcessTable, Stopping_WakesAWaiterInAnotherProcess) {
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
+TEST_F(ProcessTable, ClaimingWorkerIds_TakesTheLowestFree_AllOrNothing) {
+  ProcessStarting(Entry(1), "worker");
+  uint32_t ids[3] = {};
+  ASSERT_EQ(ClaimWorkerIds(Entry(0), "extra", 2, ids), DW_OK) << LastError();
+  EXPECT_EQ(ids[0], 2u);
+  EXPECT_EQ(ids[1], 3u);
+  EXPECT_EQ(Entry(2)->state.load(), L::kProcessRequested);
+  EXPECT_STREQ(Entry(3)->role, "extra");
+  ReleaseWorkerId(Entry(2));
+  EXPECT_EQ(Entry(2)->state.load(), L::kProcessFree);
+
+  // Fill every id but one: asking for two claims neither.
+  for (uint32_t id = 4; id < L::kProcessCapacity - 1; ++id) ProcessStarting(Entry(id), "w");
+  uint32_t two[2] = {};
+  EXPECT_EQ(ClaimWorkerIds(Entry(0), "late", 3, two), DW_E_CAPACITY);
+  EXPECT_NE(std::string(LastError()).find("only 2 ids are free"), std::string::npos) << LastError();
+  EXPECT_EQ(Entry(2)->state.load(), L::kProcessFree) << "rolled back";
+  EXPECT_EQ(Entry(L::kProcessCapacity - 1)->state.load(), L::kProcessFree);
+  EXPECT_EQ(ClaimWorkerIds(Entry(0), "late", 2, two), DW_OK);
+}
+
 TEST(ProcessStateNames, EveryStateHasAName) {
   EXPECT_STREQ(ProcessStateName(L::kProcessStarting), "starting");
   EXPECT_STREQ(ProcessStateName(L::kProcessRunning), "running");
@@ -164,6 +187,7 @@ TEST(ProcessStateNames, EveryStateHasAName) {
   EXPECT_STREQ(ProcessStateName(L::kProcessExited), "exited");
   EXPECT_STREQ(ProcessStateName(L::kProcessKilled), "killed");
   EXPECT_STREQ(ProcessStateName(L::kProcessReviving), "reviving");
+  EXPECT_STREQ(ProcessStateName(L::kProcessRequested), "requested");
   EXPECT_STREQ(ProcessStateName(99), "unknown");
 }
 

@@ -65,6 +65,20 @@ public static class Cluster
     public static IReadOnlyList<WorkerInfo> Workers => Runtime.ReadWorkers();
 
     /// <summary>
+    /// Asks the launcher to start <paramref name="count"/> new workers of role
+    /// <paramref name="role"/> (any process may ask), and completes with their ids once every
+    /// one of them runs (has bound to the library: they run this app's <c>Main</c>). They
+    /// take the lowest free ids; <see cref="WorkerCount"/> stays the number the cluster
+    /// started with, <see cref="Workers"/> lists them all. The process table holds 1023
+    /// workers, started ones and ended ones together.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="role"/> is not 1-31 of <c>[A-Za-z0-9_.-]</c>, or is "primary".</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is not 1..1023.</exception>
+    /// <exception cref="InvalidOperationException">The table has fewer free ids than <paramref name="count"/> (nothing is started), or this is a cluster of one.</exception>
+    public static Task<IReadOnlyList<int>> StartWorkersAsync(string role, int count = 1, CancellationToken cancellationToken = default) =>
+        Runtime.Supervisor.StartWorkersAsync(role, count, cancellationToken);
+
+    /// <summary>
     /// Asks the launcher to stop worker <paramref name="id"/> gracefully, for good (its
     /// <see cref="ShutdownToken"/>, SIGTERM if it does not use the library, SIGKILL after
     /// <c>--shutdown-timeout</c>), and completes once it has ended. Any process may ask;

@@ -173,6 +173,13 @@ DW_EXPORT dw_status dw_process_stop(dw_region* region, uint32_t id);
    a launcher; DW_E_NOT_FOUND if the launcher is gone. Returns once the request is sent. */
 DW_EXPORT dw_status dw_supervisor_request(dw_region* region, uint32_t kind, uint32_t id);
 
+/* Claims `count` free worker ids for role `role` and asks the launcher to start a process
+   for each (supervisor_requests.h kind 3); their ids go to out_ids (count entries). All or
+   nothing: DW_E_CAPACITY if the table has fewer free ids. Returns once the requests are
+   sent; each entry then goes requested -> starting -> running. */
+DW_EXPORT dw_status dw_workers_start(dw_region* region, const uint8_t* role, uint32_t role_length, uint32_t count,
+                                     uint32_t* out_ids);
+
 /* ---- Memory ------------------------------------------------------------------------ */
 
 /* Structs that cross the ABI start with their size, so they can grow. */

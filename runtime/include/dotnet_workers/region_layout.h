@@ -60,6 +60,8 @@ inline constexpr uint32_t kProcessStopping = 3;  // shutdown requested, not yet 
 inline constexpr uint32_t kProcessExited = 4;    // exited on its own (exit_status = exit code)
 inline constexpr uint32_t kProcessKilled = 5;    // died by a signal (exit_status = -signal)
 inline constexpr uint32_t kProcessReviving = 6;  // dead, to be started again (--on-worker-exit=revive)
+inline constexpr uint32_t kProcessRequested =
+    7;  // a free id claimed for a new worker (StartWorkersAsync), role written
 
 // Offset 0. Written once by the creator before any other process exists, except the
 // fields marked atomic, which change while the cluster runs.

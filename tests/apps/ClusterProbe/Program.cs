@@ -28,6 +28,29 @@ static partial class Program
             return 0;
         }
 
+        if (action == "chatter")
+        {
+            // Every process writes long lines as fast as it can, to stdout and stderr at once:
+            // with --output=prefix none may come out torn or mixed with another's.
+            string id = Env("DOTNET_WORKERS_ID");
+            string padding = new('x', 300);
+            var err = Task.Run(() =>
+            {
+                for (int i = 0; i < 500; i++)
+                {
+                    Console.Error.WriteLine($"probe chatter-err id={id} i={i} {padding}");
+                }
+            });
+            for (int i = 0; i < 2000; i++)
+            {
+                Console.Out.WriteLine($"probe chatter id={id} i={i} {padding}");
+            }
+
+            err.Wait();
+            Console.Out.Write($"probe chatter-end id={id} (no newline)");
+            return 0;
+        }
+
         if (action == "plain-late")
         {
             // Never touches the library, and the primary returns at once: each worker still
@@ -62,6 +85,9 @@ static partial class Program
 
             case "populate":
                 return SupervisionScenarios.Populate();
+
+            case "scale":
+                return SupervisionScenarios.Scale();
 
             case "report":
                 // Everyone has printed its identity (and so bound) before the primary reads the table.

@@ -175,6 +175,61 @@ internal static class SupervisionScenarios
         return 0;
     }
 
+    /// <summary>
+    /// scale (1 worker): the primary starts two "extra" workers, worker 1 starts one more and
+    /// stops one of the primary's; the primary reports the table and the refusals.
+    /// </summary>
+    internal static int Scale()
+    {
+        WaitHandle shutdown = Cluster.ShutdownToken.WaitHandle;
+        using var bound = new CancellationTokenSource(Program.Bound);
+        if (Cluster.Role == "extra")
+        {
+            Cluster.Store.Increment("extras-running");
+            shutdown.WaitOne(Program.Bound);
+            return 0;
+        }
+
+        if (Cluster.WorkerId == 1)
+        {
+            while (!Cluster.Store.TryGet("primary-started", out string? _))
+            {
+                Thread.Sleep(5);
+                bound.Token.ThrowIfCancellationRequested();
+            }
+
+            IReadOnlyList<int> mine = Cluster.StartWorkersAsync("extra", 1, bound.Token).GetAwaiter().GetResult();
+            Program.Say($"worker-started ids={string.Join(",", mine)}");
+            Cluster.StopWorkerAsync(3, bound.Token).GetAwaiter().GetResult();
+            Cluster.Store.Set("worker-done", true);
+            shutdown.WaitOne(Program.Bound);
+            return 0;
+        }
+
+        if (!Cluster.IsPrimary)
+        {
+            return 0;
+        }
+
+        IReadOnlyList<int> ids = Cluster.StartWorkersAsync("extra", 2, bound.Token).GetAwaiter().GetResult();
+        Program.Say($"primary-started ids={string.Join(",", ids)} running={string.Join(",", ids.Select(i => Cluster.Workers.Single(w => w.Id == i).Status))}");
+        Cluster.Store.Set("primary-started", string.Join(",", ids));
+        while (!Cluster.Store.TryGet("worker-done", out bool _))
+        {
+            Thread.Sleep(5);
+            bound.Token.ThrowIfCancellationRequested();
+        }
+
+        foreach (WorkerInfo w in Cluster.Workers)
+        {
+            Program.Say($"table id={w.Id} role={w.Role} status={w.Status}");
+        }
+
+        Program.Say($"refused count={Refusal(() => Cluster.StartWorkersAsync("extra", 5000))} role={Refusal(() => Cluster.StartWorkersAsync("no spaces"))} " +
+            $"primary={Refusal(() => Cluster.StartWorkersAsync("primary"))} worker-count={Cluster.WorkerCount}");
+        return 0;
+    }
+
     private static string Refusal(Func<Task> call)
     {
         try

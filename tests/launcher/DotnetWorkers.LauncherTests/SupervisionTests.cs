@@ -142,6 +142,22 @@ public class SupervisionTests(string runtime)
         LauncherRun.AssertAllDead([.. run.ReportedPids]);
     }
 
+    [Test]
+    public void StartWorkersAsync_FromThePrimaryAndFromAWorker_AddsRunningWorkersOfTheRole()
+    {
+        using var run = LauncherRun.Start("--workers=1", Probe, "scale");
+        Assert.That(run.WaitForExit(), Is.Zero, run.Transcript());
+        Assert.That(run.ProbeLines, Does.Contain("primary-started ids=2,3 running=Running,Running"), run.Transcript());
+        Assert.That(run.ProbeLines, Does.Contain("worker-started ids=4"), run.Transcript());
+        Assert.That(run.Identities.Where(f => f["role"] == "extra").Select(f => f["id"]).Order(), Is.EqualTo(new[] { "2", "3", "4" }));
+        Assert.That(run.Identities.Single(f => f["id"] == "4")["count"], Is.EqualTo("1"), "DOTNET_WORKERS_COUNT stays the starting count");
+        Assert.That(run.ProbeLines, Does.Contain("table id=2 role=extra status=Running"));
+        Assert.That(run.ProbeLines, Does.Contain("table id=3 role=extra status=Exited"), "worker 1 stopped it");
+        Assert.That(run.ProbeLines, Does.Contain("table id=4 role=extra status=Running"));
+        Assert.That(run.ProbeLines, Does.Contain("refused count=ArgumentOutOfRangeException role=ArgumentException primary=ArgumentException worker-count=1"), run.Transcript());
+        LauncherRun.AssertAllDead([.. run.ReportedPids]);
+    }
+
     private static int LifePid(LauncherRun run, int id, int life) =>
         int.Parse(run.ProbeLines.Where(l => l.StartsWith("life ", StringComparison.Ordinal)).Select(LauncherRun.Fields)
             .Single(f => f["life"] == life.ToString() && f["id"] == id.ToString())["pid"]);

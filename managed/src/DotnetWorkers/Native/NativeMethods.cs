@@ -291,6 +291,9 @@ internal static unsafe partial class NativeMethods
     [SuppressGCTransition]
     internal static partial DwStatus QueueFind(nint region, byte* name, uint nameLength, out uint index);
 
+    [LibraryImport(Library, EntryPoint = "dw_workers_start")]
+    internal static partial DwStatus WorkersStart(nint region, byte* role, uint roleLength, uint count, uint* ids);
+
     [LibraryImport(Library, EntryPoint = "dw_supervisor_request")]
     internal static partial DwStatus SupervisorRequest(nint region, uint kind, uint id);
 

@@ -97,4 +97,5 @@ internal static class RegionLayout
     internal const uint ProcessStarting = 1;
     internal const uint ProcessRunning = 2;
     internal const uint ProcessStopping = 3;
+    internal const uint ProcessRequested = 7;
 }

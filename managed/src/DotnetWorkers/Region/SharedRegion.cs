@@ -119,7 +119,9 @@ internal sealed unsafe class SharedRegion : IDisposable
             string role = Encoding.UTF8.GetString(length < 0 ? roleBytes : roleBytes[..length]);
             if (Volatile.Read(ref *(uint*)(entry + RegionLayout.EntryStateOffset)) == state || attempt == 4)
             {
-                return new WorkerInfo(id, pid, role, (WorkerStatus)state, ExitCodeOf(state, exitStatus))
+                // A claimed id (StartWorkersAsync) is a worker about to start.
+                var status = state == RegionLayout.ProcessRequested ? WorkerStatus.Starting : (WorkerStatus)state;
+                return new WorkerInfo(id, pid, role, status, ExitCodeOf(state, exitStatus))
                 {
                     StartedAt = startedNs == 0 ? null : DateTimeOffset.UtcNow - MonotonicAge(startedNs),
                     Restarts = restarts,

@@ -58,15 +58,65 @@ internal sealed class SupervisorRequests(ClusterRuntime runtime)
         }
     }
 
-    private WorkerInfo? Current(int id) => runtime.Region.ReadProcess(id);
+    internal async Task<IReadOnlyList<int>> StartWorkersAsync(string role, int count, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(role);
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, RegionLayout.ProcessCapacity - 1);
+        RequireLauncher("start");
+        int[] ids = Claim(role, count);
 
-    private WorkerInfo RunningWorker(int id, string what)
+        // Done when every new process has bound to the library (the same app, so it will).
+        foreach (int id in ids)
+        {
+            for (WorkerInfo? now = Current(id); now?.Status != WorkerStatus.Running; now = Current(id))
+            {
+                if (now is null || now.Status is WorkerStatus.Exited or WorkerStatus.Killed)
+                {
+                    throw new DotnetWorkersException(now is null
+                        ? $"Worker {id} was not started: the cluster is shutting down."
+                        : $"Worker {id} ended before it ran ({now.Status}, exit code {now.ExitCode}).");
+                }
+
+                await Task.Delay(LookEvery, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        return ids;
+    }
+
+    private unsafe int[] Claim(string role, int count)
+    {
+        byte[] name = System.Text.Encoding.UTF8.GetBytes(role);
+        uint[] ids = new uint[count];
+        fixed (byte* n = name)
+        fixed (uint* i = ids)
+        {
+            DwStatus status = NativeMethods.WorkersStart(runtime.RegionHandle, n, (uint)name.Length, (uint)count, i);
+            if (status == DwStatus.Capacity)
+            {
+                throw new InvalidOperationException($"Cannot start {count} more workers: {NativeMethods.LastErrorMessage()}.");
+            }
+
+            NativeErrors.ThrowIfFailed(status, $"Starting {count} workers of role '{role}'");
+        }
+
+        return [.. ids.Select(id => (int)id)];
+    }
+
+    private void RequireLauncher(string what)
     {
         if (runtime.IsStandalone || runtime.Region.IsPrivate)
         {
             throw new InvalidOperationException($"A cluster of one has no launcher to {what} workers: start the app with dotnet-workers.");
         }
+    }
 
+    private WorkerInfo? Current(int id) => runtime.Region.ReadProcess(id);
+
+    private WorkerInfo RunningWorker(int id, string what)
+    {
+        RequireLauncher(what);
         if (id < 1 || id >= RegionLayout.ProcessCapacity)
         {
             throw new ArgumentOutOfRangeException(nameof(id), id, id == 0

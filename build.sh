@@ -7,7 +7,7 @@
 #   ./build.sh test         build, then run every test suite: the format checks, native
 #                           (plain and under ASan+UBSan), managed, generator, launcher, sample smoke
 #                           runs. The last line totals them all: "N passed, N failed".
-#   ./build.sh bench [name] build, then run the benchmarks (all, or one of: boot, store, ipc);
+#   ./build.sh bench [name] build, then run the benchmarks (all, or one of: boot, store, ipc, supervise);
 #                           figures print one per line and land in artifacts/bench/*.json
 #   ./build.sh clean        remove build/ and artifacts/
 #
@@ -197,6 +197,9 @@ run_bench() {
   mkdir -p "$ARTIFACTS/bench"
   if [[ "${1:-all}" == all || "${1:-all}" == boot ]]; then
     publish_native_aot_apps bench/apps/BootProbe/BootProbe.csproj  # the boot suite's NativeAOT cluster
+  fi
+  if [[ "${1:-all}" == all || "${1:-all}" == supervise ]]; then
+    publish_native_aot_apps bench/apps/SuperviseProbe/SuperviseProbe.csproj  # revives of a NativeAOT worker
   fi
   dotnet "$ARTIFACTS/bench/runner/DotnetWorkers.Bench.dll" "${1:-all}" --out "$ARTIFACTS/bench"
 }

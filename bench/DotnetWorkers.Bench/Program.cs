@@ -4,13 +4,14 @@ using System.CommandLine;
 using DotnetWorkers.Bench.Boot;
 using DotnetWorkers.Bench.Ipc;
 using DotnetWorkers.Bench.Store;
+using DotnetWorkers.Bench.Supervise;
 
 var suite = new Argument<string>("suite")
 {
-    Description = "Which benchmarks to run: all, boot, store, ipc.",
+    Description = "Which benchmarks to run: all, boot, store, ipc, supervise.",
     DefaultValueFactory = _ => "all",
 };
-suite.AcceptOnlyFromAmong("all", "boot", "store", "ipc");
+suite.AcceptOnlyFromAmong("all", "boot", "store", "ipc", "supervise");
 
 var output = new Option<DirectoryInfo>("--out")
 {
@@ -55,6 +56,11 @@ root.SetAction(parse =>
     if (which is "all" or "ipc")
     {
         IpcBenchmark.Run(directory, parse.GetValue(milliseconds));
+    }
+
+    if (which is "all" or "supervise")
+    {
+        SuperviseBenchmark.Run(directory);
     }
 
     return 0;

@@ -41,7 +41,7 @@ bool SplitInline(std::string_view arg, std::string_view* name, std::string_view*
 bool TakesValue(std::string_view name) {
   return name == "--workers" || name == "--memory" || name == "--shutdown-timeout" || name == "--role" ||
          name == "--on-worker-exit" || name == "--max-restarts" || name == "--restart-window" || name == "--timeout" ||
-         name == "--max-memory" || name == "--name" || name == "--output";
+         name == "--max-memory" || name == "--name" || name == "--output" || name == "--restart-delay";
 }
 
 }  // namespace
@@ -227,6 +227,15 @@ ParseOutcome ParseOptions(const std::vector<std::string_view>& args, uint32_t de
       }
       result.restart_limits.max_restarts = static_cast<uint32_t>(*n);
       restart_limit_given = true;
+    } else if (name == "--restart-delay") {
+      std::optional<uint64_t> ms = ParseDuration(value);
+      if (!ms || *ms > 3600ull * 1000) {
+        *error = "invalid --restart-delay '" + std::string(value) + "': expected a duration from 0 to 1h, such as 0, 100ms or 2s";
+        return ParseOutcome::kError;
+      }
+      result.restart_limits.first_delay_ms = *ms;
+      result.restart_limits.max_delay_ms = std::max<uint64_t>(result.restart_limits.max_delay_ms, *ms);
+      restart_limit_given = true;
     } else if (name == "--restart-window" || name == "--timeout") {
       std::optional<uint64_t> ms = ParseDuration(value);
       if (!ms || *ms == 0 || *ms > 365ull * 24 * 3600 * 1000) {
@@ -264,7 +273,7 @@ ParseOutcome ParseOptions(const std::vector<std::string_view>& args, uint32_t de
   }
 
   if (restart_limit_given && result.on_worker_exit != WorkerExit::kRevive) {
-    *error = "--max-restarts and --restart-window limit revives: they need --on-worker-exit=revive";
+    *error = "--max-restarts, --restart-window and --restart-delay shape revives: they need --on-worker-exit=revive";
     return ParseOutcome::kError;
   }
   if (i >= args.size()) {
@@ -324,6 +333,8 @@ Options:
   --max-restarts <N>        With revive: more than N deaths of one worker within the
                             restart window stop the cluster (default: 10).
   --restart-window <DUR>    With revive: the window of --max-restarts (default: 60s).
+  --restart-delay <DUR>     With revive: the first delay before a restart (default: 100ms;
+                            0 restarts at once, every time).
   --max-memory <SIZE>       Restart a worker whose resident memory passes SIZE (checked
                             every second), gracefully: its ShutdownToken (SIGTERM if it
                             does not use the library), SIGKILL after the shutdown timeout

@@ -91,6 +91,8 @@ TEST(Options, RestartLimits_HavePm2LikeDefaults_AndCanBeGiven) {
   ASSERT_EQ(given.outcome, ParseOutcome::kRun) << given.error;
   EXPECT_EQ(given.options.restart_limits.max_restarts, 3u);
   EXPECT_EQ(given.options.restart_limits.window_ms, 120'000u);
+  EXPECT_EQ(defaults.options.restart_limits.first_delay_ms, 100u);
+  EXPECT_EQ(Parse({"--on-worker-exit=revive", "--restart-delay=0", "a.dll"}).options.restart_limits.first_delay_ms, 0u);
 }
 
 TEST(Options, MaxMemory_IsOffByDefault_AndASize) {
@@ -145,6 +147,8 @@ TEST(Options, BadInput_IsOneClearError) {
       {{"--on-worker-exit=ignore", "a.dll"},
        "invalid --on-worker-exit 'ignore': expected fail-all, continue or revive"},
       {{"--max-restarts=3", "a.dll"}, "they need --on-worker-exit=revive"},
+      {{"--restart-delay=0", "a.dll"}, "they need --on-worker-exit=revive"},
+      {{"--on-worker-exit=revive", "--restart-delay=2h", "a.dll"}, "invalid --restart-delay '2h'"},
       {{"--on-worker-exit=continue", "--restart-window=1m", "a.dll"}, "they need --on-worker-exit=revive"},
       {{"--on-worker-exit=revive", "--max-restarts=many", "a.dll"}, "invalid --max-restarts 'many'"},
       {{"--on-worker-exit=revive", "--restart-window=0", "a.dll"}, "invalid --restart-window '0'"},

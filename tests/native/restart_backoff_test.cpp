@@ -44,6 +44,11 @@ TEST(RestartBackoff, MoreDeathsThanAllowedWithinTheWindow_AreRefused) {
   EXPECT_FALSE(backoff.OnDeath(3 * kS, 4 * kS)) << "the 4th within 60 s";
 }
 
+TEST(RestartBackoff, AFirstDelayOfZero_RestartsAtOnceEveryTime) {
+  RestartBackoff backoff(RestartLimits{.max_restarts = 100, .first_delay_ms = 0});
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(*backoff.OnDeath(0, static_cast<uint64_t>(i) * kS), 0u);
+}
+
 TEST(RestartBackoff, NoRestartsAllowed_RefusesTheFirstDeath) {
   RestartBackoff backoff(RestartLimits{.max_restarts = 0});
   EXPECT_FALSE(backoff.OnDeath(0, kS));

@@ -89,6 +89,9 @@ static partial class Program
             case "scale":
                 return SupervisionScenarios.Scale();
 
+            case "chaos":
+                return ChaosScenario.Run(int.Parse(args[1]));
+
             case "report":
                 // Everyone has printed its identity (and so bound) before the primary reads the table.
                 Barrier("ready");

@@ -158,6 +158,31 @@ public class SupervisionTests(string runtime)
         LauncherRun.AssertAllDead([.. run.ReportedPids]);
     }
 
+    [Test]
+    public void Chaos_FiftyRandomKillsWhileEveryProcessWorks_BreakNothing_AndLeaveNothingBehind()
+    {
+        string[] shmBefore = Directory.GetFiles("/dev/shm");
+        // Sockets from before (pids are reused: a launcher killed by an earlier test could not clean up).
+        string[] socketsBefore = Directory.GetFiles(Path.GetTempPath(), "dotnet-diagnostic-*");
+        using var run = LauncherRun.Start("--workers=3", "--on-worker-exit=revive", "--restart-delay=0", "--max-restarts=1000", Probe, "chaos", "50");
+        Assert.That(run.WaitForExit(TimeSpan.FromSeconds(120)), Is.Zero, run.Transcript());
+        Assert.That(run.ProbeLines, Has.None.StartsWith("violation "), run.Transcript());
+        string report = run.ProbeLines.Single(l => l.StartsWith("chaos ", StringComparison.Ordinal));
+        Assert.That(report, Does.Match(@"^chaos kills=50 seconds=[\d.]+ ops=\d+ queue_read=\d+ max_revive_ms=\d+ violations=0$"), run.Transcript());
+        var figures = LauncherRun.Fields(report);
+        Assert.That(long.Parse(figures["ops"]), Is.GreaterThan(50), "the workers kept working between the kills");
+        Assert.That(long.Parse(figures["queue_read"]), Is.GreaterThan(50), "messages went through the queue (the probe checks none was lost or read twice)");
+        string[] revives = [.. run.Stderr.Where(l => l.Contains("was killed by SIGKILL; reviving it in 0s", StringComparison.Ordinal))];
+        Assert.That(revives, Has.Length.EqualTo(50), run.Transcript());
+
+        // Every process that lived: those that printed, and those killed (a fast one may die before it prints).
+        int[] killed = [.. revives.Select(l => int.Parse(System.Text.RegularExpressions.Regex.Match(l, @"\(pid (\d+),").Groups[1].Value))];
+        LauncherRun.AssertAllDead([.. run.ReportedPids, .. killed]);
+        Assert.That(Directory.GetFiles("/dev/shm"), Is.EquivalentTo(shmBefore), "nothing in /dev/shm");
+        Assert.That(killed.SelectMany(pid => Directory.GetFiles(Path.GetTempPath(), $"dotnet-diagnostic-{pid}-*")).Except(socketsBefore), Is.Empty,
+            "no killed runtime's socket left");
+    }
+
     private static int LifePid(LauncherRun run, int id, int life) =>
         int.Parse(run.ProbeLines.Where(l => l.StartsWith("life ", StringComparison.Ordinal)).Select(LauncherRun.Fields)
             .Single(f => f["life"] == life.ToString() && f["id"] == id.ToString())["pid"]);

@@ -230,7 +230,8 @@ ParseOutcome ParseOptions(const std::vector<std::string_view>& args, uint32_t de
     } else if (name == "--restart-delay") {
       std::optional<uint64_t> ms = ParseDuration(value);
       if (!ms || *ms > 3600ull * 1000) {
-        *error = "invalid --restart-delay '" + std::string(value) + "': expected a duration from 0 to 1h, such as 0, 100ms or 2s";
+        *error = "invalid --restart-delay '" + std::string(value) +
+                 "': expected a duration from 0 to 1h, such as 0, 100ms or 2s";
         return ParseOutcome::kError;
       }
       result.restart_limits.first_delay_ms = *ms;

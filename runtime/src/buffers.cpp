@@ -21,15 +21,46 @@ pthread_mutex_t* TableMutex(const Region& r) {
   return &r.At<L::ObjectsControl>(r.header()->objects_control_offset)->buffers_mutex;
 }
 
-// Holds the table's mutex. A holder that died left single-store updates behind (and maybe
-// a leaked block): nothing to repair but the mutex's consistency.
+void FreeEntry(Region& r, L::BufferEntry& e);
+
+// A holder that died inside OpenBuffer or ReleaseBuffer may have changed an entry's
+// reference count without recording its holding, or removed the holding without the count
+// (both happen under the table's mutex, in that order on purpose: a count too high leaks,
+// never frees early). The holdings are the truth of who holds what: every live entry's
+// count is set from them, and an entry nobody holds is freed. A dead process's own
+// holdings are counted too: the launcher's clean-up takes them away afterwards, as for any
+// death (it takes this mutex to do so). Rare (a death inside the table's mutex), so a scan
+// of every process's holdings is fine here.
+void RecountReferences(Region& r) {
+  static_assert(L::kBufferCapacity <= 4096, "the counts live on the stack");
+  uint32_t counts[L::kBufferCapacity] = {};
+  for (uint32_t id = 0; id < L::kProcessCapacity; ++id) {
+    const L::Holding* slots = HoldingsOf(r, id);
+    for (uint32_t i = 0; i < L::kHoldingsPerProcess; ++i) {
+      if (slots[i].kind.load(std::memory_order_acquire) != L::kHoldBuffer) continue;
+      const uint64_t index = slots[i].ref.load(std::memory_order_relaxed);
+      if (index < L::kBufferCapacity) counts[index] += slots[i].count.load(std::memory_order_relaxed);
+    }
+  }
+  L::BufferEntry* table = Table(r);
+  for (uint32_t i = 0; i < L::kBufferCapacity; ++i) {
+    L::BufferEntry& e = table[i];
+    if (e.state.load(std::memory_order_acquire) != L::kSlotLive) continue;
+    e.refs.store(counts[i], std::memory_order_release);
+    if (counts[i] == 0) FreeEntry(r, e);
+  }
+}
+
+// Holds the table's mutex; repairs the reference counts when its last holder died in it.
 class TableLock {
  public:
   explicit TableLock(Region& r) : r_(r) {}
   TableLock(const TableLock&) = delete;
   TableLock& operator=(const TableLock&) = delete;
   dw_status Take() {
-    if (dw_status s = LockRepairing(r_, TableMutex(r_), "the buffers table's lock is unrecoverable"); s != DW_OK)
+    if (dw_status s = LockRepairing(r_, TableMutex(r_), "the buffers table's lock is unrecoverable",
+                                    [this] { RecountReferences(r_); });
+        s != DW_OK)
       return s;
     held_ = true;
     return DW_OK;

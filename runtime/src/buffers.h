@@ -4,8 +4,9 @@
 //
 // A reference is counted in the entry (`refs`) and in the holder's holdings, refs first
 // when taking and last when giving back, so a process killed in between leaves refs one
-// too high: the buffer leaks (bounded: one reference per crash) rather than being freed
-// under someone who still uses it. The launcher gives a dead process's references back.
+// too high, never too low: the buffer is never freed under someone who still uses it. The
+// next holder of the table's mutex recounts refs from the holdings (the crash was inside
+// it), and the launcher gives a dead process's references back.
 #pragma once
 
 #include <cstdint>

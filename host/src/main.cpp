@@ -128,7 +128,8 @@ int main(int argc, char** argv) {
                                 getpid(),
                                 region->fd(),
                                 options.WorkerCount(),
-                                dw::RealtimeNs() / 1'000'000};
+                                dw::RealtimeNs() / 1'000'000,
+                                OwnStartTicks()};
   if (!WriteRegistration(registration, &error)) {
     std::fprintf(stderr, "dotnet-workers: note: %s; `dotnet-workers ps` will not list this cluster\n", error.c_str());
   }

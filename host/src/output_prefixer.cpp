@@ -88,29 +88,32 @@ void OutputPrefixer::Close(Stream& s) {
 void OutputPrefixer::OnReady(int fd, short revents) {
   for (Stream& s : streams_) {
     if (s.fd != fd) continue;
+    // One read per poll round: a process that writes without pause must not keep the
+    // supervisor from its signals, deaths and deadlines (the pipe holds the rest).
     char buffer[16 * 1024];
-    for (;;) {
-      const ssize_t n = read(fd, buffer, sizeof buffer);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-        if (revents & (POLLHUP | POLLERR)) Close(s);
-        return;
-      }
-      if (n <= 0) {  // every writer has gone
-        Close(s);
-        return;
-      }
-      s.pending.append(buffer, static_cast<size_t>(n));
-      size_t start = 0;
-      for (size_t newline; (newline = s.pending.find('\n', start)) != std::string::npos; start = newline + 1) {
-        Emit(s, s.pending.data() + start, newline - start);
-      }
-      s.pending.erase(0, start);
-      while (s.pending.size() >= kMaxLine) {
-        Emit(s, s.pending.data(), kMaxLine);
-        s.pending.erase(0, kMaxLine);
-      }
+    ssize_t n;
+    do {
+      n = read(fd, buffer, sizeof buffer);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      if (revents & (POLLHUP | POLLERR)) Close(s);
+      return;
     }
+    if (n <= 0) {  // every writer has gone
+      Close(s);
+      return;
+    }
+    s.pending.append(buffer, static_cast<size_t>(n));
+    size_t start = 0;
+    for (size_t newline; (newline = s.pending.find('\n', start)) != std::string::npos; start = newline + 1) {
+      Emit(s, s.pending.data() + start, newline - start);
+    }
+    s.pending.erase(0, start);
+    while (s.pending.size() >= kMaxLine) {
+      Emit(s, s.pending.data(), kMaxLine);
+      s.pending.erase(0, kMaxLine);
+    }
+    return;
   }
 }
 

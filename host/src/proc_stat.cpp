@@ -3,15 +3,15 @@
 #include <fstream>
 #include <string>
 
-#include <unistd.h>
-
 namespace dw::host {
 
 std::optional<uint64_t> ResidentBytes(pid_t pid) {
-  std::ifstream statm("/proc/" + std::to_string(pid) + "/statm");
-  uint64_t size_pages = 0, resident_pages = 0;
-  if (!(statm >> size_pages >> resident_pages)) return std::nullopt;
-  return resident_pages * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("RssAnon:", 0) == 0) return std::stoull(line.substr(8)) * 1024;  // "RssAnon:  1234 kB"
+  }
+  return std::nullopt;
 }
 
 }  // namespace dw::host

@@ -1,4 +1,4 @@
-// What the kernel says about a process (/proc/PID/statm): the supervisor's view of a
+// What the kernel says about a process (/proc/PID/status): the supervisor's view of a
 // worker's memory, for --max-memory, whether the process uses the library or not.
 #pragma once
 
@@ -9,7 +9,10 @@
 
 namespace dw::host {
 
-// Resident memory of `pid` in bytes, or nullopt if it is gone.
+// The private resident memory of `pid` in bytes (RssAnon: its heaps and stacks), or nullopt
+// if it is gone. Not VmRSS: that counts the pages of the shared region and of the runtime's
+// libraries it touched, which every process shares, and a worker reading a large shared
+// buffer would pass any limit.
 std::optional<uint64_t> ResidentBytes(pid_t pid);
 
 }  // namespace dw::host

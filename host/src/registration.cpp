@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <iterator>
+#include <sstream>
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -53,7 +55,8 @@ bool WriteRegistration(const RegistrationInfo& info, std::string* error) {
         << "app=" << info.app << "\n"
         << "workers=" << info.workers << "\n"
         << "started_unix_ms=" << info.started_unix_ms << "\n"
-        << "layout=" << layout::kLayoutVersion << "\n";
+        << "layout=" << layout::kLayoutVersion << "\n"
+        << "start_ticks=" << info.start_ticks << "\n";
     if (!out) {
       *error = "cannot write " + temporary;
       return false;
@@ -68,6 +71,19 @@ bool WriteRegistration(const RegistrationInfo& info, std::string* error) {
 }
 
 void RemoveRegistration(pid_t pid) { unlink(FileOf(pid).c_str()); }
+
+uint64_t OwnStartTicks() {
+  std::ifstream in("/proc/self/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const size_t paren = stat.rfind(')');  // the command name may hold spaces: fields count from after it
+  if (paren == std::string::npos) return 0;
+  std::istringstream fields(stat.substr(paren + 2));
+  std::string field;
+  for (int i = 3; i <= 22 && fields >> field; ++i) {
+    if (i == 22) return std::strtoull(field.c_str(), nullptr, 10);
+  }
+  return 0;
+}
 
 std::string DefaultClusterName(const std::string& app) {
   std::string name = app.substr(app.rfind('/') == std::string::npos ? 0 : app.rfind('/') + 1);

@@ -18,7 +18,11 @@ struct RegistrationInfo {
   int region_fd = -1;  // the region's memfd in the launcher: /proc/PID/fd/N
   uint32_t workers = 0;
   uint64_t started_unix_ms = 0;
+  uint64_t start_ticks = 0;  // /proc/PID/stat field 22: tells this launcher from a later process with its pid
 };
+
+// This process's start time in clock ticks since boot (/proc/self/stat field 22), or 0.
+uint64_t OwnStartTicks();
 
 // $XDG_RUNTIME_DIR/dotnet-workers when XDG_RUNTIME_DIR is set, else /tmp/dotnet-workers-UID.
 std::string RegistrationDirectory();

@@ -294,7 +294,14 @@ void Supervisor::ReapAll() {
 
 void Supervisor::StartRevivals() {
   if (policy_.shutting_down()) {
-    for (SupervisedProcess& p : processes_) p.revive_at_ns = 0;
+    for (SupervisedProcess& p : processes_) {
+      if (p.revive_at_ns == 0) continue;
+      p.revive_at_ns = 0;
+      // Not started again after all: the entry says how it ended, not "reviving".
+      layout::ProcessEntry* entry = region_.process(p.id);
+      const int32_t status = entry->exit_status.load(std::memory_order_relaxed);
+      entry->state.store(status < 0 ? layout::kProcessKilled : layout::kProcessExited, std::memory_order_release);
+    }
     return;
   }
   const uint64_t now = MonotonicNs();

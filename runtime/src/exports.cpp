@@ -244,7 +244,8 @@ dw_status dw_workers_start(dw_region* region, const uint8_t* role, uint32_t role
     dw::Region& r = *Unwrap(region);
     const pid_t launcher = static_cast<pid_t>(r.header()->launcher_pid);
     if (launcher == 0) return dw::Fail(DW_E_INVALID_ARGUMENT, "this cluster has no launcher (a cluster of one)");
-    if (dw_status s = dw::ClaimWorkerIds(r.process(0), name, count, out_ids); s != DW_OK) return s;
+    const uint32_t first = r.header()->worker_count + 1;  // the cluster's own workers may not be started yet
+    if (dw_status s = dw::ClaimWorkerIds(r.process(0), first, name, count, out_ids); s != DW_OK) return s;
     for (uint32_t i = 0; i < count; ++i) {
       sigval value{};
       value.sival_int = L::EncodeRequest(L::kRequestStart, out_ids[i]);

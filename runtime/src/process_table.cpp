@@ -90,9 +90,10 @@ void ProcessReviving(L::ProcessEntry* entry, uint32_t cause) noexcept {
   entry->state.store(L::kProcessReviving, std::memory_order_release);
 }
 
-dw_status ClaimWorkerIds(L::ProcessEntry* table, std::string_view role, uint32_t count, uint32_t* ids) noexcept {
+dw_status ClaimWorkerIds(L::ProcessEntry* table, uint32_t first_id, std::string_view role, uint32_t count,
+                         uint32_t* ids) noexcept {
   uint32_t claimed = 0;
-  for (uint32_t id = 1; id < L::kProcessCapacity && claimed < count; ++id) {
+  for (uint32_t id = std::max(first_id, 1u); id < L::kProcessCapacity && claimed < count; ++id) {
     L::ProcessEntry* entry = &table[id];
     uint32_t expected = L::kProcessFree;
     // The claim first (another requester may race for the same id), then the role: the

@@ -45,10 +45,13 @@ void ProcessEnded(layout::ProcessEntry* entry, int wait_status) noexcept;
 // start (ProcessStarting).
 void ProcessReviving(layout::ProcessEntry* entry, uint32_t cause) noexcept;
 
-// Claims up to `count` free ids for new workers of `role` (kProcessRequested, the role
-// written), lowest first, into `ids`. All or nothing: DW_E_CAPACITY, with nothing claimed,
+// Claims `count` free ids from `first_id` on for new workers of `role` (kProcessRequested,
+// the role written), lowest first, into `ids`. All or nothing: DW_E_CAPACITY, with nothing claimed,
 // if fewer are free (the table holds kProcessCapacity - 1 workers).
-dw_status ClaimWorkerIds(layout::ProcessEntry* table, std::string_view role, uint32_t count, uint32_t* ids) noexcept;
+// Ids 1..`first_id - 1` are never claimed: the launcher may not have started the cluster's
+// own workers yet, and their entries are still free.
+dw_status ClaimWorkerIds(layout::ProcessEntry* table, uint32_t first_id, std::string_view role, uint32_t count,
+                         uint32_t* ids) noexcept;
 
 // Gives a claimed id back (the launcher did not start it: the cluster is shutting down).
 void ReleaseWorkerId(layout::ProcessEntry* entry) noexcept;

@@ -143,6 +143,7 @@ bool Region::InitializeLocks() noexcept {
 }
 
 dw_status Region::Corrupt(const char* what) noexcept {
+  if (read_only_) return Fail(DW_E_CORRUPT, "the shared region is damaged (%s)", what);  // a reader: no store
   header()->corrupt.store(1, std::memory_order_release);
   return Fail(DW_E_CORRUPT, "the shared region is damaged (%s); it is marked corrupt and refuses further use", what);
 }
@@ -263,7 +264,10 @@ dw_status Region::OpenReadOnly(const char* path, std::unique_ptr<Region>* out) n
     return s;
   }
   out->reset(new (std::nothrow) Region(base, size, fd, /*owns_mapping=*/true));
-  if (*out) return DW_OK;
+  if (*out) {
+    (*out)->read_only_ = true;
+    return DW_OK;
+  }
   munmap(base, size);
   close(fd);
   return Fail(DW_E_SYSTEM, "out of process memory");

@@ -90,6 +90,7 @@ class Region {
   uint64_t size_;
   int fd_;
   bool owns_mapping_;
+  bool read_only_ = false;  // OpenReadOnly: a damage found is reported, never marked
   uint32_t self_ = kNoProcess;
 };
 

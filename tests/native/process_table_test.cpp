@@ -160,11 +160,12 @@ TEST_F(ProcessTable, Stopping_WakesAWaiterInAnotherProcess) {
 }
 
 TEST_F(ProcessTable, ClaimingWorkerIds_TakesTheLowestFree_AllOrNothing) {
-  ProcessStarting(Entry(1), "worker");
+  // From id 2 on: id 1, a worker the launcher starts itself, stays free until it does.
   uint32_t ids[3] = {};
-  ASSERT_EQ(ClaimWorkerIds(Entry(0), "extra", 2, ids), DW_OK) << LastError();
+  ASSERT_EQ(ClaimWorkerIds(Entry(0), 2, "extra", 2, ids), DW_OK) << LastError();
   EXPECT_EQ(ids[0], 2u);
   EXPECT_EQ(ids[1], 3u);
+  EXPECT_EQ(Entry(1)->state.load(), L::kProcessFree);
   EXPECT_EQ(Entry(2)->state.load(), L::kProcessRequested);
   EXPECT_STREQ(Entry(3)->role, "extra");
   ReleaseWorkerId(Entry(2));
@@ -173,11 +174,11 @@ TEST_F(ProcessTable, ClaimingWorkerIds_TakesTheLowestFree_AllOrNothing) {
   // Fill every id but one: asking for two claims neither.
   for (uint32_t id = 4; id < L::kProcessCapacity - 1; ++id) ProcessStarting(Entry(id), "w");
   uint32_t two[2] = {};
-  EXPECT_EQ(ClaimWorkerIds(Entry(0), "late", 3, two), DW_E_CAPACITY);
+  EXPECT_EQ(ClaimWorkerIds(Entry(0), 2, "late", 3, two), DW_E_CAPACITY);
   EXPECT_NE(std::string(LastError()).find("only 2 ids are free"), std::string::npos) << LastError();
   EXPECT_EQ(Entry(2)->state.load(), L::kProcessFree) << "rolled back";
   EXPECT_EQ(Entry(L::kProcessCapacity - 1)->state.load(), L::kProcessFree);
-  EXPECT_EQ(ClaimWorkerIds(Entry(0), "late", 2, two), DW_OK);
+  EXPECT_EQ(ClaimWorkerIds(Entry(0), 2, "late", 2, two), DW_OK);
 }
 
 TEST(ProcessStateNames, EveryStateHasAName) {

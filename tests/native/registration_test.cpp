@@ -42,14 +42,14 @@ class Registration : public ::testing::Test {
 TEST_F(Registration, IsAFileOfFieldsInAFolderOnlyThisUserReads_RemovedAtExit) {
   EXPECT_EQ(RegistrationDirectory(), (runtime_ / "dotnet-workers").string());
   std::string error;
-  ASSERT_TRUE(WriteRegistration({"web", "/srv/Web.dll", 4242, 3, 8, 1700000000000}, &error)) << error;
+  ASSERT_TRUE(WriteRegistration({"web", "/srv/Web.dll", 4242, 3, 8, 1700000000000, 123456}, &error)) << error;
   const fs::path file = runtime_ / "dotnet-workers" / "4242.cluster";
   std::ifstream in(file);
   std::stringstream text;
   text << in.rdbuf();
   EXPECT_EQ(text.str(),
             "name=web\npid=4242\nregion_fd=3\napp=/srv/Web.dll\nworkers=8\nstarted_unix_ms=1700000000000\nlayout=" +
-                std::to_string(layout::kLayoutVersion) + "\n");
+                std::to_string(layout::kLayoutVersion) + "\nstart_ticks=123456\n");
   struct stat st {};
   ASSERT_EQ(stat((runtime_ / "dotnet-workers").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0700u);
@@ -63,6 +63,11 @@ TEST_F(Registration, AFolderOthersCanRead_IsRefused) {
   std::string error;
   EXPECT_FALSE(WriteRegistration({"web", "/srv/Web.dll", 4242, 3, 8, 0}, &error));
   EXPECT_NE(error.find("only it can read"), std::string::npos) << error;
+}
+
+TEST(StartTicks, AreThisProcesssOwn) {
+  EXPECT_GT(OwnStartTicks(), 0u);
+  EXPECT_EQ(OwnStartTicks(), OwnStartTicks());
 }
 
 TEST(ClusterNames, AreTheAppsFileNameWithoutDll) {

@@ -26,6 +26,10 @@ internal static class Commands
             {
                 // Another release's cluster: listed, its processes not counted.
             }
+            catch (CliException)
+            {
+                // Its launcher ended between the listing and the look: listed as it was.
+            }
 
             rows.Add(new ClusterSummary(c.Name, c.Pid, c.App, processes, c.Workers, c.StartedAt, DateTimeOffset.UtcNow - c.StartedAt));
         }
@@ -147,9 +151,11 @@ internal static class Commands
         {
             throw new CliException($"'{cluster.Name}' was started by another release of dotnet-workers (layout {cluster.Layout}): use that release's CLI ({e.Message})");
         }
-        catch (UnauthorizedAccessException)
+        catch (DotnetWorkersException e)
         {
-            throw new CliException($"cannot read '{cluster.Name}' (pid {cluster.Pid}): it runs as another user");
+            throw new CliException(File.Exists($"/proc/{cluster.Pid}/comm")
+                ? $"cannot read '{cluster.Name}' (pid {cluster.Pid}): {e.Message}"
+                : $"'{cluster.Name}' (pid {cluster.Pid}) has just ended");
         }
     }
 

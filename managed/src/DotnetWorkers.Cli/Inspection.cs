@@ -8,6 +8,9 @@ namespace DotnetWorkers.Cli;
 /// <summary>inspect NAME|PID: what a running cluster holds, read through its read-only mapping.</summary>
 internal static class Inspection
 {
+    /// <summary>objects_layout.h kMutexAbandoned.</summary>
+    private const long MutexAbandoned = 0x80000000;
+
     internal sealed record KeyInfo(string Key, int Bytes, TimeSpan? ExpiresIn);
 
     internal sealed record BufferInfo(string Name, long Bytes, long References);
@@ -119,8 +122,10 @@ internal static class Inspection
         {
             bool mutex = s.Values[0] == 1;
             long word = (long)s.Values[1];
+            bool free = word == 0 || word == MutexAbandoned;  // objects_layout.h: free, or free after its owner died in it
             return mutex
-                ? new LockInfo(s.NameText, "mutex", word == 0 ? "free" : $"held by process {word - 1}", word == 0 ? null : (int)(word - 1), null, 1, (long)s.Values[3])
+                ? new LockInfo(s.NameText, "mutex", word == 0 ? "free" : free ? "free (its last owner died holding it)" : $"held by process {word - 1}",
+                    free ? null : (int)(word - 1), null, 1, (long)s.Values[3])
                 : new LockInfo(s.NameText, "semaphore", $"{word} of {s.Values[2]} permits free", null, word, (long)s.Values[2], (long)s.Values[3]);
         }).OrderBy(l => l.Name, StringComparer.Ordinal),
     ];

@@ -8,9 +8,23 @@ var wait = new Option<TimeSpan>("--wait")
 {
     Description = "How long stop and restart wait for the outcome (default 60s).",
     DefaultValueFactory = _ => TimeSpan.FromSeconds(60),
-    CustomParser = result => TimeSpan.TryParse(result.Tokens.Single().Value, System.Globalization.CultureInfo.InvariantCulture, out TimeSpan t)
-        ? t
-        : int.TryParse(result.Tokens.Single().Value.TrimEnd('s'), out int s) ? TimeSpan.FromSeconds(s) : throw new FormatException("--wait takes seconds, such as 30s"),
+    CustomParser = result =>
+    {
+        // Seconds, as the launcher's own durations read: "30" and "30s"; then "2m".
+        string text = result.Tokens.Single().Value;
+        if (int.TryParse(text.EndsWith('s') ? text[..^1] : text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int seconds))
+        {
+            return TimeSpan.FromSeconds(seconds);
+        }
+
+        if (text.EndsWith('m') && int.TryParse(text[..^1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int minutes))
+        {
+            return TimeSpan.FromMinutes(minutes);
+        }
+
+        result.AddError($"invalid --wait '{text}': expected seconds such as 30 or 30s, or minutes such as 2m");
+        return default;
+    },
 };
 
 Argument<string> Cluster(bool optional = false) => new("cluster")
@@ -56,6 +70,11 @@ static int Guard(Func<int> verb)
         return verb();
     }
     catch (CliException e)
+    {
+        Console.Error.WriteLine($"dotnet-workers: error: {e.Message}");
+        return 1;
+    }
+    catch (DotnetWorkers.DotnetWorkersException e)
     {
         Console.Error.WriteLine($"dotnet-workers: error: {e.Message}");
         return 1;

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace DotnetWorkers.Cli;
 
 /// <summary>One running cluster, as its launcher registered it (docs/protocol.md, "Cluster registrations").</summary>
-internal sealed record ClusterRegistration(string Name, int Pid, int RegionFd, string App, int Workers, DateTimeOffset StartedAt, int Layout)
+internal sealed record ClusterRegistration(string Name, int Pid, int RegionFd, string App, int Workers, DateTimeOffset StartedAt, int Layout, ulong StartTicks)
 {
     /// <summary>The launcher's region file, which this user (only) can open.</summary>
     internal string RegionPath => $"/proc/{Pid}/fd/{RegionFd}";
@@ -36,7 +36,7 @@ internal static class Registrations
         foreach (string file in System.IO.Directory.GetFiles(Directory, "*.cluster"))
         {
             ClusterRegistration? cluster = Read(file);
-            if (cluster is not null && IsLauncher(cluster.Pid))
+            if (cluster is not null && IsLauncher(cluster))
             {
                 clusters.Add(cluster);
             }
@@ -95,7 +95,8 @@ internal static class Registrations
                 fields["app"],
                 int.Parse(fields["workers"], CultureInfo.InvariantCulture),
                 DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(fields["started_unix_ms"], CultureInfo.InvariantCulture)),
-                int.Parse(fields["layout"], CultureInfo.InvariantCulture));
+                int.Parse(fields["layout"], CultureInfo.InvariantCulture),
+                ulong.Parse(fields["start_ticks"], CultureInfo.InvariantCulture));
         }
         catch (Exception e) when (e is IOException or KeyNotFoundException or FormatException or OverflowException)
         {
@@ -103,14 +104,19 @@ internal static class Registrations
         }
     }
 
-    /// <summary>A pid is a live launcher if the process exists and runs dotnet-workers (pids are reused).</summary>
-    private static bool IsLauncher(int pid)
+    /// <summary>
+    /// The registered launcher is alive: a process with its pid that started when it did
+    /// (pids are reused, and a later process, even another cluster's worker, may have it).
+    /// </summary>
+    private static bool IsLauncher(ClusterRegistration cluster)
     {
         try
         {
-            return File.ReadAllText($"/proc/{pid}/comm").Trim() == "dotnet-workers";
+            string stat = File.ReadAllText($"/proc/{cluster.Pid}/stat");
+            string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return ulong.Parse(fields[19], CultureInfo.InvariantCulture) == cluster.StartTicks;  // field 22
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or FormatException or IndexOutOfRangeException)
         {
             return false;
         }

@@ -269,6 +269,13 @@ static class Program
                     await Task.Delay(2, token);
                 }
 
+                // The writer marks itself done after its last write, which the reader may
+                // already have read: then it was held back to the very end.
+                if (readWhenWriterDone < 0)
+                {
+                    readWhenWriterDone = count;
+                }
+
                 Say($"backpressure received={count} max_waiting={max} read_when_writer_done={readWhenWriterDone}");
                 return 0;
             }

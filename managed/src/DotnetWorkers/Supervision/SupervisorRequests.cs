@@ -13,6 +13,9 @@ internal sealed class SupervisorRequests(ClusterRuntime runtime)
     /// <summary>How often the table is looked at while waiting for the outcome.</summary>
     private static readonly TimeSpan LookEvery = TimeSpan.FromMilliseconds(5);
 
+    /// <summary>How long a restarted worker may show as ended before it shows as reviving (the launcher's two steps, and its cleaner).</summary>
+    private static readonly TimeSpan EndedBound = TimeSpan.FromSeconds(5);
+
     /// <summary>supervisor_requests.h kRequestRestart / kRequestStop.</summary>
     private const uint Restart = 1;
     private const uint Stop = 2;
@@ -34,6 +37,7 @@ internal sealed class SupervisorRequests(ClusterRuntime runtime)
 
         // Done when a new process of the id runs: bound to the library if the old one was.
         WorkerStatus ready = before.Status == WorkerStatus.Running ? WorkerStatus.Running : WorkerStatus.Starting;
+        long endedSince = 0;  // the launcher marks the death first, then "reviving": a look may fall between
         while (true)
         {
             WorkerInfo? now = Current(id);
@@ -51,7 +55,11 @@ internal sealed class SupervisorRequests(ClusterRuntime runtime)
             }
             else if (now is null || (now.Restarts == before.Restarts && now.Status is WorkerStatus.Exited or WorkerStatus.Killed))
             {
-                throw new DotnetWorkersException($"Worker {id} ended instead of restarting (the cluster is shutting down?).");
+                endedSince = endedSince == 0 ? Environment.TickCount64 : endedSince;
+                if (now is null || Environment.TickCount64 - endedSince > EndedBound.TotalMilliseconds)
+                {
+                    throw new DotnetWorkersException($"Worker {id} ended instead of restarting (the cluster is shutting down?).");
+                }
             }
 
             await Task.Delay(LookEvery, cancellationToken).ConfigureAwait(false);

@@ -68,13 +68,22 @@ internal static class ReviveScenario
             e.Lease.Dispose();
         }
 
-        // The revived worker counts its life before it serves again.
+        // The revived worker counts its life before it serves again; meanwhile the table
+        // shows it moving through its states (each change seen is recorded once).
+        var statuses = new List<WorkerStatus>();
         while (!Cluster.Store.TryGet("life-1", out long lives) || lives < 2)
         {
-            Thread.Sleep(10);
+            WorkerStatus now = Cluster.Workers.Single(w => w.Id == 1).Status;
+            if (statuses.Count == 0 || statuses[^1] != now)
+            {
+                statuses.Add(now);
+            }
+
+            Thread.Sleep(1);
             bound.Token.ThrowIfCancellationRequested();
         }
 
+        Program.Say($"statuses {string.Join(",", statuses)}");
         Cluster.WaitForServersAsync<IReviveProbe>(1, bound.Token).GetAwaiter().GetResult();
         int pid = probe.PidAsync().WaitAsync(Program.Bound).GetAwaiter().GetResult();
         WorkerInfo worker = Cluster.Workers.Single(w => w.Id == 1);

@@ -189,6 +189,56 @@ public class CliTests
         }
     }
 
+    [Test]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void AClusterOfAnotherRelease_IsNamedAsSuch()
+    {
+        // A registration that looks like this test's own process's, whose region file has a
+        // header of another layout version: what the CLI of one release sees of another's cluster.
+        string name = UniqueName();
+        string regionPath = Path.Combine(Path.GetTempPath(), name + ".region");
+        string registration = Path.Combine(RegistrationDirectory(), $"{Environment.ProcessId}.cluster");
+        using var region = new FileStream(regionPath, FileMode.Create, FileAccess.ReadWrite, FileShare.ReadWrite, 4096, FileOptions.DeleteOnClose);
+        try
+        {
+            byte[] header = new byte[4096];
+            BitConverter.TryWriteBytes(header.AsSpan(0), 0x4E4F494745525744UL);  // "DWREGION"
+            BitConverter.TryWriteBytes(header.AsSpan(8), 99u);                   // layout version
+            BitConverter.TryWriteBytes(header.AsSpan(16), 16UL << 20);           // region size
+            region.Write(header);
+            region.SetLength(16L << 20);
+            region.Flush();
+            Directory.CreateDirectory(RegistrationDirectory(), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);  // as the launcher makes it
+            File.WriteAllLines(registration,
+            [
+                $"name={name}", $"pid={Environment.ProcessId}", $"region_fd={region.SafeFileHandle.DangerousGetHandle()}", "app=/old/App.dll",
+                "workers=1", "started_unix_ms=0", "layout=99", $"start_ticks={OwnStartTicks()}",
+            ]);
+
+            using LauncherRun run = Cli("ps", name);
+            Assert.That(run.WaitForExit(), Is.EqualTo(1), run.Transcript());
+            Assert.That(run.Stderr, Has.Count.EqualTo(1), run.Transcript());
+            Assert.That(run.Stderr[0], Does.StartWith($"dotnet-workers: error: '{name}' was started by another release of dotnet-workers (layout 99): use that release's CLI"));
+        }
+        finally
+        {
+            File.Delete(registration);
+        }
+    }
+
+    /// <summary>Where the launcher registers clusters (as the CLI reads it).</summary>
+    private static string RegistrationDirectory() =>
+        Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR") is { Length: > 0 } runtime && runtime[0] == '/'
+            ? Path.Combine(runtime, "dotnet-workers")
+            : $"/tmp/dotnet-workers-{Posix.GetUid()}";
+
+    /// <summary>This process's start time in clock ticks since boot (/proc/self/stat field 22).</summary>
+    private static string OwnStartTicks()
+    {
+        string stat = File.ReadAllText("/proc/self/stat");
+        return stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[19];
+    }
+
     private static int Tmux(params string[] args)
     {
         using var process = Process.Start(new ProcessStartInfo("tmux", args) { RedirectStandardOutput = true, RedirectStandardError = true })!;

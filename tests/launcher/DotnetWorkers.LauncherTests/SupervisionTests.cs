@@ -30,6 +30,13 @@ public class SupervisionTests(string runtime)
         Assert.That(run.ProbeLines, Does.Contain("revived id=1 kept=set-before-the-kill"), "the store survived");
         Assert.That(run.ProbeLines, Does.Contain($"revived-pid={revived} table-pid={revived} status=Running role=worker"), run.Transcript());
         Assert.That(run.ProbeLines.Count(l => l.StartsWith("life id=2 ", StringComparison.Ordinal)), Is.EqualTo(1), "worker 2 lived on, once");
+
+        // What the table showed meanwhile: the states in their order (a quick one may be missed between two looks).
+        string[] order = ["Killed", "Reviving", "Starting", "Running"];
+        string[] seen = run.ProbeLines.Single(l => l.StartsWith("statuses ", StringComparison.Ordinal))["statuses ".Length..].Split(',');
+        int[] positions = [.. seen.Select(s => Array.IndexOf(order, s))];
+        Assert.That(positions, Is.Ordered.And.All.GreaterThanOrEqualTo(0), $"seen: {string.Join(",", seen)}");
+        Assert.That(seen, Does.Contain("Killed").Or.Contain("Reviving"), "the death showed before the new process");
         Assert.That(run.Stderr, Has.One.EqualTo(
             $"dotnet-workers: worker 1 (pid {first}, role 'worker') was killed by SIGKILL; reviving it in 100ms (restart 1)"), run.Transcript());
 

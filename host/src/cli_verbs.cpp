@@ -28,13 +28,7 @@ int RunCli(const std::vector<std::string>& args) {
     std::fprintf(stderr, "dotnet-workers: error: the CLI is missing (%s): reinstall dotnet-workers\n", cli.c_str());
     return 1;
   }
-  ClrBoot clr;
-  std::string error;
-  if (!clr.Resolve(&error) || !clr.Initialize(cli, args, &error)) {
-    std::fprintf(stderr, "dotnet-workers: error: %s\n", error.c_str());
-    return 1;
-  }
-  return clr.RunApp();
+  return ClrBoot::ResolveAndRun(cli, args);
 }
 
 }  // namespace dw::host

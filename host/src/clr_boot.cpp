@@ -93,6 +93,16 @@ void ClrBoot::PreloadRuntime() {
   }
 }
 
+int ClrBoot::ResolveAndRun(const std::string& app_path, const std::vector<std::string>& app_args) {
+  ClrBoot clr;
+  std::string error;
+  if (!clr.Resolve(&error) || !clr.Initialize(app_path, app_args, &error)) {
+    std::fprintf(stderr, "dotnet-workers: error: %s\n", error.c_str());
+    return 1;
+  }
+  return clr.RunApp();
+}
+
 int ClrBoot::RunApp() { return reinterpret_cast<hostfxr_run_app_fn>(run_app_)(context_); }
 
 }  // namespace dw::host

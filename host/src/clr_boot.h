@@ -30,6 +30,10 @@ class ClrBoot {
   // Starts the runtime and runs Main. Returns Main's exit code (or hostfxr's error code).
   int RunApp();
 
+  // Resolve, Initialize and RunApp in this process, for an app started without fork (a
+  // --spawn child, the CLI): one error line and 1 if the runtime cannot start.
+  static int ResolveAndRun(const std::string& app_path, const std::vector<std::string>& app_args);
+
  private:
   void* hostfxr_ = nullptr;
   void* initialize_ = nullptr;

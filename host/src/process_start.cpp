@@ -183,14 +183,7 @@ int RunSpawnedChild(const std::string& app_path, const std::vector<std::string>&
     return 1;
   }
   region->Release();  // stays mapped for the runtime and the managed library
-
-  ClrBoot clr;
-  std::string error;
-  if (!clr.Resolve(&error) || !clr.Initialize(app_path, app_args, &error)) {
-    std::fprintf(stderr, "dotnet-workers: error: %s\n", error.c_str());
-    return 1;
-  }
-  return clr.RunApp();
+  return ClrBoot::ResolveAndRun(app_path, app_args);
 }
 
 }  // namespace dw::host

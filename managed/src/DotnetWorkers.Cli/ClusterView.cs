@@ -1,4 +1,4 @@
-using System.Text;
+using DotnetWorkers.Messaging.Inbox;
 using DotnetWorkers.Native;
 using DotnetWorkers.Region;
 using DotnetWorkers.Supervision;
@@ -44,10 +44,10 @@ internal sealed class ClusterView : IDisposable
             }
 
             double? cpuPercent = null;
-            bool alive = info.Status is WorkerStatus.Starting or WorkerStatus.Running or WorkerStatus.Stopping && info.ProcessId != 0;
-            if (alive && KernelStatistics.TryRead(info.ProcessId, out TimeSpan cpu, out long resident))
+            info = KernelStatistics.AddTo(info);
+            if (info.CpuTime is { } cpu)
             {
-                info = info with { CpuTime = cpu, MemoryBytes = resident, InboxDepth = InboxDepth(id) };
+                info = info with { InboxDepth = Inboxes.DepthOf(Handle, id) };
                 if (_previous.TryGetValue((id, info.ProcessId), out var before) && now > before.At)
                 {
                     cpuPercent = (cpu - before.Cpu).TotalMilliseconds * 100 / (now - before.At);
@@ -69,23 +69,6 @@ internal sealed class ClusterView : IDisposable
         if (status != DwStatus.Ok)
         {
             throw new CliException($"cannot ask the launcher of '{Cluster.Name}' (pid {Cluster.Pid}): {NativeMethods.LastErrorMessage()}");
-        }
-    }
-
-    /// <summary>Messages in process <paramref name="id"/>'s inbox, looked up without creating it.</summary>
-    private unsafe long InboxDepth(int id)
-    {
-        byte[] name = Encoding.ASCII.GetBytes($"dw.inbox/{id}");
-        fixed (byte* p = name)
-        {
-            nint handle = Handle;
-            if (NativeMethods.QueueFind(handle, p, (uint)name.Length, out uint index) != DwStatus.Ok ||
-                NativeMethods.QueueState(handle, index, out ulong count, out _) != DwStatus.Ok)
-            {
-                return 0;
-            }
-
-            return (long)count;
         }
     }
 

@@ -20,7 +20,7 @@ internal static class Commands
             try
             {
                 using ClusterView view = ClusterView.Open(c);
-                processes = view.Read().Count(r => r.Info.Status is WorkerStatus.Starting or WorkerStatus.Running or WorkerStatus.Stopping);
+                processes = view.Read().Count(r => IsAlive(r.Info));
             }
             catch (RegionMismatchException)
             {
@@ -162,7 +162,7 @@ internal static class Commands
     private static ClusterRegistration Find(string nameOrPid) =>
         Registrations.Find(nameOrPid, out string error) ?? throw new CliException(error);
 
-    private static bool IsAlive(WorkerInfo w) => w.Status is WorkerStatus.Starting or WorkerStatus.Running or WorkerStatus.Stopping;
+    private static bool IsAlive(WorkerInfo w) => DotnetWorkers.Supervision.KernelStatistics.IsLive(w);
 
     private static string Num(long value) => value.ToString(CultureInfo.InvariantCulture);
 }

@@ -228,13 +228,8 @@ internal sealed class ClusterRuntime : IDisposable
                 continue;
             }
 
-            bool alive = info.Status is WorkerStatus.Starting or WorkerStatus.Running or WorkerStatus.Stopping && info.ProcessId != 0;
-            if (alive && Supervision.KernelStatistics.TryRead(info.ProcessId, out TimeSpan cpu, out long resident))
-            {
-                info = info with { CpuTime = cpu, MemoryBytes = resident };
-            }
-
-            workers.Add(alive ? info with { InboxDepth = Messaging.Inboxes.Depth(id) } : info);
+            info = Supervision.KernelStatistics.AddTo(info);
+            workers.Add(Supervision.KernelStatistics.IsLive(info) ? info with { InboxDepth = Messaging.Inboxes.Depth(id) } : info);
         }
 
         return workers;

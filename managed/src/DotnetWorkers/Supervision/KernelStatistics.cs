@@ -12,6 +12,14 @@ internal static class KernelStatistics
     /// <summary>The kernel's clock ticks per second in /proc (USER_HZ: 100 on every Linux .NET runs on).</summary>
     private const double TicksPerSecond = 100;
 
+    /// <summary>True for a process that exists now: its entry says it runs, and it has a pid.</summary>
+    internal static bool IsLive(WorkerInfo info) =>
+        info.Status is WorkerStatus.Starting or WorkerStatus.Running or WorkerStatus.Stopping && info.ProcessId != 0;
+
+    /// <summary><paramref name="info"/> with its CPU time and resident memory, if it is live and still there.</summary>
+    internal static WorkerInfo AddTo(WorkerInfo info) =>
+        IsLive(info) && TryRead(info.ProcessId, out TimeSpan cpu, out long resident) ? info with { CpuTime = cpu, MemoryBytes = resident } : info;
+
     /// <summary>CPU time (user + system) and resident bytes of <paramref name="pid"/>; false if it is gone.</summary>
     internal static bool TryRead(int pid, out TimeSpan cpuTime, out long residentBytes)
     {

@@ -39,7 +39,7 @@ internal sealed class Inboxes
         }
 
         Span<byte> name = stackalloc byte[32];
-        int length = Encoding.ASCII.GetBytes($"dw.inbox/{id}", name);
+        int length = NameOf(id, name);
         fixed (byte* p = name)
         {
             NativeErrors.ThrowIfFailed(
@@ -54,28 +54,48 @@ internal sealed class Inboxes
     /// Messages waiting in process <paramref name="id"/>'s inbox; 0 if it has none yet. Looks
     /// the inbox up without creating it: reading the table must not cost every process an inbox.
     /// </summary>
-    internal unsafe long Depth(int id)
+    internal long Depth(int id)
     {
         uint known = Volatile.Read(ref _indexPlusOne[id]);
-        uint index = known - 1;
         if (known == 0)
         {
-            Span<byte> name = stackalloc byte[32];
-            int length = Encoding.ASCII.GetBytes($"dw.inbox/{id}", name);
-            fixed (byte* p = name)
+            if (!TryFind(_runtime.RegionHandle, id, out uint index))
             {
-                DwStatus found = NativeMethods.QueueFind(_runtime.RegionHandle, p, (uint)length, out index);
-                if (found == DwStatus.NotFound)
-                {
-                    return 0;
-                }
-
-                NativeErrors.ThrowIfFailed(found, $"Looking up the inbox of process {id}");
-                Volatile.Write(ref _indexPlusOne[id], index + 1);
+                return 0;
             }
+
+            Volatile.Write(ref _indexPlusOne[id], known = index + 1);
         }
 
-        NativeErrors.ThrowIfFailed(NativeMethods.QueueState(_runtime.RegionHandle, index, out ulong count, out _), $"Reading the inbox of process {id}");
+        return StateOf(_runtime.RegionHandle, id, known - 1);
+    }
+
+    /// <summary>As <see cref="Depth"/>, through any region handle (the CLI's read-only one), remembering nothing.</summary>
+    internal static long DepthOf(nint region, int id) => TryFind(region, id, out uint index) ? StateOf(region, id, index) : 0;
+
+    /// <summary>The inbox's queue name, "dw.inbox/ID" (docs/protocol.md section 15), into <paramref name="name"/>; its length.</summary>
+    private static int NameOf(int id, Span<byte> name) => Encoding.ASCII.GetBytes($"dw.inbox/{id}", name);
+
+    private static unsafe bool TryFind(nint region, int id, out uint index)
+    {
+        Span<byte> name = stackalloc byte[32];
+        int length = NameOf(id, name);
+        fixed (byte* p = name)
+        {
+            DwStatus found = NativeMethods.QueueFind(region, p, (uint)length, out index);
+            if (found == DwStatus.NotFound)
+            {
+                return false;
+            }
+
+            NativeErrors.ThrowIfFailed(found, $"Looking up the inbox of process {id}");
+            return true;
+        }
+    }
+
+    private static long StateOf(nint region, int id, uint index)
+    {
+        NativeErrors.ThrowIfFailed(NativeMethods.QueueState(region, index, out ulong count, out _), $"Reading the inbox of process {id}");
         return (long)count;
     }
 

@@ -22,6 +22,8 @@ public interface ICalculator
 
     Task<bool> RendezvousAsync();
 
+    Task<bool> WaitForSignalAsync();
+
     Task<int> AddThroughTheClusterAsync(int a, int b);
 
     Task<int> NullTaskAsync();
@@ -92,6 +94,11 @@ public class Calculator : ICalculator
 
     /// <summary>Set by a test: RendezvousAsync blocks its thread until that many calls have arrived.</summary>
     public CountdownEvent Rendezvous { get; set; } = new(1);
+
+    /// <summary>Set by a test: WaitForSignalAsync blocks its thread until it is set (at most 10 s).</summary>
+    public ManualResetEventSlim Signal { get; set; } = new();
+
+    public Task<bool> WaitForSignalAsync() => Task.FromResult(Signal.Wait(TimeSpan.FromSeconds(10)));
 
     /// <summary>Set by a test: the proxy AddThroughTheClusterAsync calls (back into this process).</summary>
     public ICalculator? Self { get; set; }
@@ -199,6 +206,25 @@ public class RpcTests : ClusterOfOneTest
             _calculator.Rendezvous = rendezvous;
             bool[] met = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => Task.Run(() => calculator.RendezvousAsync()))).WaitAsync(Bound + Bound);
             Assert.That(met, Is.All.True, $"round {round}");
+        }
+    }
+
+    [Test]
+    public async Task AnAnswerReadyBeforeAMethodThatBlocks_ReachesTheCallerMeanwhile()
+    {
+        // Both requests go out back to back, so most rounds serve them in one chain: the
+        // answer to the first is held for the chain's end while the second blocks until the
+        // caller has that answer; the watchdog must write it.
+        ICalculator calculator = Cluster.Proxy<ICalculator>();
+        for (int round = 0; round < 5; round++)
+        {
+            using var signal = new ManualResetEventSlim();
+            _calculator.Signal = signal;
+            Task<int> first = calculator.AddAsync(1, 2);
+            Task<bool> blocked = calculator.WaitForSignalAsync();
+            Assert.That(await first.WaitAsync(TimeSpan.FromSeconds(5)), Is.EqualTo(3), $"round {round}: the first answer while the second call blocks");
+            signal.Set();
+            Assert.That(await blocked.WaitAsync(Bound + Bound), Is.True, $"round {round}");
         }
     }
 

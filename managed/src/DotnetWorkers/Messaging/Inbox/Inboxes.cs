@@ -120,6 +120,54 @@ internal sealed class Inboxes
     }
 
     /// <summary>
+    /// Writes a message now if there is room, else once there is while the target lives (a
+    /// dead target's message is dropped), without waiting: for messages that are sent and
+    /// forgotten (an answer). A message that must wait is copied.
+    /// </summary>
+    internal void SendWhenRoom(int target, ReadOnlySpan<byte> message)
+    {
+        if (!TrySend(target, message))
+        {
+            var copy = MessageBuffer.Rent();
+            copy.Writer.Write(message);
+            _ = SendLaterAsync(target, copy);
+        }
+    }
+
+    /// <summary>
+    /// Writes <paramref name="count"/> packed records (a little-endian u32 length, then an
+    /// inline-sized message) in order under one lock of the inbox, as far as it has room: how many.
+    /// </summary>
+    internal unsafe int TrySendRecords(int target, ReadOnlySpan<byte> records, int count)
+    {
+        fixed (byte* p = records)
+        {
+            DwStatus status = NativeMethods.QueueTryWriteMany(_runtime.RegionHandle, IndexOf(target), p, (uint)records.Length, (uint)count, out uint written);
+            if (status != DwStatus.Ok && status != DwStatus.Timeout)
+            {
+                throw NativeErrors.Create(status, $"Sending to process {target}");
+            }
+
+            return (int)written;
+        }
+    }
+
+    private async Task SendLaterAsync(int target, MessageBuffer message)
+    {
+        try
+        {
+            await SendAsync(target, 0, message.Memory, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (RemoteProcessDiedException)
+        {
+        }
+        finally
+        {
+            message.Dispose();
+        }
+    }
+
+    /// <summary>
     /// Writes a message, waiting for room while the target lives (a full inbox is
     /// backpressure). Throws <see cref="RemoteProcessDiedException"/> if the target is not
     /// running, <see cref="OperationCanceledException"/> on cancellation. The sender's own

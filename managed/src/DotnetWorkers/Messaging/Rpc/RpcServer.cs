@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using DotnetWorkers.Generated;
 using DotnetWorkers.Messaging.Inbox;
+using DotnetWorkers.Messaging.Scheduling;
 using DotnetWorkers.Native;
 
 namespace DotnetWorkers.Messaging.Rpc;
@@ -329,29 +330,10 @@ internal sealed class RpcServer
             Sender = (uint)_runtime.WorkerId,
             CallId = callId,
         };
-        MessageBuffer message = Inboxes.Frame(header, (payload, write), static (writer, s) => s.write(writer, s.payload));
-        if (_inboxes.TrySend((int)caller, message.Span))
+        using MessageBuffer message = Inboxes.Frame(header, (payload, write), static (writer, s) => s.write(writer, s.payload));
+        if (!HeldSends.TryHold(_inboxes, (int)caller, message.Span))
         {
-            message.Dispose();
-            return;
-        }
-
-        _ = SendLaterAsync((int)caller, message);
-    }
-
-    /// <summary>The caller's inbox is full: wait for room while the caller lives; a dead caller's answer is dropped.</summary>
-    private async Task SendLaterAsync(int caller, MessageBuffer message)
-    {
-        try
-        {
-            await _inboxes.SendAsync(caller, 0, message.Memory, CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (RemoteProcessDiedException)
-        {
-        }
-        finally
-        {
-            message.Dispose();
+            _inboxes.SendWhenRoom((int)caller, message.Span);
         }
     }
 }

@@ -72,7 +72,8 @@ internal sealed class WorkChain : ChainWatchdog.IWatched
     }
 
     /// <summary>
-    /// Runs items until none is left, as a chain runner: calls made here do not poll, and
+    /// Runs items until none is left, as a chain runner: calls made here do not poll,
+    /// answers sent here go together when the chain ends (<see cref="HeldSends"/>), and
     /// the ambient context is put back after each item. With a hold on the poll
     /// (<paramref name="hold"/>, 0 for none), each item is entered and left on
     /// <paramref name="holdOwner"/>; <paramref name="hold"/> becomes 0 if the watchdog
@@ -81,6 +82,7 @@ internal sealed class WorkChain : ChainWatchdog.IWatched
     internal void Run(PollHold? holdOwner, ref long hold)
     {
         bool wasRunner = ChainRunner.Enter();
+        bool heldBefore = HeldSends.Hold();
         var context = AmbientContext.Capture();
         try
         {
@@ -101,6 +103,7 @@ internal sealed class WorkChain : ChainWatchdog.IWatched
         }
         finally
         {
+            HeldSends.Release(heldBefore);
             ChainRunner.Leave(wasRunner);
         }
     }

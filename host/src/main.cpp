@@ -59,9 +59,15 @@ int main(int argc, char** argv) {
     case ParseOutcome::kRun: break;
   }
 
+  // Before anything opens a descriptor: the children put their sockets at 3.. (--listen).
+  if (!options.listens.empty()) Listeners::ReserveLowDescriptors(options.listens.size());
+
   AppKind kind = AppKind::kManaged;
   if (!CheckDotnetApp(options.app_path, &kind, &error)) return Error(kStartError, error);
   options.native_app = kind == AppKind::kNative;
+
+  Listeners listeners;
+  if (!listeners.Open(options.listens, &error)) return Error(kStartError, error);
 
   // Resolved once, here, and inherited by every forked child. In --spawn mode each child
   // does this again after exec; doing it here too reports a broken install once. A
@@ -104,6 +110,7 @@ int main(int argc, char** argv) {
   context.launcher_pid = getpid();
   OutputPrefixer output;
   if (options.prefix_output) context.output = &output;
+  if (!listeners.empty()) context.listeners = &listeners;
 
   Supervisor supervisor(context);
   std::vector<ProcessSpec> specs{{0, std::string(kPrimaryRole)}};

@@ -41,7 +41,8 @@ bool SplitInline(std::string_view arg, std::string_view* name, std::string_view*
 bool TakesValue(std::string_view name) {
   return name == "--workers" || name == "--memory" || name == "--shutdown-timeout" || name == "--role" ||
          name == "--on-worker-exit" || name == "--max-restarts" || name == "--restart-window" || name == "--timeout" ||
-         name == "--max-memory" || name == "--name" || name == "--output" || name == "--restart-delay";
+         name == "--max-memory" || name == "--name" || name == "--output" || name == "--restart-delay" ||
+         name == "--listen";
 }
 
 }  // namespace
@@ -205,6 +206,18 @@ ParseOutcome ParseOptions(const std::vector<std::string_view>& args, uint32_t de
         return ParseOutcome::kError;
       }
       result.prefix_output = value == "prefix";
+    } else if (name == "--listen") {
+      std::optional<ListenSpec> spec = ParseListen(value, error);
+      if (!spec) return ParseOutcome::kError;
+      for (const ListenSpec& given : result.listens) {
+        const bool same =
+            spec->IsUnix() ? given.path == spec->path : given.port == spec->port && given.host == spec->host;
+        if (same) {
+          *error = "--listen " + spec->text + " is given twice";
+          return ParseOutcome::kError;
+        }
+      }
+      result.listens.push_back(std::move(*spec));
     } else if (name == "--name") {
       if (!IsValidRoleName(value)) {
         *error = "invalid --name '" + std::string(value) + "': expected 1-31 letters, digits, '_', '-' or '.'";
@@ -300,6 +313,14 @@ ParseOutcome ParseOptions(const std::vector<std::string_view>& args, uint32_t de
         "too many workers (" + std::to_string(result.WorkerCount()) + "): at most " + std::to_string(kMaxProcesses - 1);
     return ParseOutcome::kError;
   }
+  for (const ListenSpec& listen : result.listens) {
+    bool known = listen.role.empty() || listen.role == kPrimaryRole;
+    for (const RoleCount& r : result.roles) known |= r.name == listen.role;
+    if (!known) {
+      *error = "--listen " + listen.text + ": no process has the role '" + listen.role + "'";
+      return ParseOutcome::kError;
+    }
+  }
   result.memory_bytes = memory.value_or(default_memory);
   *options = std::move(result);
   return ParseOutcome::kRun;
@@ -343,6 +364,15 @@ Options:
                             lifetime.
   --timeout <DUR>           End the cluster after this long, as on SIGTERM, and exit 124
                             (as timeout(1) does), naming the processes still running.
+  --listen <ADDRESS>        Bind ADDRESS once, before any process starts, and hand it to
+                            every process by systemd's socket activation (LISTEN_FDS,
+                            LISTEN_PID, LISTEN_FDNAMES, descriptors from 3 on): Kestrel with
+                            UseSystemd() serves it from all of them. [HOST:]PORT (every
+                            interface without HOST; [::1]:PORT for IPv6) gets one
+                            SO_REUSEPORT socket per process, so connections spread evenly;
+                            a path with a '/' is a Unix socket (it must not exist; removed
+                            at exit). ADDRESS=ROLE gives it to that role's processes only.
+                            Repeatable.
   --spawn                   Start every process by exec'ing the launcher again instead of
                             forking it (slower to boot; for debugging and profilers).
   --output <HOW>            inherit (default): every process writes to the launcher's

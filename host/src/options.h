@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "listeners.h"
 #include "restart_backoff.h"
 
 namespace dw::host {
@@ -31,6 +32,7 @@ struct LauncherOptions {
   RestartLimits restart_limits;                      // --max-restarts, --restart-window (revive)
   uint64_t timeout_ms = 0;                           // --timeout: end the cluster after this long (0: never)
   uint64_t max_memory_bytes = 0;                     // --max-memory: restart a worker whose RSS passes it (0: none)
+  std::vector<ListenSpec> listens;                   // --listen, in the order given
   std::string name;                                  // --name: what the CLI calls the cluster (default: the app's)
   std::string app_path;                              // the first non-option argument
   std::vector<std::string> app_args;                 // everything after it, untouched

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "dotnet_workers/dw.h"
+#include "gc_defaults.h"
 #include "launcher_api.h"
 
 extern char** environ;
@@ -28,28 +29,59 @@ struct ChildPlan {
   std::vector<const char*> argv;  // --spawn and NativeAOT apps only
   size_t region_env = 0;          // index of DOTNET_WORKERS_REGION in env_strings
   size_t pid_digits = 0;          // where the 10 pid digits start in that string
+  // --listen: the sockets it inherits at kFirstListenFd.., the launcher's others, and
+  // where LISTEN_PID's value goes (exact digits: servers compare it as a string).
+  std::vector<int> listen_fds;
+  std::vector<int> listen_moved;  // as many slots, filled in the child
+  std::vector<int> all_listen_fds;
+  size_t listen_pid_env = 0;
 };
 
 constexpr std::string_view kPidField = "pid=";
+constexpr std::string_view kListenPid = "LISTEN_PID";
 
-ChildPlan Plan(const StartContext& context, const ProcessSpec& spec) {
-  ChildPlan plan;
-  const std::pair<std::string, std::string> ours[] = {
+bool Plan(const StartContext& context, const ProcessSpec& spec, ChildPlan* out, std::string* error) {
+  ChildPlan& plan = *out;
+  std::vector<std::string> listen_names;
+  if (context.listeners != nullptr) {
+    if (!context.listeners->SocketsFor(spec.id, spec.role, &plan.listen_fds, &listen_names, error)) return false;
+    plan.all_listen_fds = context.listeners->AllFds();
+    plan.listen_moved.resize(plan.listen_fds.size());
+  }
+  std::vector<std::pair<std::string, std::string>> ours = {
       {"DOTNET_WORKERS_ID", std::to_string(spec.id)},
       {"DOTNET_WORKERS_COUNT", std::to_string(context.options->WorkerCount())},
       {"DOTNET_WORKERS_ROLE", spec.role},
-      // The pid is patched in by the child: the descriptor's pid field is 10 digits wide.
-      {DW_REGION_ENV, FormatRegionDescriptor(context.region->Describe(0))},
   };
+  // The systemd convention's variables are ours alone (the launcher's own, if systemd
+  // started it, name the launcher's pid): set for a process that inherits sockets, else unset.
+  const std::string listen_vars[] = {"LISTEN_FDS", "LISTEN_FDNAMES", std::string(kListenPid)};
+  if (!plan.listen_fds.empty()) {
+    std::string names;
+    for (const std::string& name : listen_names) names += (names.empty() ? "" : ":") + name;
+    ours.emplace_back(listen_vars[0], std::to_string(plan.listen_fds.size()));
+    ours.emplace_back(listen_vars[1], names);
+    ours.emplace_back(listen_vars[2], std::string(10, ' '));  // the child writes its pid there
+  }
+  for (auto& setting : GcDefaults(context.options->WorkerCount() + 1, DefaultWorkerCount(), environ)) {
+    ours.push_back(std::move(setting));
+  }
+  // The pid is patched in by the child: the descriptor's pid field is 10 digits wide. Last.
+  ours.emplace_back(DW_REGION_ENV, FormatRegionDescriptor(context.region->Describe(0)));
   for (char** e = environ; *e != nullptr; ++e) {
     std::string_view entry(*e);
+    auto named = [&](std::string_view name) {
+      return entry.size() > name.size() && entry.substr(0, name.size()) == name && entry[name.size()] == '=';
+    };
     bool replaced = false;
-    for (const auto& [name, value] : ours) {
-      replaced |= entry.size() > name.size() && entry.substr(0, name.size()) == name && entry[name.size()] == '=';
-    }
+    for (const auto& [name, value] : ours) replaced |= named(name);
+    for (const std::string& name : listen_vars) replaced |= named(name);
     if (!replaced) plan.env_strings.emplace_back(entry);
   }
-  for (const auto& [name, value] : ours) plan.env_strings.push_back(name + "=" + value);
+  for (const auto& [name, value] : ours) {
+    if (name == kListenPid) plan.listen_pid_env = plan.env_strings.size();
+    plan.env_strings.push_back(name + "=" + value);
+  }
   plan.region_env = plan.env_strings.size() - 1;
   plan.pid_digits = plan.env_strings[plan.region_env].find(kPidField) + kPidField.size();
   for (std::string& s : plan.env_strings) plan.envp.push_back(s.data());
@@ -64,7 +96,7 @@ ChildPlan Plan(const StartContext& context, const ProcessSpec& spec) {
     for (const std::string& a : context.options->app_args) plan.argv.push_back(a.c_str());
     plan.argv.push_back(nullptr);
   }
-  return plan;
+  return true;
 }
 
 void WriteDecimal10(char* out, uint32_t value) {
@@ -94,6 +126,35 @@ void TakeOutputPipes(const ChildOutput& output, const std::vector<int>& launcher
   close(output.stderr_fd);
 }
 
+// --listen, in the child: its sockets go to kFirstListenFd.. (in the order of
+// LISTEN_FDNAMES) and every other listening descriptor of the launcher is closed. Copies
+// above the range first: a socket may sit where another one must go.
+void TakeListenSockets(ChildPlan& plan, uint32_t pid) {
+  const size_t count = plan.listen_fds.size();
+  for (size_t i = 0; i < count; ++i) {
+    plan.listen_moved[i] = fcntl(plan.listen_fds[i], F_DUPFD_CLOEXEC, kFirstListenFd + static_cast<int>(count));
+    if (plan.listen_moved[i] < 0) ChildFail("cannot take the listening sockets (--listen)");
+  }
+  for (int fd : plan.all_listen_fds) close(fd);
+  for (size_t i = 0; i < count; ++i) {
+    if (dup2(plan.listen_moved[i], kFirstListenFd + static_cast<int>(i)) < 0) {
+      ChildFail("cannot take the listening sockets (--listen)");
+    }
+    close(plan.listen_moved[i]);
+  }
+  if (count == 0) return;
+  // LISTEN_PID=<digits>: written into the 10 characters reserved, then cut short.
+  char digits[10];
+  int n = 0;
+  do {
+    digits[n++] = static_cast<char>('0' + pid % 10);
+    pid /= 10;
+  } while (pid != 0);
+  char* value = plan.env_strings[plan.listen_pid_env].data() + kListenPid.size() + 1;
+  for (int i = 0; i < n; ++i) value[i] = digits[n - 1 - i];
+  value[n] = '\0';
+}
+
 // Runs in the child between fork and the runtime (or exec).
 [[noreturn]] void RunChild(const StartContext& context, const ProcessSpec& spec, ChildPlan& plan) {
   // Die with the launcher, even if it is SIGKILLed. If it died before prctl took effect
@@ -106,6 +167,7 @@ void TakeOutputPipes(const ChildOutput& output, const std::vector<int>& launcher
   const uint32_t pid = static_cast<uint32_t>(getpid());
   ProcessForked(context.region->process(spec.id), pid);
   WriteDecimal10(plan.env_strings[plan.region_env].data() + plan.pid_digits, pid);
+  TakeListenSockets(plan, pid);
 
   // Like `dotnet`: stdin belongs to the primary; workers read end-of-file.
   if (spec.id != 0) {
@@ -136,7 +198,8 @@ void TakeOutputPipes(const ChildOutput& output, const std::vector<int>& launcher
 }  // namespace
 
 pid_t StartProcess(const StartContext& context, const ProcessSpec& spec, std::string* error) {
-  ChildPlan plan = Plan(context, spec);
+  ChildPlan plan;
+  if (!Plan(context, spec, &plan, error)) return -1;
   ChildOutput output;
   std::vector<int> launcher_fds;
   if (context.output != nullptr) {

@@ -8,6 +8,7 @@
 
 #include "clr_boot.h"
 #include "launcher_api.h"
+#include "listeners.h"
 #include "options.h"
 #include "output_prefixer.h"
 #include "signals.h"
@@ -25,6 +26,7 @@ struct StartContext {
   const LauncherOptions* options = nullptr;
   const SupervisorSignals* signals = nullptr;
   OutputPrefixer* output = nullptr;  // --output=prefix: pipes per process; null: inherited
+  Listeners* listeners = nullptr;    // --listen: sockets per process; null: none
   pid_t launcher_pid = 0;
 };
 

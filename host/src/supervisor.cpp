@@ -278,6 +278,8 @@ void Supervisor::ReapAll() {
                         : for_good       ? Decision{}
                                          : policy_.OnStoppedForRestart(process->id, Label(*process), status);
     Carry(decision);
+    // Its sockets wait for its successor; without one, connections must not queue on them.
+    if (decision.action != Action::kRevive && context_.listeners != nullptr) context_.listeners->Release(process->id);
     // Give back what it held (locks, buffers, GetOrSet claims), so the survivors go on.
     // Not when everything is being killed: nobody is left to use it.
     if (policy_.killing()) continue;

@@ -19,7 +19,7 @@ internal sealed partial class LauncherRun : IDisposable
     private readonly TaskCompletionSource _stderrClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly string _syncDir = Directory.CreateTempSubdirectory("dw-probe-").FullName;
 
-    private LauncherRun(string fileName, IEnumerable<string> arguments, bool redirectStdin)
+    private LauncherRun(string fileName, IEnumerable<string> arguments, bool redirectStdin, IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo(fileName)
         {
@@ -41,6 +41,10 @@ internal sealed partial class LauncherRun : IDisposable
 
         // Where ClusterProbe processes leave marker files to wait for each other.
         info.Environment["PROBE_SYNC_DIR"] = _syncDir;
+        foreach ((string name, string value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
+        }
 
         _process = new Process { StartInfo = info };
         _process.OutputDataReceived += (_, e) => Collect(e.Data, _stdout, _stdoutClosed);
@@ -52,6 +56,10 @@ internal sealed partial class LauncherRun : IDisposable
 
     /// <summary>Starts <c>dotnet-workers args...</c>.</summary>
     internal static LauncherRun Start(params string[] args) => new(Paths.Launcher, args, redirectStdin: false);
+
+    /// <summary>Starts <c>dotnet-workers args...</c> with these variables added to the test's environment.</summary>
+    internal static LauncherRun StartWithEnvironment(IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        new(Paths.Launcher, args, redirectStdin: false, environment);
 
     /// <summary>Starts <c>dotnet-workers args...</c> with stdin connected to the test.</summary>
     internal static LauncherRun StartWithStdin(params string[] args) => new(Paths.Launcher, args, redirectStdin: true);

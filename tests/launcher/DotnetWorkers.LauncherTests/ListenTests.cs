@@ -1,0 +1,251 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace DotnetWorkers.LauncherTests;
+
+/// <summary>
+/// --listen through the real launcher and a real Kestrel app (WebProbe) that knows nothing
+/// of dotnet-workers: it calls UseSystemd() and serves what the launcher hands it.
+/// </summary>
+[Parallelizable(ParallelScope.None)]
+public class ListenTests
+{
+    private static readonly TimeSpan RequestBound = TimeSpan.FromSeconds(5);
+
+    private static string WebProbe => Path.Combine(Paths.RepoRoot, "artifacts", "testapps", "WebProbe", "WebProbe.dll");
+
+    /// <summary>A loopback port nobody listens on right now.</summary>
+    private static int FreePort()
+    {
+        var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        int port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        return port;
+    }
+
+    /// <summary>One request on a connection of its own (each new connection may land on another process): the body.</summary>
+    private static async Task<string> GetAsync(HttpClient client, string url)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        request.Headers.ConnectionClose = true;
+        using var cancel = new CancellationTokenSource(RequestBound);
+        using HttpResponseMessage response = await client.SendAsync(request, cancel.Token);
+        response.EnsureSuccessStatusCode();
+        return await response.Content.ReadAsStringAsync(cancel.Token);
+    }
+
+    /// <summary>Requests until every id in <paramref name="ids"/> has answered (at most 400): who answered how often.</summary>
+    private static async Task<Dictionary<string, int>> UntilAllAnswerAsync(HttpClient client, string url, IEnumerable<string> ids)
+    {
+        var seen = new Dictionary<string, int>();
+        var wanted = ids.ToHashSet();
+        for (int i = 0; i < 400 && !wanted.IsSubsetOf(seen.Keys); i++)
+        {
+            string id = (await GetAsync(client, url)).Split(' ')[0];
+            seen[id] = seen.GetValueOrDefault(id) + 1;
+        }
+
+        return seen;
+    }
+
+    [Test]
+    public async Task EveryProcess_ServesThePort_ThroughUseSystemd_WithoutTheLibrary()
+    {
+        int port = FreePort();
+        using var run = LauncherRun.Start("--workers=3", "--listen", $"127.0.0.1:{port}", WebProbe);
+        run.WaitForLines(l => l.StartsWith("serving ", StringComparison.Ordinal), 4);
+
+        using var client = new HttpClient();
+        Dictionary<string, int> seen = await UntilAllAnswerAsync(client, $"http://127.0.0.1:{port}/", ["0", "1", "2", "3"]);
+        Assert.That(seen.Keys, Is.EquivalentTo(new[] { "0", "1", "2", "3" }), "the primary and every worker answered");
+        Assert.That(await GetAsync(client, $"http://127.0.0.1:{port}/fds"), Is.EqualTo($"1 {port}"), "LISTEN_FDS and LISTEN_FDNAMES");
+
+        run.Signal(Posix.SIGTERM);
+        Assert.That(run.WaitForExit(), Is.Zero, run.Transcript());
+    }
+
+    [Test]
+    public async Task ProcessesThatOutnumberTheCores_RunWorkstationGc_UnlessTheUserChose()
+    {
+        // The app asks for Server GC (every ASP.NET Core app's runtimeconfig does).
+        string workers = $"--workers={Environment.ProcessorCount}";
+        foreach ((Dictionary<string, string> environment, string expected) in new[]
+        {
+            (new Dictionary<string, string>(), "workstation"),
+            (new Dictionary<string, string> { ["DOTNET_gcServer"] = "1" }, "server"),
+        })
+        {
+            int port = FreePort();
+            using var run = LauncherRun.StartWithEnvironment(environment, workers, "--listen", $"127.0.0.1:{port}", WebProbe);
+            run.WaitForLines(l => l.StartsWith("serving ", StringComparison.Ordinal), Environment.ProcessorCount + 1);
+            using var client = new HttpClient();
+            var modes = new HashSet<string>();
+            for (int i = 0; i < 20; i++)
+            {
+                modes.Add(await GetAsync(client, $"http://127.0.0.1:{port}/gc"));
+            }
+
+            Assert.That(modes, Is.EquivalentTo(new[] { expected }), string.Join(",", environment.Keys));
+            run.Signal(Posix.SIGTERM);
+            Assert.That(run.WaitForExit(), Is.Zero, run.Transcript());
+        }
+    }
+
+    [Test]
+    public async Task AListenForOneRole_ReachesOnlyThatRole_AndAUnixSocketIsServedToo()
+    {
+        int port = FreePort();
+        string dir = Directory.CreateTempSubdirectory("dw-listen-").FullName;
+        string socket = Path.Combine(dir, "web.sock");
+        try
+        {
+            using var run = LauncherRun.Start("--role", "web=2", "--role", "jobs=1", "--listen", $"127.0.0.1:{port}=web", "--listen", $"{socket}=web", WebProbe);
+            run.WaitForLines(l => l.StartsWith("serving ", StringComparison.Ordinal), 2);
+            run.WaitForLines(l => l.StartsWith("no sockets ", StringComparison.Ordinal), 2);
+            Assert.That(run.Stdout.Where(l => l.StartsWith("serving ", StringComparison.Ordinal)), Is.EquivalentTo(new[] { "serving 1 web", "serving 2 web" }));
+            Assert.That(run.Stdout.Where(l => l.StartsWith("no sockets ", StringComparison.Ordinal)), Is.EquivalentTo(new[] { "no sockets 0 primary", "no sockets 3 jobs" }));
+
+            using var tcp = new HttpClient();
+            Assert.That((await UntilAllAnswerAsync(tcp, $"http://127.0.0.1:{port}/", ["1", "2"])).Keys, Is.EquivalentTo(new[] { "1", "2" }));
+            Assert.That(await GetAsync(tcp, $"http://127.0.0.1:{port}/fds"), Is.EqualTo($"2 {port}:web.sock"), "in the order given");
+
+            using var unix = new HttpClient(new SocketsHttpHandler
+            {
+                ConnectCallback = async (_, cancellationToken) =>
+                {
+                    var s = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                    await s.ConnectAsync(new UnixDomainSocketEndPoint(socket), cancellationToken);
+                    return new NetworkStream(s, ownsSocket: true);
+                },
+            });
+            Assert.That((await GetAsync(unix, "http://localhost/")).Split(' ')[1], Is.EqualTo("web"));
+
+            run.Signal(Posix.SIGTERM);
+            Assert.That(run.WaitForExit(), Is.Zero, run.Transcript());
+            Assert.That(File.Exists(socket), Is.False, "the launcher removes the socket file it made");
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Test]
+    public void APortTaken_ABadAddress_AnExistingPath_OrAnUnknownRole_IsOneLineBeforeAnythingStarts()
+    {
+        var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        int port = ((IPEndPoint)taken.LocalEndpoint).Port;
+        string existing = Path.GetTempFileName();
+        try
+        {
+            (string Listen, int Code, string Message)[] cases =
+            [
+                ($"127.0.0.1:{port}", 1, $"--listen 127.0.0.1:{port}: cannot bind 127.0.0.1:{port}: Address already in use (another process listens there)"),
+                ($"{port}", 1, $"--listen {port}: cannot bind port {port}: Address already in use (another process listens there)"),
+                ("192.0.2.1:8080", 1, "--listen 192.0.2.1:8080: cannot bind 192.0.2.1:8080: Cannot assign requested address"),
+                ("no-such-host.invalid:8080", 1, "--listen no-such-host.invalid:8080: cannot resolve 'no-such-host.invalid'"),
+                (existing, 1, $"--listen {existing}: {existing} exists (remove it, or choose another path)"),
+                ("8080=web", 2, "--listen 8080=web: no process has the role 'web'"),
+                ("70000", 2, "invalid --listen '70000': expected [HOST:]PORT"),
+                ("::1:8080", 2, "invalid --listen '::1:8080': expected [HOST:]PORT"),
+                ("8080=", 2, "invalid --listen '8080=': the role after '=' is 1-31 letters"),
+            ];
+            foreach ((string listen, int code, string message) in cases)
+            {
+                using var run = LauncherRun.Start("--workers=1", "--listen", listen, WebProbe);
+                Assert.That(run.WaitForExit(), Is.EqualTo(code), $"{listen}: {run.Transcript()}");
+                Assert.That(run.Stderr, Has.Count.EqualTo(1), listen);
+                Assert.That(run.Stderr[0], Does.StartWith("dotnet-workers: error: " + message), listen);
+                Assert.That(run.Stdout, Is.Empty, $"{listen}: nothing started");
+            }
+        }
+        finally
+        {
+            taken.Stop();
+            File.Delete(existing);
+        }
+    }
+
+    [Test]
+    public async Task AWorkerKilledUnderRevive_LeavesThePortAnswering_AndItsSuccessorServesItsSocket()
+    {
+        int port = FreePort();
+        using var run = LauncherRun.Start("--workers=2", "--on-worker-exit=revive", "--restart-delay=200ms", "--listen", $"127.0.0.1:{port}", WebProbe);
+        run.WaitForLines(l => l.StartsWith("serving ", StringComparison.Ordinal), 3);
+        using var client = new HttpClient();
+        string url = $"http://127.0.0.1:{port}/";
+        Dictionary<string, int> before = await UntilAllAnswerAsync(client, url, ["0", "1", "2"]);
+        Assert.That(before.Keys, Is.EquivalentTo(new[] { "0", "1", "2" }));
+        int victim = await PidOfAsync(client, url, "1");
+
+        // Sequential requests while worker 1 dies and comes back: one in flight at a time,
+        // so at most one may fail; those hashed to its socket meanwhile wait in its queue.
+        int failures = 0, served = 0;
+        var clock = Stopwatch.StartNew();
+        Posix.Kill(victim, Posix.SIGKILL);
+        while (clock.Elapsed < TimeSpan.FromSeconds(3))
+        {
+            try
+            {
+                await GetAsync(client, url);
+                served++;
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                failures++;
+            }
+        }
+
+        Assert.That(failures, Is.LessThanOrEqualTo(1), $"served {served}");
+        run.WaitForLines(l => l == "serving 1 worker", 2);
+        int successor = await PidOfAsync(client, url, "1");
+        Assert.That(successor, Is.Not.EqualTo(victim), "a new process serves worker 1's socket");
+
+        run.Signal(Posix.SIGTERM);
+        Assert.That(run.WaitForExit(), Is.Zero, run.Transcript());
+    }
+
+    [Test]
+    public async Task AWorkerThatEndsForGood_TakesItsSocketWithIt_SoNoConnectionWaitsOnIt()
+    {
+        int port = FreePort();
+        using var run = LauncherRun.Start("--workers=2", "--on-worker-exit=continue", "--listen", $"127.0.0.1:{port}", WebProbe);
+        run.WaitForLines(l => l.StartsWith("serving ", StringComparison.Ordinal), 3);
+        using var client = new HttpClient();
+        string url = $"http://127.0.0.1:{port}/";
+        int victim = await PidOfAsync(client, url, "2");
+        Posix.Kill(victim, Posix.SIGKILL);
+        LauncherRun.AssertAllDead([victim]);
+        await Task.Delay(200);  // the launcher reaps it and closes its socket
+
+        // Every new connection lands on a live process's socket: none waits for a timeout.
+        var seen = new HashSet<string>();
+        for (int i = 0; i < 60; i++)
+        {
+            seen.Add((await GetAsync(client, url)).Split(' ')[0]);
+        }
+
+        Assert.That(seen, Is.EquivalentTo(new[] { "0", "1" }));
+        run.Signal(Posix.SIGTERM);
+        run.WaitForExit();
+    }
+
+    /// <summary>The pid of the process with <paramref name="id"/>, from its answers.</summary>
+    private static async Task<int> PidOfAsync(HttpClient client, string url, string id)
+    {
+        for (int i = 0; i < 400; i++)
+        {
+            string[] fields = (await GetAsync(client, url)).Split(' ');
+            if (fields[0] == id)
+            {
+                return int.Parse(fields[2]);
+            }
+        }
+
+        Assert.Fail($"process {id} never answered");
+        return 0;
+    }
+}

@@ -11,7 +11,8 @@
 namespace dw::host {
 
 bool IsCliVerb(std::string_view first) {
-  return first == "ps" || first == "top" || first == "inspect" || first == "stop" || first == "restart";
+  return first == "ps" || first == "top" || first == "inspect" || first == "stop" || first == "restart" ||
+         first == "reload";
 }
 
 int RunCli(const std::vector<std::string>& args) {

@@ -25,12 +25,12 @@ bool EndedAsAsked(int status) {
   return code == 0 || code == 128 + SIGINT || code == 128 + SIGTERM || code == 128 + SIGHUP;
 }
 
-std::string Cause(int status) {
+}  // namespace
+
+std::string DescribeEnd(int status) {
   return WIFSIGNALED(status) ? "was killed by " + SignalName(WTERMSIG(status))
                              : "exited with code " + std::to_string(WEXITSTATUS(status));
 }
-
-}  // namespace
 
 Decision ExitPolicy::Fail(int exit_code, std::string message) {
   failure_code_ = failure_code_.value_or(exit_code);
@@ -47,43 +47,44 @@ Decision ExitPolicy::OnProcessEnded(uint32_t id, const std::string& label, int s
     primary_code_ = CodeOf(status);
     if (phase_ == Phase::kRunning) {
       if (signaled && !IsStopSignal(WTERMSIG(status))) {
-        return Fail(CodeOf(status), "dotnet-workers: " + label + " " + Cause(status) + "; stopping the cluster");
+        return Fail(CodeOf(status), "dotnet-workers: " + label + " " + DescribeEnd(status) + "; stopping the cluster");
       }
       phase_ = Phase::kShuttingDown;
       return {Action::kBeginShutdown, "", L::kReasonPrimaryExited};
     }
     // During shutdown the primary's code is the exit code, whatever it is; only a crash is news.
     if (!signaled || IsStopSignal(WTERMSIG(status))) return {};
-    return {Action::kNone, "dotnet-workers: " + label + " " + Cause(status) + " during shutdown", 0};
+    return {Action::kNone, "dotnet-workers: " + label + " " + DescribeEnd(status) + " during shutdown", 0};
   } else if (phase_ == Phase::kRunning) {
     if (!signaled && WEXITSTATUS(status) == 0) return {};  // a worker that finished cleanly just leaves
     if (on_worker_exit_ == WorkerExit::kContinue) {
       return {Action::kNone,
-              "dotnet-workers: " + label + " " + Cause(status) + "; continuing without it (--on-worker-exit=continue)",
+              "dotnet-workers: " + label + " " + DescribeEnd(status) +
+                  "; continuing without it (--on-worker-exit=continue)",
               0};
     }
     if (on_worker_exit_ == WorkerExit::kRevive) {
       RestartBackoff& backoff = backoffs_.try_emplace(id, limits_).first->second;
       std::optional<uint64_t> delay = backoff.OnDeath(started_ns, ended_ns);
       if (!delay) {
-        return Fail(CodeOf(status), "dotnet-workers: " + label + " " + Cause(status) + ": worker " +
+        return Fail(CodeOf(status), "dotnet-workers: " + label + " " + DescribeEnd(status) + ": worker " +
                                         std::to_string(id) + " died " + std::to_string(limits_.max_restarts + 1) +
                                         " times within " + FormatDuration(limits_.window_ms) +
                                         " (more than --max-restarts=" + std::to_string(limits_.max_restarts) +
                                         "); stopping the cluster");
       }
       return {Action::kRevive,
-              "dotnet-workers: " + label + " " + Cause(status) + "; reviving it in " + FormatDuration(*delay) +
+              "dotnet-workers: " + label + " " + DescribeEnd(status) + "; reviving it in " + FormatDuration(*delay) +
                   " (restart " + std::to_string(backoff.restarts()) + ")",
               0, *delay};
     }
-    return Fail(CodeOf(status), "dotnet-workers: " + label + " " + Cause(status) + "; stopping the cluster");
+    return Fail(CodeOf(status), "dotnet-workers: " + label + " " + DescribeEnd(status) + "; stopping the cluster");
   }
 
   // Shutting down.
   if (EndedAsAsked(status)) return {};
   shutdown_failure_code_ = shutdown_failure_code_.value_or(CodeOf(status));
-  return {Action::kNone, "dotnet-workers: " + label + " " + Cause(status) + " during shutdown", 0};
+  return {Action::kNone, "dotnet-workers: " + label + " " + DescribeEnd(status) + " during shutdown", 0};
 }
 
 Decision ExitPolicy::OnSignal(int signal) {
@@ -113,7 +114,7 @@ Decision ExitPolicy::OnStartFailure(int exit_code) { return Fail(exit_code, "");
 
 Decision ExitPolicy::OnStoppedForRestart(uint32_t id, const std::string& label, int status) {
   if (phase_ != Phase::kRunning || id == 0) return {};
-  const std::string how = EndedAsAsked(status) ? "has stopped" : Cause(status);
+  const std::string how = EndedAsAsked(status) ? "has stopped" : DescribeEnd(status);
   return {Action::kRevive, "dotnet-workers: " + label + " " + how + "; starting it again", 0, 0};
 }
 

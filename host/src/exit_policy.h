@@ -93,4 +93,7 @@ class ExitPolicy {
   int interrupts_ = 0;
 };
 
+// How a process ended, for messages: "was killed by SIGKILL", "exited with code 3".
+std::string DescribeEnd(int status);
+
 }  // namespace dw::host

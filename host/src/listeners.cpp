@@ -274,4 +274,12 @@ void Listeners::Release(uint32_t id) {
   }
 }
 
+void Listeners::Transfer(uint32_t from, uint32_t to) {
+  for (Bound& bound : specs_) {
+    for (auto& [id, fd] : bound.per_id) {
+      if (id == from) id = to;
+    }
+  }
+}
+
 }  // namespace dw::host

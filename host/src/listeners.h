@@ -65,6 +65,9 @@ class Listeners {
   // connection waits on a socket nobody accepts from (the spread moves to the others).
   void Release(uint32_t id);
 
+  // Process `to` takes the sockets of process `from` (a reload's new process; back if it fails).
+  void Transfer(uint32_t from, uint32_t to);
+
   bool empty() const { return specs_.empty(); }
 
  private:

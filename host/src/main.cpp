@@ -99,6 +99,9 @@ int main(int argc, char** argv) {
     return Error(kStartError, std::string("cannot create the shared region: ") + dw::LastError());
   }
 
+  ReadinessChannel readiness;
+  if (!readiness.Open(getpid(), &error)) return Error(kStartError, error);
+
   SupervisorSignals signals;
   if (!OpenSupervisorSignals(&signals, &error)) return Error(kStartError, error);
 
@@ -111,6 +114,7 @@ int main(int argc, char** argv) {
   OutputPrefixer output;
   if (options.prefix_output) context.output = &output;
   if (!listeners.empty()) context.listeners = &listeners;
+  context.readiness = &readiness;
 
   Supervisor supervisor(context);
   std::vector<ProcessSpec> specs{{0, std::string(kPrimaryRole)}};

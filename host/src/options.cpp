@@ -42,7 +42,7 @@ bool TakesValue(std::string_view name) {
   return name == "--workers" || name == "--memory" || name == "--shutdown-timeout" || name == "--role" ||
          name == "--on-worker-exit" || name == "--max-restarts" || name == "--restart-window" || name == "--timeout" ||
          name == "--max-memory" || name == "--name" || name == "--output" || name == "--restart-delay" ||
-         name == "--listen";
+         name == "--listen" || name == "--ready-timeout";
 }
 
 }  // namespace
@@ -250,6 +250,14 @@ ParseOutcome ParseOptions(const std::vector<std::string_view>& args, uint32_t de
       result.restart_limits.first_delay_ms = *ms;
       result.restart_limits.max_delay_ms = std::max<uint64_t>(result.restart_limits.max_delay_ms, *ms);
       restart_limit_given = true;
+    } else if (name == "--ready-timeout") {
+      std::optional<uint64_t> ms = ParseDuration(value);
+      if (!ms || *ms > 3600ull * 1000) {
+        *error = "invalid --ready-timeout '" + std::string(value) +
+                 "': expected a duration from 0 to 1h, such as 0, 500ms or 30s";
+        return ParseOutcome::kError;
+      }
+      result.ready_timeout_ms = *ms;
     } else if (name == "--restart-window" || name == "--timeout") {
       std::optional<uint64_t> ms = ParseDuration(value);
       if (!ms || *ms == 0 || *ms > 365ull * 24 * 3600 * 1000) {
@@ -373,6 +381,10 @@ Options:
                             a path with a '/' is a Unix socket (it must not exist; removed
                             at exit). ADDRESS=ROLE gives it to that role's processes only.
                             Repeatable.
+  --ready-timeout <DUR>     How long a reload waits for a new process to say it is ready
+                            (READY=1 to NOTIFY_SOCKET: the Generic Host's AddSystemd() does,
+                            or Cluster.SignalReady()) before it stops the old one anyway
+                            (default: 5s; 0 does not wait).
   --spawn                   Start every process by exec'ing the launcher again instead of
                             forking it (slower to boot; for debugging and profilers).
   --output <HOW>            inherit (default): every process writes to the launcher's
@@ -388,6 +400,8 @@ Running clusters (this user's; by --name or the launcher's pid; --json for scrip
   dotnet-workers inspect CLUSTER   store keys, buffers, locks, queues, services
   dotnet-workers stop CLUSTER      shut it down gracefully
   dotnet-workers restart CLUSTER ID  restart one worker gracefully
+  dotnet-workers reload CLUSTER    replace every worker (or --role ROLE) one at a time,
+                                   each new one ready before its old one stops
 
 Each process gets DOTNET_WORKERS_ID (0 = primary), DOTNET_WORKERS_COUNT (N) and
 DOTNET_WORKERS_ROLE in its environment.

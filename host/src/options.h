@@ -30,6 +30,7 @@ struct LauncherOptions {
   bool native_app = false;     // the app is a NativeAOT executable (set after the app check)
   WorkerExit on_worker_exit = WorkerExit::kFailAll;  // --on-worker-exit
   RestartLimits restart_limits;                      // --max-restarts, --restart-window (revive)
+  uint64_t ready_timeout_ms = 5000;                  // --ready-timeout: a reload's wait for READY=1
   uint64_t timeout_ms = 0;                           // --timeout: end the cluster after this long (0: never)
   uint64_t max_memory_bytes = 0;                     // --max-memory: restart a worker whose RSS passes it (0: none)
   std::vector<ListenSpec> listens;                   // --listen, in the order given

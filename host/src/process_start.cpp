@@ -34,11 +34,15 @@ struct ChildPlan {
   std::vector<int> listen_fds;
   std::vector<int> listen_moved;  // as many slots, filled in the child
   std::vector<int> all_listen_fds;
-  size_t listen_pid_env = 0;
+  // Variables whose value is the child's own pid in exact digits (LISTEN_PID,
+  // SYSTEMD_EXEC_PID: servers compare them as strings); 10 characters reserved each.
+  std::vector<size_t> own_pid_envs;
 };
 
 constexpr std::string_view kPidField = "pid=";
 constexpr std::string_view kListenPid = "LISTEN_PID";
+constexpr std::string_view kExecPid = "SYSTEMD_EXEC_PID";
+const std::string kOwnPid(10, ' ');  // a placeholder the child overwrites
 
 bool Plan(const StartContext& context, const ProcessSpec& spec, ChildPlan* out, std::string* error) {
   ChildPlan& plan = *out;
@@ -53,15 +57,20 @@ bool Plan(const StartContext& context, const ProcessSpec& spec, ChildPlan* out, 
       {"DOTNET_WORKERS_COUNT", std::to_string(context.options->WorkerCount())},
       {"DOTNET_WORKERS_ROLE", spec.role},
   };
-  // The systemd convention's variables are ours alone (the launcher's own, if systemd
-  // started it, name the launcher's pid): set for a process that inherits sockets, else unset.
-  const std::string listen_vars[] = {"LISTEN_FDS", "LISTEN_FDNAMES", std::string(kListenPid)};
+  // The systemd conventions' variables are ours alone (the launcher's own, if systemd
+  // started it, are meant for the launcher): set as each process needs them, else unset.
+  const std::string systemd_vars[] = {"LISTEN_FDS", "LISTEN_FDNAMES", std::string(kListenPid), "NOTIFY_SOCKET",
+                                      std::string(kExecPid)};
   if (!plan.listen_fds.empty()) {
     std::string names;
     for (const std::string& name : listen_names) names += (names.empty() ? "" : ":") + name;
-    ours.emplace_back(listen_vars[0], std::to_string(plan.listen_fds.size()));
-    ours.emplace_back(listen_vars[1], names);
-    ours.emplace_back(listen_vars[2], std::string(10, ' '));  // the child writes its pid there
+    ours.emplace_back(systemd_vars[0], std::to_string(plan.listen_fds.size()));
+    ours.emplace_back(systemd_vars[1], names);
+    ours.emplace_back(systemd_vars[2], kOwnPid);
+  }
+  if (context.readiness != nullptr) {
+    ours.emplace_back(systemd_vars[3], context.readiness->address());
+    ours.emplace_back(systemd_vars[4], kOwnPid);
   }
   for (auto& setting : GcDefaults(context.options->WorkerCount() + 1, DefaultWorkerCount(), environ)) {
     ours.push_back(std::move(setting));
@@ -75,11 +84,11 @@ bool Plan(const StartContext& context, const ProcessSpec& spec, ChildPlan* out, 
     };
     bool replaced = false;
     for (const auto& [name, value] : ours) replaced |= named(name);
-    for (const std::string& name : listen_vars) replaced |= named(name);
+    for (const std::string& name : systemd_vars) replaced |= named(name);
     if (!replaced) plan.env_strings.emplace_back(entry);
   }
   for (const auto& [name, value] : ours) {
-    if (name == kListenPid) plan.listen_pid_env = plan.env_strings.size();
+    if (value == kOwnPid) plan.own_pid_envs.push_back(plan.env_strings.size());
     plan.env_strings.push_back(name + "=" + value);
   }
   plan.region_env = plan.env_strings.size() - 1;
@@ -129,7 +138,7 @@ void TakeOutputPipes(const ChildOutput& output, const std::vector<int>& launcher
 // --listen, in the child: its sockets go to kFirstListenFd.. (in the order of
 // LISTEN_FDNAMES) and every other listening descriptor of the launcher is closed. Copies
 // above the range first: a socket may sit where another one must go.
-void TakeListenSockets(ChildPlan& plan, uint32_t pid) {
+void TakeListenSockets(ChildPlan& plan) {
   const size_t count = plan.listen_fds.size();
   for (size_t i = 0; i < count; ++i) {
     plan.listen_moved[i] = fcntl(plan.listen_fds[i], F_DUPFD_CLOEXEC, kFirstListenFd + static_cast<int>(count));
@@ -142,17 +151,22 @@ void TakeListenSockets(ChildPlan& plan, uint32_t pid) {
     }
     close(plan.listen_moved[i]);
   }
-  if (count == 0) return;
-  // LISTEN_PID=<digits>: written into the 10 characters reserved, then cut short.
+}
+
+// LISTEN_PID=<digits>, SYSTEMD_EXEC_PID=<digits>: written into the characters reserved, then cut short.
+void WriteOwnPid(ChildPlan& plan, uint32_t pid) {
   char digits[10];
   int n = 0;
   do {
     digits[n++] = static_cast<char>('0' + pid % 10);
     pid /= 10;
   } while (pid != 0);
-  char* value = plan.env_strings[plan.listen_pid_env].data() + kListenPid.size() + 1;
-  for (int i = 0; i < n; ++i) value[i] = digits[n - 1 - i];
-  value[n] = '\0';
+  for (size_t index : plan.own_pid_envs) {
+    std::string& entry = plan.env_strings[index];
+    char* value = entry.data() + entry.find('=') + 1;
+    for (int i = 0; i < n; ++i) value[i] = digits[n - 1 - i];
+    value[n] = '\0';
+  }
 }
 
 // Runs in the child between fork and the runtime (or exec).
@@ -167,7 +181,8 @@ void TakeListenSockets(ChildPlan& plan, uint32_t pid) {
   const uint32_t pid = static_cast<uint32_t>(getpid());
   ProcessForked(context.region->process(spec.id), pid);
   WriteDecimal10(plan.env_strings[plan.region_env].data() + plan.pid_digits, pid);
-  TakeListenSockets(plan, pid);
+  TakeListenSockets(plan);
+  WriteOwnPid(plan, pid);
 
   // Like `dotnet`: stdin belongs to the primary; workers read end-of-file.
   if (spec.id != 0) {

@@ -11,6 +11,7 @@
 #include "listeners.h"
 #include "options.h"
 #include "output_prefixer.h"
+#include "readiness.h"
 #include "signals.h"
 
 namespace dw::host {
@@ -25,8 +26,9 @@ struct StartContext {
   ClrBoot* clr = nullptr;  // initialized before fork (fork mode)
   const LauncherOptions* options = nullptr;
   const SupervisorSignals* signals = nullptr;
-  OutputPrefixer* output = nullptr;  // --output=prefix: pipes per process; null: inherited
-  Listeners* listeners = nullptr;    // --listen: sockets per process; null: none
+  OutputPrefixer* output = nullptr;             // --output=prefix: pipes per process; null: inherited
+  Listeners* listeners = nullptr;               // --listen: sockets per process; null: none
+  const ReadinessChannel* readiness = nullptr;  // NOTIFY_SOCKET for every process; null: none
   pid_t launcher_pid = 0;
 };
 

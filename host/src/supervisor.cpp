@@ -51,7 +51,8 @@ bool Supervisor::RevivalsPending() const {
   return false;
 }
 
-// Until the nearest of the shutdown deadline, --timeout and a revival: -1 for none.
+// Until the nearest of the shutdown deadline, --timeout, a revival, a stop's SIGKILL, a
+// memory check and a reload's ready timeout: -1 for none.
 int64_t Supervisor::MillisecondsToNextEvent() const {
   uint64_t next = deadline_ns_;
   if (run_deadline_ns_ != 0 && !policy_.shutting_down())
@@ -69,6 +70,7 @@ int64_t Supervisor::MillisecondsToNextEvent() const {
     if (p.alive && p.kill_at_ns != 0) consider(p.kill_at_ns);
   }
   if (options_.max_memory_bytes != 0 && !policy_.shutting_down()) consider(next_memory_check_ns_);
+  if (reload_ && !reload_->old_stopping) consider(std::max<uint64_t>(reload_->ready_by_ns, 1));
   if (next == 0) return -1;
   uint64_t now = MonotonicNs();
   return now >= next ? 0 : static_cast<int64_t>((next - now + 999'999) / 1'000'000);
@@ -152,11 +154,14 @@ void Supervisor::OnRequest(int32_t value, pid_t from) {
     StartRequested(id, from);
     return;
   }
+  if (kind == layout::kRequestReload) {
+    QueueReload(id, from);
+    return;
+  }
   if (kind != layout::kRequestRestart && kind != layout::kRequestStop) return;
   if (policy_.shutting_down()) return;
-  auto process =
-      std::find_if(processes_.begin(), processes_.end(), [id](const SupervisedProcess& p) { return p.id == id; });
-  if (id == 0 || process == processes_.end() || !process->alive || process->stopping_for != 0) {
+  SupervisedProcess* process = Find(id);
+  if (id == 0 || process == nullptr || !process->alive || process->stopping_for != 0) {
     std::fprintf(stderr, "dotnet-workers: cannot %s process %u%s: %s\n", what.c_str(), id, asker.c_str(),
                  id == 0 ? "the primary is the cluster's lifetime" : "it is not a running worker");
     return;
@@ -164,6 +169,108 @@ void Supervisor::OnRequest(int32_t value, pid_t from) {
   std::fprintf(stderr, "dotnet-workers: %s %s%s\n", kind == layout::kRequestRestart ? "restarting" : "stopping",
                Label(*process).c_str(), asker.c_str());
   StopGracefully(*process, layout::kExitCauseRequested, /*for_good=*/kind == layout::kRequestStop);
+}
+
+SupervisedProcess* Supervisor::Find(uint32_t id) {
+  for (SupervisedProcess& p : processes_) {
+    if (p.id == id && !p.retired) return &p;
+  }
+  return nullptr;
+}
+
+// Reloads replace one worker at a time: the queue keeps the rest, in the order asked.
+void Supervisor::QueueReload(uint32_t id, pid_t from) {
+  SupervisedProcess* process = Find(id);
+  if (policy_.shutting_down()) return;
+  if (id == 0 || process == nullptr || !process->alive || process->stopping_for != 0) {
+    std::fprintf(stderr, "dotnet-workers: cannot reload process %u (asked by pid %d): %s\n", id, from,
+                 id == 0 ? "the primary is the cluster's lifetime" : "it is not a running worker");
+    return;
+  }
+  if ((reload_ && reload_->old_id == id) ||
+      std::find(reload_queue_.begin(), reload_queue_.end(), id) != reload_queue_.end()) {
+    return;  // asked twice
+  }
+  reload_queue_.push_back(id);
+  if (!reload_) StartNextReload();
+}
+
+// The next worker of the queue gets a successor: a new id of the same role, which takes
+// its sockets (connections keep arriving on them: the old process accepts them until it
+// stops, the new one from when it listens) and reports itself ready.
+void Supervisor::StartNextReload() {
+  while (!reload_ && !reload_queue_.empty() && !policy_.shutting_down()) {
+    const uint32_t old_id = reload_queue_.front();
+    reload_queue_.pop_front();
+    SupervisedProcess* old = Find(old_id);
+    if (old == nullptr || !old->alive || old->stopping_for != 0) continue;  // ended meanwhile
+    const std::string role = old->role;
+    const pid_t old_pid = old->pid;
+    uint32_t new_id = 0;
+    if (ClaimWorkerIds(region_.process(0), region_.header()->worker_count + 1, role, 1, &new_id) != DW_OK) {
+      std::fprintf(stderr, "dotnet-workers: cannot reload worker %u: %s\n", old_id, LastError());
+      reload_queue_.clear();
+      return;
+    }
+    if (context_.listeners != nullptr) context_.listeners->Transfer(old_id, new_id);
+    std::string error;
+    const pid_t pid = StartProcess(context_, {new_id, role}, &error);
+    if (pid < 0) {
+      if (context_.listeners != nullptr) context_.listeners->Transfer(new_id, old_id);
+      ReleaseWorkerId(region_.process(new_id));
+      std::fprintf(stderr, "dotnet-workers: cannot reload worker %u: %s\n", old_id, error.c_str());
+      reload_queue_.clear();
+      return;
+    }
+    processes_.push_back({new_id, role, pid, true});
+    std::fprintf(stderr, "dotnet-workers: reloading worker %u (pid %d): worker %u (pid %d) takes its place\n", old_id,
+                 old_pid, new_id, pid);
+    reload_ = Reload{old_id, new_id, MonotonicNs() + options_.ready_timeout_ms * 1'000'000ull, false};
+  }
+}
+
+void Supervisor::OnReadiness() {
+  if (context_.readiness == nullptr) return;
+  for (pid_t pid : const_cast<ReadinessChannel*>(context_.readiness)->TakeReady()) {
+    for (SupervisedProcess& p : processes_) {
+      if (p.pid == pid && p.alive) p.ready = true;
+    }
+  }
+}
+
+// Once the new process is ready (or its time to get ready is up), the old one stops the
+// way shutdown stops it: it stops accepting, finishes what it serves and exits, while the
+// new one accepts from the same sockets. Its end (ReapAll) starts the next reload.
+void Supervisor::AdvanceReload() {
+  if (!reload_ || reload_->old_stopping) return;
+  SupervisedProcess* successor = Find(reload_->new_id);
+  if (successor == nullptr || !successor->alive) return;  // ReapAll judges its death
+  if (!successor->ready && MonotonicNs() < reload_->ready_by_ns) return;
+  reload_->old_stopping = true;
+  SupervisedProcess* old = Find(reload_->old_id);
+  if (old == nullptr || !old->alive) {
+    reload_.reset();  // it ended on its own meanwhile: nothing to stop
+    StartNextReload();
+    return;
+  }
+  if (!successor->ready) {
+    std::fprintf(
+        stderr, "dotnet-workers: worker %u did not report ready within --ready-timeout=%s; stopping worker %u anyway\n",
+        reload_->new_id, FormatDuration(options_.ready_timeout_ms).c_str(), reload_->old_id);
+  }
+  old->free_when_clean = true;
+  StopGracefully(*old, layout::kExitCauseRequested, /*for_good=*/true);
+}
+
+// The new process ended before the old one was asked to stop: the old one keeps its
+// sockets and keeps serving; the rest of the queue is dropped.
+void Supervisor::AbortReload(const std::string& why) {
+  std::fprintf(stderr, "dotnet-workers: reload stopped: worker %u %s; worker %u keeps serving\n", reload_->new_id,
+               why.c_str(), reload_->old_id);
+  if (context_.listeners != nullptr) context_.listeners->Transfer(reload_->new_id, reload_->old_id);
+  if (SupervisedProcess* successor = Find(reload_->new_id)) successor->free_when_clean = true;
+  reload_.reset();
+  reload_queue_.clear();
 }
 
 // A process claimed entry `id` for a new worker (its role written) and asked for it.
@@ -247,7 +354,9 @@ void Supervisor::ReapAll() {
     if (auto cleaner = std::find(cleaners_.begin(), cleaners_.end(), pid); cleaner != cleaners_.end()) {
       cleaners_.erase(cleaner);
       for (SupervisedProcess& p : processes_) {
-        if (p.cleaner == pid) p.cleaner = -1;
+        if (p.cleaner != pid) continue;
+        p.cleaner = -1;
+        if (p.free_when_clean) Retire(p);
       }
       continue;
     }
@@ -274,9 +383,18 @@ void Supervisor::ReapAll() {
     process->kill_at_ns = 0;
     // A stop the launcher began itself is no failure: a stop request ends there, a restart
     // starts the process again at once.
-    Decision decision = stopped_for == 0 ? policy_.OnProcessEnded(process->id, Label(*process), status, started, now)
-                        : for_good       ? Decision{}
-                                         : policy_.OnStoppedForRestart(process->id, Label(*process), status);
+    // A reload's new process that ends before it replaced the old one fails the reload, not
+    // the cluster: the old one serves on.
+    const bool failed_successor = reload_ && reload_->new_id == process->id && !reload_->old_stopping;
+    if (failed_successor) AbortReload(DescribeEnd(status) + " before it was ready");
+    Decision decision = failed_successor   ? Decision{}
+                        : stopped_for == 0 ? policy_.OnProcessEnded(process->id, Label(*process), status, started, now)
+                        : for_good         ? Decision{}
+                                           : policy_.OnStoppedForRestart(process->id, Label(*process), status);
+    if (reload_ && reload_->old_id == process->id && reload_->old_stopping) {
+      reload_.reset();  // replaced: the next one's turn
+      StartNextReload();
+    }
     Carry(decision);
     // Its sockets wait for its successor; without one, connections must not queue on them.
     if (decision.action != Action::kRevive && context_.listeners != nullptr) context_.listeners->Release(process->id);
@@ -284,6 +402,13 @@ void Supervisor::ReapAll() {
     // Not when everything is being killed: nobody is left to use it.
     if (policy_.killing()) continue;
     const pid_t cleaner = CleanupInBackground(process->id);
+    if (process->free_when_clean) {
+      if (cleaner < 0) {
+        Retire(*process);
+      } else {
+        process->cleaner = cleaner;  // its id is given back once nothing of it is left
+      }
+    }
     if (decision.action == Action::kRevive) {
       // Started again once the delay has passed and the cleaner is done: the new process
       // must not find its predecessor's locks and references still held under its id.
@@ -292,6 +417,13 @@ void Supervisor::ReapAll() {
       process->cleaner = cleaner;
     }
   }
+}
+
+// A replaced process's id goes back to the table's free ids (it does not stay listed as
+// exited: its successor has another id).
+void Supervisor::Retire(SupervisedProcess& p) {
+  p.retired = true;
+  ReleaseWorkerId(region_.process(p.id));
 }
 
 void Supervisor::StartRevivals() {
@@ -358,6 +490,8 @@ int Supervisor::Run() {
   std::vector<pollfd> fds;
   while (AliveCount() > 0 || RevivalsPending()) {
     fds.assign(1, pollfd{signals_.fd, POLLIN, 0});
+    if (context_.readiness != nullptr) fds.push_back(pollfd{context_.readiness->fd(), POLLIN, 0});
+    const size_t first_output = fds.size();
     if (context_.output != nullptr) context_.output->AddTo(&fds);
     int64_t timeout = MillisecondsToNextEvent();
     int ready = poll(fds.data(), fds.size(), timeout > INT32_MAX ? INT32_MAX : static_cast<int>(timeout));
@@ -365,11 +499,13 @@ int Supervisor::Run() {
       std::perror("dotnet-workers: poll");
       Carry(policy_.OnStartFailure(1));
     }
-    for (size_t i = 1; ready > 0 && i < fds.size(); ++i) {
+    for (size_t i = first_output; ready > 0 && i < fds.size(); ++i) {
       if (fds[i].revents != 0) context_.output->OnReady(fds[i].fd, fds[i].revents);
     }
     DrainSignals();
+    OnReadiness();
     ReapAll();
+    AdvanceReload();
     const uint64_t now = MonotonicNs();
     if (run_deadline_ns_ != 0 && now >= run_deadline_ns_ && !policy_.shutting_down()) OnRunTimeout();
     if (deadline_ns_ != 0 && AliveCount() > 0 && now >= deadline_ns_) OnDeadline();

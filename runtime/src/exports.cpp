@@ -210,7 +210,7 @@ dw_status dw_process_stop(dw_region* region, uint32_t id) {
 dw_status dw_supervisor_request(dw_region* region, uint32_t kind, uint32_t id) {
   return Guard([&] {
     if (region == nullptr) return dw::Fail(DW_E_INVALID_ARGUMENT, "region is null");
-    if (kind != L::kRequestRestart && kind != L::kRequestStop)
+    if (kind != L::kRequestRestart && kind != L::kRequestStop && kind != L::kRequestReload)
       return dw::Fail(DW_E_INVALID_ARGUMENT, "no request kind %u", kind);
     if (id == 0 || id >= L::kProcessCapacity) {
       return dw::Fail(DW_E_INVALID_ARGUMENT, "process %u is not a worker (1 to %u)", id, L::kProcessCapacity - 1);

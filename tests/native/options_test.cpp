@@ -20,6 +20,19 @@ Parsed Parse(std::vector<std::string_view> args) {
   return p;
 }
 
+TEST(Options, ListenAddressesInOrder_ForEveryoneOrARole_AndTheReadyTimeout) {
+  Parsed p = Parse({"--role=web=2", "--listen", "8080", "--listen=/run/a.sock=web", "--listen=primary.x:1=primary",
+                    "--ready-timeout=750ms", "a.dll"});
+  ASSERT_EQ(p.outcome, ParseOutcome::kRun) << p.error;
+  ASSERT_EQ(p.options.listens.size(), 3u);
+  EXPECT_EQ(p.options.listens[0].port, 8080);
+  EXPECT_EQ(p.options.listens[1].path, "/run/a.sock");
+  EXPECT_EQ(p.options.listens[1].role, "web");
+  EXPECT_EQ(p.options.listens[2].role, "primary");
+  EXPECT_EQ(p.options.ready_timeout_ms, 750u);
+  EXPECT_EQ(Parse({"a.dll"}).options.ready_timeout_ms, 5000u);
+}
+
 TEST(Options, Defaults_OneWorkerPerCoreAndTheMachinesMemory) {
   Parsed p = Parse({"app.dll"});
   ASSERT_EQ(p.outcome, ParseOutcome::kRun) << p.error;
@@ -168,6 +181,10 @@ TEST(Options, BadInput_IsOneClearError) {
       {{"--role=a=1", "--role=a=2", "a.dll"}, "role 'a' is given twice"},
       {{"--workers=1", "--role=worker=1", "a.dll"}, "given by both"},
       {{"--role=a=1000", "--role=b=100", "a.dll"}, "too many workers"},
+      {{"--listen=8080", "--listen=8080", "a.dll"}, "--listen 8080 is given twice"},
+      {{"--listen=8080=web", "a.dll"}, "no process has the role 'web'"},
+      {{"--listen=http", "a.dll"}, "invalid --listen 'http'"},
+      {{"--ready-timeout=2h", "a.dll"}, "invalid --ready-timeout '2h'"},
   };
   for (const BadCase& c : cases) {
     Parsed p = Parse(c.args);

@@ -63,9 +63,14 @@ internal sealed class ClusterView : IDisposable
     }
 
     /// <summary>Asks the launcher to restart worker <paramref name="id"/> (the request Cluster.RestartWorkerAsync sends).</summary>
-    internal void RequestRestart(int id)
+    internal void RequestRestart(int id) => Request(1, id);  // supervisor_requests.h kRequestRestart
+
+    /// <summary>Asks the launcher to replace worker <paramref name="id"/> by a new process that takes its sockets.</summary>
+    internal void RequestReload(int id) => Request(4, id);  // supervisor_requests.h kRequestReload
+
+    private void Request(uint kind, int id)
     {
-        DwStatus status = NativeMethods.SupervisorRequest(Handle, 1, (uint)id);  // supervisor_requests.h kRequestRestart
+        DwStatus status = NativeMethods.SupervisorRequest(Handle, kind, (uint)id);
         if (status != DwStatus.Ok)
         {
             throw new CliException($"cannot ask the launcher of '{Cluster.Name}' (pid {Cluster.Pid}): {NativeMethods.LastErrorMessage()}");

@@ -140,6 +140,56 @@ internal static class Commands
         }
     }
 
+    /// <summary>
+    /// reload NAME|PID [--role ROLE]: every running worker (of the role) replaced one at a
+    /// time by its launcher, each new process ready before its old one stops; waited for
+    /// until none of the old processes runs and as many of the role run as before.
+    /// </summary>
+    internal static int Reload(string nameOrPid, string? role, TimeSpan wait, bool json)
+    {
+        using ClusterView view = Open(nameOrPid);
+        ClusterRegistration cluster = view.Cluster;
+        bool Selected(WorkerInfo w) => w.Id != 0 && (role is null || w.Role == role);
+        // Starting counts too: a process that never binds to the library stays "starting".
+        static bool Serving(WorkerInfo w) => (w.Status == WorkerStatus.Running || w.Status == WorkerStatus.Starting) && IsAlive(w);
+        WorkerInfo[] old = [.. view.Read().Select(r => r.Info).Where(w => Selected(w) && Serving(w))];
+        if (old.Length == 0)
+        {
+            throw new CliException(role is null
+                ? $"'{cluster.Name}' has no running worker to reload (the primary is the cluster's lifetime: restart the cluster instead)"
+                : $"'{cluster.Name}' has no running worker with the role '{role}'");
+        }
+
+        foreach (WorkerInfo w in old)
+        {
+            view.RequestReload(w.Id);
+        }
+
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            WorkerInfo[] now = [.. view.Read().Select(r => r.Info).Where(w => Selected(w) && IsAlive(w))];
+            WorkerInfo[] oldLeft = [.. now.Where(w => old.Any(o => o.Id == w.Id && o.ProcessId == w.ProcessId))];
+            WorkerInfo[] replacements = [.. now.Where(w => Serving(w) && !old.Any(o => o.ProcessId == w.ProcessId))];
+            if (oldLeft.Length == 0 && replacements.Length >= old.Length)
+            {
+                Console.WriteLine(json
+                    ? Output.ToJson(new { cluster.Name, Old = old.Select(w => new { w.Id, Pid = w.ProcessId }), New = replacements.Select(w => new { w.Id, Pid = w.ProcessId }) })
+                    : $"Reloaded {old.Length} worker{(old.Length == 1 ? "" : "s")} of '{cluster.Name}': " +
+                      $"{string.Join(", ", old.Select(w => $"{w.Id} (pid {w.ProcessId})"))} -> {string.Join(", ", replacements.Select(w => $"{w.Id} (pid {w.ProcessId})"))}.");
+                return 0;
+            }
+
+            if (clock.Elapsed > wait)
+            {
+                throw new CliException($"the reload of '{cluster.Name}' did not finish within {Output.Duration(wait)}: " +
+                    $"{oldLeft.Length} of {old.Length} old workers still run ({string.Join(", ", oldLeft.Select(w => w.Id))}); the launcher's output says why");
+            }
+
+            Thread.Sleep(20);
+        }
+    }
+
     internal static ClusterView Open(string nameOrPid)
     {
         ClusterRegistration cluster = Find(nameOrPid);

@@ -1,13 +1,15 @@
-// dotnet-workers ps | top | inspect | stop | restart: the CLI for running clusters. The
+// dotnet-workers ps | top | inspect | stop | restart | reload: the CLI for running clusters. The
 // launcher runs it when its first argument is one of these verbs. Every verb takes --json.
 using System.CommandLine;
 using DotnetWorkers.Cli;
 
 var json = new Option<bool>("--json") { Description = "Write JSON for scripts instead of a table.", Recursive = true };
-var wait = new Option<TimeSpan>("--wait")
+var wait = Wait(60);
+
+Option<TimeSpan> Wait(int defaultSeconds) => new("--wait")
 {
-    Description = "How long stop and restart wait for the outcome (default 60s).",
-    DefaultValueFactory = _ => TimeSpan.FromSeconds(60),
+    Description = $"How long to wait for the outcome (default {defaultSeconds}s).",
+    DefaultValueFactory = _ => TimeSpan.FromSeconds(defaultSeconds),
     CustomParser = result =>
     {
         // Seconds, as the launcher's own durations read: "30" and "30s"; then "2m".
@@ -57,9 +59,15 @@ var restartId = new Argument<int>("id") { Description = "The worker to restart (
 var restart = new Command("restart", "Restart one worker gracefully (same id and role, a new process) and wait until it runs.") { restartCluster, restartId, wait };
 restart.SetAction(parse => Guard(() => Commands.Restart(parse.GetValue(restartCluster)!, parse.GetValue(restartId), parse.GetValue(wait), parse.GetValue(json))));
 
+var reloadCluster = Cluster();
+var reloadRole = new Option<string?>("--role") { Description = "Only the workers of this role." };
+var reloadWait = Wait(600);
+var reload = new Command("reload", "Replace every worker (or a role's) one at a time, each new process ready before its old one stops, and wait until done.") { reloadCluster, reloadRole, reloadWait };
+reload.SetAction(parse => Guard(() => Commands.Reload(parse.GetValue(reloadCluster)!, parse.GetValue(reloadRole), parse.GetValue(reloadWait), parse.GetValue(json))));
+
 var root = new RootCommand("dotnet-workers: run a .NET app as a cluster of processes (dotnet-workers [options] app.dll), and look after running clusters.")
 {
-    json, ps, top, inspect, stop, restart,
+    json, ps, top, inspect, stop, restart, reload,
 };
 return root.Parse(args).Invoke();
 

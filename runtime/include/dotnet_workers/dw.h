@@ -168,7 +168,7 @@ DW_EXPORT dw_status dw_process_wait(dw_region* region, uint32_t id, int64_t time
    and wakes its dw_process_wait. */
 DW_EXPORT dw_status dw_process_stop(dw_region* region, uint32_t id);
 
-/* Asks the launcher to restart (kind 1) or stop (kind 2) worker `id` gracefully
+/* Asks the launcher to restart (kind 1), stop (kind 2) or reload (kind 4) worker `id` gracefully
    (supervisor_requests.h). DW_E_INVALID_ARGUMENT for a bad kind or id, or a region without
    a launcher; DW_E_NOT_FOUND if the launcher is gone. Returns once the request is sent. */
 DW_EXPORT dw_status dw_supervisor_request(dw_region* region, uint32_t kind, uint32_t id);

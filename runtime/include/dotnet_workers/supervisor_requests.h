@@ -21,6 +21,9 @@ inline constexpr uint32_t kRequestStop = 2;     // stop worker `id` gracefully, 
 inline constexpr uint32_t kRequestStart =
     3;  // start a new worker for entry `id`, which the requester claimed (kProcessRequested)
 
+inline constexpr uint32_t kRequestReload = 4;  // replace worker `id` with a new process of its role, which takes its
+                                               // sockets; the old one stops once the new one is ready
+
 // The signal's value: the kind in the high 16 bits, the process id in the low 16.
 constexpr int32_t EncodeRequest(uint32_t kind, uint32_t id) {
   return static_cast<int32_t>((kind << 16) | (id & 0xffff));

@@ -69,6 +69,9 @@ internal sealed partial class LauncherRun : IDisposable
 
     internal int Pid => _process.Id;
 
+    /// <summary>The exit code, once <see cref="WaitForExit"/> returned.</summary>
+    internal int ExitCode => _process.ExitCode;
+
     internal StreamWriter Stdin => _process.StandardInput;
 
     internal IReadOnlyList<string> Stdout => [.. _stdout];

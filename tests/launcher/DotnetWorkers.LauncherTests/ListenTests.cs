@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using static DotnetWorkers.LauncherTests.WebRequests;
 
 namespace DotnetWorkers.LauncherTests;
 
@@ -11,45 +12,6 @@ namespace DotnetWorkers.LauncherTests;
 [Parallelizable(ParallelScope.None)]
 public class ListenTests
 {
-    private static readonly TimeSpan RequestBound = TimeSpan.FromSeconds(5);
-
-    private static string WebProbe => Path.Combine(Paths.RepoRoot, "artifacts", "testapps", "WebProbe", "WebProbe.dll");
-
-    /// <summary>A loopback port nobody listens on right now.</summary>
-    private static int FreePort()
-    {
-        var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        int port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        return port;
-    }
-
-    /// <summary>One request on a connection of its own (each new connection may land on another process): the body.</summary>
-    private static async Task<string> GetAsync(HttpClient client, string url)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, url);
-        request.Headers.ConnectionClose = true;
-        using var cancel = new CancellationTokenSource(RequestBound);
-        using HttpResponseMessage response = await client.SendAsync(request, cancel.Token);
-        response.EnsureSuccessStatusCode();
-        return await response.Content.ReadAsStringAsync(cancel.Token);
-    }
-
-    /// <summary>Requests until every id in <paramref name="ids"/> has answered (at most 400): who answered how often.</summary>
-    private static async Task<Dictionary<string, int>> UntilAllAnswerAsync(HttpClient client, string url, IEnumerable<string> ids)
-    {
-        var seen = new Dictionary<string, int>();
-        var wanted = ids.ToHashSet();
-        for (int i = 0; i < 400 && !wanted.IsSubsetOf(seen.Keys); i++)
-        {
-            string id = (await GetAsync(client, url)).Split(' ')[0];
-            seen[id] = seen.GetValueOrDefault(id) + 1;
-        }
-
-        return seen;
-    }
-
     [Test]
     public async Task EveryProcess_ServesThePort_ThroughUseSystemd_WithoutTheLibrary()
     {
@@ -179,7 +141,7 @@ public class ListenTests
         string url = $"http://127.0.0.1:{port}/";
         Dictionary<string, int> before = await UntilAllAnswerAsync(client, url, ["0", "1", "2"]);
         Assert.That(before.Keys, Is.EquivalentTo(new[] { "0", "1", "2" }));
-        int victim = await PidOfAsync(client, url, "1");
+        int victim = (await PidsOfAsync(client, url, ["1"]))["1"];
 
         // Sequential requests while worker 1 dies and comes back: one in flight at a time,
         // so at most one may fail; those hashed to its socket meanwhile wait in its queue.
@@ -201,7 +163,7 @@ public class ListenTests
 
         Assert.That(failures, Is.LessThanOrEqualTo(1), $"served {served}");
         run.WaitForLines(l => l == "serving 1 worker", 2);
-        int successor = await PidOfAsync(client, url, "1");
+        int successor = (await PidsOfAsync(client, url, ["1"]))["1"];
         Assert.That(successor, Is.Not.EqualTo(victim), "a new process serves worker 1's socket");
 
         run.Signal(Posix.SIGTERM);
@@ -216,7 +178,7 @@ public class ListenTests
         run.WaitForLines(l => l.StartsWith("serving ", StringComparison.Ordinal), 3);
         using var client = new HttpClient();
         string url = $"http://127.0.0.1:{port}/";
-        int victim = await PidOfAsync(client, url, "2");
+        int victim = (await PidsOfAsync(client, url, ["2"]))["2"];
         Posix.Kill(victim, Posix.SIGKILL);
         LauncherRun.AssertAllDead([victim]);
         await Task.Delay(200);  // the launcher reaps it and closes its socket
@@ -231,21 +193,5 @@ public class ListenTests
         Assert.That(seen, Is.EquivalentTo(new[] { "0", "1" }));
         run.Signal(Posix.SIGTERM);
         run.WaitForExit();
-    }
-
-    /// <summary>The pid of the process with <paramref name="id"/>, from its answers.</summary>
-    private static async Task<int> PidOfAsync(HttpClient client, string url, string id)
-    {
-        for (int i = 0; i < 400; i++)
-        {
-            string[] fields = (await GetAsync(client, url)).Split(' ');
-            if (fields[0] == id)
-            {
-                return int.Parse(fields[2]);
-            }
-        }
-
-        Assert.Fail($"process {id} never answered");
-        return 0;
     }
 }

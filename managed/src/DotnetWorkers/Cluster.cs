@@ -55,6 +55,16 @@ public static class Cluster
     /// </remarks>
     public static CancellationToken ShutdownToken => Runtime.Lifetime.ShutdownToken;
 
+    /// <summary>
+    /// Tells the launcher that this process is ready to serve: a reload
+    /// (<c>dotnet-workers reload</c>) stops the process this one replaces only then, or once
+    /// <c>--ready-timeout</c> has passed. The message is systemd's <c>READY=1</c> on
+    /// <c>NOTIFY_SOCKET</c>, the one the Generic Host's <c>AddSystemd()</c> sends: an app that
+    /// uses it need not call this. Calling it again does no harm. Does not bind to the cluster.
+    /// </summary>
+    /// <returns>False when no supervisor listens (the app runs without the launcher).</returns>
+    public static bool SignalReady() => Supervision.ReadinessNotice.Send("READY=1");
+
     /// <summary>The bytes of address space reserved for the shared region (<c>--memory</c>).</summary>
     public static long MemoryReserved => (long)Runtime.Region.Size;
 

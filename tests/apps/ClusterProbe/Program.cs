@@ -163,6 +163,16 @@ static partial class Program
                 }
                 return 0;
 
+            case "signal-ready-alone":
+                Say($"signalled={Cluster.SignalReady()}");
+                return 0;
+
+            case "signal-ready":
+                // Serves nothing; says it is ready through the library (a reload waits for it).
+                Say($"ready id={Cluster.WorkerId} signalled={Cluster.SignalReady()}");
+                Cluster.ShutdownToken.WaitHandle.WaitOne(Bound);
+                return 0;
+
             case "wait-shutdown":
                 // Every process waits for the token, then says so and returns cleanly.
                 WaitHandle shutdown = Cluster.ShutdownToken.WaitHandle; // before "ready": signals now go to the token

@@ -33,8 +33,8 @@ internal sealed partial class LauncherRun : IDisposable
             info.ArgumentList.Add(a);
         }
 
-        // The test host may itself run under a launcher some day: never leak its identity.
-        foreach (string name in new[] { "DOTNET_WORKERS_REGION", "DOTNET_WORKERS_ID", "DOTNET_WORKERS_COUNT", "DOTNET_WORKERS_ROLE" })
+        // The test host may itself run under a launcher (or systemd) some day: never leak its identity.
+        foreach (string name in new[] { "DOTNET_WORKERS_REGION", "DOTNET_WORKERS_ID", "DOTNET_WORKERS_COUNT", "DOTNET_WORKERS_ROLE", "NOTIFY_SOCKET", "SYSTEMD_EXEC_PID", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES" })
         {
             info.Environment.Remove(name);
         }

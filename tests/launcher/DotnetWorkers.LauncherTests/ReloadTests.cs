@@ -87,6 +87,30 @@ public class ReloadTests
     }
 
     [Test]
+    public void AProcessThatSignalsReadyThroughTheLibrary_IsReplacedWithoutWaitingForTheTimeout()
+    {
+        string name = UniqueName();
+        using var cluster = LauncherRun.Start("--name", name, "--workers=2", "--ready-timeout=10m", Paths.Probe, "signal-ready");
+        cluster.WaitForLines(l => l.StartsWith("probe ready ", StringComparison.Ordinal), 3);
+        Assert.That(cluster.ProbeLines.Where(l => l.StartsWith("ready ", StringComparison.Ordinal)), Has.All.EndsWith("signalled=True"));
+
+        using LauncherRun reload = Cli("reload", name, "--wait", "60");
+        Assert.That(reload.ExitCode, Is.Zero, reload.Transcript() + cluster.Transcript());
+        Assert.That(cluster.ProbeLines.Count(l => l.StartsWith("ready ", StringComparison.Ordinal)), Is.EqualTo(5), "two replacements started");
+
+        cluster.Signal(Posix.SIGTERM);
+        Assert.That(cluster.WaitForExit(), Is.Zero, cluster.Transcript());
+    }
+
+    [Test]
+    public void SignalReady_WithoutALauncher_SaysNobodyListens()
+    {
+        using var run = LauncherRun.StartProgram("dotnet", Paths.Probe, "signal-ready-alone");
+        Assert.That(run.WaitForExit(), Is.Zero, run.Transcript());
+        Assert.That(run.ProbeLines.Last(), Is.EqualTo("signalled=False"));
+    }
+
+    [Test]
     public async Task AReplacementThatFailsToStart_StopsTheReload_AndTheOldWorkersServeOn()
     {
         string name = UniqueName();

@@ -163,6 +163,9 @@ static partial class Program
                 }
                 return 0;
 
+            case "serilog":
+                return SerilogScenario.Run();
+
             case "signal-ready-alone":
                 Say($"signalled={Cluster.SignalReady()}");
                 return 0;
@@ -462,7 +465,7 @@ static partial class Program
     }
 
     /// <summary>Every process of the cluster waits here until all have arrived.</summary>
-    static void Barrier(string name)
+    internal static void Barrier(string name)
     {
         Arrive(name);
         AwaitAll(name, Cluster.WorkerCount + 1);

@@ -113,10 +113,14 @@ void Supervisor::Carry(const Decision& decision) {
 // must never wait on that, so a forked helper (the launcher is single-threaded) does it.
 pid_t Supervisor::CleanupInBackground(uint32_t id) {
   const pid_t launcher = getpid();
+  // The helper holds no socket: a socket the launcher closes must close now, not when it ends.
+  const std::vector<int> sockets = context_.listeners != nullptr ? context_.listeners->AllFds() : std::vector<int>{};
   std::fflush(nullptr);
   pid_t pid = fork();
   if (pid == 0) {
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != launcher) _exit(0);
+    for (int fd : sockets) close(fd);
+    if (context_.readiness != nullptr) close(context_.readiness->fd());
     close(signals_.fd);
     sigprocmask(SIG_SETMASK, &signals_.original_mask, nullptr);
     CleanupProcess(region_, id);

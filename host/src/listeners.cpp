@@ -79,7 +79,7 @@ std::optional<ListenSpec> ParseListen(std::string_view text, std::string* error)
   std::string_view port = address;
   if (!address.empty() && address.front() == '[') {
     size_t close = address.find(']');
-    if (close == std::string_view::npos || close + 1 >= address.size() || address[close + 1] != ':') {
+    if (close == std::string_view::npos || close == 1 || close + 1 >= address.size() || address[close + 1] != ':') {
       *error = Invalid(text);
       return std::nullopt;
     }
@@ -234,6 +234,7 @@ bool Listeners::SocketsFor(uint32_t id, std::string_view role, std::vector<int>*
                            std::string* error) {
   fds->clear();
   names->clear();
+  std::vector<std::pair<Bound*, int>> created;  // closed again if a later one fails
   for (Bound& bound : specs_) {
     if (!bound.spec.role.empty() && bound.spec.role != role) continue;
     int fd = bound.shared_fd;
@@ -243,8 +244,15 @@ bool Listeners::SocketsFor(uint32_t id, std::string_view role, std::vector<int>*
         if (owner == id) fd = socket;
       }
       if (fd < 0) {
-        if (!BindTcp(bound, &fd, error)) return false;
+        if (!BindTcp(bound, &fd, error)) {
+          for (auto& [owner, socket] : created) {
+            close(socket);
+            std::erase(owner->per_id, std::pair<uint32_t, int>(id, socket));
+          }
+          return false;
+        }
         bound.per_id.emplace_back(id, fd);
+        created.emplace_back(&bound, fd);
       }
     }
     fds->push_back(fd);

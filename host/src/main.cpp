@@ -99,8 +99,10 @@ int main(int argc, char** argv) {
     return Error(kStartError, std::string("cannot create the shared region: ") + dw::LastError());
   }
 
+  // Without it the cluster runs, but a reload cannot hear READY=1 (it waits --ready-timeout).
   ReadinessChannel readiness;
-  if (!readiness.Open(getpid(), &error)) return Error(kStartError, error);
+  const bool readiness_open = readiness.Open(&error);
+  if (!readiness_open) std::fprintf(stderr, "dotnet-workers: note: %s; reloads wait --ready-timeout\n", error.c_str());
 
   SupervisorSignals signals;
   if (!OpenSupervisorSignals(&signals, &error)) return Error(kStartError, error);
@@ -114,7 +116,7 @@ int main(int argc, char** argv) {
   OutputPrefixer output;
   if (options.prefix_output) context.output = &output;
   if (!listeners.empty()) context.listeners = &listeners;
-  context.readiness = &readiness;
+  if (readiness_open) context.readiness = &readiness;
 
   Supervisor supervisor(context);
   std::vector<ProcessSpec> specs{{0, std::string(kPrimaryRole)}};

@@ -176,6 +176,7 @@ void WriteOwnPid(ChildPlan& plan, uint32_t pid) {
   if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != context.launcher_pid) _exit(1);
 
   close(context.signals->fd);
+  if (context.readiness != nullptr) close(context.readiness->fd());  // the launcher's: fork mode never execs
   sigprocmask(SIG_SETMASK, &context.signals->original_mask, nullptr);
 
   const uint32_t pid = static_cast<uint32_t>(getpid());

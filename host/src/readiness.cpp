@@ -15,20 +15,23 @@ ReadinessChannel::~ReadinessChannel() {
   if (fd_ >= 0) close(fd_);
 }
 
-bool ReadinessChannel::Open(pid_t launcher_pid, std::string* error) {
-  address_ = "@dotnet-workers/" + std::to_string(launcher_pid) + "/notify";
-  sockaddr_un name{};
-  name.sun_family = AF_UNIX;
-  // Abstract: a leading NUL instead of the '@', and the length says where the name ends.
-  std::memcpy(name.sun_path + 1, address_.data() + 1, address_.size() - 1);
-  const socklen_t length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + address_.size());
+bool ReadinessChannel::Open(std::string* error) {
+  // An abstract name the kernel picks (autobind): nothing on disk to remove, and no clash
+  // with another launcher sharing the network namespace (two containers' pid 1).
   fd_ = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   const int on = 1;
+  sockaddr_un name{};
+  name.sun_family = AF_UNIX;
+  socklen_t length = sizeof(sa_family_t);
   if (fd_ < 0 || setsockopt(fd_, SOL_SOCKET, SO_PASSCRED, &on, sizeof on) != 0 ||
-      bind(fd_, reinterpret_cast<sockaddr*>(&name), length) != 0) {
-    *error = std::string("cannot create the readiness socket ") + address_ + ": " + std::strerror(errno);
+      bind(fd_, reinterpret_cast<sockaddr*>(&name), length) != 0 ||
+      (length = sizeof name, getsockname(fd_, reinterpret_cast<sockaddr*>(&name), &length)) != 0 ||
+      length <= offsetof(sockaddr_un, sun_path) + 1 || name.sun_path[0] != '\0') {
+    *error = std::string("cannot create the readiness socket: ") + std::strerror(errno);
     return false;
   }
+  // '@' stands for the leading NUL (sd_notify(3)).
+  address_ = "@" + std::string(name.sun_path + 1, length - offsetof(sockaddr_un, sun_path) - 1);
   return true;
 }
 

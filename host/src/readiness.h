@@ -19,12 +19,12 @@ class ReadinessChannel {
   ReadinessChannel& operator=(const ReadinessChannel&) = delete;
   ~ReadinessChannel();
 
-  // An abstract-namespace socket named after the launcher's pid (nothing on disk to remove).
-  bool Open(pid_t launcher_pid, std::string* error);
+  // An abstract-namespace socket whose name the kernel picks (nothing on disk to remove).
+  bool Open(std::string* error);
 
   int fd() const { return fd_; }
 
-  // NOTIFY_SOCKET's value: "@dotnet-workers/PID/notify".
+  // NOTIFY_SOCKET's value: "@" and the abstract name (five hex digits, the kernel's choice).
   const std::string& address() const { return address_; }
 
   // The pids (by the kernel's credentials, not the message) that sent "READY=1" since the

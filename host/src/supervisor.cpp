@@ -165,9 +165,12 @@ void Supervisor::OnRequest(int32_t value, pid_t from) {
   if (kind != layout::kRequestRestart && kind != layout::kRequestStop) return;
   if (policy_.shutting_down()) return;
   SupervisedProcess* process = Find(id);
-  if (id == 0 || process == nullptr || !process->alive || process->stopping_for != 0) {
+  const bool replacing = reload_ && reload_->old_id == id;
+  if (id == 0 || process == nullptr || !process->alive || process->stopping_for != 0 || replacing) {
     std::fprintf(stderr, "dotnet-workers: cannot %s process %u%s: %s\n", what.c_str(), id, asker.c_str(),
-                 id == 0 ? "the primary is the cluster's lifetime" : "it is not a running worker");
+                 id == 0     ? "the primary is the cluster's lifetime"
+                 : replacing ? "a reload is replacing it"
+                             : "it is not a running worker");
     return;
   }
   std::fprintf(stderr, "dotnet-workers: %s %s%s\n", kind == layout::kRequestRestart ? "restarting" : "stopping",
@@ -246,6 +249,13 @@ void Supervisor::OnReadiness() {
 // way shutdown stops it: it stops accepting, finishes what it serves and exits, while the
 // new one accepts from the same sockets. Its end (ReapAll) starts the next reload.
 void Supervisor::AdvanceReload() {
+  if (reload_ && policy_.shutting_down()) {
+    // Shutdown stops old and new alike; the policy judges their ends as any other's.
+    if (!reload_->old_stopping && context_.listeners != nullptr)
+      context_.listeners->Transfer(reload_->new_id, reload_->old_id);
+    reload_.reset();
+    reload_queue_.clear();
+  }
   if (!reload_ || reload_->old_stopping) return;
   SupervisedProcess* successor = Find(reload_->new_id);
   if (successor == nullptr || !successor->alive) return;  // ReapAll judges its death
@@ -314,7 +324,7 @@ void Supervisor::CheckMemory() {
   if (options_.max_memory_bytes == 0 || now < next_memory_check_ns_ || policy_.shutting_down()) return;
   next_memory_check_ns_ = now + kMemoryCheckNs;
   for (SupervisedProcess& p : processes_) {
-    if (!p.alive || p.id == 0 || p.stopping_for != 0) continue;
+    if (!p.alive || p.id == 0 || p.stopping_for != 0 || (reload_ && reload_->old_id == p.id)) continue;
     std::optional<uint64_t> resident = ResidentBytes(p.pid);
     if (!resident || *resident <= options_.max_memory_bytes) continue;
     std::fprintf(stderr, "dotnet-workers: %s uses %s, more than --max-memory=%s; restarting it\n", Label(p).c_str(),
@@ -389,14 +399,20 @@ void Supervisor::ReapAll() {
     // starts the process again at once.
     // A reload's new process that ends before it replaced the old one fails the reload, not
     // the cluster: the old one serves on.
-    const bool failed_successor = reload_ && reload_->new_id == process->id && !reload_->old_stopping;
+    // During a shutdown the policy judges every death (the reload was dropped).
+    const bool failed_successor =
+        reload_ && reload_->new_id == process->id && !reload_->old_stopping && !policy_.shutting_down();
     if (failed_successor) AbortReload(DescribeEnd(status) + " before it was ready");
     Decision decision = failed_successor   ? Decision{}
                         : stopped_for == 0 ? policy_.OnProcessEnded(process->id, Label(*process), status, started, now)
                         : for_good         ? Decision{}
                                            : policy_.OnStoppedForRestart(process->id, Label(*process), status);
-    if (reload_ && reload_->old_id == process->id && reload_->old_stopping) {
-      reload_.reset();  // replaced: the next one's turn
+    if (reload_ && reload_->old_id == process->id && !policy_.shutting_down()) {
+      // Replaced (or, ended on its own before its stop: its successor, which has its
+      // sockets, takes its place instead of a revived process): the next one's turn.
+      if (decision.action == Action::kRevive) decision = Decision{};
+      process->free_when_clean = true;
+      reload_.reset();
       StartNextReload();
     }
     Carry(decision);

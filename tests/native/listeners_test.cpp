@@ -64,7 +64,7 @@ TEST(ParseListen, PortsHostsIpv6AndPaths_EachWithAnOptionalRole) {
 }
 
 TEST(ParseListen, RefusesWhatIsNotAnAddress_SayingWhatIsExpected) {
-  for (std::string_view bad : {"", "0", "65536", "http", "host:", ":80", "::1:80", "[::1]80", "[::1", "80x"}) {
+  for (std::string_view bad : {"", "0", "65536", "http", "host:", ":80", "::1:80", "[::1]80", "[::1", "[]:80", "80x"}) {
     EXPECT_NE(Refused(bad).find("expected [HOST:]PORT"), std::string::npos) << bad;
   }
   EXPECT_NE(Refused("8080=").find("the role after '='"), std::string::npos);

@@ -139,13 +139,12 @@ internal sealed class HeldSends : ChainWatchdog.IWatched
                 return false;
             }
 
-            // Nothing written since the last check: what is held waited a whole period.
+            // Nothing written since the last check: what is held waited a whole period. Written
+            // on the thread pool: the watchdog only queues work (an inbox write takes that
+            // inbox's cross-process lock).
             if (_writes == _writesAtLastCheck)
             {
-                foreach (Target held in _targets)
-                {
-                    Write(held);
-                }
+                ThreadPool.UnsafeQueueUserWorkItem(static held => held.WriteAll(), this, preferLocal: false);
             }
 
             _writesAtLastCheck = _writes;

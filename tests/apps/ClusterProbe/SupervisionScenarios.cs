@@ -200,6 +200,15 @@ internal static class SupervisionScenarios
 
             IReadOnlyList<int> mine = Cluster.StartWorkersAsync("extra", 1, bound.Token).GetAwaiter().GetResult();
             Program.Say($"worker-started ids={string.Join(",", mine)}");
+
+            // Started means bound, not yet past its identity line: every extra worker must
+            // have printed it (and hooked its ShutdownToken) before the cluster may end.
+            while (Cluster.Store.Increment("extras-running", 0) < 3)
+            {
+                Thread.Sleep(5);
+                bound.Token.ThrowIfCancellationRequested();
+            }
+
             Cluster.StopWorkerAsync(3, bound.Token).GetAwaiter().GetResult();
             Cluster.Store.Set("worker-done", true);
             shutdown.WaitOne(Program.Bound);

@@ -109,6 +109,8 @@ run_sample_smoke() {
   local passed=0 failed=0 dir name rc
   for dir in "$ARTIFACTS"/samples/*/; do
     name="$(basename "$dir")"
+    # A web server runs until stopped: the launcher suite's WebCacheTests serve and stop it.
+    [[ "$name" == WebCache ]] && continue
     rc=0
     timeout --kill-after=5 60 "$ARTIFACTS/bin/dotnet-workers" --workers=2 "$dir$name.dll" >"$RESULTS/smoke-$name.log" 2>&1 || rc=$?
     if [[ $rc -eq 0 ]]; then

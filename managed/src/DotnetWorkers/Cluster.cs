@@ -65,6 +65,16 @@ public static class Cluster
     /// <returns>False when no supervisor listens (the app runs without the launcher).</returns>
     public static bool SignalReady() => Supervision.ReadinessNotice.Send("READY=1");
 
+    /// <summary>
+    /// Ends this process's part in the cluster; the others run on. <see cref="ShutdownToken"/>
+    /// fires, and a worker no longer outlives <c>Main</c>: it exits when <c>Main</c> returns,
+    /// with <c>Main</c>'s exit code, and the launcher judges that exit as any other
+    /// (<c>--on-worker-exit</c>: an exit code of 0 is never a crash). For a worker whose work
+    /// is done, or whose host stopped on its own (the Generic Host integration calls this
+    /// then). The primary's exit still ends the cluster. Calling it again does nothing more.
+    /// </summary>
+    public static void Leave() => Runtime.Lifetime.StopLocally();
+
     /// <summary>The bytes of address space reserved for the shared region (<c>--memory</c>).</summary>
     public static long MemoryReserved => (long)Runtime.Region.Size;
 

@@ -20,7 +20,7 @@ namespace DotnetWorkers.Buffers;
 /// that another process has since been given. Its reference is given back when the process
 /// ends.</para>
 /// </remarks>
-public sealed unsafe class SharedBuffer : IDisposable
+public sealed unsafe class SharedBuffer : ISharedBuffer
 {
     private readonly ClusterRuntime _runtime;
     private readonly uint _index;

@@ -10,7 +10,7 @@ namespace DotnetWorkers.Buffers;
 /// </summary>
 /// <remarks>Every member is thread-safe. Names are 1 to 128 bytes of UTF-8; a cluster holds at
 /// most 4096 buffers at once, and a process at most 256 (buffers and pending GetOrSets).</remarks>
-public sealed unsafe class SharedBuffers
+public sealed unsafe class SharedBuffers : ISharedBuffers
 {
     private readonly ClusterRuntime _runtime;
 
@@ -34,6 +34,10 @@ public sealed unsafe class SharedBuffers
     /// <summary>Opens the buffer <paramref name="name"/> another process created, whatever its size.</summary>
     /// <exception cref="KeyNotFoundException">No buffer has that name.</exception>
     public SharedBuffer OpenExisting(string name) => OpenCore(name, 0);
+
+    ISharedBuffer ISharedBuffers.Open(string name, long size) => Open(name, size);
+
+    ISharedBuffer ISharedBuffers.OpenExisting(string name) => OpenExisting(name);
 
     private SharedBuffer OpenCore(string name, ulong size)
     {

@@ -10,7 +10,7 @@ namespace DotnetWorkers.Events;
 /// <see cref="IAsyncEnumerable{T}"/>. Dispose it to unsubscribe; enumeration then ends.
 /// </summary>
 /// <typeparam name="T">The values' type: what publishers pass, serialized with MemoryPack.</typeparam>
-public sealed class EventSubscription<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.All)] T> : IAsyncEnumerable<T>, IDisposable, IEventSink
+public sealed class EventSubscription<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.All)] T> : IEventSubscription<T>, IEventSink
 {
     private readonly Channel<T> _values = Channel.CreateUnbounded<T>(new UnboundedChannelOptions { SingleWriter = true });
     private readonly Action<EventSubscription<T>> _unsubscribe;

@@ -17,7 +17,7 @@ namespace DotnetWorkers.Events;
 /// subscription: a process that dies loses what was queued for it, and one subscribed
 /// after a publish does not see it.
 /// </remarks>
-public sealed class SharedEvents
+public sealed class SharedEvents : ISharedEvents
 {
     internal const string RegistryPrefix = "event:";
 
@@ -96,6 +96,8 @@ public sealed class SharedEvents
         Add(index, subscription);
         return subscription;
     }
+
+    IEventSubscription<T> ISharedEvents.Subscribe<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.All)] T>(string topic) => Subscribe<T>(topic);
 
     /// <summary>
     /// Subscribes this process to <paramref name="topic"/> and calls <paramref name="handler"/>

@@ -10,7 +10,7 @@ namespace DotnetWorkers.Locks;
 /// thread: a lease taken before an <c>await</c> may be released after it, on another thread.
 /// Not reentrant: a second acquire in the same process waits like any other.
 /// </summary>
-public abstract class SharedLock
+public abstract class SharedLock : ISharedLock
 {
     // A waiting acquire sleeps in the kernel in slices this long, to notice cancellation.
     private const int WaitSliceMs = 50;

@@ -10,7 +10,7 @@ namespace DotnetWorkers.Locks;
 /// </summary>
 /// <remarks>Names are 1 to 128 bytes of UTF-8; a cluster has at most 256 named locks, which live
 /// as long as the cluster.</remarks>
-public sealed unsafe class SharedLocks
+public sealed unsafe class SharedLocks : ISharedLocks
 {
     private readonly ClusterRuntime _runtime;
 
@@ -28,6 +28,10 @@ public sealed unsafe class SharedLocks
         ArgumentOutOfRangeException.ThrowIfGreaterThan(count, ushort.MaxValue);
         return new SharedSemaphore(_runtime, name, count, Open(name, NativeMethods.LockSemaphore, (uint)count));
     }
+
+    ISharedLock ISharedLocks.Mutex(string name) => Mutex(name);
+
+    ISharedLock ISharedLocks.Semaphore(string name, int count) => Semaphore(name, count);
 
     private uint Open(string name, uint kind, uint count)
     {

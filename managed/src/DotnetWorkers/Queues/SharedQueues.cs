@@ -1,12 +1,13 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Text;
+using System.Threading.Channels;
 using DotnetWorkers.Native;
 using DotnetWorkers.Region;
 
 namespace DotnetWorkers.Queues;
 
 /// <summary>Named bounded queues that every process of the cluster can write and read.</summary>
-public sealed unsafe class SharedQueues
+public sealed unsafe class SharedQueues : ISharedQueues
 {
     private readonly ClusterRuntime _runtime;
 
@@ -62,4 +63,6 @@ public sealed unsafe class SharedQueues
         NativeErrors.ThrowIfFailed(status, $"Opening the queue '{name}'");
         return new SharedQueue<T>(_runtime, this, name, index, (uint)((inlineBytes + 15) & ~15));  // the slot, as the native side rounds it
     }
+
+    Channel<T> ISharedQueues.Open<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.All)] T>(string name, int capacity, int inlineBytes) => Open<T>(name, capacity, inlineBytes);
 }

@@ -18,7 +18,7 @@ namespace DotnetWorkers.Store;
 /// <para>A process killed at any instruction leaves no torn value and loses no committed
 /// update. Every member is thread-safe, in every process.</para>
 /// </remarks>
-public sealed partial class SharedStore
+public sealed partial class SharedStore : ISharedStore
 {
     private const int StackValueBytes = 256;
 

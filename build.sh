@@ -7,7 +7,7 @@
 #   ./build.sh test         build, then run every test suite: the format checks, native
 #                           (plain and under ASan+UBSan), managed, generator, launcher, sample smoke
 #                           runs. The last line totals them all: "N passed, N failed".
-#   ./build.sh bench [name] build, then run the benchmarks (all, or one of: boot, store, ipc, supervise);
+#   ./build.sh bench [name] build, then run the benchmarks (all, or one of: boot, store, ipc, supervise, web);
 #                           figures print one per line and land in artifacts/bench/*.json
 #   ./build.sh clean        remove build/ and artifacts/
 #
@@ -202,6 +202,12 @@ run_bench() {
   fi
   if [[ "${1:-all}" == all || "${1:-all}" == supervise ]]; then
     publish_native_aot_apps bench/apps/SuperviseProbe/SuperviseProbe.csproj  # revives of a NativeAOT worker
+  fi
+  if [[ "${1:-all}" == all || "${1:-all}" == web ]] && ! command -v wrk >/dev/null 2>&1; then
+    log "bench: installing wrk (the web suite's load generator) from the distribution's packages"
+    local sudo=""
+    [[ $(id -u) -eq 0 ]] || sudo="sudo"
+    $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends wrk
   fi
   dotnet "$ARTIFACTS/bench/runner/DotnetWorkers.Bench.dll" "${1:-all}" --out "$ARTIFACTS/bench"
 }

@@ -5,13 +5,14 @@ using DotnetWorkers.Bench.Boot;
 using DotnetWorkers.Bench.Ipc;
 using DotnetWorkers.Bench.Store;
 using DotnetWorkers.Bench.Supervise;
+using DotnetWorkers.Bench.Web;
 
 var suite = new Argument<string>("suite")
 {
-    Description = "Which benchmarks to run: all, boot, store, ipc, supervise.",
+    Description = "Which benchmarks to run: all, boot, store, ipc, supervise, web.",
     DefaultValueFactory = _ => "all",
 };
-suite.AcceptOnlyFromAmong("all", "boot", "store", "ipc", "supervise");
+suite.AcceptOnlyFromAmong("all", "boot", "store", "ipc", "supervise", "web");
 
 var output = new Option<DirectoryInfo>("--out")
 {
@@ -21,7 +22,7 @@ var output = new Option<DirectoryInfo>("--out")
 
 var repeat = new Option<int>("--repeat")
 {
-    Description = "Measured runs per figure (the median is reported).",
+    Description = "Measured runs per figure (the median is reported; web: 3 unless given).",
     DefaultValueFactory = _ => 11,
 };
 repeat.Validators.Add(result =>
@@ -61,6 +62,12 @@ root.SetAction(parse =>
     if (which is "all" or "supervise")
     {
         SuperviseBenchmark.Run(directory);
+    }
+
+    if (which is "all" or "web")
+    {
+        // A round takes ~50 s: three unless --repeat says otherwise.
+        WebBenchmark.Run(directory, parse.GetResult(repeat) is { Implicit: false } ? parse.GetValue(repeat) : 3);
     }
 
     return 0;

@@ -122,8 +122,50 @@ uint64_t DefaultRegionSize() {
   return std::max<uint64_t>(size, gib);
 }
 
-ParseOutcome ParseOptions(const std::vector<std::string_view>& args, uint32_t default_workers, uint64_t default_memory,
+namespace {
+
+// True for an argument that is one of the launcher's options (with its value or not).
+bool IsLauncherOption(std::string_view arg) {
+  std::string_view name = arg;
+  std::string_view value;
+  if (SplitInline(arg, &name, &value)) return TakesValue(name);
+  return arg == "--spawn" || arg == "--verbose" || TakesValue(arg);
+}
+
+// The arguments with the launcher's options that follow the app moved before it
+// (`dotnet-workers app.dll --workers=8 --urls ...`: --workers is the launcher's, the rest
+// the app's), up to the first argument that is not one of them or `--`, which ends them.
+std::vector<std::string_view> OptionsFirst(const std::vector<std::string_view>& args) {
+  // Where the app is: past the options before it (and the values given apart from them).
+  size_t app = 0;
+  while (app < args.size()) {
+    std::string_view arg = args[app];
+    if (arg == "--") return args;  // the app follows `--`: nothing after it is the launcher's
+    if (arg.size() < 2 || arg.front() != '-') break;
+    app += arg.find('=') == std::string_view::npos && TakesValue(arg) ? 2 : 1;
+  }
+  if (app >= args.size()) return args;  // no app: the parser says so
+
+  std::vector<std::string_view> ordered(args.begin(), args.begin() + static_cast<std::ptrdiff_t>(app));
+  size_t next = app + 1;
+  while (next < args.size() && IsLauncherOption(args[next])) {
+    const bool value_apart = args[next].find('=') == std::string_view::npos && TakesValue(args[next]);
+    ordered.push_back(args[next++]);
+    if (value_apart && next >= args.size()) return ordered;  // the parser says it needs a value
+    if (value_apart) ordered.push_back(args[next++]);
+  }
+  if (next < args.size() && args[next] == "--") ++next;
+  ordered.push_back("--");
+  ordered.push_back(args[app]);
+  ordered.insert(ordered.end(), args.begin() + static_cast<std::ptrdiff_t>(next), args.end());
+  return ordered;
+}
+
+}  // namespace
+
+ParseOutcome ParseOptions(const std::vector<std::string_view>& argv, uint32_t default_workers, uint64_t default_memory,
                           LauncherOptions* options, std::string* error) {
+  const std::vector<std::string_view> args = OptionsFirst(argv);
   LauncherOptions result;
   std::optional<uint32_t> workers;
   std::optional<uint64_t> memory;
@@ -335,13 +377,14 @@ ParseOutcome ParseOptions(const std::vector<std::string_view>& args, uint32_t de
 }
 
 std::string HelpText() {
-  return R"(Usage: dotnet-workers [options] <app.dll | app> [app arguments]
+  return R"(Usage: dotnet-workers [options] <app.dll | app> [options] [--] [app arguments]
 
 Runs a .NET app as a cluster: a primary process (id 0) and workers (ids 1..N), all
 sharing one memory region. Every process runs the app's Main; the DotnetWorkers
 library tells each who it is. The app is a framework-dependent app.dll (CoreCLR boots
 in every process) or an executable published with PublishAot (every process execs it).
-Arguments after the app are passed to it.
+Arguments after the app are passed to it, but for the launcher's options right after it
+(dotnet-workers app.dll --workers=8 works too); `--` ends those.
 
 Options:
   --name <NAME>             What `dotnet-workers ps`, `top`, `stop` ... call this cluster

@@ -12,8 +12,8 @@
 #include <unistd.h>
 
 #include "dotnet_workers/dw.h"
-#include "gc_defaults.h"
 #include "launcher_api.h"
+#include "runtime_defaults.h"
 
 extern char** environ;
 
@@ -72,7 +72,7 @@ bool Plan(const StartContext& context, const ProcessSpec& spec, ChildPlan* out, 
     ours.emplace_back(systemd_vars[3], context.readiness->address());
     ours.emplace_back(systemd_vars[4], kOwnPid);
   }
-  for (auto& setting : GcDefaults(context.options->WorkerCount() + 1, DefaultWorkerCount(), environ)) {
+  for (auto& setting : RuntimeDefaults(context.options->WorkerCount() + 1, DefaultWorkerCount(), environ)) {
     ours.push_back(std::move(setting));
   }
   // The pid is patched in by the child: the descriptor's pid field is 10 digits wide. Last.

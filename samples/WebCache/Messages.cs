@@ -15,8 +15,8 @@ public sealed partial record Job(long Id, int Digits);
 [MemoryPackable]
 public sealed partial record JobResult(long Id, string Sha256, int DoneBy);
 
-/// <summary>Hits per process and in all.</summary>
-public sealed record Hits(long Total, long ThisProcess, int WorkerId);
+/// <summary>Requests served in all, and by each process (by worker id).</summary>
+public sealed record Hits(long Total, Dictionary<string, long> ByWorker);
 
 /// <summary>The answer to a job's submission.</summary>
 public sealed record JobAccepted(long Id, string Location);

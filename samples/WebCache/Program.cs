@@ -2,8 +2,9 @@
 //
 //   dotnet-workers WebCache.dll --workers=2 --role jobs=1 --listen 8080=worker
 //
-// GET  /              which process answered; counts a hit in the shared store
-// GET  /hits          hits of the whole cluster and of this process
+// GET  /              which process answered
+// GET  /hits          requests served by the whole cluster, and by each process (every
+//                     request counts in the shared store)
 // GET  /report        an expensive result (primes below 5,000,000), computed once per cluster
 //                     through GetOrSetAsync and kept 60 s, whichever process is asked
 // POST /jobs?digits=N a job for the jobs role, through a shared queue; 202 with its location
@@ -25,15 +26,24 @@ builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInf
 builder.Logging.AddSimpleConsole(console => console.IncludeScopes = true);
 var app = builder.Build();
 
-app.MapGet("/", (IClusterContext cluster, ISharedStore store) =>
+// Every request counts in the store, under a key of its process's own: one counter that
+// all processes incremented would bounce its cache line between their cores on every request.
+IClusterContext self = app.Services.GetRequiredService<IClusterContext>();
+ISharedStore counters = app.Services.GetRequiredService<ISharedStore>();
+string mine = $"hits:{self.WorkerId}";
+app.Use((context, next) =>
 {
-    store.Increment("hits");
-    store.Increment($"hits:{cluster.WorkerId}");
-    return $"worker {cluster.WorkerId} ({cluster.Role}, pid {cluster.ProcessId})\n";
+    counters.Increment(mine);
+    return next(context);
 });
 
-app.MapGet("/hits", (IClusterContext cluster, ISharedStore store) =>
-    new Hits(store.TryGet("hits", out long total) ? total : 0, store.TryGet($"hits:{cluster.WorkerId}", out long mine) ? mine : 0, cluster.WorkerId));
+app.MapGet("/", (IClusterContext cluster) => $"worker {cluster.WorkerId} ({cluster.Role}, pid {cluster.ProcessId})\n");
+
+app.MapGet("/hits", (ISharedStore store) =>
+{
+    Dictionary<string, long> byWorker = store.Keys("hits:").ToDictionary(key => key["hits:".Length..], key => store.Get<long>(key));
+    return new Hits(byWorker.Values.Sum(), byWorker);
+});
 
 app.MapGet("/report", async (IClusterContext cluster, ISharedStore store, CancellationToken requestAborted) =>
     await store.GetOrSetAsync("report", _ => ValueTask.FromResult(Primes.Report(5_000_000, cluster.WorkerId)),
@@ -54,9 +64,9 @@ app.MapGet("/plain", () => "ok\n");
 app.MapGet("/alloc", () =>
 {
     // ~4 MB of short-lived small arrays: a request that keeps the GC busy, as JSON
-    // documents, buffers and strings do in real handlers.
-    // The last few are kept in an array so they escape to the heap (the JIT would place
-    // small arrays that do not escape on the stack).
+    // documents, buffers and strings do in real handlers. The last few are kept in an
+    // array so they escape to the heap (the JIT places small arrays that do not escape on
+    // the stack).
     var recent = new byte[16][];
     long sum = 0;
     for (int i = 0; i < 4096; i++)

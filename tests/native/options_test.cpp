@@ -58,11 +58,45 @@ TEST(Options, EveryOption_InBothSpellings) {
   }
 }
 
-TEST(Options, ArgumentsAfterTheApp_BelongToTheApp) {
-  Parsed p = Parse({"--workers=2", "app.dll", "--workers=9", "--help", "x"});
+TEST(Options, ArgumentsAfterTheApp_BelongToTheApp_FromTheFirstThatIsNotTheLaunchers) {
+  Parsed p = Parse({"--workers=2", "app.dll", "--help", "--workers=9", "x"});
   ASSERT_EQ(p.outcome, ParseOutcome::kRun) << p.error;
   EXPECT_EQ(p.options.WorkerCount(), 2u);
-  EXPECT_EQ(p.options.app_args, (std::vector<std::string>{"--workers=9", "--help", "x"}));
+  EXPECT_EQ(p.options.app_args, (std::vector<std::string>{"--help", "--workers=9", "x"}));
+}
+
+TEST(Options, TheLaunchersOptionsMayFollowTheApp_AsTheReadmeWritesThem) {
+  Parsed p = Parse({"app.dll", "--workers=8", "--listen", "8080", "--spawn", "--urls", "http://x", "--workers=3"});
+  ASSERT_EQ(p.outcome, ParseOutcome::kRun) << p.error;
+  EXPECT_EQ(p.options.app_path, "app.dll");
+  EXPECT_EQ(p.options.WorkerCount(), 8u);
+  ASSERT_EQ(p.options.listens.size(), 1u);
+  EXPECT_TRUE(p.options.spawn);
+  EXPECT_EQ(p.options.app_args, (std::vector<std::string>{"--urls", "http://x", "--workers=3"}))
+      << "from the first argument that is not the launcher's, everything is the app's";
+
+  Parsed mixed = Parse({"--name", "web", "app.dll", "--role", "jobs=1", "a"});
+  ASSERT_EQ(mixed.outcome, ParseOutcome::kRun) << mixed.error;
+  EXPECT_EQ(mixed.options.name, "web");
+  EXPECT_EQ(mixed.options.WorkerCount(), 1u);
+  EXPECT_EQ(mixed.options.app_args, (std::vector<std::string>{"a"}));
+
+  Parsed bad = Parse({"app.dll", "--workers=0"});
+  EXPECT_EQ(bad.outcome, ParseOutcome::kError);
+  EXPECT_NE(bad.error.find("--workers"), std::string::npos) << bad.error;
+  EXPECT_EQ(Parse({"app.dll", "--workers"}).error, "option '--workers' needs a value");
+}
+
+TEST(Options, DoubleDash_AfterTheApp_GivesTheRestToTheApp) {
+  Parsed p = Parse({"app.dll", "--workers=2", "--", "--workers=9"});
+  ASSERT_EQ(p.outcome, ParseOutcome::kRun) << p.error;
+  EXPECT_EQ(p.options.WorkerCount(), 2u);
+  EXPECT_EQ(p.options.app_args, (std::vector<std::string>{"--workers=9"}));
+
+  Parsed before = Parse({"--workers=2", "--", "app.dll", "--workers=9"});
+  ASSERT_EQ(before.outcome, ParseOutcome::kRun) << before.error;
+  EXPECT_EQ(before.options.app_args, (std::vector<std::string>{"--workers=9"}))
+      << "`--` before the app: all after it is the app's";
 }
 
 TEST(Options, DoubleDash_EndsTheLaunchersOptions) {

@@ -29,14 +29,16 @@ public class ListenTests
     }
 
     [Test]
-    public async Task ProcessesThatOutnumberTheCores_RunWorkstationGc_UnlessTheUserChose()
+    public async Task ProcessesThatOutnumberTheCores_RunWorkstationGc_OnACoreEach_UnlessTheUserChose()
     {
-        // The app asks for Server GC (every ASP.NET Core app's runtimeconfig does).
+        // The app asks for Server GC (every ASP.NET Core app's runtimeconfig does) and sizes
+        // itself by Environment.ProcessorCount.
         string workers = $"--workers={Environment.ProcessorCount}";
         foreach ((Dictionary<string, string> environment, string expected) in new[]
         {
-            (new Dictionary<string, string>(), "workstation"),
-            (new Dictionary<string, string> { ["DOTNET_gcServer"] = "1" }, "server"),
+            (new Dictionary<string, string>(), "workstation 1"),
+            (new Dictionary<string, string> { ["DOTNET_gcServer"] = "1" }, $"server {Environment.ProcessorCount}"),
+            (new Dictionary<string, string> { ["DOTNET_PROCESSOR_COUNT"] = "3" }, "server 3"),
         })
         {
             int port = FreePort();
@@ -46,7 +48,7 @@ public class ListenTests
             var modes = new HashSet<string>();
             for (int i = 0; i < 20; i++)
             {
-                modes.Add(await GetAsync(client, $"http://127.0.0.1:{port}/gc"));
+                modes.Add(await GetAsync(client, $"http://127.0.0.1:{port}/gc") + " " + await GetAsync(client, $"http://127.0.0.1:{port}/cpus"));
             }
 
             Assert.That(modes, Is.EquivalentTo(new[] { expected }), string.Join(",", environment.Keys));

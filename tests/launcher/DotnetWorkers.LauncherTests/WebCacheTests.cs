@@ -54,10 +54,15 @@ public class WebCacheTests
         Assert.That(seen.Keys, Is.EquivalentTo(new[] { "1", "2" }), cluster.Transcript());
         Assert.That(cluster.Stdout.Count(l => l.Contains("was given no socket by --listen", StringComparison.Ordinal)), Is.EqualTo(2));
 
-        // The hit counter lives in the store: every process counts into the same key.
+        // The hit counters live in the store: every process counts into the same keys (the
+        // request for /hits counts too).
         using (JsonDocument hits = JsonDocument.Parse(await GetAsync(client, url + "/hits")))
         {
-            Assert.That(hits.RootElement.GetProperty("total").GetInt64(), Is.EqualTo(requests));
+            Assert.That(hits.RootElement.GetProperty("total").GetInt64(), Is.EqualTo(requests + 1));
+            Dictionary<string, long> byWorker = hits.RootElement.GetProperty("byWorker").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt64());
+            Assert.That(byWorker.Keys, Is.EquivalentTo(new[] { "1", "2" }));
+            Assert.That(byWorker["1"] + byWorker["2"], Is.EqualTo(requests + 1));
+            Assert.That(byWorker["1"], Is.EqualTo(seen["1"]).Or.EqualTo(seen["1"] + 1));
         }
 
         // The report is computed once per cluster: every answer, from either process, is that one.

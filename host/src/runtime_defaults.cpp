@@ -1,0 +1,68 @@
+#include "runtime_defaults.h"
+
+#include <initializer_list>
+#include <string_view>
+
+namespace dw::host {
+namespace {
+
+// True if `environ` sets one of `names` under one of `prefixes`.
+bool UserSets(const char* const* environ, std::initializer_list<std::string_view> prefixes,
+              std::initializer_list<std::string_view> names) {
+  for (const char* const* e = environ; e != nullptr && *e != nullptr; ++e) {
+    std::string_view entry(*e);
+    for (std::string_view prefix : prefixes) {
+      if (entry.substr(0, prefix.size()) != prefix) continue;
+      std::string_view name = entry.substr(prefix.size(), entry.find('=') - prefix.size());
+      for (std::string_view chosen : names) {
+        if (name == chosen) return true;
+      }
+    }
+  }
+  return false;
+}
+
+// Workstation GC's allocation budget between two collections of the youngest generation:
+// its default follows the cache size (a few MB), so a process allocating hard collects
+// hundreds of times a second; Server GC's budget is far larger. This gives the
+// workstation GC of a cluster's processes one in between, at the cost of up to that much
+// more resident memory per process.
+constexpr uint32_t kWorkstationGen0Bytes = 64u << 20;
+
+// Hexadecimal, as the runtime reads DOTNET_ GC numbers.
+std::string Hex(uint32_t value) {
+  std::string digits;
+  for (uint32_t v = value; v != 0 || digits.empty(); v >>= 4)
+    digits.insert(digits.begin(), "0123456789abcdef"[v & 0xf]);
+  return digits;
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> RuntimeDefaults(uint32_t processes, uint32_t cores,
+                                                                 const char* const* environ) {
+  // One choice of the user's turns all of it off: the two are tuned together (Server GC
+  // with a processor count of 1 is workstation GC, whatever gcServer says).
+  if (UserSets(
+          environ, {"DOTNET_", "COMPlus_"},
+          {"gcServer", "GCHeapCount", "GCNoAffinitize", "GCHeapAffinitizeMask", "GCgen0size", "PROCESSOR_COUNT"})) {
+    return {};
+  }
+  if (cores == 0) cores = 1;
+  if (processes == 0) processes = 1;
+  std::vector<std::pair<std::string, std::string>> settings;
+  if (processes >= cores) {
+    settings.emplace_back("DOTNET_gcServer", "0");
+    settings.emplace_back("DOTNET_GCgen0size", Hex(kWorkstationGen0Bytes));
+  } else {
+    settings.emplace_back("DOTNET_GCHeapCount", Hex(cores / processes));
+    settings.emplace_back("DOTNET_GCNoAffinitize", "1");
+  }
+  if (processes > 1) {
+    // Decimal: the runtime reads this one as a plain number.
+    settings.emplace_back("DOTNET_PROCESSOR_COUNT", std::to_string((cores + processes - 1) / processes));
+  }
+  return settings;
+}
+
+}  // namespace dw::host

@@ -156,11 +156,29 @@ public class CommandLineTests
     }
 
     [Test]
-    public void OptionsAfterTheApp_BelongToTheApp()
+    public void OptionsAfterTheAppsFirstArgument_BelongToTheApp()
     {
         using var run = LauncherRun.Start("--workers=1", Paths.Probe, "report", "0", "--workers=9", "--bogus");
         Assert.That(run.WaitForExit(), Is.Zero, run.Transcript());
         Assert.That(run.Identities, Has.Count.EqualTo(2));
         Assert.That(run.Identities[0]["args"], Is.EqualTo("0,--workers=9,--bogus"));
+    }
+
+    [Test]
+    public void TheLaunchersOptionsRightAfterTheApp_AreTheLaunchers_UntilDoubleDash()
+    {
+        // dotnet-workers app.dll --workers=8: the form the README opens with.
+        using (var run = LauncherRun.Start(Paths.Probe, "--workers", "2", "--name=after", "report", "0", "--workers=9"))
+        {
+            Assert.That(run.WaitForExit(), Is.Zero, run.Transcript());
+            Assert.That(run.Identities, Has.Count.EqualTo(3));
+            Assert.That(run.Identities[0]["args"], Is.EqualTo("0,--workers=9"));
+        }
+
+        using (var run = LauncherRun.Start(Paths.Probe, "--workers=1", "--", "--workers=9"))
+        {
+            Assert.That(run.WaitForExit(), Is.EqualTo(64), "the probe's exit code for an action it does not know");
+            Assert.That(run.ProbeLines, Has.Member("unknown action --workers=9"), run.Transcript());
+        }
     }
 }

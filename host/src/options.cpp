@@ -4,7 +4,9 @@
 #include <charconv>
 #include <fstream>
 #include <limits>
+#include <string>
 
+#include <sched.h>
 #include <unistd.h>
 
 #include "dotnet_workers/region_layout.h"
@@ -103,9 +105,35 @@ std::string FormatDuration(uint64_t ms) {
   return ms % 1000 == 0 ? std::to_string(ms / 1000) + "s" : std::to_string(ms) + "ms";
 }
 
+uint32_t UsableCores(uint32_t online, uint32_t affinity, std::string_view cpu_max) {
+  uint32_t cores = online < 1 ? 1 : online;
+  if (affinity >= 1 && affinity < cores) cores = affinity;
+  size_t space = cpu_max.find(' ');
+  if (space != std::string_view::npos) {
+    std::optional<uint64_t> quota = ParseUnsigned(cpu_max.substr(0, space));
+    std::string_view period_text = cpu_max.substr(space + 1);
+    while (!period_text.empty() && std::isspace(static_cast<unsigned char>(period_text.back())))
+      period_text.remove_suffix(1);
+    std::optional<uint64_t> period = ParseUnsigned(period_text);
+    if (quota && period && *period > 0) {
+      const uint64_t limit = std::max<uint64_t>(1, (*quota + *period - 1) / *period);
+      if (limit < cores) cores = static_cast<uint32_t>(limit);
+    }
+  }
+  return cores;
+}
+
 uint32_t DefaultWorkerCount() {
-  long n = sysconf(_SC_NPROCESSORS_ONLN);
-  return n < 1 ? 1 : static_cast<uint32_t>(std::min<long>(n, kMaxProcesses - 1));
+  const long online = sysconf(_SC_NPROCESSORS_ONLN);
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  const int affinity = sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set) : 0;
+  std::string cpu_max;
+  std::ifstream cgroup("/sys/fs/cgroup/cpu.max");
+  std::getline(cgroup, cpu_max);
+  const uint32_t cores =
+      UsableCores(static_cast<uint32_t>(std::max<long>(online, 1)), static_cast<uint32_t>(affinity), cpu_max);
+  return std::min<uint32_t>(cores, kMaxProcesses - 1);
 }
 
 uint64_t DefaultRegionSize() {
@@ -124,17 +152,23 @@ uint64_t DefaultRegionSize() {
 
 namespace {
 
-// True for an argument that is one of the launcher's options (with its value or not).
-bool IsLauncherOption(std::string_view arg) {
+// True for an argument that is one of the launcher's options that may follow the app (with
+// its value or not): the cluster's shape and supervision, names no app would take for its
+// own. Not the generic ones (--name, --timeout, --output, --verbose, --spawn, --help,
+// --version): after the app, those stay the app's.
+bool MayFollowTheApp(std::string_view arg) {
   std::string_view name = arg;
   std::string_view value;
-  if (SplitInline(arg, &name, &value)) return TakesValue(name);
-  return arg == "--spawn" || arg == "--verbose" || TakesValue(arg);
+  SplitInline(arg, &name, &value);
+  return name == "--workers" || name == "--role" || name == "--listen" || name == "--memory" ||
+         name == "--on-worker-exit" || name == "--shutdown-timeout" || name == "--ready-timeout" ||
+         name == "--max-memory" || name == "--max-restarts" || name == "--restart-delay" || name == "--restart-window";
 }
 
 // The arguments with the launcher's options that follow the app moved before it
 // (`dotnet-workers app.dll --workers=8 --urls ...`: --workers is the launcher's, the rest
-// the app's), up to the first argument that is not one of them or `--`, which ends them.
+// the app's), up to the first argument that is not one of them; a `--` right after them
+// ends them and is dropped (one with none before it is the app's, as it always was).
 std::vector<std::string_view> OptionsFirst(const std::vector<std::string_view>& args) {
   // Where the app is: past the options before it (and the values given apart from them).
   size_t app = 0;
@@ -148,12 +182,13 @@ std::vector<std::string_view> OptionsFirst(const std::vector<std::string_view>& 
 
   std::vector<std::string_view> ordered(args.begin(), args.begin() + static_cast<std::ptrdiff_t>(app));
   size_t next = app + 1;
-  while (next < args.size() && IsLauncherOption(args[next])) {
+  while (next < args.size() && MayFollowTheApp(args[next])) {
     const bool value_apart = args[next].find('=') == std::string_view::npos && TakesValue(args[next]);
     ordered.push_back(args[next++]);
     if (value_apart && next >= args.size()) return ordered;  // the parser says it needs a value
     if (value_apart) ordered.push_back(args[next++]);
   }
+  if (next == app + 1) return args;  // nothing of the launcher's after the app
   if (next < args.size() && args[next] == "--") ++next;
   ordered.push_back("--");
   ordered.push_back(args[app]);
@@ -383,8 +418,9 @@ Runs a .NET app as a cluster: a primary process (id 0) and workers (ids 1..N), a
 sharing one memory region. Every process runs the app's Main; the DotnetWorkers
 library tells each who it is. The app is a framework-dependent app.dll (CoreCLR boots
 in every process) or an executable published with PublishAot (every process execs it).
-Arguments after the app are passed to it, but for the launcher's options right after it
-(dotnet-workers app.dll --workers=8 works too); `--` ends those.
+Arguments after the app are passed to it, but for the cluster's options (--workers, --role,
+--listen, --memory, the supervision ones) right after it: dotnet-workers app.dll --workers=8
+works too, and `--` after them ends them.
 
 Options:
   --name <NAME>             What `dotnet-workers ps`, `top`, `stop` ... call this cluster

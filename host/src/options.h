@@ -57,7 +57,13 @@ std::optional<uint64_t> ParseDuration(std::string_view text);
 // Milliseconds as the options write them: "5s", "1500ms".
 std::string FormatDuration(uint64_t ms);
 
-// The number of online processors (the default for --workers).
+// The cores this process may use: the online processors, or fewer if its CPU affinity or its
+// cgroup's CPU quota (`cpu.max`, "QUOTA PERIOD" or "max PERIOD", rounded up) allows fewer, as
+// .NET counts them in a container. `affinity` 0 means unknown; `cpu_max` empty means none.
+uint32_t UsableCores(uint32_t online, uint32_t affinity, std::string_view cpu_max);
+
+// The cores this process may use, read from the machine (the default for --workers, and
+// what the runtime defaults share between the processes).
 uint32_t DefaultWorkerCount();
 
 // Physical memory, or the cgroup limit if lower (the default for --memory).

@@ -56,6 +56,8 @@ bool Plan(const StartContext& context, const ProcessSpec& spec, ChildPlan* out, 
       {"DOTNET_WORKERS_ID", std::to_string(spec.id)},
       {"DOTNET_WORKERS_COUNT", std::to_string(context.options->WorkerCount())},
       {"DOTNET_WORKERS_ROLE", spec.role},
+      // How long a stopping process has before SIGKILL: the Generic Host integration drains within it.
+      {"DOTNET_WORKERS_SHUTDOWN_TIMEOUT_MS", std::to_string(context.options->shutdown_timeout_ms)},
   };
   // The systemd conventions' variables are ours alone (the launcher's own, if systemd
   // started it, are meant for the launcher): set as each process needs them, else unset.

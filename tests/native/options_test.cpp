@@ -66,25 +66,39 @@ TEST(Options, ArgumentsAfterTheApp_BelongToTheApp_FromTheFirstThatIsNotTheLaunch
 }
 
 TEST(Options, TheLaunchersOptionsMayFollowTheApp_AsTheReadmeWritesThem) {
-  Parsed p = Parse({"app.dll", "--workers=8", "--listen", "8080", "--spawn", "--urls", "http://x", "--workers=3"});
+  Parsed p = Parse(
+      {"app.dll", "--workers=8", "--listen", "8080", "--on-worker-exit=revive", "--urls", "http://x", "--workers=3"});
   ASSERT_EQ(p.outcome, ParseOutcome::kRun) << p.error;
   EXPECT_EQ(p.options.app_path, "app.dll");
   EXPECT_EQ(p.options.WorkerCount(), 8u);
   ASSERT_EQ(p.options.listens.size(), 1u);
-  EXPECT_TRUE(p.options.spawn);
+  EXPECT_EQ(p.options.on_worker_exit, WorkerExit::kRevive);
   EXPECT_EQ(p.options.app_args, (std::vector<std::string>{"--urls", "http://x", "--workers=3"}))
       << "from the first argument that is not the launcher's, everything is the app's";
 
-  Parsed mixed = Parse({"--name", "web", "app.dll", "--role", "jobs=1", "a"});
+  Parsed mixed = Parse({"--name", "web", "app.dll", "--role", "jobs=1", "a", "--workers=2"});
   ASSERT_EQ(mixed.outcome, ParseOutcome::kRun) << mixed.error;
   EXPECT_EQ(mixed.options.name, "web");
   EXPECT_EQ(mixed.options.WorkerCount(), 1u);
-  EXPECT_EQ(mixed.options.app_args, (std::vector<std::string>{"a"}));
+  EXPECT_EQ(mixed.options.app_args, (std::vector<std::string>{"a", "--workers=2"}));
 
   Parsed bad = Parse({"app.dll", "--workers=0"});
   EXPECT_EQ(bad.outcome, ParseOutcome::kError);
   EXPECT_NE(bad.error.find("--workers"), std::string::npos) << bad.error;
   EXPECT_EQ(Parse({"app.dll", "--workers"}).error, "option '--workers' needs a value");
+}
+
+TEST(Options, GenericOptionsAfterTheApp_StayTheApps) {
+  // Names an app may well have: after the app they are never the launcher's.
+  for (std::string_view arg : {"--timeout", "--name", "--output", "--verbose", "--spawn", "--help", "--version"}) {
+    Parsed p = Parse({"app.dll", arg, "30"});
+    ASSERT_EQ(p.outcome, ParseOutcome::kRun) << arg << ": " << p.error;
+    EXPECT_EQ(p.options.app_args, (std::vector<std::string>{std::string(arg), "30"})) << arg;
+    EXPECT_EQ(p.options.timeout_ms, 0u);
+    EXPECT_FALSE(p.options.spawn);
+  }
+  Parsed dash = Parse({"app.dll", "--", "x"});
+  EXPECT_EQ(dash.options.app_args, (std::vector<std::string>{"--", "x"})) << "a `--` with nothing of ours before it";
 }
 
 TEST(Options, DoubleDash_AfterTheApp_GivesTheRestToTheApp) {
@@ -252,6 +266,17 @@ TEST(ParseDuration, Units) {
   for (const char* bad : {"", "s", "1d", "1.5s", "-1s", "ms"}) {
     EXPECT_FALSE(ParseDuration(bad).has_value()) << bad;
   }
+}
+
+TEST(Defaults, UsableCores_AreTheFewestOfOnlineAffinityAndTheCgroupQuota) {
+  EXPECT_EQ(UsableCores(8, 0, ""), 8u);
+  EXPECT_EQ(UsableCores(8, 3, ""), 3u) << "taskset";
+  EXPECT_EQ(UsableCores(8, 8, "max 100000"), 8u) << "no quota";
+  EXPECT_EQ(UsableCores(64, 64, "200000 100000\n"), 2u) << "docker --cpus=2";
+  EXPECT_EQ(UsableCores(64, 64, "150000 100000"), 2u) << "1.5 CPUs round up, as .NET does";
+  EXPECT_EQ(UsableCores(64, 64, "10000 100000"), 1u) << "never less than one";
+  EXPECT_EQ(UsableCores(4, 4, "garbage"), 4u);
+  EXPECT_EQ(UsableCores(0, 0, ""), 1u);
 }
 
 TEST(Defaults, ComeFromTheMachine) {

@@ -1,6 +1,12 @@
 namespace DotnetWorkers.Hosting;
 
 /// <summary>How <c>AddDotnetWorkers()</c> ties the host to the cluster.</summary>
+/// <remarks>
+/// <see cref="HttpWithoutListen"/> and <see cref="AddLogScope"/> decide what is registered:
+/// only the delegate passed to the first <c>AddDotnetWorkers(configure)</c> /
+/// <c>UseDotnetWorkers(configure)</c> sets them. <see cref="SignalReadyWhenStarted"/> is read
+/// at run time, from any <c>Configure&lt;DotnetWorkersHostOptions&gt;</c>.
+/// </remarks>
 public sealed class DotnetWorkersHostOptions
 {
     /// <summary>

@@ -31,7 +31,10 @@ public static class DotnetWorkersServiceCollectionExtensions
     /// <see cref="DotnetWorkersHostOptions"/>. Binds this process to the cluster now.
     /// </summary>
     /// <remarks>On a <c>WebApplicationBuilder</c>, call it on its <c>Services</c> before <c>Build()</c>
-    /// (Kestrel is registered by then). Calling it again registers nothing more (its
+    /// (Kestrel is registered by then), and after anything that registers another server
+    /// (<c>builder.WebHost.UseKestrel(...)</c> registers Kestrel again, and would listen in the
+    /// processes given no socket). In a cluster it also sets <c>HostOptions.ShutdownTimeout</c>
+    /// to the launcher's <c>--shutdown-timeout</c> less a margin. Calling it again registers nothing more (its
     /// <paramref name="configure"/> still applies to the options the services read at run time;
     /// the first call's decides what is registered).</remarks>
     /// <exception cref="RegionMismatchException">The launcher and this library come from different releases.</exception>
@@ -61,6 +64,13 @@ public static class DotnetWorkersServiceCollectionExtensions
         services.TryAddSingleton<ISharedQueues>(_ => Cluster.Queues);
         services.TryAddSingleton<ISharedEvents>(_ => Cluster.Events);
 
+        // The host drains within the launcher's --shutdown-timeout, not its own 30 s default:
+        // past the launcher's, SIGKILL ends the drain. A Configure<HostOptions> of the app's after this wins.
+        if (ShutdownTimeout() is { } drain)
+        {
+            services.Configure<HostOptions>(host => host.ShutdownTimeout = drain);
+        }
+
         services.AddSingleton<ClusterHostLifetime>();
         services.AddSingleton<IHostedService>(provider => provider.GetRequiredService<ClusterHostLifetime>());
 
@@ -81,6 +91,16 @@ public static class DotnetWorkersServiceCollectionExtensions
     }
 
     /// <summary>
+    /// The launcher's <c>--shutdown-timeout</c> less a margin for the process to exit after its
+    /// host has stopped (a fifth, at most a second); null outside a cluster.
+    /// </summary>
+    private static TimeSpan? ShutdownTimeout() =>
+        long.TryParse(Environment.GetEnvironmentVariable("DOTNET_WORKERS_SHUTDOWN_TIMEOUT_MS"), System.Globalization.NumberStyles.None,
+            System.Globalization.CultureInfo.InvariantCulture, out long ms)
+            ? TimeSpan.FromMilliseconds(ms - Math.Min(1000, ms / 5))
+            : null;
+
+    /// <summary>
     /// Runs the hosted service <typeparamref name="TService"/> (a <see cref="BackgroundService"/>,
     /// say) only in the processes of role <paramref name="role"/> (<c>--role NAME=N</c>;
     /// "worker" for the plain workers, "primary" for process 0). In the others it is never created.
@@ -94,7 +114,9 @@ public static class DotnetWorkersServiceCollectionExtensions
         ArgumentException.ThrowIfNullOrEmpty(role);
         services.TryAddSingleton<TService>();
         services.AddSingleton<IHostedService>(provider =>
-            new RoleHostedService<TService>(provider, provider.GetRequiredService<IClusterContext>(), role));
+            string.Equals(provider.GetRequiredService<IClusterContext>().Role, role, StringComparison.Ordinal)
+                ? provider.GetRequiredService<TService>()
+                : NotInThisRole.Instance);
         return services;
     }
 

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 
@@ -12,7 +13,8 @@ namespace DotnetWorkers.Hosting;
 /// </summary>
 internal sealed partial class NoHttpServer(ILogger<NoHttpServer> logger, IClusterContext cluster) : IServer
 {
-    public IFeatureCollection Features { get; } = new FeatureCollection();
+    // No addresses, but the feature is there: app.Urls and what reads it work.
+    public IFeatureCollection Features { get; } = NoAddresses();
 
     public Task StartAsync<TContext>(IHttpApplication<TContext> application, CancellationToken cancellationToken)
         where TContext : notnull
@@ -25,6 +27,13 @@ internal sealed partial class NoHttpServer(ILogger<NoHttpServer> logger, ICluste
 
     public void Dispose()
     {
+    }
+
+    private static FeatureCollection NoAddresses()
+    {
+        var features = new FeatureCollection();
+        features.Set<IServerAddressesFeature>(new ServerAddressesFeature());
+        return features;
     }
 
     [LoggerMessage(Level = LogLevel.Information,

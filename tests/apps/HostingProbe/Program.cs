@@ -6,6 +6,7 @@
 // - worker 1 stops its host on its own: it must exit cleanly while the cluster runs on;
 // - the primary then stops its host: the cluster shuts down, and the jobs worker's host
 //   stops on the cluster's ShutdownToken.
+// With HOSTINGPROBE_FAIL_JOBS set, the jobs service fails instead: its process exits 1.
 // Lines starting "probe " are what the tests read; logs go to stdout with their scopes.
 using DotnetWorkers;
 using DotnetWorkers.Buffers;
@@ -29,8 +30,7 @@ builder.Services.AddHostedService<Scenario>();
 using IHost host = builder.Build();
 host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopped.Register(() =>
     Probe.Line($"stopped {host.Services.GetRequiredService<IClusterContext>().WorkerId}"));
-host.Run();
-return 0;
+host.Run();  // no exit code of its own: Environment.ExitCode decides, as in the SDK's templates
 
 namespace HostingProbe
 {
@@ -57,11 +57,15 @@ namespace HostingProbe
     /// <summary>Runs only in the jobs role.</summary>
     internal sealed class JobsOnly(IClusterContext cluster, ILogger<JobsOnly> logger) : BackgroundService
     {
-        protected override Task ExecuteAsync(CancellationToken stoppingToken)
+        protected override async Task ExecuteAsync(CancellationToken stoppingToken)
         {
             logger.LogInformation("jobs service running");
             Probe.Line($"role-service {cluster.WorkerId} {cluster.Role}");
-            return Task.CompletedTask;
+            if (Environment.GetEnvironmentVariable("HOSTINGPROBE_FAIL_JOBS") is not null)
+            {
+                await Task.Delay(100, stoppingToken);
+                throw new InvalidOperationException("the jobs database is gone");  // the host stops; the process must not exit 0
+            }
         }
     }
 

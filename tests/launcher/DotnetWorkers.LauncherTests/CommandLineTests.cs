@@ -168,10 +168,10 @@ public class CommandLineTests
     public void TheLaunchersOptionsRightAfterTheApp_AreTheLaunchers_UntilDoubleDash()
     {
         // dotnet-workers app.dll --workers=8: the form the README opens with.
-        using (var run = LauncherRun.Start(Paths.Probe, "--workers", "2", "--name=after", "report", "0", "--workers=9"))
+        using (var run = LauncherRun.Start(Paths.Probe, "--workers", "2", "--role=jobs=1", "report", "0", "--workers=9"))
         {
             Assert.That(run.WaitForExit(), Is.Zero, run.Transcript());
-            Assert.That(run.Identities, Has.Count.EqualTo(3));
+            Assert.That(run.Identities, Has.Count.EqualTo(4));
             Assert.That(run.Identities[0]["args"], Is.EqualTo("0,--workers=9"));
         }
 

@@ -38,6 +38,16 @@ public class HostingTests
     }
 
     [Test]
+    public void AFailedBackgroundService_EndsItsProcessWithOne_SoFailAllStopsTheCluster()
+    {
+        using var cluster = LauncherRun.StartWithEnvironment(
+            new Dictionary<string, string> { ["HOSTINGPROBE_FAIL_JOBS"] = "1" }, "--workers=1", "--role", "jobs=1", HostingProbe);
+        Assert.That(cluster.WaitForExit(), Is.EqualTo(1), cluster.Transcript());
+        Assert.That(cluster.Stderr.Where(l => l.StartsWith("dotnet-workers:", StringComparison.Ordinal)),
+            Has.One.Contains("worker 2").And.Contains("role 'jobs'").And.Contains("exited with code 1").And.Contains("stopping the cluster"));
+    }
+
+    [Test]
     public void EveryLogMessage_CarriesTheProcessesPlaceInTheCluster_AsItsOuterScope()
     {
         using var cluster = LauncherRun.Start("--workers=1", "--role", "jobs=1", HostingProbe);

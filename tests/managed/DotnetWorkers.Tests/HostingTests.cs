@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using DotnetWorkers.Buffers;
 using DotnetWorkers.Events;
 using DotnetWorkers.Hosting;
@@ -109,6 +110,92 @@ public class HostingTests
         Assert.That(fake.Left, Is.EqualTo(1));
     }
 
+    [Test]
+    public async Task AClusterOfOne_NeverLeaves_SoAnotherHostInTheProcessCanRunAfterIt()
+    {
+        var fake = new FakeCluster("primary", workerId: 0, standalone: true);
+        using IHost host = BuildHost(fake);
+        await host.StartAsync().WaitAsync(Bound);
+        host.Services.GetRequiredService<IHostApplicationLifetime>().StopApplication();
+        await host.WaitForShutdownAsync().WaitAsync(Bound);
+        Assert.That(fake.Left, Is.Zero);
+    }
+
+    [Test]
+    public async Task AFailedBackgroundServiceInItsRole_IsSeenByTheHost_AndTheProcessExitsWithOne()
+    {
+        int before = Environment.ExitCode;
+        try
+        {
+            var fake = new FakeCluster("jobs");
+            HostApplicationBuilder builder = NewBuilder();
+            builder.Services.AddSingleton<IClusterContext>(fake);
+            builder.UseDotnetWorkers();
+            builder.Services.AddWorkerService<FailingService>(role: "jobs");
+            using IHost host = builder.Build();
+
+            // The host gets the service itself: its failure stops the host (BackgroundServiceExceptionBehavior.StopHost).
+            await host.StartAsync().WaitAsync(Bound);
+            await host.WaitForShutdownAsync().WaitAsync(Bound);
+            Assert.That(fake.Left, Is.EqualTo(1), "it stopped on its own");
+            Assert.That(Environment.ExitCode, Is.EqualTo(1), "a failure, not a clean exit, for --on-worker-exit to judge");
+        }
+        finally
+        {
+            Environment.ExitCode = before;
+        }
+    }
+
+    [Test]
+    public void ActivityIds_StayInTheScopes_AfterTheProcessesScope()
+    {
+        var sink = new ScopeCapturingProvider();
+        using ServiceProvider provider = new ServiceCollection()
+            .AddSingleton<IClusterContext>(new FakeCluster("worker", workerId: 2))
+            .AddLogging(logging =>
+            {
+                logging.AddProvider(sink);
+                logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
+            })
+            .AddDotnetWorkers()
+            .BuildServiceProvider();
+        ILogger logger = provider.GetRequiredService<ILogger<HostingTests>>();
+
+        using var activity = new Activity("request");
+        activity.SetIdFormat(ActivityIdFormat.W3C);
+        activity.Start();
+        logger.LogInformation("hello");
+        activity.Stop();
+
+        Assert.That(sink.Scopes, Has.Count.EqualTo(2));
+        Assert.That(sink.Scopes[0]!.ToString(), Does.StartWith("WorkerId:2 "));
+        var ids = (IReadOnlyList<KeyValuePair<string, object?>>)sink.Scopes[1]!;
+        Assert.That(ids.Select(p => (p.Key, p.Value)), Is.EqualTo(new[]
+        {
+            ("SpanId", (object?)activity.SpanId.ToHexString()),
+            ("TraceId", activity.TraceId.ToHexString()),
+        }));
+    }
+
+    [Test]
+    public async Task AnRpcService_KeepsServingThroughAShutdown_UntilTheProcessExits()
+    {
+        var rpc = new FakeRpc();
+        var fake = new FakeCluster("jobs");
+        HostApplicationBuilder builder = NewBuilder();
+        builder.Services.AddSingleton<IClusterContext>(fake);
+        builder.Services.AddSingleton<IClusterRpc>(rpc);
+        builder.UseDotnetWorkers();
+        builder.Services.AddRpcService<IGreeter, Greeter>();
+        using IHost host = builder.Build();
+
+        await host.StartAsync().WaitAsync(Bound);
+        fake.Shutdown.Cancel();
+        await host.WaitForShutdownAsync().WaitAsync(Bound);
+        Assert.That(rpc.Served, Is.Not.Null);
+        Assert.That(rpc.Stopped, Is.False, "the primary may still call it while it finishes up");
+    }
+
     [TestCase(true, 1)]
     [TestCase(false, 0)]
     public async Task ReadinessIsSignalled_OnceTheHostHasStarted_UnlessTheAppSaysItWill(bool signal, int expected)
@@ -185,7 +272,7 @@ public class HostingTests
         return builder.Build();
     }
 
-    private sealed class FakeCluster(string role, int workerId = 1) : IClusterContext
+    private sealed class FakeCluster(string role, int workerId = 1, bool standalone = false) : IClusterContext
     {
         public CancellationTokenSource Shutdown { get; } = new();
 
@@ -203,7 +290,7 @@ public class HostingTests
 
         public int ProcessId => 4242;
 
-        public bool IsStandalone => false;
+        public bool IsStandalone => standalone;
 
         public CancellationToken ShutdownToken => Shutdown.Token;
 
@@ -251,6 +338,15 @@ public class HostingTests
         {
             _counter.Stopped++;
             return Task.CompletedTask;
+        }
+    }
+
+    private sealed class FailingService : BackgroundService
+    {
+        protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+        {
+            await Task.Yield();
+            throw new InvalidOperationException("the job's database is gone");
         }
     }
 

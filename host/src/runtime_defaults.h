@@ -30,8 +30,8 @@ namespace dw::host {
 
 // The DOTNET_* variables to set for a cluster of `processes` on `cores`; none if `environ`
 // already sets one of them or a GC heap setting (DOTNET_ or COMPlus_ gcServer, GCHeapCount,
-// GCNoAffinitize, GCHeapAffinitizeMask, GCgen0size, PROCESSOR_COUNT): the user's choice
-// wins, whole.
+// GCNoAffinitize, GCHeapAffinitizeMask, PROCESSOR_COUNT): the user's choice wins, whole. A
+// GCgen0size of the user's replaces only the launcher's.
 std::vector<std::pair<std::string, std::string>> RuntimeDefaults(uint32_t processes, uint32_t cores,
                                                                  const char* const* environ);
 

@@ -36,6 +36,11 @@ TEST(RuntimeDefaults, AnySettingOfTheUser_Wins_Whole) {
   EXPECT_EQ(RuntimeDefaults(8, 2, other).size(), 3u) << "only the GC's own settings";
 }
 
+TEST(RuntimeDefaults, TheUsersGen0Budget_ReplacesOnlyTheLaunchers) {
+  const char* env[] = {"DOTNET_GCgen0size=1000000", nullptr};
+  EXPECT_EQ(RuntimeDefaults(3, 2, env), (Settings{{"DOTNET_gcServer", "0"}, {"DOTNET_PROCESSOR_COUNT", "1"}}));
+}
+
 TEST(RuntimeDefaults, OneProcess_KeepsTheMachinesCount) {
   const char* none[] = {nullptr};
   EXPECT_EQ(RuntimeDefaults(1, 4, none), (Settings{{"DOTNET_GCHeapCount", "4"}, {"DOTNET_GCNoAffinitize", "1"}}));

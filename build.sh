@@ -203,12 +203,6 @@ run_bench() {
   if [[ "${1:-all}" == all || "${1:-all}" == supervise ]]; then
     publish_native_aot_apps bench/apps/SuperviseProbe/SuperviseProbe.csproj  # revives of a NativeAOT worker
   fi
-  if [[ "${1:-all}" == all || "${1:-all}" == web ]] && ! command -v wrk >/dev/null 2>&1; then
-    log "bench: installing wrk (the web suite's load generator) from the distribution's packages"
-    local sudo=""
-    [[ $(id -u) -eq 0 ]] || sudo="sudo"
-    $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends wrk
-  fi
   dotnet "$ARTIFACTS/bench/runner/DotnetWorkers.Bench.dll" "${1:-all}" --out "$ARTIFACTS/bench"
 }
 

@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
@@ -32,10 +30,11 @@ internal static partial class WebBenchmark
 
     internal static void Run(string outDirectory, int rounds)
     {
-        string wrk = FindWrk();
+        string wrk = DebianPackages.FindOrInstall("wrk", ["/usr/bin/wrk", "/usr/local/bin/wrk"], out string? whyNot)
+            ?? throw new InvalidOperationException($"the web suite needs wrk: {whyNot}");
         string app = Path.Combine(Paths.Artifacts, "samples", "WebCache", "WebCache.dll");
         string launcher = Path.Combine(Paths.Artifacts, "bin", "dotnet-workers");
-        int port = FreePort();
+        int port = Loopback.FreePort();
         string address = $"127.0.0.1:{port}";
         var report = new BenchReport("web",
             $"wrk -t{Threads} -c{Connections} -d{Measured.TotalSeconds}s --latency on loopback after a {Warmup.TotalSeconds} s warm-up, " +
@@ -60,24 +59,15 @@ internal static partial class WebBenchmark
                 }
             }
 
-            Measurement? single = null;
+            double singleRate = MedianRun(runs[setups[0]]).Wrk.RequestsPerSecond;
+            double singleP99 = MedianP99(runs[setups[0]]);
             foreach (Setup setup in setups)
             {
                 List<Measurement> all = runs[setup];
-                Measurement median = all.OrderBy(r => r.Wrk.RequestsPerSecond).ElementAt(all.Count / 2);
-                double p99 = MedianP99(all);
-                single ??= median;
                 string name = $"web.{endpoint}.{setup.Name}";
-                if (ReferenceEquals(single, median))
-                {
-                    report.Add($"{name}.requests-per-s", median.Wrk.RequestsPerSecond, "req/s");
-                    report.Add($"{name}.p99-ms", p99, "ms");
-                }
-                else
-                {
-                    report.Add($"{name}.requests-per-s", median.Wrk.RequestsPerSecond, "req/s", "of single", single.Wrk.RequestsPerSecond);
-                    report.Add($"{name}.p99-ms", p99, "ms", "of single", MedianP99(runs[setups[0]]));
-                }
+                string? versus = setup == setups[0] ? null : "of single";  // no ratio for the baseline itself
+                report.Add($"{name}.requests-per-s", MedianRun(all).Wrk.RequestsPerSecond, "req/s", versus, versus is null ? null : singleRate);
+                report.Add($"{name}.p99-ms", MedianP99(all), "ms", versus, versus is null ? null : singleP99);
 
                 long errors = all.Sum(r => r.Wrk.Errors);
                 if (errors > 0)
@@ -121,21 +111,9 @@ internal static partial class WebBenchmark
         }
     }
 
+    private static Measurement MedianRun(List<Measurement> runs) => runs.OrderBy(r => r.Wrk.RequestsPerSecond).ElementAt(runs.Count / 2);
+
     private static double MedianP99(List<Measurement> runs) => runs.Select(r => r.Wrk.P99Milliseconds).Order().ElementAt(runs.Count / 2);
-
-    private static string FindWrk()
-    {
-        foreach (string directory in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':'))
-        {
-            string candidate = Path.Combine(directory, "wrk");
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        throw new InvalidOperationException("wrk is not installed: ./build.sh bench web installs it (apt-get install wrk)");
-    }
 
     private static Process Start(Setup setup)
     {
@@ -251,15 +229,6 @@ internal static partial class WebBenchmark
                 server.WaitForExit();
             }
         }
-    }
-
-    private static int FreePort()
-    {
-        var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        int port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        return port;
     }
 
     [GeneratedRegex(@"Requests/sec:\s+([\d.]+)")]

@@ -42,8 +42,9 @@ std::string Hex(uint32_t value) {
 
 std::vector<std::pair<std::string, std::string>> RuntimeDefaults(uint32_t processes, uint32_t cores,
                                                                  const char* const* environ) {
-  // One choice of the user's turns all of it off: the two are tuned together (Server GC
-  // with a processor count of 1 is workstation GC, whatever gcServer says).
+  // One choice of the user's turns all of it off: the GC's settings are tuned together, and
+  // the processor count sizes Server GC's heaps (a count of 1 is workstation GC, whatever
+  // gcServer says).
   if (UserSets(environ, {"DOTNET_", "COMPlus_"},
                {"gcServer", "GCHeapCount", "GCNoAffinitize", "GCHeapAffinitizeMask", "PROCESSOR_COUNT"})) {
     return {};
@@ -60,10 +61,6 @@ std::vector<std::pair<std::string, std::string>> RuntimeDefaults(uint32_t proces
   } else {
     settings.emplace_back("DOTNET_GCHeapCount", Hex(cores / processes));
     settings.emplace_back("DOTNET_GCNoAffinitize", "1");
-  }
-  if (processes > 1) {
-    // Decimal: the runtime reads this one as a plain number.
-    settings.emplace_back("DOTNET_PROCESSOR_COUNT", std::to_string((cores + processes - 1) / processes));
   }
   return settings;
 }

@@ -13,12 +13,14 @@
 // fewer -> the app's choice, with Server GC's heaps split between the processes and not
 // pinned.
 //
-// The processor count. Each process otherwise sizes itself for every core: its thread pool,
-// Kestrel's I/O queues, Parallel's partitions, each as wide as the machine, so N processes
-// run N times the threads the cores can serve and spend the difference switching between
-// them. Measured (wrk on WebCache's /plain, 2 cores, --workers=2: three processes): the plain
-// endpoint served 15-19k requests/s with the machine's count and 24-31k with
-// DOTNET_PROCESSOR_COUNT=1. So each process is told its share, ceil(C / N), at least 1.
+// Not the processor count. Telling each process its share of the cores
+// (DOTNET_PROCESSOR_COUNT = ceil(C / N)) looked right and measured wrong: wrk on WebCache,
+// --workers=2 on 2 cores, 10 s warm-up, two alternating rounds: /plain 32-40k requests/s
+// with a count of 1 against 49-59k with the machine's, /alloc 2.10-2.20k against 2.46-2.48k.
+// A count of 1 turns off the runtime's spinning and narrows its thread pool and Kestrel's
+// I/O queues to one, and the threads the cores cannot run block in the kernel for free.
+// (An earlier measurement that favoured it was of an app logging every request to the
+// console, where fewer threads meant less contention on the console's lock.)
 #pragma once
 
 #include <cstdint>
@@ -30,8 +32,8 @@ namespace dw::host {
 
 // The DOTNET_* variables to set for a cluster of `processes` on `cores`; none if `environ`
 // already sets one of them or a GC heap setting (DOTNET_ or COMPlus_ gcServer, GCHeapCount,
-// GCNoAffinitize, GCHeapAffinitizeMask, PROCESSOR_COUNT): the user's choice wins, whole. A
-// GCgen0size of the user's replaces only the launcher's.
+// GCNoAffinitize, GCHeapAffinitizeMask, or PROCESSOR_COUNT, which sizes Server GC's heaps):
+// the user's choice wins, whole. A GCgen0size of the user's replaces only the launcher's.
 std::vector<std::pair<std::string, std::string>> RuntimeDefaults(uint32_t processes, uint32_t cores,
                                                                  const char* const* environ);
 

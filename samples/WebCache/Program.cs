@@ -24,6 +24,11 @@ builder.UseDotnetWorkers();
 builder.Services.AddWorkerService<JobRunner>(role: "jobs");
 builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, WebCacheJson.Default));
 builder.Logging.AddSimpleConsole(console => console.IncludeScopes = true);
+// What the ASP.NET Core templates' appsettings.json sets: without it every request writes
+// two Information lines ("Request starting", "Request finished") to the console, and the
+// console, not the app, is what a load test measures. Set in code so that it holds from any
+// working directory (the content root, where appsettings.json is looked for, is the cwd).
+builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 var app = builder.Build();
 
 // Every request counts in the store, under a key of its process's own: one counter that

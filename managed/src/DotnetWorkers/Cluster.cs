@@ -138,6 +138,9 @@ public static class Cluster
     /// <summary>Publish/subscribe by topic across processes.</summary>
     public static Events.SharedEvents Events => Runtime.Messaging.Events;
 
+    /// <summary>The cluster's shared JSON documents, patched with MongoDB update operators (<see cref="Documents.SharedDocuments"/>).</summary>
+    public static Documents.SharedDocuments Documents => Runtime.Documents;
+
     /// <summary>
     /// Serves <paramref name="implementation"/> to every process of the cluster as
     /// <typeparamref name="TService"/>: calls made through <see cref="Proxy{TService}"/> in any

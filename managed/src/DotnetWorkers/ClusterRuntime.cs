@@ -42,6 +42,7 @@ internal sealed class ClusterRuntime : IDisposable
         Store = new SharedStore(this);
         Buffers = new SharedBuffers(this);
         Locks = new SharedLocks(this);
+        Documents = new Documents.SharedDocuments(this);
         Supervisor = new Supervision.SupervisorRequests(this);
         _heapPublisher = new Supervision.HeapPublisher(region, workerId);
     }
@@ -70,6 +71,8 @@ internal sealed class ClusterRuntime : IDisposable
     internal SharedBuffers Buffers { get; }
 
     internal SharedLocks Locks { get; }
+
+    internal Documents.SharedDocuments Documents { get; }
 
     /// <summary>Stopping and restarting workers through the launcher.</summary>
     internal Supervision.SupervisorRequests Supervisor { get; }

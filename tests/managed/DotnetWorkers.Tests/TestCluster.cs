@@ -39,6 +39,8 @@ internal sealed unsafe class TestCluster : IDisposable
 
     internal Events.SharedEvents Events => Runtime.Messaging.Events;
 
+    internal DotnetWorkers.Documents.SharedDocuments Documents => Runtime.Documents;
+
     internal IDisposable Serve<[RpcService] T>(T implementation)
         where T : class => Runtime.Messaging.Server.Serve(implementation);
 

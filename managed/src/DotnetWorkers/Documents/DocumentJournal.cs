@@ -1,0 +1,134 @@
+using System.Buffers.Binary;
+using System.Text;
+using System.Text.Json.Nodes;
+using DotnetWorkers.Store;
+
+namespace DotnetWorkers.Documents;
+
+/// <summary>
+/// Where a shared document lives in the region: entries of the shared store, so the store's
+/// atomic writes and its repair of a writer that died mid-write hold for documents too
+/// (docs/protocol.md, "Shared documents"):
+/// <list type="bullet">
+/// <item><c>dw.doc:NAME:head</c>, a long: the version of the last committed patch. Writing it is the commit.</item>
+/// <item><c>dw.doc:NAME:snapshot</c>, bytes: the version (8 bytes, little-endian), then the document at that version as UTF-8 JSON.</item>
+/// <item><c>dw.doc:NAME:patch:V</c>, bytes: patch V as UTF-8 JSON, <c>{"u": update, "f": arrayFilters, "t": unix ms}</c>, for every V after the snapshot's version up to the head.</item>
+/// <item><c>dw.doc:NAME:base</c>, a long: the snapshot's version, so a writer knows when to compact without reading the snapshot.</item>
+/// </list>
+/// Writers hold the cluster mutex <c>dw.doc:NAME</c>; readers take no lock.
+/// </summary>
+internal sealed class DocumentJournal
+{
+    private const string Prefix = "dw.doc:";
+    private readonly SharedStore _store;
+    private readonly string _head;
+    private readonly string _snapshot;
+    private readonly string _base;
+    private readonly string _patchPrefix;
+
+    public DocumentJournal(SharedStore store, string name)
+    {
+        _store = store;
+        Name = name;
+        LockName = Prefix + name;
+        _head = $"{Prefix}{name}:head";
+        _snapshot = $"{Prefix}{name}:snapshot";
+        _base = $"{Prefix}{name}:base";
+        _patchPrefix = $"{Prefix}{name}:patch:";
+    }
+
+    public string Name { get; }
+
+    public string LockName { get; }
+
+    /// <summary>The head key of every document: how <see cref="Names"/> finds them.</summary>
+    public static IEnumerable<string> Names(SharedStore store) =>
+        store.Keys(Prefix).Where(k => k.EndsWith(":head", StringComparison.Ordinal)).Select(k => k[Prefix.Length..^":head".Length]);
+
+    /// <summary>The committed version, or -1 if the document does not exist.</summary>
+    public long Head => _store.TryGet(_head, out long head) ? head : -1;
+
+    public long SnapshotVersion => _store.TryGet(_base, out long version) ? version : 0;
+
+    /// <summary>The snapshot: its version and its document.</summary>
+    public (long Version, JsonObject Document) ReadSnapshot()
+    {
+        byte[] bytes = _store.Get<byte[]>(_snapshot);
+        long version = BinaryPrimitives.ReadInt64LittleEndian(bytes);
+        return (version, JsonNode.Parse(bytes.AsSpan(8))!.AsObject());
+    }
+
+    /// <summary>Patch <paramref name="version"/>; false if compaction has removed it (read the snapshot instead).</summary>
+    public bool TryReadPatch(long version, out DocumentPatchRecord record)
+    {
+        if (!_store.TryGet(PatchKey(version), out byte[]? bytes))
+        {
+            record = default;
+            return false;
+        }
+
+        record = DocumentPatchRecord.Parse(bytes!);
+        return true;
+    }
+
+    /// <summary>Creates the document at version 0 (the caller holds the lock and saw no head).</summary>
+    public void Create(JsonObject document)
+    {
+        WriteSnapshot(0, document);
+        _store.Set(_head, 0L);
+    }
+
+    /// <summary>Writes patch <paramref name="version"/> and commits it (the caller holds the lock; the head was version - 1).</summary>
+    public void Commit(long version, DocumentPatchRecord record)
+    {
+        // A writer that died before the head moved left its record here: overwritten.
+        _store.Set(PatchKey(version), record.ToBytes());
+        _store.Set(_head, version);
+    }
+
+    /// <summary>Replaces the snapshot with <paramref name="document"/> at <paramref name="version"/> and removes the patches it covers.</summary>
+    public void Compact(long version, JsonObject document)
+    {
+        long previous = SnapshotVersion;
+        WriteSnapshot(version, document);
+        _store.Set(_base, version);
+        for (long v = previous + 1; v <= version; v++)
+        {
+            _store.Remove(PatchKey(v));
+        }
+    }
+
+    private void WriteSnapshot(long version, JsonObject document)
+    {
+        byte[] json = Encoding.UTF8.GetBytes(document.ToJsonString());
+        byte[] bytes = new byte[8 + json.Length];
+        BinaryPrimitives.WriteInt64LittleEndian(bytes, version);
+        json.CopyTo(bytes, 8);
+        _store.Set(_snapshot, bytes);
+    }
+
+    private string PatchKey(long version) => _patchPrefix + version.ToString(System.Globalization.CultureInfo.InvariantCulture);
+}
+
+/// <summary>One patch as the journal keeps it: the update, its array filters, and the time it was applied at (what <c>$currentDate</c> wrote, so every process replays the same result).</summary>
+internal readonly record struct DocumentPatchRecord(string Update, string? ArrayFilters, long UnixMilliseconds)
+{
+    public static DocumentPatchRecord Parse(byte[] bytes)
+    {
+        JsonObject record = JsonNode.Parse(bytes)!.AsObject();
+        return new DocumentPatchRecord(record["u"]!.ToJsonString(), record["f"]?.ToJsonString(), record["t"]!.GetValue<long>());
+    }
+
+    public byte[] ToBytes()
+    {
+        var text = new StringBuilder(Update.Length + 64);
+        text.Append("{\"u\":").Append(Update);
+        if (ArrayFilters is not null)
+        {
+            text.Append(",\"f\":").Append(ArrayFilters);
+        }
+
+        text.Append(",\"t\":").Append(UnixMilliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append('}');
+        return Encoding.UTF8.GetBytes(text.ToString());
+    }
+}

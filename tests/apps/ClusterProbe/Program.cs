@@ -92,6 +92,12 @@ static partial class Program
             case "chaos":
                 return ChaosScenario.Run(int.Parse(args[1]));
 
+            case "document-concurrent":
+                return DocumentScenario.Concurrent(int.Parse(args[1]));
+
+            case "document-kill":
+                return DocumentScenario.Kill();
+
             case "report":
                 // Everyone has printed its identity (and so bound) before the primary reads the table.
                 Barrier("ready");

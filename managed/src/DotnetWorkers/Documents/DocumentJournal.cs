@@ -14,16 +14,23 @@ namespace DotnetWorkers.Documents;
 /// <item><c>dw.doc:NAME:snapshot</c>, bytes: the version (8 bytes, little-endian), then the document at that version as UTF-8 JSON.</item>
 /// <item><c>dw.doc:NAME:patch:V</c>, bytes: patch V as UTF-8 JSON, <c>{"u": update, "f": arrayFilters, "t": unix ms}</c>, for every V after the snapshot's version up to the head.</item>
 /// <item><c>dw.doc:NAME:base</c>, a long: the snapshot's version, so a writer knows when to compact without reading the snapshot.</item>
+/// <item><c>dw.doc:NAME:trimmed</c>, a long: the patches up to it are removed. A compaction keeps the
+/// last <see cref="Retained"/> patches the snapshot covers, so a process that lags behind by fewer
+/// replays them (its observers miss nothing) instead of reloading the snapshot.</item>
 /// </list>
 /// Writers hold the cluster mutex <c>dw.doc:NAME</c>; readers take no lock.
 /// </summary>
 internal sealed class DocumentJournal
 {
+    /// <summary>How many patches a compaction keeps behind its snapshot.</summary>
+    internal const int Retained = 1024;
+
     private const string Prefix = "dw.doc:";
     private readonly SharedStore _store;
     private readonly string _head;
     private readonly string _snapshot;
     private readonly string _base;
+    private readonly string _trimmed;
     private readonly string _patchPrefix;
 
     public DocumentJournal(SharedStore store, string name)
@@ -34,6 +41,7 @@ internal sealed class DocumentJournal
         _head = $"{Prefix}{name}:head";
         _snapshot = $"{Prefix}{name}:snapshot";
         _base = $"{Prefix}{name}:base";
+        _trimmed = $"{Prefix}{name}:trimmed";
         _patchPrefix = $"{Prefix}{name}:patch:";
     }
 
@@ -86,15 +94,24 @@ internal sealed class DocumentJournal
         _store.Set(_head, version);
     }
 
-    /// <summary>Replaces the snapshot with <paramref name="document"/> at <paramref name="version"/> and removes the patches it covers.</summary>
+    /// <summary>
+    /// Replaces the snapshot with <paramref name="document"/> at <paramref name="version"/>,
+    /// and removes the patches it covers but the last <see cref="Retained"/>.
+    /// </summary>
     public void Compact(long version, JsonObject document)
     {
-        long previous = SnapshotVersion;
         WriteSnapshot(version, document);
         _store.Set(_base, version);
-        for (long v = previous + 1; v <= version; v++)
+        long trimmed = _store.TryGet(_trimmed, out long t) ? t : 0;
+        long trimTo = version - Retained;
+        for (long v = trimmed + 1; v <= trimTo; v++)
         {
             _store.Remove(PatchKey(v));
+        }
+
+        if (trimTo > trimmed)
+        {
+            _store.Set(_trimmed, trimTo);
         }
     }
 

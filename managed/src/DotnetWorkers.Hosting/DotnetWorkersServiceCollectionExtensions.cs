@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using DotnetWorkers;
 using DotnetWorkers.Buffers;
+using DotnetWorkers.Documents;
 using DotnetWorkers.Events;
 using DotnetWorkers.Hosting;
 using DotnetWorkers.Locks;
@@ -63,6 +64,7 @@ public static class DotnetWorkersServiceCollectionExtensions
         services.TryAddSingleton<ISharedLocks>(_ => Cluster.Locks);
         services.TryAddSingleton<ISharedQueues>(_ => Cluster.Queues);
         services.TryAddSingleton<ISharedEvents>(_ => Cluster.Events);
+        services.TryAddSingleton<ISharedDocuments>(_ => Cluster.Documents);
 
         // The host drains within the launcher's --shutdown-timeout, not its own 30 s default:
         // past the launcher's, SIGKILL ends the drain. A Configure<HostOptions> of the app's after this wins.

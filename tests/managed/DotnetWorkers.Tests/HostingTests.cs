@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using DotnetWorkers.Buffers;
+using DotnetWorkers.Documents;
 using DotnetWorkers.Events;
 using DotnetWorkers.Hosting;
 using DotnetWorkers.Locks;
@@ -33,6 +34,7 @@ public class HostingTests
         Assert.That(provider.GetRequiredService<ISharedLocks>(), Is.SameAs(Cluster.Locks));
         Assert.That(provider.GetRequiredService<ISharedQueues>(), Is.SameAs(Cluster.Queues));
         Assert.That(provider.GetRequiredService<ISharedEvents>(), Is.SameAs(Cluster.Events));
+        Assert.That(provider.GetRequiredService<ISharedDocuments>(), Is.SameAs(Cluster.Documents));
         Assert.That(provider.GetRequiredService<IClusterRpc>(), Is.Not.Null);
         IClusterContext context = provider.GetRequiredService<IClusterContext>();
         Assert.That((context.WorkerId, context.Role, context.IsStandalone, context.ProcessId),

@@ -36,26 +36,7 @@ internal sealed class ArrayFilters
             }
 
             string? identifier = null;
-            foreach ((string key, JsonNode? condition) in filter)
-            {
-                if (key.StartsWith('$'))
-                {
-                    throw new DocumentUpdateException("FailedToParse", null,
-                        $"Cannot use an expression without a top-level field name in arrayFilters: {filter.ToJsonString()} ({key} is not supported here: write one filter per identifier)");
-                }
-
-                int dot = key.IndexOf('.', StringComparison.Ordinal);
-                string name = dot < 0 ? key : key[..dot];
-                if (identifier is not null && name != identifier)
-                {
-                    throw new DocumentUpdateException("FailedToParse", null,
-                        $"Error parsing array filter :: caused by :: Expected a single top-level field name, found '{identifier}' and '{name}'");
-                }
-
-                identifier = name;
-                QueryMatcher.ValidateCondition(condition, $"the array filter for '{name}'");
-            }
-
+            CollectIdentifier(filter, ref identifier);
             if (identifier is null)
             {
                 throw new DocumentUpdateException("FailedToParse", null, "Cannot use an expression without a top-level field name in arrayFilters");
@@ -74,6 +55,47 @@ internal sealed class ArrayFilters
         }
 
         return parsed;
+    }
+
+    /// <summary>
+    /// The one identifier of a filter's fields (<c>i</c> of <c>i.price</c>), looking into
+    /// <c>$and</c>, <c>$or</c> and <c>$nor</c>; checks each field's condition on the way.
+    /// </summary>
+    private static void CollectIdentifier(JsonObject filter, ref string? identifier)
+    {
+        foreach ((string key, JsonNode? condition) in filter)
+        {
+            if (key is "$and" or "$or" or "$nor")
+            {
+                if (condition is not JsonArray list || list.Count == 0 || list.Any(e => e is not JsonObject))
+                {
+                    throw new DocumentUpdateException("BadValue", null, $"{key} in an array filter must be a nonempty array of documents.");
+                }
+
+                foreach (JsonNode? each in list)
+                {
+                    CollectIdentifier(each!.AsObject(), ref identifier);
+                }
+
+                continue;
+            }
+
+            if (key.StartsWith('$'))
+            {
+                throw new DocumentUpdateException("BadValue", null, $"unknown top level operator: {key} in the array filter {filter.ToJsonString()}");
+            }
+
+            int dot = key.IndexOf('.', StringComparison.Ordinal);
+            string name = dot < 0 ? key : key[..dot];
+            if (identifier is not null && name != identifier)
+            {
+                throw new DocumentUpdateException("FailedToParse", null,
+                    $"Error parsing array filter :: caused by :: Expected a single top-level field name, found '{identifier}' and '{name}'");
+            }
+
+            identifier = name;
+            QueryMatcher.ValidateCondition(condition, $"the array filter for '{name}'");
+        }
     }
 
     /// <summary>Marks <paramref name="identifier"/> as used by <paramref name="path"/>; throws if no filter defines it.</summary>
@@ -101,12 +123,20 @@ internal sealed class ArrayFilters
     }
 
     /// <summary>True if <paramref name="element"/> matches the filter of <paramref name="identifier"/>.</summary>
-    public bool Matches(string identifier, JsonNode? element)
+    public bool Matches(string identifier, JsonNode? element) => Matches(_byIdentifier[identifier], identifier, element);
+
+    private static bool Matches(JsonObject filter, string identifier, JsonNode? element)
     {
-        foreach ((string key, JsonNode? condition) in _byIdentifier[identifier])
+        foreach ((string key, JsonNode? condition) in filter)
         {
-            string[] rest = key.Length == identifier.Length ? [] : key[(identifier.Length + 1)..].Split('.');
-            if (!QueryMatcher.MatchesPath(element, rest, condition))
+            bool matches = key switch
+            {
+                "$and" => condition!.AsArray().All(f => Matches(f!.AsObject(), identifier, element)),
+                "$or" => condition!.AsArray().Any(f => Matches(f!.AsObject(), identifier, element)),
+                "$nor" => !condition!.AsArray().Any(f => Matches(f!.AsObject(), identifier, element)),
+                _ => QueryMatcher.MatchesPath(element, key.Length == identifier.Length ? [] : key[(identifier.Length + 1)..].Split('.'), condition),
+            };
+            if (!matches)
             {
                 return false;
             }

@@ -21,6 +21,9 @@ namespace DotnetWorkers.Documents;
 /// </remarks>
 public sealed class DocumentUpdate
 {
+    private static readonly HashSet<string> KnownOperators =
+        ["$set", "$unset", "$inc", "$mul", "$min", "$max", "$rename", "$currentDate", "$push", "$addToSet", "$pop", "$pull", "$pullAll"];
+
     private readonly FieldOperation[] _operations;
     private readonly ArrayFilters _filters;
 
@@ -92,6 +95,12 @@ public sealed class DocumentUpdate
         var operations = new List<FieldOperation>();
         foreach ((string op, JsonNode? fields) in update)
         {
+            if (!KnownOperators.Contains(op))
+            {
+                throw new DocumentUpdateException("FailedToParse", null,
+                    $"Unknown modifier: {op}. Expected a valid update modifier or pipeline-style update specified as an array");
+            }
+
             if (fields is not JsonObject arguments)
             {
                 throw new DocumentUpdateException("FailedToParse", null,
@@ -151,7 +160,7 @@ public sealed class DocumentUpdate
         var planned = new List<PlannedChange>();
         foreach (FieldOperation operation in _operations)
         {
-            foreach (UpdateTarget target in UpdateTarget.Resolve(document, operation.Path, _filters, operation.CreatesMissing))
+            foreach (UpdateTarget target in UpdateTarget.Resolve(document, operation.Path, _filters, operation.CreatesMissing, operation.RefusesBlockedPath))
             {
                 if (operation.Plan(target, context) is { } change)
                 {
@@ -191,7 +200,7 @@ public sealed class DocumentUpdate
         {
             for (int j = 0; j < i; j++)
             {
-                if (UpdatePath.ConflictPoint(paths[j].Text, paths[i].Text) is { } point)
+                if ((UpdatePath.ConflictPoint(paths[j].Text, paths[i].Text) ?? UpdatePath.ArrayUpdateConflict(paths[j], paths[i])) is { } point)
                 {
                     throw new DocumentUpdateException("ConflictingUpdateOperators", paths[i].Text,
                         $"Updating the path '{paths[i].Text}' would create a conflict at '{point}'");

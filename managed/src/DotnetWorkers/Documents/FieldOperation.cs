@@ -27,16 +27,18 @@ internal abstract class FieldOperation
     /// <summary>True if a missing place is created (<c>$set</c>); false if it is left alone (<c>$unset</c>, <c>$pull</c>).</summary>
     public virtual bool CreatesMissing => true;
 
+    /// <summary>
+    /// True if a path that runs into a value it cannot go through (a number, a string, an
+    /// array asked for a field name) is an error even though nothing is created
+    /// (<c>$pop</c>, <c>$pull</c>, <c>$rename</c>'s source); <c>$unset</c> just does nothing.
+    /// </summary>
+    public virtual bool RefusesBlockedPath => false;
+
     /// <summary>Other paths this operation writes, for the conflict check (<c>$rename</c>'s destination).</summary>
     public virtual IEnumerable<UpdatePath> OtherPaths => [];
 
     /// <summary>Phase one at one place: the change to make there, or null for none.</summary>
     public abstract PlannedChange? Plan(UpdateTarget target, UpdateContext context);
-
-    /// <summary>The checks an update runs once, with what the phase-one plans need.</summary>
-    public virtual void Prepare(JsonObject root, ArrayFilters filters)
-    {
-    }
 
     protected DocumentUpdateException Error(string code, string message) => new(code, Path.Text, message);
 }

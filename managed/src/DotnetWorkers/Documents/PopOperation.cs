@@ -20,6 +20,8 @@ internal sealed class PopOperation : FieldOperation
 
     public override bool CreatesMissing => false;
 
+    public override bool RefusesBlockedPath => true;
+
     public override PlannedChange? Plan(UpdateTarget target, UpdateContext context)
     {
         if (!target.Exists)

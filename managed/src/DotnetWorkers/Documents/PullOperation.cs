@@ -20,7 +20,7 @@ internal sealed class PullOperation : FieldOperation
         if (op == "$pullAll")
         {
             JsonArray values = argument as JsonArray
-                ?? throw Error("FailedToParse", $"$pullAll requires an array argument but was given a {JsonTypeName.Of(argument)}");
+                ?? throw Error("BadValue", $"$pullAll requires an array argument but was given a {JsonTypeName.Of(argument)}");
             _matches = e => values.Any(v => JsonOrder.Equal(e, v));
         }
         else if (QueryMatcher.IsOperatorObject(argument))
@@ -40,6 +40,8 @@ internal sealed class PullOperation : FieldOperation
     }
 
     public override bool CreatesMissing => false;
+
+    public override bool RefusesBlockedPath => true;
 
     public override PlannedChange? Plan(UpdateTarget target, UpdateContext context)
     {

@@ -134,9 +134,15 @@ internal sealed class ArraySort : IComparer<JsonNode?>
     public static ArraySort Parse(JsonNode? value, UpdatePath path)
     {
         const string Invalid = "The $sort is invalid: use 1/-1 to sort the whole element, or {field:1/-1} to sort embedded fields";
+        const string OneOrMinusOne = "The $sort element value must be either 1 or -1";
         if (Direction(value) is int whole)
         {
             return new ArraySort(whole, null);
+        }
+
+        if (JsonNumber.TryRead(value, out _))
+        {
+            throw new DocumentUpdateException("BadValue", path.Text, OneOrMinusOne);
         }
 
         if (value is not JsonObject pattern)
@@ -163,7 +169,7 @@ internal sealed class ArraySort : IComparer<JsonNode?>
                 throw new DocumentUpdateException("BadValue", path.Text, Invalid);
             }
 
-            fields.Add((steps, Direction(direction) ?? throw new DocumentUpdateException("BadValue", path.Text, Invalid)));
+            fields.Add((steps, Direction(direction) ?? throw new DocumentUpdateException("BadValue", path.Text, OneOrMinusOne)));
         }
 
         return new ArraySort(0, [.. fields]);

@@ -16,9 +16,13 @@ internal static class QueryMatcher
     private static readonly HashSet<string> ConditionOperators =
         ["$eq", "$ne", "$gt", "$gte", "$lt", "$lte", "$in", "$nin", "$exists", "$not", "$elemMatch", "$size", "$all"];
 
-    /// <summary>True if <paramref name="condition"/> is an operator object (<c>{"$gt": 5}</c>) rather than a value to equal.</summary>
+    /// <summary>
+    /// True if <paramref name="condition"/> is a document of operators on a value
+    /// (<c>{"$gt": 5}</c>) rather than a value to equal or a query (<c>{"$or": [...]}</c>
+    /// is a query), as MongoDB's parser tells them apart by their first field.
+    /// </summary>
     public static bool IsOperatorObject(JsonNode? condition) =>
-        condition is JsonObject o && o.Count > 0 && o.First().Key.StartsWith('$');
+        condition is JsonObject o && o.Count > 0 && o.First().Key.StartsWith('$') && o.First().Key is not ("$and" or "$or" or "$nor");
 
     /// <summary>Refuses an unknown operator or a malformed argument anywhere in <paramref name="query"/>.</summary>
     public static void ValidateQuery(JsonObject query, string context)

@@ -45,6 +45,8 @@ internal sealed class RenameOperation : FieldOperation
 
     public override bool CreatesMissing => false;
 
+    public override bool RefusesBlockedPath => true;
+
     public override IEnumerable<UpdatePath> OtherPaths => [_destination];
 
     public override PlannedChange? Plan(UpdateTarget target, UpdateContext context)
@@ -85,14 +87,16 @@ internal sealed class RenameOperation : FieldOperation
         return null;
     }
 
-    private sealed class RenameChange(string[] from, string[] to) : PlannedChange(from)
+    /// <summary>Placed at its destination, which is where MongoDB's order of fields puts it among the update's other changes.</summary>
+    private sealed class RenameChange(string[] from, string[] to) : PlannedChange(to)
     {
-        public override string[] OtherSteps => to;
+        public override string[] OtherSteps => from;
 
         public override void Apply(JsonObject root, List<JsonPatchOperation> changes)
         {
-            JsonNode? value = DocumentWriter.Remove(root, Steps, changes);
-            DocumentWriter.Write(root, to, value, changes);
+            // Removed, then added: the field goes to the end of its new object, as in MongoDB.
+            JsonNode? value = DocumentWriter.Remove(root, from, changes);
+            DocumentWriter.Write(root, Steps, value, changes);
         }
     }
 }

@@ -107,6 +107,12 @@ internal sealed class UpdatePath
             }
         }
 
+        if (segments[0].Kind != PathSegmentKind.Field)
+        {
+            throw new DocumentUpdateException("BadValue", text,
+                $"Cannot have an array update ('$[]' or '$[<identifier>]') in the first position in path '{text}'");
+        }
+
         return new UpdatePath(text, segments);
     }
 
@@ -120,6 +126,31 @@ internal sealed class UpdatePath
         return longer.StartsWith(shorter, StringComparison.Ordinal) && (longer.Length == shorter.Length || longer[shorter.Length] == '.')
             ? shorter
             : null;
+    }
+
+    /// <summary>
+    /// Where two paths part if one goes on with <c>$[]</c> or <c>$[id]</c> and the other with
+    /// a field or an index there: MongoDB updates an array either element by element or by
+    /// named steps, not both in one update (<c>a.$[i]</c> and <c>a.0</c> conflict at <c>a</c>;
+    /// <c>a.$[i]</c> and <c>a.$[j]</c> do not).
+    /// </summary>
+    public static string? ArrayUpdateConflict(UpdatePath a, UpdatePath b)
+    {
+        for (int i = 0; i < Math.Min(a.Segments.Length, b.Segments.Length); i++)
+        {
+            PathSegment x = a.Segments[i];
+            PathSegment y = b.Segments[i];
+            if (x == y)
+            {
+                continue;
+            }
+
+            bool positionalX = x.Kind != PathSegmentKind.Field;
+            bool positionalY = y.Kind != PathSegmentKind.Field;
+            return positionalX != positionalY ? string.Join('.', a.Text.Split('.')[..i]) : null;
+        }
+
+        return null;
     }
 
     public override string ToString() => Text;

@@ -32,15 +32,20 @@ internal sealed class UpdateTarget
     /// place is included, and one that cannot be created (under a number, a string, a null)
     /// throws <c>PathNotViable</c>; otherwise missing places are left out.
     /// </summary>
-    public static List<UpdateTarget> Resolve(JsonObject root, UpdatePath path, ArrayFilters filters, bool create)
+    /// <param name="root">The document.</param>
+    /// <param name="path">The update's path.</param>
+    /// <param name="filters">The update's array filters, for <c>$[id]</c> steps.</param>
+    /// <param name="create">Include missing places (and refuse those that cannot be made).</param>
+    /// <param name="refuseBlocked">Throw <c>PathNotViable</c> for a path that runs into a value it cannot go through, even when not creating.</param>
+    public static List<UpdateTarget> Resolve(JsonObject root, UpdatePath path, ArrayFilters filters, bool create, bool refuseBlocked = false)
     {
         var found = new List<UpdateTarget>();
-        Walk(root, "", path, 0, [], filters, create, found);
+        Walk(root, "", path, 0, [], filters, (create, refuseBlocked), found);
         return found;
     }
 
     private static void Walk(JsonNode? current, string currentName, UpdatePath path, int step, List<string> steps,
-        ArrayFilters filters, bool create, List<UpdateTarget> found)
+        ArrayFilters filters, (bool Create, bool RefuseBlocked) mode, List<UpdateTarget> found)
     {
         PathSegment segment = path.Segments[step];
         if (segment.Kind != PathSegmentKind.Field)
@@ -59,7 +64,7 @@ internal sealed class UpdateTarget
                 }
 
                 steps.Add(i.ToString(System.Globalization.CultureInfo.InvariantCulture));
-                Arrive(array[i], true, path, step, steps, filters, create, found);
+                Arrive(array[i], true, path, step, steps, filters, mode, found);
                 steps.RemoveAt(steps.Count - 1);
             }
 
@@ -80,10 +85,16 @@ internal sealed class UpdateTarget
             default:
                 // A number, a string, a null, or an array asked for a field name: nothing is
                 // here, and nothing can be made here.
-                if (create)
+                if (mode.Create)
                 {
                     throw new DocumentUpdateException("PathNotViable", path.Text,
                         $"Cannot create field '{segment.Name}' in element {Render(currentName, current)}");
+                }
+
+                if (mode.RefuseBlocked)
+                {
+                    throw new DocumentUpdateException("PathNotViable", path.Text,
+                        $"Cannot use the part ({segment.Name}) of ({path.Text}) to traverse the element ({Render(currentName, current)})");
                 }
 
                 return;
@@ -92,9 +103,9 @@ internal sealed class UpdateTarget
         steps.Add(segment.Name);
         if (exists)
         {
-            Arrive(child, true, path, step, steps, filters, create, found);
+            Arrive(child, true, path, step, steps, filters, mode, found);
         }
-        else if (create)
+        else if (mode.Create)
         {
             for (int rest = step + 1; rest < path.Segments.Length; rest++)
             {
@@ -115,7 +126,7 @@ internal sealed class UpdateTarget
     }
 
     private static void Arrive(JsonNode? value, bool exists, UpdatePath path, int step, List<string> steps,
-        ArrayFilters filters, bool create, List<UpdateTarget> found)
+        ArrayFilters filters, (bool Create, bool RefuseBlocked) mode, List<UpdateTarget> found)
     {
         if (step == path.Segments.Length - 1)
         {
@@ -123,7 +134,7 @@ internal sealed class UpdateTarget
         }
         else
         {
-            Walk(value, steps[^1], path, step + 1, steps, filters, create, found);
+            Walk(value, steps[^1], path, step + 1, steps, filters, mode, found);
         }
     }
 

@@ -7,7 +7,7 @@
 #   ./build.sh test         build, then run every test suite: the format checks, native
 #                           (plain and under ASan+UBSan), managed, generator, launcher, sample smoke
 #                           runs. The last line totals them all: "N passed, N failed".
-#   ./build.sh bench [name] build, then run the benchmarks (all, or one of: boot, store, ipc, supervise, web);
+#   ./build.sh bench [name] build, then run the benchmarks (all, or one of: boot, store, ipc, supervise, web, document);
 #                           figures print one per line and land in artifacts/bench/*.json
 #   ./build.sh clean        remove build/ and artifacts/
 #

@@ -2,6 +2,7 @@
 // to what a user would otherwise use, in the same run, and prints ratios.
 using System.CommandLine;
 using DotnetWorkers.Bench.Boot;
+using DotnetWorkers.Bench.Document;
 using DotnetWorkers.Bench.Ipc;
 using DotnetWorkers.Bench.Store;
 using DotnetWorkers.Bench.Supervise;
@@ -9,10 +10,10 @@ using DotnetWorkers.Bench.Web;
 
 var suite = new Argument<string>("suite")
 {
-    Description = "Which benchmarks to run: all, boot, store, ipc, supervise, web.",
+    Description = "Which benchmarks to run: all, boot, store, ipc, supervise, web, document.",
     DefaultValueFactory = _ => "all",
 };
-suite.AcceptOnlyFromAmong("all", "boot", "store", "ipc", "supervise", "web");
+suite.AcceptOnlyFromAmong("all", "boot", "store", "ipc", "supervise", "web", "document");
 
 var output = new Option<DirectoryInfo>("--out")
 {
@@ -68,6 +69,11 @@ root.SetAction(parse =>
     {
         // A round takes ~50 s: three unless --repeat says otherwise.
         WebBenchmark.Run(directory, parse.GetResult(repeat) is { Implicit: false } ? parse.GetValue(repeat) : 3);
+    }
+
+    if (which is "all" or "document")
+    {
+        DocumentBenchmark.Run(directory, parse.GetValue(milliseconds));
     }
 
     return 0;

@@ -13,7 +13,8 @@ namespace DotnetWorkers.Documents;
 /// <item><c>dw.doc:NAME:head</c>, a long: the version of the last committed patch. Writing it is the commit.</item>
 /// <item><c>dw.doc:NAME:snapshot</c>, bytes: the version (8 bytes, little-endian), then the document at that version as UTF-8 JSON.</item>
 /// <item><c>dw.doc:NAME:patch:V</c>, bytes: patch V as UTF-8 JSON, <c>{"u": update, "f": arrayFilters, "t": unix ms}</c>, for every V after the snapshot's version up to the head.</item>
-/// <item><c>dw.doc:NAME:base</c>, a long: the snapshot's version, so a writer knows when to compact without reading the snapshot.</item>
+/// <item><c>dw.doc:NAME:base</c>, a long: the snapshot's version, and <c>dw.doc:NAME:snapshot-bytes</c> its size;
+/// <c>dw.doc:NAME:journal-bytes</c>, the bytes of the patches since: so a writer knows when to compact without reading the snapshot.</item>
 /// <item><c>dw.doc:NAME:trimmed</c>, a long: the patches up to it are removed. A compaction keeps the
 /// last <see cref="Retained"/> patches the snapshot covers, so a process that lags behind by fewer
 /// replays them (its observers miss nothing) instead of reloading the snapshot.</item>
@@ -25,12 +26,17 @@ internal sealed class DocumentJournal
     /// <summary>How many patches a compaction keeps behind its snapshot.</summary>
     internal const int Retained = 1024;
 
+    /// <summary>The fewest patches between two snapshots.</summary>
+    internal const int MinPatchesPerSnapshot = 256;
+
     private const string Prefix = "dw.doc:";
     private readonly SharedStore _store;
     private readonly string _head;
     private readonly string _snapshot;
     private readonly string _base;
     private readonly string _trimmed;
+    private readonly string _snapshotBytes;
+    private readonly string _journalBytes;
     private readonly string _patchPrefix;
 
     public DocumentJournal(SharedStore store, string name)
@@ -42,6 +48,8 @@ internal sealed class DocumentJournal
         _snapshot = $"{Prefix}{name}:snapshot";
         _base = $"{Prefix}{name}:base";
         _trimmed = $"{Prefix}{name}:trimmed";
+        _snapshotBytes = $"{Prefix}{name}:snapshot-bytes";
+        _journalBytes = $"{Prefix}{name}:journal-bytes";
         _patchPrefix = $"{Prefix}{name}:patch:";
     }
 
@@ -82,16 +90,24 @@ internal sealed class DocumentJournal
     /// <summary>Creates the document at version 0 (the caller holds the lock and saw no head).</summary>
     public void Create(JsonObject document)
     {
-        WriteSnapshot(0, document);
+        _store.Set(_snapshotBytes, WriteSnapshot(0, document));
         _store.Set(_head, 0L);
     }
 
     /// <summary>Writes patch <paramref name="version"/> and commits it (the caller holds the lock; the head was version - 1).</summary>
-    public void Commit(long version, DocumentPatchRecord record)
+    /// <returns>True if it is time to compact.</returns>
+    public bool Commit(long version, DocumentPatchRecord record)
     {
         // A writer that died before the head moved left its record here: overwritten.
-        _store.Set(PatchKey(version), record.ToBytes());
+        byte[] bytes = record.ToBytes();
+        _store.Set(PatchKey(version), bytes);
         _store.Set(_head, version);
+
+        // Compact once the patches since the snapshot weigh as much as it does (and are at
+        // least 256): writing the snapshot then costs, per patch, about what writing the
+        // patch did, however large the document is.
+        long journal = _store.Increment(_journalBytes, bytes.Length);
+        return version - SnapshotVersion >= MinPatchesPerSnapshot && journal >= (_store.TryGet(_snapshotBytes, out long size) ? size : 0);
     }
 
     /// <summary>
@@ -100,8 +116,10 @@ internal sealed class DocumentJournal
     /// </summary>
     public void Compact(long version, JsonObject document)
     {
-        WriteSnapshot(version, document);
+        long size = WriteSnapshot(version, document);
         _store.Set(_base, version);
+        _store.Set(_snapshotBytes, size);
+        _store.Set(_journalBytes, 0L);
         long trimmed = _store.TryGet(_trimmed, out long t) ? t : 0;
         long trimTo = version - Retained;
         for (long v = trimmed + 1; v <= trimTo; v++)
@@ -115,13 +133,14 @@ internal sealed class DocumentJournal
         }
     }
 
-    private void WriteSnapshot(long version, JsonObject document)
+    private long WriteSnapshot(long version, JsonObject document)
     {
         byte[] json = Encoding.UTF8.GetBytes(document.ToJsonString());
         byte[] bytes = new byte[8 + json.Length];
         BinaryPrimitives.WriteInt64LittleEndian(bytes, version);
         json.CopyTo(bytes, 8);
         _store.Set(_snapshot, bytes);
+        return bytes.Length;
     }
 
     private string PatchKey(long version) => _patchPrefix + version.ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -26,6 +26,9 @@ public sealed class DocumentUpdate
 
     private readonly FieldOperation[] _operations;
     private readonly ArrayFilters _filters;
+    private string? _updateJson;
+    private string? _filtersJson;
+    private IReadOnlyList<string>? _operators;
 
     private DocumentUpdate(JsonObject update, JsonArray? arrayFilters, FieldOperation[] operations, ArrayFilters filters)
     {
@@ -45,7 +48,13 @@ public sealed class DocumentUpdate
     internal bool ReadsTheClock => Array.Exists(_operations, o => o is CurrentDateOperation);
 
     /// <summary>The operators this update uses, in its order (<c>$inc</c>, <c>$push</c>...).</summary>
-    public IReadOnlyList<string> Operators => [.. Update.Select(p => p.Key)];
+    public IReadOnlyList<string> Operators => _operators ??= [.. Update.Select(p => p.Key)];
+
+    /// <summary>The update as compact JSON, made once: what the journal records for each patch of it.</summary>
+    internal string UpdateJson => _updateJson ??= Update.ToJsonString();
+
+    /// <summary>The array filters as compact JSON, or null.</summary>
+    internal string? ArrayFiltersText => ArrayFiltersJson is null ? null : _filtersJson ??= ArrayFiltersJson.ToJsonString();
 
     /// <summary>Parses <paramref name="update"/> (a JSON object) and <paramref name="arrayFilters"/> (a JSON array of filter documents).</summary>
     /// <exception cref="DocumentUpdateException">The update is not valid; the message names the path.</exception>

@@ -27,9 +27,6 @@ namespace DotnetWorkers.Documents;
 /// </remarks>
 public sealed class SharedDocument : ISharedDocument
 {
-    /// <summary>How many patches the journal keeps before they are folded into a new snapshot.</summary>
-    internal const int CompactEvery = 256;
-
     private const int DefaultBufferSize = 1024;
 
     private readonly DocumentJournal _journal;
@@ -332,9 +329,10 @@ public sealed class SharedDocument : ISharedDocument
                     return _version;
                 }
 
+                bool compact;
                 try
                 {
-                    _journal.Commit(_version + 1, new DocumentPatchRecord(update.Update.ToJsonString(), update.ArrayFiltersJson?.ToJsonString(), now.ToUnixTimeMilliseconds()));
+                    compact = _journal.Commit(_version + 1, new DocumentPatchRecord(update.UpdateJson, update.ArrayFiltersText, now.ToUnixTimeMilliseconds()));
                 }
                 catch
                 {
@@ -346,7 +344,7 @@ public sealed class SharedDocument : ISharedDocument
 
                 version = ++_version;
                 Dispatch(version, update.Operators, changes);
-                if (version - _journal.SnapshotVersion >= CompactEvery)
+                if (compact)
                 {
                     Compact(version);
                 }

@@ -98,13 +98,13 @@ public sealed class SharedDocumentTests
         SharedDocument writer = _cluster.Documents.Open("j");
         SharedDocument late = new SharedDocuments(_cluster.Runtime).Open("j");
         Assert.That(late.Version, Is.Zero);
-        int patches = DocumentJournal.Retained + SharedDocument.CompactEvery * 2 + 10;
+        int patches = DocumentJournal.Retained + DocumentJournal.MinPatchesPerSnapshot * 2 + 10;
         for (int i = 0; i < patches; i++)
         {
             writer.Patch(Update.Inc("n", 1).Push("seq", i));
         }
 
-        Assert.That(_cluster.Store.Keys("dw.doc:j:patch:").Count(), Is.LessThanOrEqualTo(DocumentJournal.Retained + SharedDocument.CompactEvery),
+        Assert.That(_cluster.Store.Keys("dw.doc:j:patch:").Count(), Is.LessThanOrEqualTo(DocumentJournal.Retained + DocumentJournal.MinPatchesPerSnapshot),
             "compacted patches are removed, but the last ones");
         (JsonObject document, long version) = late.Read();
         Assert.That(version, Is.EqualTo(patches));

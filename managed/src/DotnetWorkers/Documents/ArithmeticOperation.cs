@@ -40,6 +40,11 @@ internal sealed class ArithmeticOperation : FieldOperation
         JsonNumber result = (IsIncrement ? JsonNumber.Add(current, _operand) : JsonNumber.Multiply(current, _operand))
             ?? throw Error("BadValue",
                 $"Failed to apply {Operator} operations to current value ({current.Integer}) of the field '{target.Dotted}': the integer result would overflow 64 bits");
+        if (!result.IsFinite)
+        {
+            throw Error("BadValue", $"Failed to apply {Operator} to the field '{target.Dotted}': the result is not a finite number, which JSON cannot hold");
+        }
+
         return new SetChange(target.Steps, result.ToNode());
     }
 }

@@ -101,12 +101,13 @@ internal sealed class DocumentJournal
         // A writer that died before the head moved left its record here: overwritten.
         byte[] bytes = record.ToBytes();
         _store.Set(PatchKey(version), bytes);
-        _store.Set(_head, version);
 
         // Compact once the patches since the snapshot weigh as much as it does (and are at
         // least 256): writing the snapshot then costs, per patch, about what writing the
-        // patch did, however large the document is.
+        // patch did, however large the document is. Counted before the commit, so that
+        // nothing after the commit can fail.
         long journal = _store.Increment(_journalBytes, bytes.Length);
+        _store.Set(_head, version);
         return version - SnapshotVersion >= MinPatchesPerSnapshot && journal >= (_store.TryGet(_snapshotBytes, out long size) ? size : 0);
     }
 

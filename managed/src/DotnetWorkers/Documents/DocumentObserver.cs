@@ -61,12 +61,15 @@ internal sealed class DocumentObserver
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         yield return first;
+        long last = first.Version;
         while (true)
         {
             while (_buffer.Reader.TryRead(out DocumentChange? change))
             {
-                if (!ReferenceEquals(change, Wake))
+                // Older than the snapshot yielded last (offered just before it was taken): in it already.
+                if (!ReferenceEquals(change, Wake) && change.Version > last)
                 {
+                    last = change.Version;
                     yield return change;
                 }
             }
@@ -74,7 +77,9 @@ internal sealed class DocumentObserver
             if (_missed)
             {
                 // The buffer is drained: what was lost is replaced by the value as it is now.
-                yield return snapshot(this);
+                DocumentChange now = snapshot(this);
+                last = now.Version;
+                yield return now;
                 continue;
             }
 
@@ -94,7 +99,30 @@ internal sealed class DocumentObserver
     private bool Touches(JsonPatchOperation change) =>
         _pointer.Length == 0 ||
         IsWithin(change.Path, _pointer) || IsWithin(_pointer, change.Path) ||
-        (change.From is not null && (IsWithin(change.From, _pointer) || IsWithin(_pointer, change.From)));
+        (change.From is not null && (IsWithin(change.From, _pointer) || IsWithin(_pointer, change.From))) ||
+        (change.Op is "add" or "remove" && ShiftsObserved(change.Path));
+
+    // An element added or removed at /x/i moves every element after it: an observer of
+    // /x/j (or under it) with j >= i sees another value there.
+    private bool ShiftsObserved(string changed)
+    {
+        int slash = changed.LastIndexOf('/');
+        if (slash < 0 || !int.TryParse(changed.AsSpan(slash + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int index))
+        {
+            return false;
+        }
+
+        string array = changed[..(slash + 1)];
+        if (!_pointer.StartsWith(array, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        ReadOnlySpan<char> rest = _pointer.AsSpan(array.Length);
+        int end = rest.IndexOf('/');
+        return int.TryParse(end < 0 ? rest : rest[..end], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int observed)
+            && observed >= index;
+    }
 
     // True if `pointer` is `ancestor` or under it.
     private static bool IsWithin(string pointer, string ancestor) =>

@@ -26,35 +26,37 @@ public sealed class DocumentUpdate
 
     private readonly FieldOperation[] _operations;
     private readonly ArrayFilters _filters;
+    private readonly JsonObject _update;
+    private readonly JsonArray? _arrayFilters;
     private string? _updateJson;
     private string? _filtersJson;
     private IReadOnlyList<string>? _operators;
 
     private DocumentUpdate(JsonObject update, JsonArray? arrayFilters, FieldOperation[] operations, ArrayFilters filters)
     {
-        Update = update;
-        ArrayFiltersJson = arrayFilters;
+        _update = update;
+        _arrayFilters = arrayFilters;
         _operations = operations;
         _filters = filters;
     }
 
-    /// <summary>The update document (a copy of what was given).</summary>
-    public JsonObject Update { get; }
+    /// <summary>A copy of the update document.</summary>
+    public JsonObject Update => _update.DeepClone().AsObject();
 
-    /// <summary>The array filters, or null if none were given.</summary>
-    public JsonArray? ArrayFiltersJson { get; }
+    /// <summary>A copy of the array filters, or null if none were given.</summary>
+    public JsonArray? ArrayFiltersJson => _arrayFilters?.DeepClone().AsArray();
 
     /// <summary>True if any operation's result depends on the clock (<c>$currentDate</c>).</summary>
     internal bool ReadsTheClock => Array.Exists(_operations, o => o is CurrentDateOperation);
 
     /// <summary>The operators this update uses, in its order (<c>$inc</c>, <c>$push</c>...).</summary>
-    public IReadOnlyList<string> Operators => _operators ??= [.. Update.Select(p => p.Key)];
+    public IReadOnlyList<string> Operators => _operators ??= [.. _update.Select(p => p.Key)];
 
     /// <summary>The update as compact JSON, made once: what the journal records for each patch of it.</summary>
-    internal string UpdateJson => _updateJson ??= Update.ToJsonString();
+    internal string UpdateJson => _updateJson ??= _update.ToJsonString();
 
     /// <summary>The array filters as compact JSON, or null.</summary>
-    internal string? ArrayFiltersText => ArrayFiltersJson is null ? null : _filtersJson ??= ArrayFiltersJson.ToJsonString();
+    internal string? ArrayFiltersText => _arrayFilters is null ? null : _filtersJson ??= _arrayFilters.ToJsonString();
 
     /// <summary>Parses <paramref name="update"/> (a JSON object) and <paramref name="arrayFilters"/> (a JSON array of filter documents).</summary>
     /// <exception cref="DocumentUpdateException">The update is not valid; the message names the path.</exception>
@@ -70,7 +72,7 @@ public sealed class DocumentUpdate
                 ?? throw new DocumentUpdateException("TypeMismatch", null, "arrayFilters must be a JSON array of filter documents.");
         }
 
-        return Create(node, filters, copy: false);
+        return Create(node, filters);
     }
 
     /// <summary>Checks <paramref name="update"/> and <paramref name="arrayFilters"/> (copied: later changes to them do not reach this update).</summary>
@@ -78,20 +80,18 @@ public sealed class DocumentUpdate
     public static DocumentUpdate From(JsonObject update, IEnumerable<JsonObject>? arrayFilters = null)
     {
         ArgumentNullException.ThrowIfNull(update);
-        JsonArray? filters = arrayFilters is null ? null : new JsonArray([.. arrayFilters.Select(f => f.DeepClone())]);
-        return Create(update, filters, copy: true);
+
+        // Through text, as every other process will read it from the journal: a value built
+        // in code (a float, a double 1.0) becomes what its JSON says, so the writer's copy and
+        // the replays agree to the bit.
+        return Parse(update.ToJsonString(), arrayFilters is null ? null : new JsonArray([.. arrayFilters.Select(f => f.DeepClone())]).ToJsonString());
     }
 
-    private static DocumentUpdate Create(JsonNode? node, JsonArray? filterList, bool copy)
+    private static DocumentUpdate Create(JsonNode? node, JsonArray? filterList)
     {
         if (node is not JsonObject update)
         {
             throw new DocumentUpdateException("FailedToParse", null, $"An update must be a document of update operators, found: {node?.ToJsonString() ?? "null"}");
-        }
-
-        if (copy)
-        {
-            update = update.DeepClone().AsObject();
         }
 
         if (update.Count == 0 || !update.First().Key.StartsWith('$'))
@@ -192,9 +192,9 @@ public sealed class DocumentUpdate
     }
 
     /// <summary>The update as JSON: <c>{"update": ..., "arrayFilters": [...]}</c> when it has filters, else the update document.</summary>
-    public override string ToString() => ArrayFiltersJson is null
-        ? Update.ToJsonString()
-        : new JsonObject { ["update"] = Update.DeepClone(), ["arrayFilters"] = ArrayFiltersJson.DeepClone() }.ToJsonString();
+    public override string ToString() => _arrayFilters is null
+        ? UpdateJson
+        : new JsonObject { ["update"] = _update.DeepClone(), ["arrayFilters"] = _arrayFilters.DeepClone() }.ToJsonString();
 
     private static void RequireNoConflict(List<FieldOperation> operations)
     {

@@ -25,7 +25,7 @@ public sealed class DocumentUpdateException : DotnetWorkersException
     /// <summary>
     /// MongoDB's name for the error: <c>FailedToParse</c>, <c>BadValue</c>,
     /// <c>TypeMismatch</c>, <c>ConflictingUpdateOperators</c>, <c>PathNotViable</c>,
-    /// <c>EmptyFieldName</c>, <c>DollarPrefixedFieldName</c>, <c>VersionMismatch</c>.
+    /// <c>EmptyFieldName</c>, <c>DollarPrefixedFieldName</c>.
     /// </summary>
     public string Code { get; }
 

@@ -115,7 +115,29 @@ internal readonly struct JsonNumber
         return a.Double.CompareTo(b.Double);
     }
 
-    public JsonNode ToNode() => IsInteger ? JsonValue.Create(Integer) : JsonValue.Create(Double);
+    /// <summary>
+    /// The number as a node that keeps its kind through JSON text: a double is written with a
+    /// fraction or an exponent (6.0, not 6), so a process that reads the document back from
+    /// the journal or a snapshot sees a double where the writer had one.
+    /// </summary>
+    public JsonNode ToNode()
+    {
+        if (IsInteger)
+        {
+            return JsonValue.Create(Integer);
+        }
+
+        string text = Double.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+        if (text.AsSpan().IndexOfAny(".Ee") < 0)
+        {
+            text += ".0";
+        }
+
+        return JsonNode.Parse(text)!;
+    }
+
+    /// <summary>False for a double that is infinite or not a number: JSON has no text for them.</summary>
+    public bool IsFinite => IsInteger || double.IsFinite(Double);
 
     private static int CompareIntegerToDouble(long integer, double real)
     {

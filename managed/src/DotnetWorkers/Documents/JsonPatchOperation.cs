@@ -7,7 +7,7 @@ namespace DotnetWorkers.Documents;
 /// the dashboard receive it. Applying a patch's operations in order to the document as it
 /// was gives the document as it is.
 /// </summary>
-/// <param name="Op"><c>add</c>, <c>remove</c>, <c>replace</c> or <c>move</c> (what <c>$rename</c> makes).</param>
+/// <param name="Op"><c>add</c>, <c>remove</c> or <c>replace</c> (<c>move</c> is read by <see cref="ToJson"/> but not made: a <c>$rename</c> is a remove and an add).</param>
 /// <param name="Path">A JSON Pointer (RFC 6901) to the value changed, such as <c>/orders/3/total</c>.</param>
 /// <param name="Value">The value added or put in place; null for <c>remove</c> and <c>move</c> (and a JSON null is <see langword="null"/> too).</param>
 /// <param name="From">For <c>move</c>, the pointer the value comes from.</param>

@@ -108,7 +108,7 @@ internal sealed class PushOperation : FieldOperation
 
         if (_slice is long slice)
         {
-            int keep = (int)Math.Min(elements.Count, Math.Abs(slice));
+            int keep = (int)Math.Min(elements.Count, slice == long.MinValue ? long.MaxValue : Math.Abs(slice));
             elements = slice >= 0 ? elements[..keep] : elements[^keep..];
         }
 

@@ -71,7 +71,7 @@ internal static class QueryMatcher
             {
                 case "$in" or "$nin" or "$all" when argument is not JsonArray:
                     throw new DocumentUpdateException("BadValue", context, $"{op} needs an array in {context}");
-                case "$size" when !JsonNumber.TryRead(argument, out JsonNumber size) || !size.IsInteger || size.Integer < 0:
+                case "$size" when !JsonNumber.TryRead(argument, out JsonNumber size) || size.Double < 0 || size.Double != Math.Floor(size.Double):
                     throw new DocumentUpdateException("BadValue", context, $"$size needs a non-negative integer in {context}");
                 case "$not" when !IsOperatorObject(argument):
                     throw new DocumentUpdateException("BadValue", context, $"$not needs a document of operators in {context}");
@@ -145,7 +145,7 @@ internal static class QueryMatcher
                 "$nin" => !argument!.AsArray().Any(item => EqualsAny(found, item)),
                 "$exists" => found.Count > 0 == IsTruthy(argument),
                 "$not" => !Matches(found, argument),
-                "$size" => found.Exists(c => !c.FromArray && c.Value is JsonArray a && a.Count == argument!.GetValue<long>()),
+                "$size" => JsonNumber.TryRead(argument, out JsonNumber size) && found.Exists(c => !c.FromArray && c.Value is JsonArray a && a.Count == size.Double),
                 "$all" => found.Exists(c => !c.FromArray && c.Value is JsonArray a && argument!.AsArray().All(item => a.Any(e => JsonOrder.Equal(e, item)))),
                 "$elemMatch" => found.Exists(c => !c.FromArray && c.Value is JsonArray a && a.Any(e => ElementMatches(e, argument!.AsObject()))),
                 _ => false,

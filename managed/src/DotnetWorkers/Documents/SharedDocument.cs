@@ -37,6 +37,10 @@ public sealed class SharedDocument : ISharedDocument
     private readonly string _topic;
     private JsonObject? _copy;
     private long _version = -1;
+
+    // The last version offered to the observers: a copy reloaded after a failed commit
+    // replays versions they already have, which must not reach them twice.
+    private long _dispatched = -1;
     private DocumentFollower? _follower;
 
     internal SharedDocument(DocumentJournal journal, SharedMutex mutex, SharedEvents events)
@@ -188,6 +192,7 @@ public sealed class SharedDocument : ISharedDocument
     /// <param name="cancellationToken">Ends the enumeration.</param>
     public IAsyncEnumerable<DocumentChange> Observe(string path, int bufferSize, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(path);
         if (path.Length > 0)
         {
             ValidatePath(path);
@@ -231,6 +236,7 @@ public sealed class SharedDocument : ISharedDocument
         lock (_gate)
         {
             CatchUp();
+            _dispatched = Math.Max(_dispatched, _version);
             DocumentChange first = Snapshot(observer, missed: false);
             _observers.Add(observer);
             _follower ??= new DocumentFollower(this, _events, _topic);
@@ -243,6 +249,7 @@ public sealed class SharedDocument : ISharedDocument
     public IDisposable Observe(string path, Func<DocumentChange, ValueTask> handler)
     {
         ArgumentNullException.ThrowIfNull(handler);
+        ArgumentNullException.ThrowIfNull(path);
         if (path.Length > 0)
         {
             ValidatePath(path);
@@ -406,7 +413,7 @@ public sealed class SharedDocument : ISharedDocument
 
         if (_copy is null || head < _version)
         {
-            LoadSnapshot(resync: _copy is not null);
+            LoadSnapshot(resync: _dispatched >= 0);
         }
 
         while (_version < head)
@@ -434,17 +441,26 @@ public sealed class SharedDocument : ISharedDocument
 
         _copy = document;
         _version = version;
-        if (resync)
+        if (resync && version > _dispatched)
         {
+            // Patches the observers never got are folded into this snapshot.
             foreach (DocumentObserver observer in _observers)
             {
                 observer.Resync();
             }
+
+            _dispatched = version;
         }
     }
 
     private void Dispatch(long version, IReadOnlyList<string> operators, IReadOnlyList<JsonPatchOperation> changes)
     {
+        if (version <= _dispatched)
+        {
+            return;
+        }
+
+        _dispatched = version;
         foreach (DocumentObserver observer in _observers)
         {
             observer.Offer(Name, version, operators, changes);

@@ -20,6 +20,40 @@ public static class Update
 
     /// <summary><c>$push</c>: appends <paramref name="value"/>.</summary>
     public static UpdateBuilder Push(string path, JsonNode? value) => new UpdateBuilder().Push(path, value);
+
+    /// <inheritdoc cref="UpdateBuilder.Mul(string, JsonNode)"/>
+    public static UpdateBuilder Mul(string path, JsonNode by) => new UpdateBuilder().Mul(path, by);
+
+    /// <inheritdoc cref="UpdateBuilder.Min(string, JsonNode?)"/>
+    public static UpdateBuilder Min(string path, JsonNode? value) => new UpdateBuilder().Min(path, value);
+
+    /// <inheritdoc cref="UpdateBuilder.Max(string, JsonNode?)"/>
+    public static UpdateBuilder Max(string path, JsonNode? value) => new UpdateBuilder().Max(path, value);
+
+    /// <inheritdoc cref="UpdateBuilder.Rename(string, string)"/>
+    public static UpdateBuilder Rename(string path, string to) => new UpdateBuilder().Rename(path, to);
+
+    /// <inheritdoc cref="UpdateBuilder.CurrentDate(string, bool)"/>
+    public static UpdateBuilder CurrentDate(string path, bool timestamp = false) => new UpdateBuilder().CurrentDate(path, timestamp);
+
+    /// <inheritdoc cref="UpdateBuilder.PushEach(string, IEnumerable{JsonNode?}, int?, JsonNode?, int?)"/>
+    public static UpdateBuilder PushEach(string path, IEnumerable<JsonNode?> values, int? position = null, JsonNode? sort = null, int? slice = null) =>
+        new UpdateBuilder().PushEach(path, values, position, sort, slice);
+
+    /// <inheritdoc cref="UpdateBuilder.AddToSet(string, JsonNode?)"/>
+    public static UpdateBuilder AddToSet(string path, JsonNode? value) => new UpdateBuilder().AddToSet(path, value);
+
+    /// <inheritdoc cref="UpdateBuilder.AddEachToSet(string, IEnumerable{JsonNode?})"/>
+    public static UpdateBuilder AddEachToSet(string path, IEnumerable<JsonNode?> values) => new UpdateBuilder().AddEachToSet(path, values);
+
+    /// <inheritdoc cref="UpdateBuilder.Pop(string, bool)"/>
+    public static UpdateBuilder Pop(string path, bool first = false) => new UpdateBuilder().Pop(path, first);
+
+    /// <inheritdoc cref="UpdateBuilder.Pull(string, JsonNode?)"/>
+    public static UpdateBuilder Pull(string path, JsonNode? valueOrCondition) => new UpdateBuilder().Pull(path, valueOrCondition);
+
+    /// <inheritdoc cref="UpdateBuilder.PullAll(string, IEnumerable{JsonNode?})"/>
+    public static UpdateBuilder PullAll(string path, IEnumerable<JsonNode?> values) => new UpdateBuilder().PullAll(path, values);
 }
 
 /// <summary>A MongoDB update under construction (<see cref="Update"/>); <see cref="Build"/> checks it.</summary>

@@ -8,6 +8,9 @@ namespace DotnetWorkers.Documents;
 /// </summary>
 internal sealed class UpdateTarget
 {
+    /// <summary>How many nulls a write past an array's end may add: MongoDB's limit.</summary>
+    private const int MaxBackfill = 1_500_000;
+
     public UpdateTarget(string[] steps, bool exists, JsonNode? value)
     {
         Steps = steps;
@@ -80,6 +83,12 @@ internal sealed class UpdateTarget
                 break;
             case JsonArray a when segment.ArrayIndex >= 0:
                 exists = segment.ArrayIndex < a.Count;
+                if (!exists && mode.Create && segment.ArrayIndex - a.Count > MaxBackfill)
+                {
+                    throw new DocumentUpdateException("BadValue", path.Text,
+                        $"can't backfill more than {MaxBackfill} elements (the array at '{path.Text}' has {a.Count})");
+                }
+
                 child = exists ? a[segment.ArrayIndex] : null;
                 break;
             default:

@@ -184,6 +184,40 @@ public sealed class SharedDocumentTests
     }
 
     [Test]
+    public void AnUpdateBuiltInCode_LeavesTheWritersCopy_AsEveryOtherProcessReadsIt()
+    {
+        SharedDocument writer = _cluster.Documents.Open("numbers", """{"x": 5, "big": 1}""");
+        SharedDocument reader = new SharedDocuments(_cluster.Runtime).Open("numbers");
+        writer.Patch(Update.Inc("x", 1.0).Set("f", 0.1f).Mul("big", 1.5));
+        string written = writer.Read().Document.ToJsonString();
+        Assert.That(reader.Read().Document.ToJsonString(), Is.EqualTo(written), "the replay is the writer's copy, to the bit");
+        Assert.That(written, Is.EqualTo("""{"x":6,"big":1.5,"f":0.1}"""), "1.0 in code is written 1, an integer, as its JSON says");
+        writer.Patch(Update.Mul("big", 2));
+        Assert.That(reader.Read().Document.ToJsonString(), Does.Contain("\"big\":3.0"), "a computed double stays a double through JSON text");
+
+        // An integer x, so its overflow is refused the same way in every process.
+        DocumentUpdateException? e = Assert.Throws<DocumentUpdateException>(() => writer.Patch(Update.Inc("x", long.MaxValue)));
+        Assert.That(e!.Code, Is.EqualTo("BadValue"));
+        writer.Patch(Update.Mul("big", 1e300));
+        e = Assert.Throws<DocumentUpdateException>(() => writer.Patch(Update.Mul("big", 1e300)));
+        Assert.That((e!.Code, e.Path), Is.EqualTo(("BadValue", "big")), "an infinite result has no JSON: refused, not committed");
+        Assert.That(reader.Version, Is.EqualTo(writer.Version));
+    }
+
+    [Test]
+    public async Task AnObserverOfAnArrayElement_IsToldWhenAnEarlierElementIsRemoved()
+    {
+        SharedDocument doc = _cluster.Documents.Open("shift", """{"log": ["a", "b", "c"]}""");
+        using var cancel = new CancellationTokenSource(Bound);
+        await using IAsyncEnumerator<DocumentChange> changes = doc.Observe("log.1", cancel.Token).GetAsyncEnumerator(cancel.Token);
+        Assert.That(await changes.MoveNextAsync(), Is.True);
+        Assert.That(changes.Current.Value!.GetValue<string>(), Is.EqualTo("b"));
+        doc.Patch(Update.Pop("log", first: true));
+        Assert.That(await changes.MoveNextAsync(), Is.True);
+        Assert.That(changes.Current.Changes.Single().ToJson().ToJsonString(), Is.EqualTo("""{"op":"remove","path":"/log/0"}"""), "log.1 is now \"c\"");
+    }
+
+    [Test]
     public void BadNames_AreRefused()
     {
         Assert.Throws<ArgumentException>(() => _cluster.Documents.Open(""));

@@ -55,13 +55,12 @@ internal sealed class DocumentFollower : IDisposable
             {
                 return;
             }
-            catch (ObjectDisposedException)
+            catch (Exception e) when (!_stop.IsCancellationRequested)
             {
+                // A patch that does not replay, or a region that is gone, does not get better
+                // by waiting: the observers end with the error instead of waiting forever.
+                document.FailObservers(e);
                 return;
-            }
-            catch (Exception) when (!_stop.IsCancellationRequested)
-            {
-                // The region is shutting down, or full: try again at the next wake-up.
             }
         }
     }

@@ -69,7 +69,7 @@ internal sealed class DocumentJournal
     /// <summary>The snapshot: its version and its document.</summary>
     public (long Version, JsonObject Document) ReadSnapshot()
     {
-        byte[] bytes = _store.Get<byte[]>(_snapshot);
+        byte[] bytes = _store.Get<DocumentBytes>(_snapshot).Bytes;
         long version = BinaryPrimitives.ReadInt64LittleEndian(bytes);
         return (version, JsonNode.Parse(bytes.AsSpan(8))!.AsObject());
     }
@@ -77,13 +77,13 @@ internal sealed class DocumentJournal
     /// <summary>Patch <paramref name="version"/>; false if compaction has removed it (read the snapshot instead).</summary>
     public bool TryReadPatch(long version, out DocumentPatchRecord record)
     {
-        if (!_store.TryGet(PatchKey(version), out byte[]? bytes))
+        if (!_store.TryGet(PatchKey(version), out DocumentBytes? bytes))
         {
             record = default;
             return false;
         }
 
-        record = DocumentPatchRecord.Parse(bytes!);
+        record = DocumentPatchRecord.Parse(bytes!.Bytes);
         return true;
     }
 
@@ -100,7 +100,7 @@ internal sealed class DocumentJournal
     {
         // A writer that died before the head moved left its record here: overwritten.
         byte[] bytes = record.ToBytes();
-        _store.Set(PatchKey(version), bytes);
+        _store.Set(PatchKey(version), new DocumentBytes(bytes));
 
         // Compact once the patches since the snapshot weigh as much as it does (and are at
         // least 256): writing the snapshot then costs, per patch, about what writing the
@@ -140,7 +140,7 @@ internal sealed class DocumentJournal
         byte[] bytes = new byte[8 + json.Length];
         BinaryPrimitives.WriteInt64LittleEndian(bytes, version);
         json.CopyTo(bytes, 8);
-        _store.Set(_snapshot, bytes);
+        _store.Set(_snapshot, new DocumentBytes(bytes));
         return bytes.Length;
     }
 

@@ -55,7 +55,8 @@ internal sealed class DocumentObserver
         _buffer.Writer.TryWrite(Wake);
     }
 
-    public void Complete() => _buffer.Writer.TryComplete();
+    /// <summary>Ends the reader with <paramref name="error"/>, once what is buffered is read.</summary>
+    public void Fail(Exception error) => _buffer.Writer.TryComplete(error);
 
     public async IAsyncEnumerable<DocumentChange> ReadAllAsync(DocumentChange first, Func<DocumentObserver, DocumentChange> snapshot,
         [EnumeratorCancellation] CancellationToken cancellationToken)

@@ -284,6 +284,18 @@ public sealed class SharedDocument : ISharedDocument
         }
     }
 
+    /// <summary>Ends every observer with <paramref name="error"/>: this process can no longer follow the document (its region is gone, or a patch would not replay).</summary>
+    internal void FailObservers(Exception error)
+    {
+        lock (_gate)
+        {
+            foreach (DocumentObserver observer in _observers)
+            {
+                observer.Fail(error);
+            }
+        }
+    }
+
     /// <summary>The value at a dotted path of <paramref name="document"/>, or null.</summary>
     internal static JsonNode? Find(JsonObject document, string path) => TryFind(document, path, out JsonNode? value) ? value : null;
 
@@ -368,9 +380,11 @@ public sealed class SharedDocument : ISharedDocument
         {
             _journal.Compact(version, _copy!);
         }
-        catch (SharedMemoryExhaustedException)
+        catch (Exception e) when (e is DotnetWorkersException or ArgumentException or InvalidOperationException)
         {
-            // The patch is committed; the journal stays longer and the next patch tries again.
+            // The patch is committed, and a failed compaction loses nothing (a snapshot is
+            // replaced whole, patches are removed after it): the journal stays longer, and
+            // the next patch tries again.
         }
     }
 
@@ -390,7 +404,17 @@ public sealed class SharedDocument : ISharedDocument
 
     private void Notify(long version)
     {
-        ValueTask<int> sent = _events.PublishAsync(_topic, version);
+        ValueTask<int> sent;
+        try
+        {
+            sent = _events.PublishAsync(_topic, version);
+        }
+        catch (Exception e) when (e is DotnetWorkersException or ObjectDisposedException or InvalidOperationException)
+        {
+            // The patch is committed: observers elsewhere see it at their next look.
+            return;
+        }
+
         if (!sent.IsCompleted)
         {
             // An observer's inbox is full: it will catch up at its next poll; the writer does not wait.

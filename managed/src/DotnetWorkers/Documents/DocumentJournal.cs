@@ -74,16 +74,23 @@ internal sealed class DocumentJournal
         return (version, JsonNode.Parse(bytes.AsSpan(8))!.AsObject());
     }
 
-    /// <summary>Patch <paramref name="version"/>; false if compaction has removed it (read the snapshot instead).</summary>
-    public bool TryReadPatch(long version, out DocumentPatchRecord record)
+    /// <summary>Patch <paramref name="version"/>, parsed once into its update and the time it was applied at; false if compaction has removed it (read the snapshot instead).</summary>
+    public bool TryReadPatch(long version, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out DocumentUpdate? update, out DateTimeOffset appliedAt)
     {
         if (!_store.TryGet(PatchKey(version), out DocumentBytes? bytes))
         {
-            record = default;
+            update = null;
+            appliedAt = default;
             return false;
         }
 
-        record = DocumentPatchRecord.Parse(bytes!.Bytes);
+        JsonObject record = JsonNode.Parse(bytes!.Bytes)!.AsObject();
+        appliedAt = DateTimeOffset.FromUnixTimeMilliseconds(record["t"]!.GetValue<long>());
+        JsonNode? filters = record["f"];
+        record.Remove("f");
+        JsonNode? text = record["u"];
+        record.Remove("u");
+        update = DocumentUpdate.FromJournal(text, filters as JsonArray);
         return true;
     }
 
@@ -147,15 +154,9 @@ internal sealed class DocumentJournal
     private string PatchKey(long version) => _patchPrefix + version.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }
 
-/// <summary>One patch as the journal keeps it: the update, its array filters, and the time it was applied at (what <c>$currentDate</c> wrote, so every process replays the same result).</summary>
+/// <summary>One patch as the journal keeps it: the update, its array filters, and the time it was applied at (what <c>$currentDate</c> wrote, so every process replays the same result). Read back by <see cref="DocumentJournal.TryReadPatch"/>.</summary>
 internal readonly record struct DocumentPatchRecord(string Update, string? ArrayFilters, long UnixMilliseconds)
 {
-    public static DocumentPatchRecord Parse(byte[] bytes)
-    {
-        JsonObject record = JsonNode.Parse(bytes)!.AsObject();
-        return new DocumentPatchRecord(record["u"]!.ToJsonString(), record["f"]?.ToJsonString(), record["t"]!.GetValue<long>());
-    }
-
     public byte[] ToBytes()
     {
         var text = new StringBuilder(Update.Length + 64);

@@ -87,6 +87,9 @@ public sealed class DocumentUpdate
         return Parse(update.ToJsonString(), arrayFilters is null ? null : new JsonArray([.. arrayFilters.Select(f => f.DeepClone())]).ToJsonString());
     }
 
+    /// <summary>An update the journal recorded, from its parsed nodes (not parented): no second pass through text.</summary>
+    internal static DocumentUpdate FromJournal(JsonNode? update, JsonArray? arrayFilters) => Create(update, arrayFilters);
+
     private static DocumentUpdate Create(JsonNode? node, JsonArray? filterList)
     {
         if (node is not JsonObject update)

@@ -388,7 +388,8 @@ public sealed class SharedDocument : ISharedDocument
         }
     }
 
-    private SharedLockLease AcquireWriterLock()
+    /// <summary>The writers' lock of this document, also taken to create it.</summary>
+    internal SharedLockLease AcquireWriterLock()
     {
         try
         {
@@ -442,14 +443,13 @@ public sealed class SharedDocument : ISharedDocument
 
         while (_version < head)
         {
-            if (!_journal.TryReadPatch(_version + 1, out DocumentPatchRecord record))
+            if (!_journal.TryReadPatch(_version + 1, out DocumentUpdate? update, out DateTimeOffset appliedAt))
             {
                 LoadSnapshot(resync: true);
                 continue;
             }
 
-            DocumentUpdate update = DocumentUpdate.Parse(record.Update, record.ArrayFilters);
-            IReadOnlyList<JsonPatchOperation> changes = update.ApplyTo(_copy!, DateTimeOffset.FromUnixTimeMilliseconds(record.UnixMilliseconds));
+            IReadOnlyList<JsonPatchOperation> changes = update.ApplyTo(_copy!, appliedAt);
             _version++;
             Dispatch(_version, update.Operators, changes);
         }

@@ -41,7 +41,7 @@ public sealed class SharedDocuments : ISharedDocuments
         var document = new SharedDocument(journal, _runtime.Locks.Mutex(journal.LockName), _runtime.Messaging.Events);
         if (journal.Head < 0)
         {
-            using Locks.SharedLockLease lease = AcquireCreating(journal);
+            using Locks.SharedLockLease lease = document.AcquireWriterLock();
             if (journal.Head < 0)
             {
                 journal.Create(defaultValue?.DeepClone().AsObject() ?? []);
@@ -70,19 +70,6 @@ public sealed class SharedDocuments : ISharedDocuments
     }
 
     ISharedDocument ISharedDocuments.Open(string name, JsonObject? defaultValue) => Open(name, defaultValue);
-
-    private Locks.SharedLockLease AcquireCreating(DocumentJournal journal)
-    {
-        Locks.SharedMutex mutex = _runtime.Locks.Mutex(journal.LockName);
-        try
-        {
-            return mutex.Acquire();
-        }
-        catch (Locks.SharedLockAbandonedException e)
-        {
-            return e.Lease;
-        }
-    }
 
     private static void ValidateName(string name)
     {

@@ -9,6 +9,10 @@
 
 namespace dw::host {
 
+// The path of `relative` in the directory the launcher is installed in ("cli/DotnetWorkers.Cli.dll"),
+// or empty if /proc/self/exe cannot be read.
+std::string InstalledPath(std::string_view relative);
+
 // True for the first arguments that name a CLI verb rather than an app.
 bool IsCliVerb(std::string_view first);
 

@@ -1,5 +1,6 @@
 #include "exit_policy.h"
 
+#include <algorithm>
 #include <csignal>
 
 #include <sys/wait.h>
@@ -57,6 +58,19 @@ Decision ExitPolicy::OnProcessEnded(uint32_t id, const std::string& label, int s
     return {Action::kNone, "dotnet-workers: " + label + " " + DescribeEnd(status) + " during shutdown", 0};
   } else if (phase_ == Phase::kRunning) {
     if (!signaled && WEXITSTATUS(status) == 0) return {};  // a worker that finished cleanly just leaves
+    if (std::find(revive_always_.begin(), revive_always_.end(), id) != revive_always_.end()) {
+      RestartBackoff& backoff = backoffs_.try_emplace(id, limits_).first->second;
+      std::optional<uint64_t> delay = backoff.OnDeath(started_ns, ended_ns);
+      if (!delay) {
+        return {Action::kNone,
+                "dotnet-workers: " + label + " " + DescribeEnd(status) + ": died more than --max-restarts=" +
+                    std::to_string(limits_.max_restarts) + " times; continuing without it",
+                0};
+      }
+      return {Action::kRevive,
+              "dotnet-workers: " + label + " " + DescribeEnd(status) + "; reviving it in " + FormatDuration(*delay), 0,
+              *delay};
+    }
     if (on_worker_exit_ == WorkerExit::kContinue) {
       return {Action::kNone,
               "dotnet-workers: " + label + " " + DescribeEnd(status) +

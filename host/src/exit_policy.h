@@ -59,6 +59,11 @@ class ExitPolicy {
   // --timeout passed; `running` names the processes still running ("the primary (pid 12, running)").
   Decision OnRunTimeout(const std::vector<std::string>& running, const std::string& timeout);
 
+  // Process `id` is the launcher's own helper (the --http dashboard): revived when it dies
+  // while the cluster runs, whatever --on-worker-exit says; past --max-restarts it is left
+  // ended, and the cluster runs on without it.
+  void ReviveAlways(uint32_t id) { revive_always_.push_back(id); }
+
   // Revives of worker `id` so far.
   uint32_t RestartsOf(uint32_t id) const;
 
@@ -84,6 +89,7 @@ class ExitPolicy {
   WorkerExit on_worker_exit_;
   RestartLimits limits_;
   std::unordered_map<uint32_t, RestartBackoff> backoffs_;  // revive: per worker id
+  std::vector<uint32_t> revive_always_;
   Phase phase_ = Phase::kRunning;
   std::optional<int> primary_code_;
   std::optional<int> failure_code_;           // crash-fails-all, second SIGINT, start failure

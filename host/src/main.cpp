@@ -5,6 +5,7 @@
 //
 // Nothing here runs managed code: every runtime is booted in a child, after fork.
 #include <cstdio>
+#include <filesystem>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -59,6 +60,26 @@ int main(int argc, char** argv) {
     case ParseOutcome::kRun: break;
   }
 
+  if (!options.data_dir.empty()) {
+    std::error_code failed;
+    std::filesystem::create_directories(options.data_dir, failed);
+    if (failed || !std::filesystem::is_directory(options.data_dir)) {
+      return Error(kStartError, "--data-dir " + options.data_dir + ": " +
+                                    (failed ? failed.message() : std::string("not a directory")));
+    }
+    if (access(options.data_dir.c_str(), W_OK) != 0) {
+      return Error(kStartError, "--data-dir " + options.data_dir + ": not writable");
+    }
+    options.data_dir = std::filesystem::absolute(options.data_dir).lexically_normal().string();
+  }
+  if (options.http) {
+    options.dashboard_path = InstalledPath("dashboard/DotnetWorkers.Dashboard.dll");
+    if (options.dashboard_path.empty() || access(options.dashboard_path.c_str(), R_OK) != 0) {
+      return Error(kStartError,
+                   "--http: the dashboard is missing (" + options.dashboard_path + "): reinstall dotnet-workers");
+    }
+  }
+
   // Before anything opens a descriptor: the children put their sockets at 3.. (--listen).
   if (!options.listens.empty()) Listeners::ReserveLowDescriptors(options.listens.size());
 
@@ -95,7 +116,7 @@ int main(int argc, char** argv) {
 
   std::unique_ptr<dw::Region> region;
   const uint32_t flags = options.spawn ? dw::layout::kFlagSpawned : 0;
-  if (dw::Region::Create(options.memory_bytes, options.WorkerCount(), flags, &region) != DW_OK) {
+  if (dw::Region::Create(options.memory_bytes, options.AppWorkerCount(), flags, &region) != DW_OK) {
     return Error(kStartError, std::string("cannot create the shared region: ") + dw::LastError());
   }
 

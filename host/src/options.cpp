@@ -44,14 +44,24 @@ bool TakesValue(std::string_view name) {
   return name == "--workers" || name == "--memory" || name == "--shutdown-timeout" || name == "--role" ||
          name == "--on-worker-exit" || name == "--max-restarts" || name == "--restart-window" || name == "--timeout" ||
          name == "--max-memory" || name == "--name" || name == "--output" || name == "--restart-delay" ||
-         name == "--listen" || name == "--ready-timeout";
+         name == "--listen" || name == "--ready-timeout" || name == "--data-dir" || name == "--data-sync" ||
+         name == "--http" || name == "--http-token";
 }
+
+// 127.0.0.0/8, ::1 and localhost: an address only this machine reaches.
+bool IsLoopback(std::string_view host) { return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0; }
 
 }  // namespace
 
 uint32_t LauncherOptions::WorkerCount() const {
   uint32_t total = 0;
   for (const RoleCount& r : roles) total += r.count;
+  return total;
+}
+
+uint32_t LauncherOptions::AppWorkerCount() const {
+  uint32_t total = 0;
+  for (const RoleCount& r : roles) total += r.name == kDashboardRole ? 0 : r.count;
   return total;
 }
 
@@ -162,7 +172,9 @@ bool MayFollowTheApp(std::string_view arg) {
   SplitInline(arg, &name, &value);
   return name == "--workers" || name == "--role" || name == "--listen" || name == "--memory" ||
          name == "--on-worker-exit" || name == "--shutdown-timeout" || name == "--ready-timeout" ||
-         name == "--max-memory" || name == "--max-restarts" || name == "--restart-delay" || name == "--restart-window";
+         name == "--max-memory" || name == "--max-restarts" || name == "--restart-delay" ||
+         name == "--restart-window" || name == "--data-dir" || name == "--data-sync" || name == "--http" ||
+         name == "--http-token" || name == "--http-write";
 }
 
 // The arguments with the launcher's options that follow the app moved before it
@@ -223,6 +235,10 @@ ParseOutcome ParseOptions(const std::vector<std::string_view>& argv, uint32_t de
     }
     if (arg == "--verbose") {
       result.verbose = true;
+      continue;
+    }
+    if (arg == "--http-write") {
+      result.http_write = true;
       continue;
     }
 
@@ -295,6 +311,34 @@ ParseOutcome ParseOptions(const std::vector<std::string_view>& argv, uint32_t de
         }
       }
       result.listens.push_back(std::move(*spec));
+    } else if (name == "--data-dir") {
+      if (value.empty()) {
+        *error = "--data-dir needs a directory";
+        return ParseOutcome::kError;
+      }
+      result.data_dir = std::string(value);
+    } else if (name == "--data-sync") {
+      if (value != "interval" && value != "patch") {
+        *error = "invalid --data-sync '" + std::string(value) + "': expected interval (fsync within 100ms) or patch";
+        return ParseOutcome::kError;
+      }
+      result.data_sync_every_patch = value == "patch";
+    } else if (name == "--http") {
+      std::optional<ListenSpec> spec = ParseListen(value, error);
+      if (!spec) return ParseOutcome::kError;
+      if (spec->IsUnix() || !spec->role.empty()) {
+        *error = "invalid --http '" + std::string(value) + "': expected [HOST:]PORT";
+        return ParseOutcome::kError;
+      }
+      if (spec->host.empty()) spec->host = "127.0.0.1";
+      spec->role = std::string(kDashboardRole);
+      result.http = std::move(*spec);
+    } else if (name == "--http-token") {
+      if (value.size() < 16) {
+        *error = "--http-token must be at least 16 characters";
+        return ParseOutcome::kError;
+      }
+      result.http_token = std::string(value);
     } else if (name == "--name") {
       if (!IsValidRoleName(value)) {
         *error = "invalid --name '" + std::string(value) + "': expected 1-31 letters, digits, '_', '-' or '.'";
@@ -393,6 +437,24 @@ ParseOutcome ParseOptions(const std::vector<std::string_view>& argv, uint32_t de
     }
     result.roles.push_back(std::move(r));
   }
+  for (const RoleCount& r : result.roles) {
+    if (r.name == kDashboardRole) {
+      *error = "role 'dashboard' is the launcher's own (--http): choose another name";
+      return ParseOutcome::kError;
+    }
+  }
+  if (result.http) {
+    if (!IsLoopback(result.http->host) && result.http_token.empty()) {
+      *error =
+          "--http " + result.http->text + " is reachable from other machines: give --http-token too, or bind 127.0.0.1";
+      return ParseOutcome::kError;
+    }
+    result.roles.push_back({std::string(kDashboardRole), 1});
+    result.listens.push_back(*result.http);
+  } else if (!result.http_token.empty() || result.http_write) {
+    *error = std::string(result.http_write ? "--http-write" : "--http-token") + " needs --http";
+    return ParseOutcome::kError;
+  }
   if (result.WorkerCount() > kMaxProcesses - 1) {
     *error =
         "too many workers (" + std::to_string(result.WorkerCount()) + "): at most " + std::to_string(kMaxProcesses - 1);
@@ -460,6 +522,20 @@ Options:
                             a path with a '/' is a Unix socket (it must not exist; removed
                             at exit). ADDRESS=ROLE gives it to that role's processes only.
                             Repeatable.
+  --data-dir <DIR>          Keep the shared documents (Cluster.Documents) in DIR: a
+                            snapshot and a journal of patches per document, each record
+                            checksummed; a document not in the cluster is restored from
+                            there when opened. Created if missing.
+  --data-sync <WHEN>        interval (default): patches are fsync'ed within 100ms (a crash
+                            of any process loses none; a power loss the last 100ms); patch:
+                            each one before its patch call returns.
+  --http <[HOST:]PORT>      Serve the dashboard and its JSON API (/api/workers, /api/store,
+                            /api/documents, /api/queues, /api/locks) from one more process,
+                            role 'dashboard' (127.0.0.1 unless HOST is given; revived if it
+                            dies, whatever --on-worker-exit says).
+  --http-token <TOKEN>      Require "Authorization: Bearer TOKEN" (or ?token=TOKEN) on every
+                            request; required when HOST is not a loopback address.
+  --http-write              Allow PATCH /api/documents/NAME (a MongoDB update; else 403).
   --ready-timeout <DUR>     How long a reload waits for a new process to say it is ready
                             (READY=1 to NOTIFY_SOCKET: the Generic Host's AddSystemd() does,
                             or Cluster.SignalReady()) before it stops the old one anyway

@@ -33,12 +33,19 @@ struct LauncherOptions {
   uint64_t ready_timeout_ms = 5000;                  // --ready-timeout: a reload's wait for READY=1
   uint64_t timeout_ms = 0;                           // --timeout: end the cluster after this long (0: never)
   uint64_t max_memory_bytes = 0;                     // --max-memory: restart a worker whose RSS passes it (0: none)
-  std::vector<ListenSpec> listens;                   // --listen, in the order given
-  std::string name;                                  // --name: what the CLI calls the cluster (default: the app's)
-  std::string app_path;                              // the first non-option argument
-  std::vector<std::string> app_args;                 // everything after it, untouched
+  std::vector<ListenSpec> listens;                   // --listen, in the order given (and --http's, for the dashboard)
+  std::string data_dir;                              // --data-dir: where shared documents are kept ("" = memory only)
+  bool data_sync_every_patch = false;                // --data-sync=patch (default: interval, within 100ms)
+  std::optional<ListenSpec> http;     // --http: the dashboard's address (127.0.0.1 unless a host is given)
+  std::string http_token;             // --http-token: required for a non-loopback --http
+  bool http_write = false;            // --http-write: PATCH /api/documents/{name} allowed
+  std::string dashboard_path;         // --http: the dashboard's dll, next to the launcher (set at start)
+  std::string name;                   // --name: what the CLI calls the cluster (default: the app's)
+  std::string app_path;               // the first non-option argument
+  std::vector<std::string> app_args;  // everything after it, untouched
 
-  uint32_t WorkerCount() const;
+  uint32_t WorkerCount() const;     // every process but the primary, the dashboard's included
+  uint32_t AppWorkerCount() const;  // the app's workers (DOTNET_WORKERS_COUNT): the dashboard is not one
 };
 
 enum class ParseOutcome { kRun, kHelp, kVersion, kError };
@@ -74,5 +81,7 @@ std::string HelpText();
 inline constexpr uint32_t kMaxProcesses = 1024;  // layout::kProcessCapacity
 inline constexpr std::string_view kPrimaryRole = "primary";
 inline constexpr std::string_view kDefaultWorkerRole = "worker";
+// --http: one more process, after the workers, runs the dashboard (never the app).
+inline constexpr std::string_view kDashboardRole = "dashboard";
 
 }  // namespace dw::host

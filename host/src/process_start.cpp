@@ -54,7 +54,7 @@ bool Plan(const StartContext& context, const ProcessSpec& spec, ChildPlan* out, 
   }
   std::vector<std::pair<std::string, std::string>> ours = {
       {"DOTNET_WORKERS_ID", std::to_string(spec.id)},
-      {"DOTNET_WORKERS_COUNT", std::to_string(context.options->WorkerCount())},
+      {"DOTNET_WORKERS_COUNT", std::to_string(context.options->AppWorkerCount())},
       {"DOTNET_WORKERS_ROLE", spec.role},
       // How long a stopping process has before SIGKILL: the Generic Host integration drains within it.
       {"DOTNET_WORKERS_SHUTDOWN_TIMEOUT_MS", std::to_string(context.options->shutdown_timeout_ms)},
@@ -69,6 +69,15 @@ bool Plan(const StartContext& context, const ProcessSpec& spec, ChildPlan* out, 
     ours.emplace_back(systemd_vars[0], std::to_string(plan.listen_fds.size()));
     ours.emplace_back(systemd_vars[1], names);
     ours.emplace_back(systemd_vars[2], kOwnPid);
+  }
+  if (!context.options->data_dir.empty()) {
+    ours.emplace_back("DOTNET_WORKERS_DATA_DIR", context.options->data_dir);
+    ours.emplace_back("DOTNET_WORKERS_DATA_SYNC", context.options->data_sync_every_patch ? "patch" : "interval");
+  }
+  const bool dashboard = spec.role == kDashboardRole && !context.options->dashboard_path.empty();
+  if (dashboard) {
+    ours.emplace_back("DOTNET_WORKERS_HTTP_TOKEN", context.options->http_token);
+    ours.emplace_back("DOTNET_WORKERS_HTTP_WRITE", context.options->http_write ? "1" : "0");
   }
   if (context.readiness != nullptr) {
     ours.emplace_back(systemd_vars[3], context.readiness->address());
@@ -98,13 +107,18 @@ bool Plan(const StartContext& context, const ProcessSpec& spec, ChildPlan* out, 
   for (std::string& s : plan.env_strings) plan.envp.push_back(s.data());
   plan.envp.push_back(nullptr);
 
-  if (context.options->native_app) {
+  if (dashboard) {
+    // Ours, not the app: booted by the launcher exec'd again, as --spawn boots an app.
+    plan.argv = {"dotnet-workers", kSpawnedChildFlag, context.options->dashboard_path.c_str()};
+  } else if (context.options->native_app) {
     plan.argv = {context.options->app_path.c_str()};
   } else if (context.options->spawn) {
     plan.argv = {"dotnet-workers", kSpawnedChildFlag, context.options->app_path.c_str()};
   }
   if (!plan.argv.empty()) {
-    for (const std::string& a : context.options->app_args) plan.argv.push_back(a.c_str());
+    if (!dashboard) {
+      for (const std::string& a : context.options->app_args) plan.argv.push_back(a.c_str());
+    }
     plan.argv.push_back(nullptr);
   }
   return true;
@@ -194,6 +208,13 @@ void WriteOwnPid(ChildPlan& plan, uint32_t pid) {
     close(null);
   }
 
+  if (plan.argv.size() > 1 && plan.argv[1] == std::string_view(kSpawnedChildFlag)) {
+    // The exec'd launcher maps the region from this fd; it sets FD_CLOEXEC again itself.
+    // /proc/self/exe, not its path: the binary may have been replaced since we started.
+    fcntl(context.region->fd(), F_SETFD, 0);
+    execve("/proc/self/exe", const_cast<char* const*>(plan.argv.data()), plan.envp.data());
+    ChildFail("cannot exec the launcher again");
+  }
   if (context.options->native_app) {
     // The NativeAOT app's library maps the region from this fd when it binds (and sets
     // FD_CLOEXEC again itself).
@@ -201,14 +222,6 @@ void WriteOwnPid(ChildPlan& plan, uint32_t pid) {
     execve(context.options->app_path.c_str(), const_cast<char* const*>(plan.argv.data()), plan.envp.data());
     ChildFail("cannot exec the app");
   }
-  if (context.options->spawn) {
-    // The exec'd launcher maps the region from this fd; it sets FD_CLOEXEC again itself.
-    // /proc/self/exe, not its path: the binary may have been replaced since we started.
-    fcntl(context.region->fd(), F_SETFD, 0);
-    execve("/proc/self/exe", const_cast<char* const*>(plan.argv.data()), plan.envp.data());
-    ChildFail("cannot exec the launcher again (--spawn)");
-  }
-
   environ = plan.envp.data();  // fork mode: the launcher was single-threaded at fork
   std::exit(context.clr->RunApp());
 }

@@ -30,7 +30,10 @@ std::string Mebibytes(uint64_t bytes) { return std::to_string(bytes >> 20) + " M
 
 }  // namespace
 
-void Supervisor::Add(uint32_t id, const std::string& role, pid_t pid) { processes_.push_back({id, role, pid, true}); }
+void Supervisor::Add(uint32_t id, const std::string& role, pid_t pid) {
+  if (role == kDashboardRole) policy_.ReviveAlways(id);
+  processes_.push_back({id, role, pid, true});
+}
 
 std::string Supervisor::Label(const SupervisedProcess& p) const {
   if (p.id == 0) return "the primary (pid " + std::to_string(p.pid) + ")";

@@ -25,6 +25,20 @@ TEST(ExitPolicy, PrimaryReturning_StartsAGracefulShutdown_AndItsCodeIsTheExitCod
   EXPECT_EQ(policy.ExitCode(), 7);
 }
 
+TEST(ExitPolicy, TheDashboard_IsRevivedWhateverTheOption_AndPastTheLimitLeftEnded) {
+  ExitPolicy policy(WorkerExit::kFailAll, RestartLimits{1, 60'000, 100, 15'000});
+  policy.ReviveAlways(3);
+  Decision first = policy.OnProcessEnded(3, "worker 3", Killed(SIGKILL), 0, 1);
+  EXPECT_EQ(first.action, Action::kRevive);
+  EXPECT_EQ(first.revive_after_ms, 100u);
+  Decision second = policy.OnProcessEnded(3, "worker 3", Killed(SIGKILL), 2, 3);
+  EXPECT_EQ(second.action, Action::kNone);
+  EXPECT_NE(second.message.find("continuing without it"), std::string::npos) << second.message;
+  EXPECT_FALSE(policy.shutting_down());
+  EXPECT_EQ(policy.OnProcessEnded(1, "worker 1", Killed(SIGKILL)).action, Action::kKillAll)
+      << "the app's workers still fail all";
+}
+
 TEST(ExitPolicy, WorkerCrashingBeforeShutdown_KillsEverything) {
   ExitPolicy policy;
   Decision d = policy.OnProcessEnded(2, "worker 2 (pid 9)", Killed(SIGSEGV));

@@ -33,6 +33,40 @@ TEST(Options, ListenAddressesInOrder_ForEveryoneOrARole_AndTheReadyTimeout) {
   EXPECT_EQ(Parse({"a.dll"}).options.ready_timeout_ms, 5000u);
 }
 
+TEST(Options, Http_AddsTheDashboardProcessAndItsSocket_OnLoopbackUnlessAHostIsGiven) {
+  Parsed p =
+      Parse({"--workers=2", "--http=9000", "--http-write", "--data-dir", "/tmp/d", "--data-sync=patch", "a.dll"});
+  ASSERT_EQ(p.outcome, ParseOutcome::kRun) << p.error;
+  ASSERT_TRUE(p.options.http.has_value());
+  EXPECT_EQ(p.options.http->host, "127.0.0.1");
+  EXPECT_EQ(p.options.http->port, 9000);
+  EXPECT_TRUE(p.options.http_write);
+  EXPECT_EQ(p.options.WorkerCount(), 3u);
+  EXPECT_EQ(p.options.AppWorkerCount(), 2u);
+  ASSERT_EQ(p.options.roles.back().name, kDashboardRole);
+  ASSERT_EQ(p.options.listens.size(), 1u);
+  EXPECT_EQ(p.options.listens[0].role, kDashboardRole);
+  EXPECT_EQ(p.options.data_dir, "/tmp/d");
+  EXPECT_TRUE(p.options.data_sync_every_patch);
+  EXPECT_FALSE(Parse({"a.dll"}).options.data_sync_every_patch);
+
+  Parsed open = Parse({"--http=0.0.0.0:9000", "--http-token=0123456789abcdef", "a.dll"});
+  ASSERT_EQ(open.outcome, ParseOutcome::kRun) << open.error;
+  EXPECT_EQ(open.options.http_token, "0123456789abcdef");
+}
+
+TEST(Options, HttpAndDataErrors_AreOneLine) {
+  EXPECT_EQ(Parse({"--http=[::]:9000", "a.dll"}).error,
+            "--http [::]:9000 is reachable from other machines: give --http-token too, or bind 127.0.0.1");
+  EXPECT_EQ(Parse({"--http=[::1]:9000", "a.dll"}).outcome, ParseOutcome::kRun);
+  EXPECT_EQ(Parse({"--http-token=0123456789abcdef", "a.dll"}).error, "--http-token needs --http");
+  EXPECT_EQ(Parse({"--http=9000", "--role=dashboard=1", "a.dll"}).error,
+            "role 'dashboard' is the launcher's own (--http): choose another name");
+  EXPECT_EQ(Parse({"--data-sync=never", "a.dll"}).error,
+            "invalid --data-sync 'never': expected interval (fsync within 100ms) or patch");
+  EXPECT_EQ(Parse({"--data-dir=", "a.dll"}).error, "--data-dir needs a directory");
+}
+
 TEST(Options, Defaults_OneWorkerPerCoreAndTheMachinesMemory) {
   Parsed p = Parse({"app.dll"});
   ASSERT_EQ(p.outcome, ParseOutcome::kRun) << p.error;

@@ -15,7 +15,7 @@ internal sealed record ProcessRow(WorkerInfo Info, double? CpuPercent);
 internal sealed class ClusterView : IDisposable
 {
     private readonly SharedRegion _region;
-    private readonly Dictionary<(int Id, int Pid), (TimeSpan Cpu, long At)> _previous = [];
+    private readonly CpuSampler _cpu = new();
 
     private ClusterView(ClusterRegistration cluster, SharedRegion region)
     {
@@ -43,19 +43,13 @@ internal sealed class ClusterView : IDisposable
                 continue;
             }
 
-            double? cpuPercent = null;
             info = KernelStatistics.AddTo(info);
-            if (info.CpuTime is { } cpu)
+            if (info.CpuTime is not null)
             {
                 info = info with { InboxDepth = Inboxes.DepthOf(Handle, id) };
-                if (_previous.TryGetValue((id, info.ProcessId), out var before) && now > before.At)
-                {
-                    cpuPercent = (cpu - before.Cpu).TotalMilliseconds * 100 / (now - before.At);
-                }
-
-                _previous[(id, info.ProcessId)] = (cpu, now);
             }
 
+            double? cpuPercent = _cpu.Sample(info, now);
             rows.Add(new ProcessRow(info, cpuPercent));
         }
 

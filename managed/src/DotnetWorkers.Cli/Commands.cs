@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using DotnetWorkers.Supervision;
 
 namespace DotnetWorkers.Cli;
 
@@ -59,7 +60,7 @@ internal static class Commands
         view.Read();
         Thread.Sleep(CpuSample);
         List<ProcessRow> rows = view.Read();
-        Console.Write(json ? Output.ToJson(rows.Select(ProcessJson.From)) + "\n" : ProcessTable(rows));
+        Console.Write(json ? Output.ToJson(rows.Select(r => ProcessReport.From(r.Info, r.CpuPercent))) + "\n" : ProcessTable(rows));
         return 0;
     }
 
@@ -221,16 +222,3 @@ internal static class Commands
 internal sealed class CliException(string message) : Exception(message);
 
 internal sealed record ClusterSummary(string Name, int Pid, string App, int Processes, int Workers, DateTimeOffset StartedAt, TimeSpan Uptime);
-
-/// <summary>A process of ps NAME --json: every field of the table, unformatted.</summary>
-internal sealed record ProcessJson(
-    int Id, string Role, int Pid, string Status, DateTimeOffset? StartedAt, int Restarts, int? LastExitCode, string LastExitCause,
-    double? CpuPercent, double? CpuSeconds, long? MemoryBytes, long? GcHeapBytes, long CallsServed, int CallsInFlight, long InboxDepth)
-{
-    internal static ProcessJson From(ProcessRow row)
-    {
-        WorkerInfo w = row.Info;
-        return new ProcessJson(w.Id, w.Role, w.ProcessId, Output.Status(w), w.StartedAt, w.Restarts, w.LastExitCode, w.LastExitCause.ToString(),
-            row.CpuPercent, w.CpuTime?.TotalSeconds, w.MemoryBytes, w.GcHeapBytes, w.CallsServed, w.CallsInFlight, w.InboxDepth);
-    }
-}

@@ -41,9 +41,5 @@ internal static class Output
     };
 
     /// <summary>What `ps` shows as a process's status: running ones are idle or busy, as pm2 lists them.</summary>
-    internal static string Status(WorkerInfo w) => w.Status switch
-    {
-        WorkerStatus.Running => w.IsBusy ? "busy" : "idle",
-        _ => w.Status.ToString().ToLowerInvariant(),
-    };
+    internal static string Status(WorkerInfo w) => DotnetWorkers.Supervision.ProcessReport.StatusOf(w);
 }

@@ -100,4 +100,68 @@ internal static class DocumentScenario
 
         return 0;
     }
+
+    /// <summary>
+    /// "document-persist" (with --data-dir): the primary opens "persisted" (restored from the
+    /// directory if a run before left it), says what it found, then patches it in a loop, one
+    /// $inc and one $push of the next number per patch, saying every 10th version, until the
+    /// test SIGKILLs the cluster. "document-persist-check": says what it found, and exits.
+    /// </summary>
+    internal static int Persist(bool loop)
+    {
+        if (!Cluster.IsPrimary)
+        {
+            Cluster.ShutdownToken.WaitHandle.WaitOne(Program.Bound);
+            return 0;
+        }
+
+        SharedDocument document = Cluster.Documents.Open("persisted", """{"n": 0, "items": []}""");
+        (JsonObject found, long version) = document.Read();
+        long n = found["n"]!.GetValue<long>();
+        long[] items = [.. found["items"]!.AsArray().Select(i => i!.GetValue<long>())];
+        bool whole = n == version && items.SequenceEqual(Enumerable.Range(1, (int)n).Select(i => (long)i));
+        Program.Say($"doc-opened version={version} n={n} whole={whole}");
+        if (!loop)
+        {
+            return 0;
+        }
+
+        for (long next = n + 1; ; next++)
+        {
+            long v = document.Patch(Update.Inc("n", 1).Push("items", next));
+            if (v % 10 == 0)
+            {
+                Program.Say($"doc-persisted version={v}");
+            }
+        }
+    }
+
+    /// <summary>
+    /// "document-serve" (with --http): what the dashboard shows. The primary sets a few store
+    /// keys, a queue and a lock, opens "board", says so, then raises its counter whenever the
+    /// test asks (a line on stdin), until the cluster stops.
+    /// </summary>
+    internal static int Serve()
+    {
+        if (!Cluster.IsPrimary)
+        {
+            Cluster.ShutdownToken.WaitHandle.WaitOne(Program.Bound * 4);
+            return 0;
+        }
+
+        Cluster.Store.Set("greeting", "hello");
+        Cluster.Store.Increment("visits", 41);
+        Cluster.Store.Increment("visits");
+        Cluster.Queues.Open<int>("work").Writer.TryWrite(7);
+        using var lease = Cluster.Locks.Mutex("board-lock").Acquire();
+        SharedDocument board = Cluster.Documents.Open("board", """{"count": 0, "title": "orders", "tags": []}""");
+        Program.Say("doc-serving");
+        while (Console.ReadLine() is { } line && !Cluster.ShutdownToken.IsCancellationRequested)
+        {
+            long version = board.Patch(Update.Inc("count", 1).Push("tags", line));
+            Program.Say($"doc-patched version={version}");
+        }
+
+        return 0;
+    }
 }

@@ -98,6 +98,15 @@ static partial class Program
             case "document-kill":
                 return DocumentScenario.Kill();
 
+            case "document-persist":
+                return DocumentScenario.Persist(loop: true);
+
+            case "document-persist-check":
+                return DocumentScenario.Persist(loop: false);
+
+            case "document-serve":
+                return DocumentScenario.Serve();
+
             case "report":
                 // Everyone has printed its identity (and so bound) before the primary reads the table.
                 Barrier("ready");

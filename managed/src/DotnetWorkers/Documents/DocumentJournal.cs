@@ -18,6 +18,8 @@ namespace DotnetWorkers.Documents;
 /// <item><c>dw.doc:NAME:trimmed</c>, a long: the patches up to it are removed. A compaction keeps the
 /// last <see cref="Retained"/> patches the snapshot covers, so a process that lags behind by fewer
 /// replays them (its observers miss nothing) instead of reloading the snapshot.</item>
+/// <item><c>dw.doc:NAME:persistence</c>, a <see cref="DocumentPersistence"/>: where the document is kept on disk, if it is;
+/// <c>dw.doc:NAME:disk-version</c> and <c>dw.doc:NAME:disk-bytes</c>, longs: the last patch the journal on disk holds and where it ends.</item>
 /// </list>
 /// Writers hold the cluster mutex <c>dw.doc:NAME</c>; readers take no lock.
 /// </summary>
@@ -38,6 +40,9 @@ internal sealed class DocumentJournal
     private readonly string _snapshotBytes;
     private readonly string _journalBytes;
     private readonly string _patchPrefix;
+    private readonly string _persistence;
+    private readonly string _diskVersion;
+    private readonly string _diskBytes;
 
     public DocumentJournal(SharedStore store, string name)
     {
@@ -51,6 +56,9 @@ internal sealed class DocumentJournal
         _snapshotBytes = $"{Prefix}{name}:snapshot-bytes";
         _journalBytes = $"{Prefix}{name}:journal-bytes";
         _patchPrefix = $"{Prefix}{name}:patch:";
+        _persistence = $"{Prefix}{name}:persistence";
+        _diskVersion = $"{Prefix}{name}:disk-version";
+        _diskBytes = $"{Prefix}{name}:disk-bytes";
     }
 
     public string Name { get; }
@@ -77,28 +85,49 @@ internal sealed class DocumentJournal
     /// <summary>Patch <paramref name="version"/>, parsed once into its update and the time it was applied at; false if compaction has removed it (read the snapshot instead).</summary>
     public bool TryReadPatch(long version, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out DocumentUpdate? update, out DateTimeOffset appliedAt)
     {
-        if (!_store.TryGet(PatchKey(version), out DocumentBytes? bytes))
+        if (!TryReadPatchBytes(version, out byte[]? bytes))
         {
             update = null;
             appliedAt = default;
             return false;
         }
 
-        JsonObject record = JsonNode.Parse(bytes!.Bytes)!.AsObject();
-        appliedAt = DateTimeOffset.FromUnixTimeMilliseconds(record["t"]!.GetValue<long>());
-        JsonNode? filters = record["f"];
-        record.Remove("f");
-        JsonNode? text = record["u"];
-        record.Remove("u");
-        update = DocumentUpdate.FromJournal(text, filters as JsonArray);
+        DocumentPatchRecord.Parse(bytes, out update, out appliedAt);
         return true;
     }
 
-    /// <summary>Creates the document at version 0 (the caller holds the lock and saw no head).</summary>
-    public void Create(JsonObject document)
+    /// <summary>Patch <paramref name="version"/>'s record as written (what the journal on disk appends); false if compaction has removed it.</summary>
+    public bool TryReadPatchBytes(long version, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out byte[]? bytes)
     {
-        _store.Set(_snapshotBytes, WriteSnapshot(0, document));
-        _store.Set(_head, 0L);
+        bytes = _store.TryGet(PatchKey(version), out DocumentBytes? record) ? record!.Bytes : null;
+        return bytes is not null;
+    }
+
+    /// <summary>Where the document is kept on disk, as the process that created it chose; null if only in the region.</summary>
+    public DocumentPersistence? Persistence => _store.TryGet(_persistence, out DocumentPersistence? persistence) ? persistence : null;
+
+    /// <summary>The last version the journal on disk holds, and the journal's length after it (the caller holds the lock).</summary>
+    public (long Version, long Bytes) Disk => (_store.TryGet(_diskVersion, out long version) ? version : -1, _store.TryGet(_diskBytes, out long bytes) ? bytes : 0);
+
+    /// <summary>Records that the journal on disk holds every patch up to <paramref name="version"/> and is <paramref name="bytes"/> long.</summary>
+    public void SetDisk(long version, long bytes)
+    {
+        _store.Set(_diskBytes, bytes);
+        _store.Set(_diskVersion, version);
+    }
+
+    /// <summary>Creates the document at <paramref name="version"/> (0, or where its copy on disk was) with its persistence (the caller holds the lock and saw no head).</summary>
+    public void Create(JsonObject document, long version, DocumentPersistence? persistence)
+    {
+        _store.Set(_snapshotBytes, WriteSnapshot(version, document));
+        _store.Set(_base, version);
+        _store.Set(_trimmed, version);
+        if (persistence is not null)
+        {
+            _store.Set(_persistence, persistence);
+        }
+
+        _store.Set(_head, version);
     }
 
     /// <summary>Writes patch <paramref name="version"/> and commits it (the caller holds the lock; the head was version - 1).</summary>
@@ -168,5 +197,17 @@ internal readonly record struct DocumentPatchRecord(string Update, string? Array
 
         text.Append(",\"t\":").Append(UnixMilliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append('}');
         return Encoding.UTF8.GetBytes(text.ToString());
+    }
+
+    /// <summary>Reads a record <see cref="ToBytes"/> wrote, parsed once into its update and the time it was applied at.</summary>
+    public static void Parse(ReadOnlySpan<byte> bytes, out DocumentUpdate update, out DateTimeOffset appliedAt)
+    {
+        JsonObject record = JsonNode.Parse(bytes)!.AsObject();
+        appliedAt = DateTimeOffset.FromUnixTimeMilliseconds(record["t"]!.GetValue<long>());
+        JsonNode? filters = record["f"];
+        record.Remove("f");
+        JsonNode? text = record["u"];
+        record.Remove("u");
+        update = DocumentUpdate.FromJournal(text, filters as JsonArray);
     }
 }

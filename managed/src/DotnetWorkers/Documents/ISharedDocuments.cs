@@ -12,8 +12,8 @@ public interface ISharedDocuments
     /// <inheritdoc cref="SharedDocuments.Names"/>
     IReadOnlyList<string> Names { get; }
 
-    /// <inheritdoc cref="SharedDocuments.Open(string, JsonObject?)"/>
-    ISharedDocument Open(string name, JsonObject? defaultValue = null);
+    /// <inheritdoc cref="SharedDocuments.Open(string, JsonObject?, SharedDocumentOptions?)"/>
+    ISharedDocument Open(string name, JsonObject? defaultValue = null, SharedDocumentOptions? options = null);
 
     /// <inheritdoc cref="SharedDocuments.Exists(string)"/>
     bool Exists(string name);

@@ -42,6 +42,8 @@ public sealed class SharedDocument : ISharedDocument
     // replays versions they already have, which must not reach them twice.
     private long _dispatched = -1;
     private DocumentFollower? _follower;
+    private DocumentDisk? _disk;
+    private bool _diskKnown;
 
     internal SharedDocument(DocumentJournal journal, SharedMutex mutex, SharedEvents events)
     {
@@ -330,6 +332,7 @@ public sealed class SharedDocument : ISharedDocument
     {
         ArgumentNullException.ThrowIfNull(update);
         long version;
+        IOException? unwritten = null;
         using (AcquireWriterLock())
         {
             lock (_gate)
@@ -363,6 +366,7 @@ public sealed class SharedDocument : ISharedDocument
 
                 version = ++_version;
                 Dispatch(version, update.Operators, changes);
+                unwritten = Persist(version);
                 if (compact)
                 {
                     Compact(version);
@@ -371,7 +375,77 @@ public sealed class SharedDocument : ISharedDocument
         }
 
         Notify(version);
+        if (unwritten is not null)
+        {
+            throw unwritten;
+        }
+
         return version;
+    }
+
+    /// <summary>
+    /// Appends to the journal on disk every committed patch it lacks, up to <paramref name="version"/>
+    /// (a writer that died after its commit left its patch to the next one). Under the lock.
+    /// </summary>
+    /// <returns>Null, or why the patch is committed in the cluster but not on disk (the next patch tries again).</returns>
+    private IOException? Persist(long version)
+    {
+        if (Disk is not { } disk)
+        {
+            return null;
+        }
+
+        try
+        {
+            (long written, long bytes) = _journal.Disk;
+            if (written >= version)
+            {
+                return null;
+            }
+
+            var records = new List<(long, byte[])>((int)Math.Min(version - written, 64));
+            for (long v = written + 1; v <= version && written >= 0; v++)
+            {
+                if (!_journal.TryReadPatchBytes(v, out byte[]? record))
+                {
+                    written = -1;  // compacted away since: the snapshot replaces what is missing
+                    break;
+                }
+
+                records.Add((v, record));
+            }
+
+            if (written < 0)
+            {
+                disk.WriteSnapshot(version, _copy!);
+                _journal.SetDisk(version, DocumentDisk.EmptyJournalBytes);
+            }
+            else
+            {
+                _journal.SetDisk(version, disk.Append(bytes, records));
+            }
+
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return new IOException($"Patch {version} of the shared document '{Name}' is applied in the cluster but could not be written to {disk.Directory} (the next patch tries again): {e.Message}", e);
+        }
+    }
+
+    /// <summary>The document's files, if it is kept on disk (as its creator chose, read once).</summary>
+    private DocumentDisk? Disk
+    {
+        get
+        {
+            if (!_diskKnown)
+            {
+                _disk = _journal.Persistence is { } p ? new DocumentDisk(p.Directory, Name, p.SyncEveryPatch) : null;
+                _diskKnown = true;
+            }
+
+            return _disk;
+        }
     }
 
     private void Compact(long version)
@@ -379,12 +453,18 @@ public sealed class SharedDocument : ISharedDocument
         try
         {
             _journal.Compact(version, _copy!);
+            if (Disk is { } disk && _journal.Disk.Version == version)
+            {
+                disk.WriteSnapshot(version, _copy!);
+                _journal.SetDisk(version, DocumentDisk.EmptyJournalBytes);
+            }
         }
-        catch (Exception e) when (e is DotnetWorkersException or ArgumentException or InvalidOperationException)
+        catch (Exception e) when (e is DotnetWorkersException or ArgumentException or InvalidOperationException or IOException or UnauthorizedAccessException)
         {
             // The patch is committed, and a failed compaction loses nothing (a snapshot is
-            // replaced whole, patches are removed after it): the journal stays longer, and
-            // the next patch tries again.
+            // replaced whole, patches are removed after it; on disk, the journal is emptied
+            // only after the new snapshot is in place): the journal stays longer, and the
+            // next patch tries again.
         }
     }
 

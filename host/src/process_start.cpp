@@ -37,6 +37,7 @@ struct ChildPlan {
   // Variables whose value is the child's own pid in exact digits (LISTEN_PID,
   // SYSTEMD_EXEC_PID: servers compare them as strings); 10 characters reserved each.
   std::vector<size_t> own_pid_envs;
+  bool exec_launcher = false;  // argv runs the launcher again (--spawn, the dashboard), not a NativeAOT app
 };
 
 constexpr std::string_view kPidField = "pid=";
@@ -110,10 +111,12 @@ bool Plan(const StartContext& context, const ProcessSpec& spec, ChildPlan* out, 
   if (dashboard) {
     // Ours, not the app: booted by the launcher exec'd again, as --spawn boots an app.
     plan.argv = {"dotnet-workers", kSpawnedChildFlag, context.options->dashboard_path.c_str()};
+    plan.exec_launcher = true;
   } else if (context.options->native_app) {
     plan.argv = {context.options->app_path.c_str()};
   } else if (context.options->spawn) {
     plan.argv = {"dotnet-workers", kSpawnedChildFlag, context.options->app_path.c_str()};
+    plan.exec_launcher = true;
   }
   if (!plan.argv.empty()) {
     if (!dashboard) {
@@ -208,7 +211,7 @@ void WriteOwnPid(ChildPlan& plan, uint32_t pid) {
     close(null);
   }
 
-  if (plan.argv.size() > 1 && plan.argv[1] == std::string_view(kSpawnedChildFlag)) {
+  if (plan.exec_launcher) {
     // The exec'd launcher maps the region from this fd; it sets FD_CLOEXEC again itself.
     // /proc/self/exe, not its path: the binary may have been replaced since we started.
     fcntl(context.region->fd(), F_SETFD, 0);

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -13,11 +14,14 @@ namespace DotnetWorkers.Bench.Document;
 /// <item>the ceiling: the update applied to a <see cref="JsonObject"/> in this process, nothing shared;</item>
 /// <item>the shared document from one process (this one, a cluster of one: the same code and
 /// store as under the launcher), each patch committed to the region's journal;</item>
+/// <item>the same with the document kept on disk (<c>--data-dir</c>, fsync within 100 ms);</item>
+/// <item>from 1 and 2 processes of a launched cluster patching one document (DocumentProbe);</item>
 /// <item>MemSync's and memshare's model: a host that owns the document and applies the
 /// patches clients send it over a Unix socket, one reply (the version) per patch. The host
 /// is a thread of this process here, so the figure leaves out the switch between address
 /// spaces a real host process adds: it flatters the model.</item>
 /// </list>
+/// And the latency from a patch in one process to an observer in another.
 /// </summary>
 internal static class DocumentBenchmark
 {
@@ -34,12 +38,16 @@ internal static class DocumentBenchmark
             ("set-1k", i => Update.Set($"slots.s{i % 64}", MakeSubDocument(i)).Build()),
         };
 
+        DirectoryInfo dataDirectory = Directory.CreateTempSubdirectory("dw-doc-bench-");
+        string documentFile = Path.Combine(Path.GetTempPath(), $"dw-doc-bench-{Environment.ProcessId}.json");
+        File.WriteAllText(documentFile, MakeDocument().ToJsonString());
         foreach ((string name, Func<long, DocumentUpdate> make) in updates)
         {
             // Built before the clock runs: what is measured is applying and sharing, not building.
             DocumentUpdate[] prepared = [.. Enumerable.Range(0, 1024).Select(i => make(i))];
             JsonObject local = MakeDocument();
             SharedDocument shared = Cluster.Documents.Open($"bench-{name}", MakeDocument());
+            SharedDocument onDisk = Cluster.Documents.Open($"bench-{name}-disk", MakeDocument(), new SharedDocumentOptions { DataDirectory = dataDirectory.FullName });
             using var host = new SocketHost(MakeDocument());
             using Socket client = host.Connect();
             byte[][] wire = [.. prepared.Select(u => Encoding.UTF8.GetBytes(u.ToString()))];
@@ -49,15 +57,66 @@ internal static class DocumentBenchmark
             {
                 ("in-process", i => prepared[i & 1023].ApplyTo(local)),
                 ("shared", i => shared.Patch(prepared[i & 1023])),
+                ("shared-disk", i => onDisk.Patch(prepared[i & 1023])),
                 ("socket-host", i => host.Send(client, wire[i & 1023], reply)),
             };
             Dictionary<string, double> perSecond = Measure(ops, milliseconds / 5);
             report.Add($"document.{name}.in-process", perSecond["in-process"], "patches/s");
             report.Add($"document.{name}.dotnet-workers", perSecond["shared"], "patches/s", "of in-process", perSecond["in-process"]);
             report.Add($"document.{name}.socket-host", perSecond["socket-host"], "patches/s", "of dotnet-workers", perSecond["shared"]);
+            report.Add($"document.{name}.dotnet-workers-data-dir", perSecond["shared-disk"], "patches/s", "of dotnet-workers", perSecond["shared"]);
+            foreach (int active in new[] { 1, 2 })
+            {
+                double across = ProcessesThroughput(name, active, milliseconds / 5, documentFile);
+                report.Add($"document.{name}.processes-{active}", across, "patches/s", "of in-process", perSecond["in-process"]);
+            }
         }
 
+        (double median, double p99) = ObserverLatency(documentFile);
+        report.Add("document.observer-latency.median", median / 1000, "us");
+        report.Add("document.observer-latency.p99", p99 / 1000, "us");
+        dataDirectory.Delete(recursive: true);
+        File.Delete(documentFile);
         report.Write(outDirectory);
+    }
+
+    /// <summary>Total patches per second of `active` processes of a launched cluster of two patching one document.</summary>
+    private static double ProcessesThroughput(string op, int active, int milliseconds, string documentFile)
+    {
+        string output = RunProbe(["patch", op, active.ToString(CultureInfo.InvariantCulture), milliseconds.ToString(CultureInfo.InvariantCulture), documentFile]);
+        return output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Where(l => l.StartsWith("ops ", StringComparison.Ordinal))
+            .Select(l => l.Split(' ').Skip(1).Select(f => f.Split('=')).ToDictionary(f => f[0], f => double.Parse(f[1], CultureInfo.InvariantCulture)))
+            .Sum(f => f["count"] / (f["ms"] / 1000));
+    }
+
+    /// <summary>From a patch in one process to its observer in another (woken by the commit's event), in ns: median and p99.</summary>
+    private static (double Median, double P99) ObserverLatency(string documentFile)
+    {
+        string line = RunProbe(["latency", "1000", documentFile]).Split('\n').Single(l => l.StartsWith("latency ns=", StringComparison.Ordinal));
+        List<long> samples = [.. line["latency ns=".Length..].Split(',').Select(long.Parse).Order()];
+        return (samples[samples.Count / 2], samples[(int)(samples.Count * 0.99)]);
+    }
+
+    /// <summary>Runs the DocumentProbe app as a cluster of two (the primary and one worker); its output.</summary>
+    private static string RunProbe(string[] arguments)
+    {
+        string launcher = Path.Combine(Paths.Artifacts, "bin", "dotnet-workers");
+        string probe = Path.Combine(Paths.Artifacts, "bench", "apps", "DocumentProbe", "DocumentProbe.dll");
+        var info = new ProcessStartInfo(launcher) { UseShellExecute = false, RedirectStandardOutput = true };
+        foreach (string a in (string[])["--workers=1", "--memory=2g", probe, .. arguments])
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        using Process cluster = Process.Start(info)!;
+        string output = cluster.StandardOutput.ReadToEnd();
+        if (!cluster.WaitForExit(TimeSpan.FromSeconds(120)) || cluster.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"the DocumentProbe cluster failed ({cluster.ExitCode}): {output}");
+        }
+
+        return output;
     }
 
     private static Dictionary<string, double> Measure((string Name, Action<int> Op)[] ops, int slice)

@@ -46,14 +46,25 @@ public class PersistenceTests(string runtime)
         Assert.That(opened, Does.EndWith("whole=True"), again.Transcript());
         Assert.That(version, Is.GreaterThanOrEqualTo(acknowledged), "a patch call that returned is on disk: a crash of processes loses none");
     }
+}
+
+/// <summary>--data-dir and --data-sync refused before anything starts.</summary>
+public class PersistenceOptionTests
+{
+    private string _dir = null!;
+
+    [SetUp]
+    public void SetUp() => _dir = Directory.CreateTempSubdirectory("dw-data-").FullName;
+
+    [TearDown]
+    public void TearDown() => Directory.Delete(_dir, recursive: true);
 
     [Test]
     public void ADataDirThatIsAFile_IsAOneLineErrorBeforeAnythingStarts()
     {
-        string file = Path.Combine(_dataDir, "not-a-directory");
-        Assume.That(runtime, Is.EqualTo("CoreCLR"), "the launcher checks options before it looks at the app");
+        string file = Path.Combine(_dir, "not-a-directory");
         File.WriteAllText(file, "x");
-        using var run = LauncherRun.Start("--workers=1", $"--data-dir={file}", Probe, "document-persist-check");
+        using var run = LauncherRun.Start("--workers=1", $"--data-dir={file}", Paths.Probe, "document-persist-check");
         Assert.That(run.WaitForExit(), Is.EqualTo(1));
         Assert.That(run.Stderr, Has.Count.EqualTo(1).And.Some.StartsWith($"dotnet-workers: error: --data-dir {file}:"), run.Transcript());
         Assert.That(run.ProbeLines, Is.Empty, "no process started");
@@ -62,8 +73,7 @@ public class PersistenceTests(string runtime)
     [Test]
     public void ABadDataSync_IsAUsageError()
     {
-        Assume.That(runtime, Is.EqualTo("CoreCLR"), "the launcher checks options before it looks at the app");
-        using var run = LauncherRun.Start("--data-sync=sometimes", Probe);
+        using var run = LauncherRun.Start("--data-sync=sometimes", Paths.Probe);
         Assert.That(run.WaitForExit(), Is.EqualTo(2));
         Assert.That(run.Stderr, Has.Some.Contains("invalid --data-sync 'sometimes'"), run.Transcript());
     }

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.IO.Hashing;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Win32.SafeHandles;
@@ -21,7 +22,7 @@ namespace DotnetWorkers.Documents;
 /// (<see cref="DocumentJournal.Disk"/>), so a writer that died mid-append leaves a tail
 /// the next one overwrites. One instance per document and process.
 /// </remarks>
-internal sealed class DocumentDisk : IDisposable
+internal sealed partial class DocumentDisk : IDisposable
 {
     /// <summary>How long an appended patch may wait for its fsync when not every patch is synced.</summary>
     internal static readonly TimeSpan SyncInterval = TimeSpan.FromMilliseconds(100);
@@ -288,7 +289,11 @@ internal sealed class DocumentDisk : IDisposable
         return _journal;
     }
 
-    /// <summary>A rename is durable once its directory is synced.</summary>
+    /// <summary>
+    /// A rename is durable once its directory is synced. .NET opens no directory as a file, so
+    /// through libc: open(2) read-only, fsync(2). Best effort: some file systems refuse it, and
+    /// the rename is atomic either way.
+    /// </summary>
     private void SyncDirectory()
     {
         if (!OperatingSystem.IsLinux())
@@ -296,15 +301,27 @@ internal sealed class DocumentDisk : IDisposable
             return;
         }
 
-        try
+        int fd = Libc.Open(Directory, Libc.ReadOnlyCloseOnExec);
+        if (fd >= 0)
         {
-            using SafeFileHandle directory = File.OpenHandle(Directory, FileMode.Open, FileAccess.Read);
-            RandomAccess.FlushToDisk(directory);
+            _ = Libc.Fsync(fd);
+            _ = Libc.Close(fd);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // Some file systems refuse to open or sync a directory: the rename is still atomic.
-        }
+    }
+
+    private static partial class Libc
+    {
+        /// <summary>O_RDONLY | O_CLOEXEC (02000000 on every Linux .NET runs on).</summary>
+        internal const int ReadOnlyCloseOnExec = 0x80000;
+
+        [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8)]
+        internal static partial int Open(string path, int flags);
+
+        [LibraryImport("libc", EntryPoint = "fsync")]
+        internal static partial int Fsync(int fd);
+
+        [LibraryImport("libc", EntryPoint = "close")]
+        internal static partial int Close(int fd);
     }
 }
 

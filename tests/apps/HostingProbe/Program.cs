@@ -95,6 +95,14 @@ namespace HostingProbe
                 return;  // runs until the cluster stops it
             }
 
+            if (Environment.GetEnvironmentVariable("HOSTINGPROBE_FAIL_JOBS") is not null)
+            {
+                // The jobs worker's failure is what ends this cluster: the primary must not
+                // stop it first (its failure would then be one during shutdown).
+                await Task.Delay(Timeout.Infinite, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+                return;
+            }
+
             using var bound = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
             bound.CancelAfter(TimeSpan.FromSeconds(20));
             while (!(store.TryGet("started", out long started) && started == 3

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "launcher_api.h"
+#include "options.h"
 
 namespace dw::host {
 namespace {
@@ -236,7 +237,8 @@ bool Listeners::SocketsFor(uint32_t id, std::string_view role, std::vector<int>*
   names->clear();
   std::vector<std::pair<Bound*, int>> created;  // closed again if a later one fails
   for (Bound& bound : specs_) {
-    if (!bound.spec.role.empty() && bound.spec.role != role) continue;
+    // A --listen for every role is the app's: the dashboard serves only its own --http.
+    if (bound.spec.role.empty() ? role == kDashboardRole : bound.spec.role != role) continue;
     int fd = bound.shared_fd;
     if (!bound.spec.IsUnix()) {
       fd = -1;

@@ -17,6 +17,7 @@
 #include "app_check.h"
 #include "cli_verbs.h"
 #include "clr_boot.h"
+#include "data_directory.h"
 #include "dotnet_workers/region_layout.h"
 #include "hostfxr_errors.h"
 #include "launcher_api.h"
@@ -60,18 +61,9 @@ int main(int argc, char** argv) {
     case ParseOutcome::kRun: break;
   }
 
-  if (!options.data_dir.empty()) {
-    std::error_code failed;
-    std::filesystem::create_directories(options.data_dir, failed);
-    if (failed || !std::filesystem::is_directory(options.data_dir)) {
-      return Error(kStartError, "--data-dir " + options.data_dir + ": " +
-                                    (failed ? failed.message() : std::string("not a directory")));
-    }
-    if (access(options.data_dir.c_str(), W_OK) != 0) {
-      return Error(kStartError, "--data-dir " + options.data_dir + ": not writable");
-    }
-    options.data_dir = std::filesystem::absolute(options.data_dir).lexically_normal().string();
-  }
+  // Held until the launcher exits: no other cluster appends to these documents meanwhile.
+  const int data_directory_lock = options.data_dir.empty() ? -1 : OpenDataDirectory(&options.data_dir, &error);
+  if (!options.data_dir.empty() && data_directory_lock < 0) return Error(kStartError, error);
   if (options.http) {
     options.dashboard_path = InstalledPath("dashboard/DotnetWorkers.Dashboard.dll");
     if (options.dashboard_path.empty() || access(options.dashboard_path.c_str(), R_OK) != 0) {
@@ -144,6 +136,15 @@ int main(int argc, char** argv) {
   uint32_t next_id = 1;
   for (const RoleCount& role : options.roles) {
     for (uint32_t i = 0; i < role.count; ++i) specs.push_back({next_id++, role.name});
+  }
+  // The ids past the app's workers (the dashboard's) are claimed before any process runs: the
+  // primary may start workers at once, and dw_workers_start claims from worker_count + 1.
+  for (const ProcessSpec& spec : specs) {
+    uint32_t claimed = 0;
+    if (spec.id > options.AppWorkerCount() &&
+        (dw::ClaimWorkerIds(region->process(0), spec.id, spec.role, 1, &claimed) != DW_OK || claimed != spec.id)) {
+      return Error(kStartError, "cannot reserve process id " + std::to_string(spec.id) + " for role " + spec.role);
+    }
   }
   for (const ProcessSpec& spec : specs) {
     pid_t pid = StartProcess(context, spec, &error);

@@ -2,10 +2,13 @@
 
 #include <cctype>
 #include <charconv>
+#include <cstdlib>
 #include <fstream>
 #include <limits>
 #include <string>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sched.h>
 #include <unistd.h>
 
@@ -45,11 +48,28 @@ bool TakesValue(std::string_view name) {
          name == "--on-worker-exit" || name == "--max-restarts" || name == "--restart-window" || name == "--timeout" ||
          name == "--max-memory" || name == "--name" || name == "--output" || name == "--restart-delay" ||
          name == "--listen" || name == "--ready-timeout" || name == "--data-dir" || name == "--data-sync" ||
-         name == "--http" || name == "--http-token";
+         name == "--http" || name == "--http-token" || name == "--http-token-file";
 }
 
 // 127.0.0.0/8, ::1 and localhost: an address only this machine reaches.
-bool IsLoopback(std::string_view host) { return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0; }
+// A literal address, not a name that starts like one ("127.0.0.1.example.com" resolves anywhere).
+bool IsLoopback(std::string_view host) {
+  if (host == "localhost" || host == "::1") return true;
+  in_addr address{};
+  return inet_pton(AF_INET, std::string(host).c_str(), &address) == 1 && (ntohl(address.s_addr) >> 24) == 127;
+}
+
+// --http-token-file: the file's first line, without its line end or trailing blanks.
+std::optional<std::string> ReadToken(std::string_view path, std::string* error) {
+  std::ifstream file{std::string(path)};
+  std::string line;
+  if (!file || !std::getline(file, line)) {
+    *error = "--http-token-file " + std::string(path) + ": cannot read a token from it";
+    return std::nullopt;
+  }
+  while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) line.pop_back();
+  return line;
+}
 
 }  // namespace
 
@@ -174,7 +194,7 @@ bool MayFollowTheApp(std::string_view arg) {
          name == "--on-worker-exit" || name == "--shutdown-timeout" || name == "--ready-timeout" ||
          name == "--max-memory" || name == "--max-restarts" || name == "--restart-delay" ||
          name == "--restart-window" || name == "--data-dir" || name == "--data-sync" || name == "--http" ||
-         name == "--http-token" || name == "--http-write";
+         name == "--http-token" || name == "--http-token-file" || name == "--http-write";
 }
 
 // The arguments with the launcher's options that follow the app moved before it
@@ -323,6 +343,7 @@ ParseOutcome ParseOptions(const std::vector<std::string_view>& argv, uint32_t de
         return ParseOutcome::kError;
       }
       result.data_sync_every_patch = value == "patch";
+      result.data_sync_given = true;
     } else if (name == "--http") {
       std::optional<ListenSpec> spec = ParseListen(value, error);
       if (!spec) return ParseOutcome::kError;
@@ -333,12 +354,14 @@ ParseOutcome ParseOptions(const std::vector<std::string_view>& argv, uint32_t de
       if (spec->host.empty()) spec->host = "127.0.0.1";
       spec->role = std::string(kDashboardRole);
       result.http = std::move(*spec);
-    } else if (name == "--http-token") {
-      if (value.size() < 16) {
-        *error = "--http-token must be at least 16 characters";
+    } else if (name == "--http-token" || name == "--http-token-file") {
+      std::optional<std::string> token = name == "--http-token" ? std::string(value) : ReadToken(value, error);
+      if (!token) return ParseOutcome::kError;
+      if (token->size() < 16) {
+        *error = std::string(name) + " must give a token of at least 16 characters";
         return ParseOutcome::kError;
       }
-      result.http_token = std::string(value);
+      result.http_token = std::move(*token);
     } else if (name == "--name") {
       if (!IsValidRoleName(value)) {
         *error = "invalid --name '" + std::string(value) + "': expected 1-31 letters, digits, '_', '-' or '.'";
@@ -443,11 +466,35 @@ ParseOutcome ParseOptions(const std::vector<std::string_view>& argv, uint32_t de
       return ParseOutcome::kError;
     }
   }
+  if (result.data_sync_given && result.data_dir.empty()) {
+    *error = "--data-sync needs --data-dir";
+    return ParseOutcome::kError;
+  }
+  if (result.http && result.http_token.empty()) {
+    // The form that stays out of `ps` and /proc/PID/cmdline, as a secret should.
+    const char* from_environment = std::getenv("DOTNET_WORKERS_HTTP_TOKEN");
+    if (from_environment != nullptr && *from_environment != '\0') {
+      if (std::string_view(from_environment).size() < 16) {
+        *error = "DOTNET_WORKERS_HTTP_TOKEN must give a token of at least 16 characters";
+        return ParseOutcome::kError;
+      }
+      result.http_token = from_environment;
+    }
+  }
   if (result.http) {
     if (!IsLoopback(result.http->host) && result.http_token.empty()) {
-      *error =
-          "--http " + result.http->text + " is reachable from other machines: give --http-token too, or bind 127.0.0.1";
+      *error = "--http " + result.http->text +
+               " is reachable from other machines: give a token (--http-token-file, DOTNET_WORKERS_HTTP_TOKEN or "
+               "--http-token), or bind 127.0.0.1";
       return ParseOutcome::kError;
+    }
+    for (const ListenSpec& given : result.listens) {
+      if (given.IsUnix() || given.port != result.http->port) continue;
+      const auto any = [](std::string_view host) { return host.empty() || host == "0.0.0.0" || host == "::"; };
+      if (given.host == result.http->host || any(given.host) || any(result.http->host)) {
+        *error = "--http " + result.http->text + " and --listen " + given.text + " are the same port";
+        return ParseOutcome::kError;
+      }
     }
     result.roles.push_back({std::string(kDashboardRole), 1});
     result.listens.push_back(*result.http);
@@ -533,8 +580,10 @@ Options:
                             /api/documents, /api/queues, /api/locks) from one more process,
                             role 'dashboard' (127.0.0.1 unless HOST is given; revived if it
                             dies, whatever --on-worker-exit says).
-  --http-token <TOKEN>      Require "Authorization: Bearer TOKEN" (or ?token=TOKEN) on every
-                            request; required when HOST is not a loopback address.
+  --http-token-file <PATH>  Require "Authorization: Bearer TOKEN" (or ?token=TOKEN) on every
+                            request, TOKEN the file's first line (16 characters or more);
+                            required when HOST is not a loopback address. Also from
+                            DOTNET_WORKERS_HTTP_TOKEN, or --http-token TOKEN (which `ps` shows).
   --http-write              Allow PATCH /api/documents/NAME (a MongoDB update; else 403).
   --ready-timeout <DUR>     How long a reload waits for a new process to say it is ready
                             (READY=1 to NOTIFY_SOCKET: the Generic Host's AddSystemd() does,

@@ -36,6 +36,7 @@ struct LauncherOptions {
   std::vector<ListenSpec> listens;                   // --listen, in the order given (and --http's, for the dashboard)
   std::string data_dir;                              // --data-dir: where shared documents are kept ("" = memory only)
   bool data_sync_every_patch = false;                // --data-sync=patch (default: interval, within 100ms)
+  bool data_sync_given = false;                      // --data-sync was given (it needs --data-dir)
   std::optional<ListenSpec> http;     // --http: the dashboard's address (127.0.0.1 unless a host is given)
   std::string http_token;             // --http-token: required for a non-loopback --http
   bool http_write = false;            // --http-write: PATCH /api/documents/{name} allowed

@@ -97,6 +97,12 @@ bool Plan(const StartContext& context, const ProcessSpec& spec, ChildPlan* out, 
     bool replaced = false;
     for (const auto& [name, value] : ours) replaced |= named(name);
     for (const std::string& name : systemd_vars) replaced |= named(name);
+    // Set above for the processes they are for, never inherited: the dashboard's token must not
+    // reach the app, nor a data directory the launcher was not given.
+    for (std::string_view name : {"DOTNET_WORKERS_HTTP_TOKEN", "DOTNET_WORKERS_HTTP_WRITE", "DOTNET_WORKERS_DATA_DIR",
+                                  "DOTNET_WORKERS_DATA_SYNC"}) {
+      replaced |= named(name);
+    }
     if (!replaced) plan.env_strings.emplace_back(entry);
   }
   for (const auto& [name, value] : ours) {

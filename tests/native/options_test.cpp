@@ -1,6 +1,10 @@
 #include "options.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <string>
 
 namespace dw::host {
 namespace {
@@ -55,9 +59,38 @@ TEST(Options, Http_AddsTheDashboardProcessAndItsSocket_OnLoopbackUnlessAHostIsGi
   EXPECT_EQ(open.options.http_token, "0123456789abcdef");
 }
 
+TEST(Options, HttpToken_FromAFileOrTheEnvironment_StaysOffTheCommandLine) {
+  char path[] = "/tmp/dw-token-XXXXXX";
+  const int fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  const std::string contents = "file-token-0123456789  \nsecond line\n";
+  ASSERT_EQ(write(fd, contents.data(), contents.size()), static_cast<ssize_t>(contents.size()));
+  close(fd);
+  Parsed from_file = Parse({"--http=0.0.0.0:9000", std::string("--http-token-file=") + path, "a.dll"});
+  unlink(path);
+  ASSERT_EQ(from_file.outcome, ParseOutcome::kRun) << from_file.error;
+  EXPECT_EQ(from_file.options.http_token, "file-token-0123456789") << "the first line, its trailing blanks cut";
+
+  setenv("DOTNET_WORKERS_HTTP_TOKEN", "env-token-0123456789", 1);
+  Parsed from_environment = Parse({"--http=0.0.0.0:9000", "a.dll"});
+  Parsed given = Parse({"--http=9000", "--http-token=flag-token-0123456789", "a.dll"});
+  setenv("DOTNET_WORKERS_HTTP_TOKEN", "short", 1);
+  Parsed too_short = Parse({"--http=9000", "a.dll"});
+  unsetenv("DOTNET_WORKERS_HTTP_TOKEN");
+  ASSERT_EQ(from_environment.outcome, ParseOutcome::kRun) << from_environment.error;
+  EXPECT_EQ(from_environment.options.http_token, "env-token-0123456789");
+  EXPECT_EQ(given.options.http_token, "flag-token-0123456789") << "an option wins over the environment";
+  EXPECT_EQ(too_short.error, "DOTNET_WORKERS_HTTP_TOKEN must give a token of at least 16 characters");
+}
+
 TEST(Options, HttpAndDataErrors_AreOneLine) {
   EXPECT_EQ(Parse({"--http=[::]:9000", "a.dll"}).error,
-            "--http [::]:9000 is reachable from other machines: give --http-token too, or bind 127.0.0.1");
+            "--http [::]:9000 is reachable from other machines: give a token (--http-token-file, "
+            "DOTNET_WORKERS_HTTP_TOKEN or --http-token), or bind 127.0.0.1");
+  EXPECT_EQ(Parse({"--http=9000", "--http-token=short", "a.dll"}).error,
+            "--http-token must give a token of at least 16 characters");
+  EXPECT_EQ(Parse({"--http=9000", "--http-token-file=/nonexistent/t", "a.dll"}).error,
+            "--http-token-file /nonexistent/t: cannot read a token from it");
   EXPECT_EQ(Parse({"--http=[::1]:9000", "a.dll"}).outcome, ParseOutcome::kRun);
   EXPECT_EQ(Parse({"--http-token=0123456789abcdef", "a.dll"}).error, "--http-token needs --http");
   EXPECT_EQ(Parse({"--http=9000", "--role=dashboard=1", "a.dll"}).error,
@@ -65,6 +98,15 @@ TEST(Options, HttpAndDataErrors_AreOneLine) {
   EXPECT_EQ(Parse({"--data-sync=never", "a.dll"}).error,
             "invalid --data-sync 'never': expected interval (fsync within 100ms) or patch");
   EXPECT_EQ(Parse({"--data-dir=", "a.dll"}).error, "--data-dir needs a directory");
+  EXPECT_EQ(Parse({"--data-sync=patch", "a.dll"}).error, "--data-sync needs --data-dir");
+  EXPECT_EQ(Parse({"--listen=8080", "--http=127.0.0.1:8080", "a.dll"}).error,
+            "--http 127.0.0.1:8080 and --listen 8080 are the same port");
+  EXPECT_EQ(Parse({"--listen=10.0.0.1:8080", "--http=127.0.0.1:8080", "a.dll"}).outcome, ParseOutcome::kRun)
+      << "two addresses may share a port number";
+  EXPECT_NE(Parse({"--http=127.0.0.1.example.com:9000", "a.dll"}).error.find("reachable from other machines"),
+            std::string::npos)
+      << "a name that starts like a loopback address is not one";
+  EXPECT_EQ(Parse({"--http=127.8.9.10:9000", "a.dll"}).outcome, ParseOutcome::kRun);
 }
 
 TEST(Options, Defaults_OneWorkerPerCoreAndTheMachinesMemory) {

@@ -23,10 +23,15 @@ internal sealed class DashboardApi(ClusterRuntime runtime, DashboardSettings set
     private readonly CpuSampler _cpu = new();
     private readonly Lock _cpuGate = new();
 
+    // The streams end when the host stops (a revive, the cluster's shutdown), not only when
+    // their client goes: an open page must not hold this process up for the whole stop timeout.
+    private CancellationToken _stopping;
+
     private nint Region => runtime.Region.Handle.DangerousGetHandle();
 
     public void Map(WebApplication app)
     {
+        _stopping = app.Lifetime.ApplicationStopping;
         app.MapGet("/", Page);
         app.MapGet("/api/workers", () => Results.Json(Workers()));
         app.MapGet("/api/store", (string? prefix, bool? all) => Results.Json(Store(prefix ?? "", all ?? false)));
@@ -162,11 +167,24 @@ internal sealed class DashboardApi(ClusterRuntime runtime, DashboardSettings set
             return Results.Json(new ErrorBody(e.Message, e.Code, e.Path), statusCode: StatusCodes.Status400BadRequest);
         }
 
+        if (!TryReadIfMatch(context, out long? ifVersion))
+        {
+            return Results.Json(new ErrorBody($"If-Match takes one entity tag as ETag gives it (\"V\"), or *: not {context.Request.Headers.IfMatch}.", null, null),
+                statusCode: StatusCodes.Status400BadRequest);
+        }
+
         try
         {
-            long version = IfMatch(context) is long expected ? document.Patch(update, expected) : document.Patch(update);
+            long version = ifVersion is long expected
+                ? await document.PatchAsync(update, expected, context.RequestAborted)
+                : await document.PatchAsync(update, context.RequestAborted);
             context.Response.Headers.ETag = ETag(version);
             return Results.Json(new PatchResult(version));
+        }
+        catch (IOException e)
+        {
+            // Applied in the cluster, not (yet) on disk: the message says so, so that nobody sends it again.
+            return Results.Json(new ErrorBody(e.Message, null, null), statusCode: StatusCodes.Status500InternalServerError);
         }
         catch (DocumentUpdateException e)
         {
@@ -181,7 +199,8 @@ internal sealed class DashboardApi(ClusterRuntime runtime, DashboardSettings set
     /// <summary>Every second: the processes, and the sizes of the store, queues and documents.</summary>
     private async Task Overview(HttpContext context)
     {
-        CancellationToken stop = context.RequestAborted;
+        using var streaming = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _stopping);
+        CancellationToken stop = streaming.Token;
         StartEvents(context);
         using var ticks = new PeriodicTimer(Tick);
         try
@@ -200,7 +219,7 @@ internal sealed class DashboardApi(ClusterRuntime runtime, DashboardSettings set
             }
             while (await ticks.WaitForNextTickAsync(stop));
         }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested || runtime.Lifetime.ShutdownToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
         }
     }
@@ -214,7 +233,8 @@ internal sealed class DashboardApi(ClusterRuntime runtime, DashboardSettings set
             return;
         }
 
-        CancellationToken stop = context.RequestAborted;
+        using var streaming = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _stopping);
+        CancellationToken stop = streaming.Token;
         StartEvents(context);
         try
         {
@@ -270,10 +290,28 @@ internal sealed class DashboardApi(ClusterRuntime runtime, DashboardSettings set
 
     private static string ETag(long version) => "\"" + version.ToString(CultureInfo.InvariantCulture) + "\"";
 
-    private static long? IfMatch(HttpContext context)
+    /// <summary>
+    /// The version an <c>If-Match</c> asks for: none if it is absent or <c>*</c> (any version of
+    /// a document that exists), else the one strong entity tag this API hands out (<c>"V"</c>).
+    /// False for anything else (a weak tag, a list, garbage): refused, never read as "no condition".
+    /// </summary>
+    private static bool TryReadIfMatch(HttpContext context, out long? version)
     {
-        string given = context.Request.Headers.IfMatch.ToString().Trim().Trim('"');
-        return long.TryParse(given, NumberStyles.None, CultureInfo.InvariantCulture, out long version) ? version : null;
+        version = null;
+        string given = context.Request.Headers.IfMatch.ToString().Trim();
+        if (given.Length == 0 || given == "*")
+        {
+            return true;
+        }
+
+        if (given.Length > 2 && given[0] == '"' && given[^1] == '"'
+            && long.TryParse(given.AsSpan(1, given.Length - 2), NumberStyles.None, CultureInfo.InvariantCulture, out long tagged))
+        {
+            version = tagged;
+            return true;
+        }
+
+        return false;
     }
 }
 

@@ -21,6 +21,15 @@ internal sealed class DashboardSettings(string? token, bool allowWrites)
     /// </summary>
     public async Task Authorize(HttpContext context, RequestDelegate next)
     {
+        if (_token is null && !IsLoopbackHost(context.Request.Host.Host))
+        {
+            // Without a token the dashboard is on a loopback address; a page elsewhere that
+            // rebinds its own name to 127.0.0.1 would reach it with its own name as the Host.
+            context.Response.StatusCode = StatusCodes.Status403Forbidden;
+            await context.Response.WriteAsJsonAsync(new ErrorBody($"Without a token this dashboard answers requests for localhost only, not '{context.Request.Host}'.", null, null));
+            return;
+        }
+
         if (_token is null || Matches(context.Request))
         {
             await next(context);
@@ -31,6 +40,10 @@ internal sealed class DashboardSettings(string? token, bool allowWrites)
         context.Response.Headers.WWWAuthenticate = "Bearer";
         await context.Response.WriteAsJsonAsync(new ErrorBody("This dashboard needs its token: Authorization: Bearer TOKEN, or ?token=TOKEN.", null, null));
     }
+
+    internal static bool IsLoopbackHost(string host) =>
+        host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
+        || (System.Net.IPAddress.TryParse(host.Trim('[', ']'), out System.Net.IPAddress? address) && System.Net.IPAddress.IsLoopback(address));
 
     private bool Matches(HttpRequest request)
     {

@@ -44,6 +44,7 @@ app.MapGet("/slow", async () =>
 });
 app.MapGet("/gc", () => System.Runtime.GCSettings.IsServerGC ? "server" : "workstation");
 app.MapGet("/cpus", () => Environment.ProcessorCount.ToString(System.Globalization.CultureInfo.InvariantCulture));
+app.MapGet("/env/{name}", (string name) => Environment.GetEnvironmentVariable(name) ?? "(unset)");
 app.MapGet("/fds", () => $"{Environment.GetEnvironmentVariable("LISTEN_FDS")} {Environment.GetEnvironmentVariable("LISTEN_FDNAMES")}");
 
 // Ready when Kestrel listens: the tests wait for this line from every process.

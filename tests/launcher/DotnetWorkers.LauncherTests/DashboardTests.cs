@@ -117,7 +117,9 @@ public class DashboardTests
         var request = new HttpRequestMessage(HttpMethod.Patch, url) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
         if (ifMatch is not null)
         {
-            request.Headers.IfMatch.Add(new EntityTagHeaderValue(ifMatch));
+            request.Headers.IfMatch.Add(ifMatch == "*" ? EntityTagHeaderValue.Any
+                : ifMatch.StartsWith("W/", StringComparison.Ordinal) ? new EntityTagHeaderValue(ifMatch[2..], isWeak: true)
+                : new EntityTagHeaderValue(ifMatch));
         }
 
         return _http.SendAsync(request);
@@ -150,8 +152,58 @@ public class DashboardTests
             using HttpResponseMessage stale = await PatchAsync(url + "/api/documents/board", """{"$inc": {"count": 1}}""", ifMatch: "\"1\"");
             Assert.That(stale.StatusCode, Is.EqualTo(HttpStatusCode.PreconditionFailed));
 
+            // A condition it cannot read is refused, never taken for no condition; * is any version.
+            using HttpResponseMessage weak = await PatchAsync(url + "/api/documents/board", """{"$inc": {"count": 1}}""", ifMatch: "W/\"2\"");
+            Assert.That(weak.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+            Assert.That(await weak.Content.ReadAsStringAsync(), Does.Contain("If-Match"));
+
             JsonNode board = await JsonOf(await _http.GetAsync(url + "/api/documents/board"));
             Assert.That(board.ToJsonString(), Is.EqualTo("""{"count":0,"title":"paid","tags":["HTTP"]}"""), "the refused updates changed nothing");
+
+            using HttpResponseMessage any = await PatchAsync(url + "/api/documents/board", """{"$inc": {"count": 1}}""", ifMatch: "*");
+            Assert.That((long)(await JsonOf(any))["version"]!, Is.EqualTo(3));
+        }
+    }
+
+    [Test]
+    public async Task WithoutAToken_OnlyRequestsForLocalhostAreServed_NotARebindingPagesName()
+    {
+        (LauncherRun run, string url) = Serve();
+        using (run)
+        {
+            await UntilServedAsync(url + "/api/workers");
+            var port = new Uri(url).Port;
+            foreach ((string host, HttpStatusCode expected) in new[]
+            {
+                ($"rebound.example:{port}", HttpStatusCode.Forbidden),
+                ($"localhost:{port}", HttpStatusCode.OK),
+                ($"127.0.0.1:{port}", HttpStatusCode.OK),
+            })
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, url + "/api/workers");
+                request.Headers.Host = host;
+                using HttpResponseMessage response = await _http.SendAsync(request);
+                Assert.That(response.StatusCode, Is.EqualTo(expected), host);
+            }
+        }
+    }
+
+    [Test]
+    public async Task AnOpenEventStream_DoesNotHoldUpTheClustersStop()
+    {
+        (LauncherRun run, string url) = Serve("--shutdown-timeout=60s");
+        using (run)
+        {
+            await UntilServedAsync(url + "/api/workers");
+            using var stream = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+            using HttpResponseMessage events = await stream.GetAsync(url + "/api/events", HttpCompletionOption.ResponseHeadersRead);
+            using var reader = new StreamReader(await events.Content.ReadAsStreamAsync());
+            Assert.That(await reader.ReadLineAsync().WaitAsync(Bound), Is.EqualTo("event: summary"));
+
+            // The host stops its streams as it stops: it does not wait for the page to go away
+            // (Kestrel would wait for the request until the host's own timeout, then the launcher's).
+            run.Stdin.Close();
+            Assert.That(run.WaitForExit(TimeSpan.FromSeconds(20)), Is.Zero, run.Transcript());
         }
     }
 
@@ -159,9 +211,12 @@ public class DashboardTests
     public async Task WithAToken_EveryRequestWithoutItIs401()
     {
         const string Token = "s3cret-token-0123456789";
-        (LauncherRun run, string url) = Serve($"--http-token={Token}");
+        string tokenFile = Path.Combine(Path.GetTempPath(), $"dw-token-{Guid.NewGuid():N}");
+        File.WriteAllText(tokenFile, Token + "\n");  // the file form, with its line end: what stays out of `ps`
+        (LauncherRun run, string url) = Serve($"--http-token-file={tokenFile}");
         using (run)
         {
+            File.Delete(tokenFile);
             using HttpResponseMessage refused = await UntilServedAsync(url + "/api/workers");
             Assert.That(refused.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
             using var request = new HttpRequestMessage(HttpMethod.Get, url + "/api/workers");
@@ -175,10 +230,11 @@ public class DashboardTests
         }
     }
 
-    [TestCase("--http=0.0.0.0:9999", "--http 0.0.0.0:9999 is reachable from other machines: give --http-token too")]
+    [TestCase("--http=0.0.0.0:9999", "--http 0.0.0.0:9999 is reachable from other machines: give a token (--http-token-file, DOTNET_WORKERS_HTTP_TOKEN or --http-token), or bind 127.0.0.1")]
     [TestCase("--http-write", "--http-write needs --http")]
     [TestCase("--http=/tmp/x.sock", "invalid --http '/tmp/x.sock': expected [HOST:]PORT")]
-    [TestCase("--http-token=short", "--http-token must be at least 16 characters")]
+    [TestCase("--http-token=short", "--http-token must give a token of at least 16 characters")]
+    [TestCase("--http-token-file=/nonexistent/token", "--http-token-file /nonexistent/token: cannot read a token from it")]
     public void BadHttpOptions_AreOneLineUsageErrors(string option, string message)
     {
         using var run = LauncherRun.Start("--workers=1", option, Paths.Probe, "document-serve");

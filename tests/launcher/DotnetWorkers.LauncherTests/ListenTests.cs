@@ -29,6 +29,33 @@ public class ListenTests
     }
 
     [Test]
+    public async Task WithTheDashboardOn_TheAppsPortReachesOnlyTheApp_AndTheTokenOnlyTheDashboard()
+    {
+        int port = FreePort();
+        int dashboard = FreePort();
+        var environment = new Dictionary<string, string> { ["DOTNET_WORKERS_HTTP_TOKEN"] = "env-token-0123456789" };
+        using var run = LauncherRun.StartWithEnvironment(environment, "--workers=2", "--listen", $"127.0.0.1:{port}", "--http", $"127.0.0.1:{dashboard}", WebProbe);
+        run.WaitForLines(l => l.StartsWith("serving ", StringComparison.Ordinal), 3);
+
+        // The dashboard is a process like the others but takes no --listen of the app's: on a
+        // shared port it would answer the app's clients (with the cluster's API, on a public port).
+        using var client = new HttpClient();
+        for (int i = 0; i < 40; i++)
+        {
+            string body = await GetAsync(client, $"http://127.0.0.1:{port}/");
+            Assert.That(body, Does.Match(@"^[0-2] (primary|worker) \d+$"), $"request {i} reached something other than the app");
+        }
+
+        Assert.That(await GetAsync(client, $"http://127.0.0.1:{port}/env/DOTNET_WORKERS_HTTP_TOKEN"), Is.EqualTo("(unset)"), "the dashboard's token reaches only the dashboard");
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{dashboard}/api/workers");
+        using HttpResponseMessage refused = await client.SendAsync(request);
+        Assert.That((int)refused.StatusCode, Is.EqualTo(401), "the token from the launcher's environment guards the dashboard");
+
+        run.Signal(Posix.SIGTERM);
+        Assert.That(run.WaitForExit(), Is.Zero, run.Transcript());
+    }
+
+    [Test]
     public async Task ProcessesThatOutnumberTheCores_RunWorkstationGc_UnlessTheUserChose()
     {
         // The app asks for Server GC (every ASP.NET Core app's runtimeconfig does) and sizes

@@ -71,6 +71,34 @@ public class PersistenceOptionTests
     }
 
     [Test]
+    public void ADataDirInUseByAnotherCluster_IsAOneLineError_UntilThatClusterStops()
+    {
+        using (var first = LauncherRun.StartWithStdin(["--workers=1", $"--data-dir={_dir}", Paths.Probe, "document-serve"]))
+        {
+            first.WaitForLines(l => l == "probe doc-serving", 1);
+            using var second = LauncherRun.Start("--workers=1", $"--data-dir={_dir}", Paths.Probe, "document-persist-check");
+            Assert.That(second.WaitForExit(), Is.EqualTo(1));
+            Assert.That(second.Stderr, Is.EqualTo(new[] { $"dotnet-workers: error: --data-dir {_dir} is in use by another cluster (launcher pid {first.Pid})" }), second.Transcript());
+            Assert.That(second.ProbeLines, Is.Empty, "no process of the second cluster started");
+            first.Stdin.Close();  // the probe's primary stops at the end of its input
+            Assert.That(first.WaitForExit(), Is.Zero, first.Transcript());
+        }
+
+        // A stopped cluster (or a killed one: the kernel drops an flock with its holder) frees the directory.
+        using var third = LauncherRun.Start("--workers=1", $"--data-dir={_dir}", Paths.Probe, "document-persist-check");
+        third.WaitForExit();
+        Assert.That(third.Stderr, Has.None.Contains("in use"), third.Transcript());
+    }
+
+    [Test]
+    public void ADataSyncWithoutADataDir_IsAUsageError()
+    {
+        using var run = LauncherRun.Start("--data-sync=patch", Paths.Probe);
+        Assert.That(run.WaitForExit(), Is.EqualTo(2));
+        Assert.That(run.Stderr, Has.Some.Contains("--data-sync needs --data-dir"), run.Transcript());
+    }
+
+    [Test]
     public void ABadDataSync_IsAUsageError()
     {
         using var run = LauncherRun.Start("--data-sync=sometimes", Paths.Probe);

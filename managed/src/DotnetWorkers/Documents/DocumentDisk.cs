@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Hashing;
 using System.Runtime.InteropServices;
@@ -37,6 +38,7 @@ internal sealed partial class DocumentDisk : IDisposable
     private SafeFileHandle? _journal;
     private Timer? _syncTimer;
     private bool _syncPending;
+    private bool _syncFailed;
     private bool _disposed;
 
     public DocumentDisk(string directory, string name, bool syncEveryPatch)
@@ -46,6 +48,9 @@ internal sealed partial class DocumentDisk : IDisposable
         string stem = Path.Combine(directory, FileStem(name));
         _journalPath = stem + ".journal";
         _snapshotPath = stem + ".snapshot";
+
+        // A clean exit syncs what the interval has not yet: "a power loss loses at most 100 ms" holds after it too.
+        AppDomain.CurrentDomain.ProcessExit += SyncAtExit;
     }
 
     public string Directory { get; }
@@ -77,8 +82,14 @@ internal sealed partial class DocumentDisk : IDisposable
             }
         }
 
-        return stem.ToString();
+        // A file name holds 255 bytes: a long stem keeps its start and gains a hash of the whole name.
+        return stem.Length <= MaxStemLength
+            ? stem.ToString()
+            : string.Concat(stem.ToString(0, MaxStemLength - 17), "~", Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(name)), 0, 8));
     }
+
+    /// <summary>The longest stem kept as it is: with ".snapshot.new" it stays well inside a file name's 255 bytes.</summary>
+    internal const int MaxStemLength = 200;
 
     /// <summary>
     /// What the files hold: the snapshot with every complete patch after it applied, and where
@@ -135,10 +146,11 @@ internal sealed partial class DocumentDisk : IDisposable
     public void WriteSnapshot(long version, JsonObject document)
     {
         System.IO.Directory.CreateDirectory(Directory);
-        byte[] json = Encoding.UTF8.GetBytes(document.ToJsonString());
-        byte[] bytes = new byte[SnapshotMagic.Length + RecordHeaderBytes + json.Length];
-        SnapshotMagic.CopyTo(bytes, 0);
-        WriteRecord(bytes.AsSpan(SnapshotMagic.Length), version, json);
+        int header = SnapshotMagic.Length + RecordHeaderBytes;
+        ArrayBufferWriter<byte> buffer = DocumentJson.After(header, document);
+        Span<byte> bytes = MemoryMarshal.AsMemory(buffer.WrittenMemory).Span;
+        SnapshotMagic.CopyTo(bytes);
+        WriteRecord(bytes[SnapshotMagic.Length..], version, bytes[header..]);  // the payload is in place already
         string temporary = _snapshotPath + ".new";
         using (SafeFileHandle file = File.OpenHandle(temporary, FileMode.Create, FileAccess.Write))
         {
@@ -146,21 +158,25 @@ internal sealed partial class DocumentDisk : IDisposable
             RandomAccess.FlushToDisk(file);
         }
 
-        File.Move(temporary, _snapshotPath, overwrite: true);
-        SyncDirectory();
         lock (_gate)
         {
+            // Created (if it is new) before the directory is synced: its entry is then as durable as the snapshot's.
             SafeFileHandle journal = OpenJournal();
+            File.Move(temporary, _snapshotPath, overwrite: true);
+            SyncDirectory();
             RandomAccess.SetLength(journal, EmptyJournalBytes);
             RandomAccess.Write(journal, JournalMagic, 0);
             RandomAccess.FlushToDisk(journal);
+            (_syncPending, _syncFailed) = (false, false);  // everything is synced now
         }
     }
 
     /// <summary>
     /// Appends <paramref name="records"/> (version, payload) at <paramref name="offset"/>, where
     /// the last complete record ends, cutting any tail a dead writer left; syncs now or within
-    /// <see cref="SyncInterval"/>. Returns where the journal ends now.
+    /// <see cref="SyncInterval"/>. Returns where the journal ends now, or -1 if the journal is
+    /// not as the region says (shorter: a writer died emptying it for a snapshot) or an interval's
+    /// fsync failed since: then nothing is appended, and the caller writes a snapshot instead.
     /// </summary>
     public long Append(long offset, IReadOnlyList<(long Version, byte[] Payload)> records)
     {
@@ -180,9 +196,23 @@ internal sealed partial class DocumentDisk : IDisposable
         lock (_gate)
         {
             SafeFileHandle journal = OpenJournal();
-            if (RandomAccess.GetLength(journal) != offset)
+            long length = RandomAccess.GetLength(journal);
+            if (length < offset || _syncFailed)
+            {
+                // Extending it would leave zeros that end every later restore there; and after a
+                // failed fsync, the kernel may have dropped what it held. A snapshot rewrites both.
+                _syncFailed = false;
+                return -1;
+            }
+
+            if (length != offset)
             {
                 RandomAccess.SetLength(journal, offset);
+            }
+
+            if (offset == EmptyJournalBytes)
+            {
+                RandomAccess.Write(journal, JournalMagic, 0);  // a header a power loss damaged would hide every record after it
             }
 
             RandomAccess.Write(journal, bytes, offset);
@@ -214,10 +244,12 @@ internal sealed partial class DocumentDisk : IDisposable
                 {
                     RandomAccess.FlushToDisk(journal);
                 }
-                catch (IOException)
+                catch (IOException e)
                 {
-                    // The next append tries again; the bytes are in the kernel's cache meanwhile.
-                    return;
+                    // A retried fsync may succeed with the data lost: the next append writes a
+                    // snapshot instead (synced, it holds every patch), and this is said once.
+                    _syncFailed = true;
+                    Console.Error.WriteLine($"dotnet-workers: syncing {_journalPath} failed ({e.Message}); the next patch writes a snapshot");
                 }
             }
 
@@ -225,8 +257,11 @@ internal sealed partial class DocumentDisk : IDisposable
         }
     }
 
+    private void SyncAtExit(object? sender, EventArgs e) => SyncNow();
+
     public void Dispose()
     {
+        AppDomain.CurrentDomain.ProcessExit -= SyncAtExit;
         SyncNow();
         lock (_gate)
         {

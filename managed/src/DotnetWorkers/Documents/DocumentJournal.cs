@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -10,14 +11,13 @@ namespace DotnetWorkers.Documents;
 /// atomic writes and its repair of a writer that died mid-write hold for documents too
 /// (docs/protocol.md, "Shared documents"):
 /// <list type="bullet">
-/// <item><c>dw.doc:NAME:head</c>, a long: the version of the last committed patch. Writing it is the commit.</item>
+/// <item><c>dw.doc:NAME:head</c>, a <see cref="DocumentHead"/>: the version of the last committed patch, with the
+/// snapshot's version and size, the bytes of the patches since, and how far patches are removed. Writing it is the
+/// commit, and one read of it is all a reader needs to know whether it is current.</item>
 /// <item><c>dw.doc:NAME:snapshot</c>, bytes: the version (8 bytes, little-endian), then the document at that version as UTF-8 JSON.</item>
-/// <item><c>dw.doc:NAME:patch:V</c>, bytes: patch V as UTF-8 JSON, <c>{"u": update, "f": arrayFilters, "t": unix ms}</c>, for every V after the snapshot's version up to the head.</item>
-/// <item><c>dw.doc:NAME:base</c>, a long: the snapshot's version, and <c>dw.doc:NAME:snapshot-bytes</c> its size;
-/// <c>dw.doc:NAME:journal-bytes</c>, the bytes of the patches since: so a writer knows when to compact without reading the snapshot.</item>
-/// <item><c>dw.doc:NAME:trimmed</c>, a long: the patches up to it are removed. A compaction keeps the
-/// last <see cref="Retained"/> patches the snapshot covers, so a process that lags behind by fewer
-/// replays them (its observers miss nothing) instead of reloading the snapshot.</item>
+/// <item><c>dw.doc:NAME:patch:V</c>, bytes: patch V as UTF-8 JSON, <c>{"u": update, "f": arrayFilters, "t": unix ms}</c>, for every V after
+/// <see cref="DocumentHead.Trimmed"/> up to the head. A compaction keeps the last <see cref="Retained"/> patches the snapshot covers,
+/// so a process that lags behind by fewer replays them (its observers miss nothing) instead of reloading the snapshot.</item>
 /// <item><c>dw.doc:NAME:persistence</c>, a <see cref="DocumentPersistence"/>: where the document is kept on disk, if it is;
 /// <c>dw.doc:NAME:disk-version</c> and <c>dw.doc:NAME:disk-bytes</c>, longs: the last patch the journal on disk holds and where it ends.</item>
 /// </list>
@@ -35,10 +35,6 @@ internal sealed class DocumentJournal
     private readonly SharedStore _store;
     private readonly string _head;
     private readonly string _snapshot;
-    private readonly string _base;
-    private readonly string _trimmed;
-    private readonly string _snapshotBytes;
-    private readonly string _journalBytes;
     private readonly string _patchPrefix;
     private readonly string _persistence;
     private readonly string _diskVersion;
@@ -51,10 +47,6 @@ internal sealed class DocumentJournal
         LockName = Prefix + name;
         _head = $"{Prefix}{name}:head";
         _snapshot = $"{Prefix}{name}:snapshot";
-        _base = $"{Prefix}{name}:base";
-        _trimmed = $"{Prefix}{name}:trimmed";
-        _snapshotBytes = $"{Prefix}{name}:snapshot-bytes";
-        _journalBytes = $"{Prefix}{name}:journal-bytes";
         _patchPrefix = $"{Prefix}{name}:patch:";
         _persistence = $"{Prefix}{name}:persistence";
         _diskVersion = $"{Prefix}{name}:disk-version";
@@ -70,9 +62,10 @@ internal sealed class DocumentJournal
         store.Keys(Prefix).Where(k => k.EndsWith(":head", StringComparison.Ordinal)).Select(k => k[Prefix.Length..^":head".Length]);
 
     /// <summary>The committed version, or -1 if the document does not exist.</summary>
-    public long Head => _store.TryGet(_head, out long head) ? head : -1;
+    public long Head => ReadHead() is { } head ? head.Version : -1;
 
-    public long SnapshotVersion => _store.TryGet(_base, out long version) ? version : 0;
+    /// <summary>The head record, or null if the document does not exist.</summary>
+    public DocumentHead? ReadHead() => _store.TryGet(_head, out DocumentHead head) ? head : null;
 
     /// <summary>The snapshot: its version and its document.</summary>
     public (long Version, JsonObject Document) ReadSnapshot()
@@ -119,63 +112,58 @@ internal sealed class DocumentJournal
     /// <summary>Creates the document at <paramref name="version"/> (0, or where its copy on disk was) with its persistence (the caller holds the lock and saw no head).</summary>
     public void Create(JsonObject document, long version, DocumentPersistence? persistence)
     {
-        _store.Set(_snapshotBytes, WriteSnapshot(version, document));
-        _store.Set(_base, version);
-        _store.Set(_trimmed, version);
+        long size = WriteSnapshot(version, document);
         if (persistence is not null)
         {
             _store.Set(_persistence, persistence);
         }
 
-        _store.Set(_head, version);
+        _store.Set(_head, new DocumentHead(version, version, version, size, 0));
     }
 
-    /// <summary>Writes patch <paramref name="version"/> and commits it (the caller holds the lock; the head was version - 1).</summary>
-    /// <returns>True if it is time to compact.</returns>
-    public bool Commit(long version, DocumentPatchRecord record)
+    /// <summary>Writes the patch after <paramref name="head"/> and commits it (the caller holds the lock and read <paramref name="head"/> under it).</summary>
+    /// <returns>The new head, and true if it is time to compact.</returns>
+    public (DocumentHead Head, bool Compact) Commit(DocumentHead head, DocumentPatchRecord record)
     {
         // A writer that died before the head moved left its record here: overwritten.
         byte[] bytes = record.ToBytes();
+        long version = head.Version + 1;
         _store.Set(PatchKey(version), new DocumentBytes(bytes));
+        DocumentHead committed = head with { Version = version, JournalBytes = head.JournalBytes + bytes.Length };
+        _store.Set(_head, committed);
 
         // Compact once the patches since the snapshot weigh as much as it does (and are at
         // least 256): writing the snapshot then costs, per patch, about what writing the
-        // patch did, however large the document is. Counted before the commit, so that
-        // nothing after the commit can fail.
-        long journal = _store.Increment(_journalBytes, bytes.Length);
-        _store.Set(_head, version);
-        return version - SnapshotVersion >= MinPatchesPerSnapshot && journal >= (_store.TryGet(_snapshotBytes, out long size) ? size : 0);
+        // patch did, however large the document is.
+        return (committed, version - committed.Base >= MinPatchesPerSnapshot && committed.JournalBytes >= committed.SnapshotBytes);
     }
 
     /// <summary>
-    /// Replaces the snapshot with <paramref name="document"/> at <paramref name="version"/>,
-    /// and removes the patches it covers but the last <see cref="Retained"/>.
+    /// Replaces the snapshot with <paramref name="document"/> at the version of <paramref name="head"/>
+    /// (the caller holds the lock), and removes the patches it covers but the last <see cref="Retained"/>.
     /// </summary>
-    public void Compact(long version, JsonObject document)
+    public void Compact(DocumentHead head, JsonObject document)
     {
-        long size = WriteSnapshot(version, document);
-        _store.Set(_base, version);
-        _store.Set(_snapshotBytes, size);
-        _store.Set(_journalBytes, 0L);
-        long trimmed = _store.TryGet(_trimmed, out long t) ? t : 0;
-        long trimTo = version - Retained;
-        for (long v = trimmed + 1; v <= trimTo; v++)
+        long size = WriteSnapshot(head.Version, document);
+        head = head with { Base = head.Version, SnapshotBytes = size, JournalBytes = 0 };
+        _store.Set(_head, head);
+        long trimTo = head.Version - Retained;
+        for (long v = head.Trimmed + 1; v <= trimTo; v++)
         {
             _store.Remove(PatchKey(v));
         }
 
-        if (trimTo > trimmed)
+        if (trimTo > head.Trimmed)
         {
-            _store.Set(_trimmed, trimTo);
+            _store.Set(_head, head with { Trimmed = trimTo });
         }
     }
 
     private long WriteSnapshot(long version, JsonObject document)
     {
-        byte[] json = Encoding.UTF8.GetBytes(document.ToJsonString());
-        byte[] bytes = new byte[8 + json.Length];
+        ArrayBufferWriter<byte> buffer = DocumentJson.After(8, document);
+        byte[] bytes = buffer.WrittenSpan.ToArray();
         BinaryPrimitives.WriteInt64LittleEndian(bytes, version);
-        json.CopyTo(bytes, 8);
         _store.Set(_snapshot, new DocumentBytes(bytes));
         return bytes.Length;
     }
@@ -188,15 +176,32 @@ internal readonly record struct DocumentPatchRecord(string Update, string? Array
 {
     public byte[] ToBytes()
     {
-        var text = new StringBuilder(Update.Length + 64);
-        text.Append("{\"u\":").Append(Update);
+        // Written as UTF-8 into one array of the exact size: a patch allocates this and nothing else here.
+        Span<byte> time = stackalloc byte[20];
+        UnixMilliseconds.TryFormat(time, out int timeLength, provider: System.Globalization.CultureInfo.InvariantCulture);
+        int length = "{\"u\":"u8.Length + Encoding.UTF8.GetByteCount(Update)
+            + (ArrayFilters is null ? 0 : ",\"f\":"u8.Length + Encoding.UTF8.GetByteCount(ArrayFilters))
+            + ",\"t\":"u8.Length + timeLength + 1;
+        var bytes = new byte[length];
+        Span<byte> rest = bytes;
+        Take(ref rest, "{\"u\":"u8);
+        rest = rest[Encoding.UTF8.GetBytes(Update, rest)..];
         if (ArrayFilters is not null)
         {
-            text.Append(",\"f\":").Append(ArrayFilters);
+            Take(ref rest, ",\"f\":"u8);
+            rest = rest[Encoding.UTF8.GetBytes(ArrayFilters, rest)..];
         }
 
-        text.Append(",\"t\":").Append(UnixMilliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append('}');
-        return Encoding.UTF8.GetBytes(text.ToString());
+        Take(ref rest, ",\"t\":"u8);
+        Take(ref rest, time[..timeLength]);
+        rest[0] = (byte)'}';
+        return bytes;
+
+        static void Take(ref Span<byte> rest, scoped ReadOnlySpan<byte> part)
+        {
+            part.CopyTo(rest);
+            rest = rest[part.Length..];
+        }
     }
 
     /// <summary>Reads a record <see cref="ToBytes"/> wrote, parsed once into its update and the time it was applied at.</summary>

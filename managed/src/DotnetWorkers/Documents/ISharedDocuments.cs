@@ -1,4 +1,7 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization.Metadata;
 
 namespace DotnetWorkers.Documents;
 
@@ -37,8 +40,19 @@ public interface ISharedDocument
     /// <inheritdoc cref="SharedDocument.Get(string)"/>
     JsonNode? Get(string path);
 
+    /// <inheritdoc cref="SharedDocument.Get{T}(string, JsonTypeInfo{T})"/>
+    T? Get<T>(string path, JsonTypeInfo<T> typeInfo);
+
+    /// <inheritdoc cref="SharedDocument.Get{T}(string, JsonSerializerOptions?)"/>
+    [RequiresUnreferencedCode("System.Text.Json reflection; use the JsonTypeInfo overload when trimming.")]
+    [RequiresDynamicCode("System.Text.Json reflection; use the JsonTypeInfo overload under NativeAOT.")]
+    T? Get<T>(string path, JsonSerializerOptions? options = null);
+
     /// <inheritdoc cref="SharedDocument.Patch(string, string?)"/>
     long Patch(string update, string? arrayFilters = null);
+
+    /// <inheritdoc cref="SharedDocument.Patch(JsonObject, IEnumerable{JsonObject}?)"/>
+    long Patch(JsonObject update, IEnumerable<JsonObject>? arrayFilters = null);
 
     /// <inheritdoc cref="SharedDocument.Patch(DocumentUpdate)"/>
     long Patch(DocumentUpdate update);
@@ -46,8 +60,23 @@ public interface ISharedDocument
     /// <inheritdoc cref="SharedDocument.Patch(DocumentUpdate, long)"/>
     long Patch(DocumentUpdate update, long ifVersion);
 
+    /// <inheritdoc cref="SharedDocument.PatchAsync(string, string?, CancellationToken)"/>
+    ValueTask<long> PatchAsync(string update, string? arrayFilters = null, CancellationToken cancellationToken = default);
+
+    /// <inheritdoc cref="SharedDocument.PatchAsync(JsonObject, IEnumerable{JsonObject}?, CancellationToken)"/>
+    ValueTask<long> PatchAsync(JsonObject update, IEnumerable<JsonObject>? arrayFilters = null, CancellationToken cancellationToken = default);
+
+    /// <inheritdoc cref="SharedDocument.PatchAsync(DocumentUpdate, CancellationToken)"/>
+    ValueTask<long> PatchAsync(DocumentUpdate update, CancellationToken cancellationToken = default);
+
+    /// <inheritdoc cref="SharedDocument.PatchAsync(DocumentUpdate, long, CancellationToken)"/>
+    ValueTask<long> PatchAsync(DocumentUpdate update, long ifVersion, CancellationToken cancellationToken = default);
+
     /// <inheritdoc cref="SharedDocument.Observe(string, CancellationToken)"/>
     IAsyncEnumerable<DocumentChange> Observe(string path = "", CancellationToken cancellationToken = default);
+
+    /// <inheritdoc cref="SharedDocument.Observe(string, int, CancellationToken)"/>
+    IAsyncEnumerable<DocumentChange> Observe(string path, int bufferSize, CancellationToken cancellationToken = default);
 
     /// <inheritdoc cref="SharedDocument.Observe(string, Func{DocumentChange, ValueTask})"/>
     IDisposable Observe(string path, Func<DocumentChange, ValueTask> handler);

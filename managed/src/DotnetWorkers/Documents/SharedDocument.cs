@@ -174,6 +174,37 @@ public sealed class SharedDocument : ISharedDocument
     public long Patch(DocumentUpdate update, long ifVersion) => Apply(update, ifVersion);
 
     /// <summary>
+    /// Applies a MongoDB update document (JSON) across the cluster, waiting for the writers'
+    /// lock without blocking a thread (while another process patches the same document).
+    /// </summary>
+    /// <inheritdoc cref="Patch(string, string?)"/>
+    /// <param name="update">The update, such as <c>{"$inc": {"hits": 1}}</c>.</param>
+    /// <param name="arrayFilters">A JSON array of filter documents for <c>$[id]</c> steps, as MongoDB's <c>arrayFilters</c>.</param>
+    /// <param name="cancellationToken">Gives up waiting for the lock; once the lock is held the patch is applied whole.</param>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before the patch was applied; nothing was.</exception>
+    public ValueTask<long> PatchAsync(string update, string? arrayFilters = null, CancellationToken cancellationToken = default) =>
+        ApplyAsync(DocumentUpdate.Parse(update, arrayFilters), ifVersion: null, cancellationToken);
+
+    /// <summary>Applies a MongoDB update document across the cluster, waiting for the writers' lock without blocking a thread.</summary>
+    /// <inheritdoc cref="PatchAsync(string, string?, CancellationToken)"/>
+    public ValueTask<long> PatchAsync(JsonObject update, IEnumerable<JsonObject>? arrayFilters = null, CancellationToken cancellationToken = default) =>
+        ApplyAsync(DocumentUpdate.From(update, arrayFilters), ifVersion: null, cancellationToken);
+
+    /// <summary>Applies a parsed update across the cluster, waiting for the writers' lock without blocking a thread.</summary>
+    /// <inheritdoc cref="PatchAsync(string, string?, CancellationToken)"/>
+    public ValueTask<long> PatchAsync(DocumentUpdate update, CancellationToken cancellationToken = default) =>
+        ApplyAsync(update, ifVersion: null, cancellationToken);
+
+    /// <summary>Applies <paramref name="update"/> only if the document is still at <paramref name="ifVersion"/>, waiting for the writers' lock without blocking a thread.</summary>
+    /// <inheritdoc cref="Patch(DocumentUpdate, long)"/>
+    /// <param name="update">The update.</param>
+    /// <param name="ifVersion">The version the caller read.</param>
+    /// <param name="cancellationToken">Gives up waiting for the lock; once the lock is held the patch is applied whole.</param>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before the patch was applied; nothing was.</exception>
+    public ValueTask<long> PatchAsync(DocumentUpdate update, long ifVersion, CancellationToken cancellationToken = default) =>
+        ApplyAsync(update, ifVersion, cancellationToken);
+
+    /// <summary>
     /// The changes under a dotted path ("" for the whole document), as they are committed by
     /// any process: a snapshot of the value first, then each patch that touches the path, in
     /// version order. A slow reader never holds writers up: past 1024 unread changes (the
@@ -331,56 +362,83 @@ public sealed class SharedDocument : ISharedDocument
     private long Apply(DocumentUpdate update, long? ifVersion)
     {
         ArgumentNullException.ThrowIfNull(update);
-        long version;
-        IOException? unwritten = null;
+        Committed committed;
         using (AcquireWriterLock())
         {
-            lock (_gate)
-            {
-                CatchUp();
-                if (ifVersion is long expected && expected != _version)
-                {
-                    throw new DocumentVersionMismatchException(Name, expected, _version);
-                }
-
-                // To the millisecond: what the journal records, so every process's replay writes the same $currentDate.
-                var now = DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
-                IReadOnlyList<JsonPatchOperation> changes = update.ApplyTo(_copy!, now);
-                if (changes.Count == 0)
-                {
-                    return _version;
-                }
-
-                bool compact;
-                try
-                {
-                    compact = _journal.Commit(_version + 1, new DocumentPatchRecord(update.UpdateJson, update.ArrayFiltersText, now.ToUnixTimeMilliseconds()));
-                }
-                catch
-                {
-                    // The copy has the patch and the region does not: read it afresh next time.
-                    _copy = null;
-                    _version = -1;
-                    throw;
-                }
-
-                version = ++_version;
-                Dispatch(version, update.Operators, changes);
-                unwritten = Persist(version);
-                if (compact)
-                {
-                    Compact(version);
-                }
-            }
+            committed = ApplyHoldingLock(update, ifVersion);
         }
 
-        Notify(version);
-        if (unwritten is not null)
+        return Finish(committed);
+    }
+
+    private async ValueTask<long> ApplyAsync(DocumentUpdate update, long? ifVersion, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        Committed committed;
+        using (await AcquireWriterLockAsync(cancellationToken).ConfigureAwait(false))
         {
-            throw unwritten;
+            // Checked again with the lock held: a caller that gave up while waiting must not find its patch applied.
+            cancellationToken.ThrowIfCancellationRequested();
+            committed = ApplyHoldingLock(update, ifVersion);
         }
 
-        return version;
+        return Finish(committed);
+    }
+
+    /// <summary>What a patch did under the writers' lock, for what follows once it is released.</summary>
+    private readonly record struct Committed(long Version, bool Changed, IOException? Unwritten);
+
+    private Committed ApplyHoldingLock(DocumentUpdate update, long? ifVersion)
+    {
+        lock (_gate)
+        {
+            DocumentHead head = CatchUp();
+            if (ifVersion is long expected && expected != _version)
+            {
+                throw new DocumentVersionMismatchException(Name, expected, _version);
+            }
+
+            // To the millisecond: what the journal records, so every process's replay writes the same $currentDate.
+            var now = DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+            IReadOnlyList<JsonPatchOperation> changes = update.ApplyTo(_copy!, now);
+            if (changes.Count == 0)
+            {
+                return new Committed(_version, Changed: false, Unwritten: null);
+            }
+
+            bool compact;
+            try
+            {
+                (head, compact) = _journal.Commit(head, new DocumentPatchRecord(update.UpdateJson, update.ArrayFiltersText, now.ToUnixTimeMilliseconds()));
+            }
+            catch
+            {
+                // The copy has the patch and the region does not: read it afresh next time.
+                _copy = null;
+                _version = -1;
+                throw;
+            }
+
+            long version = ++_version;
+            Dispatch(version, update.Operators, changes);
+            IOException? unwritten = Persist(version);
+            if (compact)
+            {
+                Compact(head);
+            }
+
+            return new Committed(version, Changed: true, unwritten);
+        }
+    }
+
+    private long Finish(Committed committed)
+    {
+        if (committed.Changed)
+        {
+            Notify(committed.Version);
+        }
+
+        return committed.Unwritten is { } unwritten ? throw unwritten : committed.Version;
     }
 
     /// <summary>
@@ -415,14 +473,14 @@ public sealed class SharedDocument : ISharedDocument
                 records.Add((v, record));
             }
 
-            if (written < 0)
+            long end = written < 0 ? -1 : disk.Append(bytes, records);
+            if (end < 0)
             {
-                disk.WriteSnapshot(version, _copy!);
-                _journal.SetDisk(version, DocumentDisk.EmptyJournalBytes);
+                WriteDiskSnapshot(disk, version);
             }
             else
             {
-                _journal.SetDisk(version, disk.Append(bytes, records));
+                _journal.SetDisk(version, end);
             }
 
             return null;
@@ -431,6 +489,16 @@ public sealed class SharedDocument : ISharedDocument
         {
             return new IOException($"Patch {version} of the shared document '{Name}' is applied in the cluster but could not be written to {disk.Directory} (the next patch tries again): {e.Message}", e);
         }
+    }
+
+    /// <summary>Replaces the files with a snapshot of the copy at <paramref name="version"/> (under the lock).</summary>
+    private void WriteDiskSnapshot(DocumentDisk disk, long version)
+    {
+        // Said first: a writer that dies once the journal is emptied must not leave the next one
+        // appending where the old journal ended (past the end of the new one).
+        _journal.SetDisk(-1, 0);
+        disk.WriteSnapshot(version, _copy!);
+        _journal.SetDisk(version, DocumentDisk.EmptyJournalBytes);
     }
 
     /// <summary>The document's files, if it is kept on disk (as its creator chose, read once).</summary>
@@ -448,15 +516,14 @@ public sealed class SharedDocument : ISharedDocument
         }
     }
 
-    private void Compact(long version)
+    private void Compact(DocumentHead head)
     {
         try
         {
-            _journal.Compact(version, _copy!);
-            if (Disk is { } disk && _journal.Disk.Version == version)
+            _journal.Compact(head, _copy!);
+            if (Disk is { } disk && _journal.Disk.Version == head.Version)
             {
-                disk.WriteSnapshot(version, _copy!);
-                _journal.SetDisk(version, DocumentDisk.EmptyJournalBytes);
+                WriteDiskSnapshot(disk, head.Version);
             }
         }
         catch (Exception e) when (e is DotnetWorkersException or ArgumentException or InvalidOperationException or IOException or UnauthorizedAccessException)
@@ -480,6 +547,19 @@ public sealed class SharedDocument : ISharedDocument
             // A writer died holding it: nothing to repair, as a patch is committed by one
             // write of the head; what it wrote past the head is overwritten by the next.
             return e.Lease;
+        }
+    }
+
+    /// <summary><see cref="AcquireWriterLock"/> without blocking a thread while another process writes.</summary>
+    private async ValueTask<SharedLockLease> AcquireWriterLockAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _mutex.AcquireAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (SharedLockAbandonedException e)
+        {
+            return e.Lease;  // as in AcquireWriterLock
         }
     }
 
@@ -508,14 +588,12 @@ public sealed class SharedDocument : ISharedDocument
     }
 
     /// <summary>Brings the copy to the head: the patches after it, or the snapshot if they were compacted away (under <see cref="_gate"/>).</summary>
-    private void CatchUp()
+    /// <returns>The head it read (current, for a caller that holds the writers' lock).</returns>
+    private DocumentHead CatchUp()
     {
-        long head = _journal.Head;
-        if (head < 0)
-        {
-            throw new InvalidOperationException($"The shared document '{Name}' does not exist in this cluster.");
-        }
-
+        DocumentHead current = _journal.ReadHead()
+            ?? throw new InvalidOperationException($"The shared document '{Name}' does not exist in this cluster.");
+        long head = current.Version;
         if (_copy is null || head < _version)
         {
             LoadSnapshot(resync: _dispatched >= 0);
@@ -533,6 +611,8 @@ public sealed class SharedDocument : ISharedDocument
             _version++;
             Dispatch(_version, update.Operators, changes);
         }
+
+        return current;
     }
 
     private void LoadSnapshot(bool resync)

@@ -44,10 +44,17 @@ public sealed class SharedEvents : ISharedEvents
     /// <returns>How many processes it was sent to.</returns>
     /// <exception cref="ArgumentException">The topic is null, empty or longer than 250 bytes of UTF-8.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled while waiting for room.</exception>
-    public async ValueTask<int> PublishAsync<T>(string topic, T value, CancellationToken cancellationToken = default)
+    public ValueTask<int> PublishAsync<T>(string topic, T value, CancellationToken cancellationToken = default)
     {
         uint index = TopicIndex<T>(topic);
         _drain.EnsureStarted();
+
+        // Nobody subscribed (the common case of a shared document nobody observes): no list, no frame, no state machine.
+        return _registry.HasMembers(index) ? PublishToMembersAsync(index, value, cancellationToken) : new ValueTask<int>(0);
+    }
+
+    private async ValueTask<int> PublishToMembersAsync<T>(uint index, T value, CancellationToken cancellationToken)
+    {
         List<int> subscribers = _registry.MemberIds(index);
         if (subscribers.Count == 0)
         {

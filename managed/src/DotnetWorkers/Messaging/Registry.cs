@@ -90,6 +90,14 @@ internal sealed unsafe class Registry
         }
     }
 
+    /// <summary>True if the set has any member.</summary>
+    internal bool HasMembers(uint index)
+    {
+        Span<ulong> members = stackalloc ulong[16];
+        Members(index, members);
+        return members.IndexOfAnyExcept(0UL) >= 0;
+    }
+
     /// <summary>The members' ids, ascending.</summary>
     internal List<int> MemberIds(uint index)
     {

@@ -185,6 +185,64 @@ public sealed class DocumentDiskTests
     }
 
     [Test]
+    public void ALongName_GetsAHashedFileName_ThatFitsAndStaysItsOwn()
+    {
+        string one = new string('é', 50);              // 100 bytes of UTF-8: 300 characters escaped
+        string other = new string('é', 49) + "e";
+        using (var cluster = new TestCluster())
+        {
+            PatchNumbered(cluster.Documents.Open(one, """{"n": 0, "items": []}""", OnDisk()), 1, 3);
+            PatchNumbered(cluster.Documents.Open(other, """{"n": 0, "items": []}""", OnDisk()), 1, 5);
+        }
+
+        Assert.That(Directory.GetFiles(_dir).Select(f => Path.GetFileName(f).Length), Has.All.LessThanOrEqualTo(DocumentDisk.MaxStemLength + ".snapshot".Length));
+        Assert.That(Directory.GetFiles(_dir), Has.Length.EqualTo(4), "two names, two pairs of files");
+        RestoredDocument first = new DocumentDisk(_dir, one, syncEveryPatch: false).Restore()!;
+        RestoredDocument second = new DocumentDisk(_dir, other, syncEveryPatch: false).Restore()!;
+        AssertWhole(first.Document, first.Version, 3);
+        AssertWhole(second.Document, second.Version, 5);
+    }
+
+    [Test]
+    public void AJournalShorterThanTheRegionSays_IsReplacedByASnapshot_NotExtendedWithZeros()
+    {
+        // A writer died inside a snapshot: the new snapshot is in place and the journal emptied,
+        // but the region still says where the old journal ended.
+        using (var cluster = new TestCluster())
+        {
+            SharedDocument document = cluster.Documents.Open("cut", """{"n": 0, "items": []}""", OnDisk());
+            PatchNumbered(document, 1, 10);
+            using (var dying = new DocumentDisk(_dir, "cut", syncEveryPatch: false))
+            {
+                dying.WriteSnapshot(10, document.Read().Document);
+            }
+
+            PatchNumbered(document, 11, 5);
+        }
+
+        RestoredDocument restored = new DocumentDisk(_dir, "cut", syncEveryPatch: false).Restore()!;
+        AssertWhole(restored.Document, restored.Version, 15);
+    }
+
+    [Test]
+    public void AJournalHeaderAPowerLossDamaged_IsWrittenAgain_AndTheRecordsAfterItCount()
+    {
+        using (var cluster = new TestCluster())
+        {
+            SharedDocument document = cluster.Documents.Open("header", """{"n": 0, "items": []}""", OnDisk());
+            using (FileStream journal = File.OpenWrite(Path.Combine(_dir, "header.journal")))
+            {
+                journal.Write(new byte[DocumentDisk.EmptyJournalBytes]);  // zeros where "DWDOCJ01" was
+            }
+
+            PatchNumbered(document, 1, 5);
+        }
+
+        RestoredDocument restored = new DocumentDisk(_dir, "header", syncEveryPatch: false).Restore()!;
+        AssertWhole(restored.Document, restored.Version, 5);
+    }
+
+    [Test]
     public void EveryPatchSync_RestoresTheSame()
     {
         using (var cluster = new TestCluster())

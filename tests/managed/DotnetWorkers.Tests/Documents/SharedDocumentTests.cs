@@ -93,6 +93,33 @@ public sealed class SharedDocumentTests
     }
 
     [Test]
+    public async Task PatchAsync_WaitsForAnotherWriterWithoutBlocking_AndACancelledWaitAppliesNothing()
+    {
+        SharedDocument doc = _cluster.Documents.Open("w");
+        Assert.That(await doc.PatchAsync("""{"$inc": {"n": 1}}"""), Is.EqualTo(1));
+        Assert.That(await doc.PatchAsync(new JsonObject { ["$inc"] = new JsonObject { ["n"] = 1 } }), Is.EqualTo(2));
+        Assert.That(await doc.PatchAsync(Update.Inc("n", 1), ifVersion: 2), Is.EqualTo(3));
+        Assert.ThrowsAsync<DocumentVersionMismatchException>(async () => await doc.PatchAsync(Update.Inc("n", 1), ifVersion: 2));
+
+        // The writers' lock held elsewhere (the lock is a process's, so this stands for another process).
+        ValueTask<long> cancelled, waiting;
+        using var cancel = new CancellationTokenSource();
+        using (Locks.SharedLockLease held = _cluster.Locks.Mutex("dw.doc:w").Acquire())
+        {
+            cancelled = doc.PatchAsync(Update.Inc("n", 100), cancel.Token);
+            waiting = doc.PatchAsync(Update.Inc("n", 10));
+            Assert.That(cancelled.IsCompleted || waiting.IsCompleted, Is.False, "both wait for the writer holding the lock");
+            await cancel.CancelAsync();
+            Assert.CatchAsync<OperationCanceledException>(async () => await cancelled.AsTask().WaitAsync(Bound));
+        }
+
+        Assert.That(await waiting.AsTask().WaitAsync(Bound), Is.EqualTo(4), "the other one goes on once the lock is free");
+        Assert.That(doc.Get("n")!.GetValue<long>(), Is.EqualTo(13), "the cancelled patch applied nothing");
+        Assert.CatchAsync<OperationCanceledException>(async () => await doc.PatchAsync(Update.Inc("n", 1), new CancellationToken(canceled: true)));
+        Assert.ThrowsAsync<DocumentUpdateException>(async () => await doc.PatchAsync("""{"$bogus": {"n": 1}}"""));
+    }
+
+    [Test]
     public void PastTheCompactionPoint_TheJournalFoldsIntoASnapshot_AndALateReaderLoadsIt()
     {
         SharedDocument writer = _cluster.Documents.Open("j");

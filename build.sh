@@ -6,9 +6,12 @@
 #   ./build.sh demo         build, then run the main demos (Fib, JobQueue) through the launcher
 #   ./build.sh test         build, then run every test suite: the format checks, native
 #                           (plain and under ASan+UBSan), managed, generator, launcher, sample smoke
-#                           runs. The last line totals them all: "N passed, N failed".
+#                           runs, and the packages (packed, installed, used from a fresh folder).
+#                           The last line totals them all: "N passed, N failed".
 #   ./build.sh bench [name] build, then run the benchmarks (all, or one of: boot, store, ipc, supervise, web, document);
 #                           figures print one per line and land in artifacts/bench/*.json
+#   ./build.sh pack         build, then write every NuGet package (the library, Hosting,
+#                           Serilog, the templates, the dotnet-workers tool) to artifacts/packages/
 #   ./build.sh clean        remove build/ and artifacts/
 #
 # Environment: JOBS (parallel native jobs, default: cores), DW_SKIP_SANITIZERS=1 to leave
@@ -166,6 +169,48 @@ publish_native_aot_apps() {
   done
 }
 
+# ---- packages -----------------------------------------------------------------------
+
+# artifacts/packages/: DotnetWorkers (with its native core and its generator),
+# DotnetWorkers.Hosting, DotnetWorkers.Serilog, DotnetWorkers.Templates, and the tool: the
+# package dotnet-workers that points `dotnet tool install` to dotnet-workers.linux-x64 (the
+# NativeAOT shim, the launcher, the CLI and the dashboard). One version: the VERSION file's.
+run_pack() {
+  log "pack: every package, version $(cat VERSION), into artifacts/packages/"
+  rm -rf "$ARTIFACTS/packages"
+  local project
+  # The libraries as the solution's build left them; the templates (not in the solution:
+  # nothing to compile) and the tool (its package per runtime publishes the NativeAOT shim) build here.
+  for project in managed/src/DotnetWorkers/DotnetWorkers.csproj managed/src/DotnetWorkers.Hosting/DotnetWorkers.Hosting.csproj \
+    managed/src/DotnetWorkers.Serilog/DotnetWorkers.Serilog.csproj; do
+    dotnet pack "$project" -c Release --no-build -nodeReuse:false -v:quiet -clp:NoSummary
+  done
+  dotnet pack managed/src/DotnetWorkers.Templates/DotnetWorkers.Templates.csproj -c Release -nodeReuse:false -v:quiet -clp:NoSummary
+  dotnet pack managed/src/DotnetWorkers.Tool/DotnetWorkers.Tool.csproj -c Release -nodeReuse:false -v:quiet -clp:NoSummary
+  dotnet pack managed/src/DotnetWorkers.Tool/DotnetWorkers.Tool.csproj -c Release -r linux-x64 -nodeReuse:false -v:quiet -clp:NoSummary
+  # A package keeps the modes its zip entries carry: NuGet writes 0644 for every file. The
+  # executables get 0755 back (the tool's shim also restores the launcher's at first run, for
+  # clients that drop modes when they extract).
+  python3 - "$ARTIFACTS/packages/dotnet-workers.linux-x64.$(cat VERSION).nupkg" <<'PY'
+import shutil, sys, zipfile
+path = sys.argv[1]
+executables = ("tools/any/linux-x64/dotnet-workers", "tools/any/linux-x64/launcher/dotnet-workers",
+               "tools/any/linux-x64/launcher/cli/DotnetWorkers.Cli", "tools/any/linux-x64/launcher/dashboard/DotnetWorkers.Dashboard")
+with zipfile.ZipFile(path) as source, zipfile.ZipFile(path + ".new", "w", zipfile.ZIP_DEFLATED) as target:
+    for entry in source.infolist():
+        data = source.read(entry)
+        if entry.filename in executables:
+            entry.external_attr = (0o100755 << 16) | (entry.external_attr & 0xFFFF)
+            entry.create_system = 3  # Unix: the mode in the high half is read
+        target.writestr(entry, data)
+shutil.move(path + ".new", path)
+PY
+  ls -l "$ARTIFACTS/packages"
+}
+
+# shellcheck source=tests/packaging/packaging_tests.sh
+source "$ROOT/tests/packaging/packaging_tests.sh"
+
 run_tests() {
   mkdir -p "$RESULTS"
   run_format_checks
@@ -180,6 +225,8 @@ run_tests() {
   publish_native_aot_apps
   run_dotnet_tests "launcher" tests/launcher/DotnetWorkers.LauncherTests/DotnetWorkers.LauncherTests.csproj
   run_sample_smoke
+  run_pack
+  run_packaging_tests
 
   log "summary"
   printf '%s\n' "${SUMMARY[@]}"
@@ -211,6 +258,7 @@ case "${1:-build}" in
   demo) build_all; run_demo ;;
   test) build_all; run_tests ;;
   bench) build_all; run_bench "${2:-all}" ;;
+  pack) build_all; run_pack ;;
   clean) rm -rf build artifacts; find . -name obj -type d -prune -exec rm -rf {} + ;;
   -h|--help|help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' ;;
   *) echo "unknown command '$1' (see ./build.sh --help)" >&2; exit 2 ;;

@@ -14,6 +14,7 @@
 #include "dotnet_workers/dw.h"
 #include "launcher_api.h"
 #include "runtime_defaults.h"
+#include "version.h"
 
 extern char** environ;
 
@@ -59,6 +60,8 @@ bool Plan(const StartContext& context, const ProcessSpec& spec, ChildPlan* out, 
       {"DOTNET_WORKERS_ROLE", spec.role},
       // How long a stopping process has before SIGKILL: the Generic Host integration drains within it.
       {"DOTNET_WORKERS_SHUTDOWN_TIMEOUT_MS", std::to_string(context.options->shutdown_timeout_ms)},
+      // The library of another version refuses to bind (RegionMismatchException): one release at a time.
+      {"DOTNET_WORKERS_VERSION", kVersion},
   };
   // The systemd conventions' variables are ours alone (the launcher's own, if systemd
   // started it, are meant for the launcher): set as each process needs them, else unset.

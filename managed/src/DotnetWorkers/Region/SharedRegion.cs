@@ -65,7 +65,18 @@ internal sealed unsafe class SharedRegion : IDisposable
         }
 
         NativeErrors.ThrowIfFailed(status, "Binding to the cluster's shared region");
-        return new SharedRegion(handle);
+        var region = new SharedRegion(handle);
+        try
+        {
+            ReleaseCheck.ThrowIfOther(Environment.GetEnvironmentVariable("DOTNET_WORKERS_VERSION"), ReleaseCheck.LibraryVersion);
+        }
+        catch
+        {
+            region.Dispose();
+            throw;
+        }
+
+        return region;
     }
 
     /// <summary>Creates a region private to this process (the single-process fallback, tests).</summary>

@@ -188,24 +188,53 @@ run_pack() {
   dotnet pack managed/src/DotnetWorkers.Templates/DotnetWorkers.Templates.csproj -c Release -nodeReuse:false -v:quiet -clp:NoSummary
   dotnet pack managed/src/DotnetWorkers.Tool/DotnetWorkers.Tool.csproj -c Release -nodeReuse:false -v:quiet -clp:NoSummary
   dotnet pack managed/src/DotnetWorkers.Tool/DotnetWorkers.Tool.csproj -c Release -r linux-x64 -nodeReuse:false -v:quiet -clp:NoSummary
+  local version
+  version="$(cat VERSION)"
+
+  publish_readytorun_library
+  edit_package "$ARTIFACTS/packages/DotnetWorkers.$version.nupkg" \
+    "lib/net10.0/DotnetWorkers.dll=$ARTIFACTS/obj/readytorun/DotnetWorkers.dll"
   # A package keeps the modes its zip entries carry: NuGet writes 0644 for every file. The
   # executables get 0755 back (the tool's shim also restores the launcher's at first run, for
   # clients that drop modes when they extract).
-  python3 - "$ARTIFACTS/packages/dotnet-workers.linux-x64.$(cat VERSION).nupkg" <<'PY'
+  edit_package "$ARTIFACTS/packages/dotnet-workers.linux-x64.$version.nupkg" \
+    "+x:tools/any/linux-x64/dotnet-workers" "+x:tools/any/linux-x64/launcher/dotnet-workers" \
+    "+x:tools/any/linux-x64/launcher/cli/DotnetWorkers.Cli" "+x:tools/any/linux-x64/launcher/dashboard/DotnetWorkers.Dashboard"
+  ls -l "$ARTIFACTS/packages"
+}
+
+# The library ReadyToRun (precompiled for linux-x64, its IL kept for everything else), into
+# artifacts/obj/readytorun/: a process that binds then JITs little of it. Crossgen keeps the
+# assembly's identity and its pdb's, so the package's symbols still match. dotnet pack has no
+# ReadyToRun step; publish has.
+publish_readytorun_library() {
+  dotnet publish managed/src/DotnetWorkers/DotnetWorkers.csproj -c Release -r linux-x64 --self-contained false \
+    -p:PublishReadyToRun=true -o "$ARTIFACTS/obj/readytorun" -nodeReuse:false -v:quiet -clp:NoSummary
+}
+
+# Rewrites a .nupkg (a zip): ENTRY=FILE replaces an entry's bytes, +x:ENTRY makes it 0755.
+edit_package() { # package edit...
+  python3 - "$@" <<'PY'
 import shutil, sys, zipfile
-path = sys.argv[1]
-executables = ("tools/any/linux-x64/dotnet-workers", "tools/any/linux-x64/launcher/dotnet-workers",
-               "tools/any/linux-x64/launcher/cli/DotnetWorkers.Cli", "tools/any/linux-x64/launcher/dashboard/DotnetWorkers.Dashboard")
+path, edits = sys.argv[1], sys.argv[2:]
+executables = {e[3:] for e in edits if e.startswith("+x:")}
+replacements = dict(e.split("=", 1) for e in edits if not e.startswith("+x:"))
 with zipfile.ZipFile(path) as source, zipfile.ZipFile(path + ".new", "w", zipfile.ZIP_DEFLATED) as target:
     for entry in source.infolist():
         data = source.read(entry)
+        if entry.filename in replacements:
+            with open(replacements.pop(entry.filename), "rb") as f:
+                data = f.read()
         if entry.filename in executables:
+            executables.discard(entry.filename)
             entry.external_attr = (0o100755 << 16) | (entry.external_attr & 0xFFFF)
             entry.create_system = 3  # Unix: the mode in the high half is read
         target.writestr(entry, data)
+missing = executables | set(replacements)
+if missing:
+    sys.exit(f"{path} has no {', '.join(sorted(missing))}")
 shutil.move(path + ".new", path)
 PY
-  ls -l "$ARTIFACTS/packages"
 }
 
 # shellcheck source=tests/packaging/packaging_tests.sh
@@ -246,6 +275,7 @@ run_bench() {
   mkdir -p "$ARTIFACTS/bench"
   if [[ "${1:-all}" == all || "${1:-all}" == boot ]]; then
     publish_native_aot_apps bench/apps/BootProbe/BootProbe.csproj  # the boot suite's NativeAOT cluster
+    publish_readytorun_library                                     # and its probe with the package's library
   fi
   if [[ "${1:-all}" == all || "${1:-all}" == supervise ]]; then
     publish_native_aot_apps bench/apps/SuperviseProbe/SuperviseProbe.csproj  # revives of a NativeAOT worker

@@ -25,6 +25,16 @@ internal static class BootBenchmark
             throw new FileNotFoundException($"{aotProbe} is missing: ./build.sh bench boot publishes it with PublishAot first.", aotProbe);
         }
 
+        // The probe again with the library as the package ships it, ReadyToRun (./build.sh
+        // bench boot compiles it first, as ./build.sh pack does).
+        string readyToRunLibrary = Path.Combine(Paths.Artifacts, "obj", "readytorun", "DotnetWorkers.dll");
+        if (!File.Exists(readyToRunLibrary))
+        {
+            throw new FileNotFoundException($"{readyToRunLibrary} is missing: ./build.sh bench boot compiles it first.", readyToRunLibrary);
+        }
+
+        string readyToRunProbe = WithLibrary(probe, readyToRunLibrary);
+
         var report = new BenchReport("boot",
             $"median of {repeat} runs after one warm-up; milliseconds from start until all N+1 processes are in Main" +
             "; -bound: every process has also bound to the cluster (Cluster.WorkerId)");
@@ -50,6 +60,7 @@ internal static class BootBenchmark
             {
                 ("dotnet-workers", () => ViaLauncher(launcher, probe, n, pipes, bind: false)),
                 ("dotnet-workers-bound", () => ViaLauncher(launcher, probe, n, pipes, bind: true)),
+                ("dotnet-workers-bound-readytorun", () => ViaLauncher(launcher, readyToRunProbe, n, pipes, bind: true)),
                 ("dotnet-workers-aot-bound", () => ViaLauncher(launcher, aotProbe, n, pipes, bind: true)),
                 ("process-start", () => ViaProcessStart(probe, processes, pipes)),
                 ("shell-loop", () => ViaShellLoop(probe, processes, pipes)),
@@ -76,10 +87,26 @@ internal static class BootBenchmark
             report.Add($"boot.n{n}.dotnet-workers", launched, "ms", "of Process.Start", started);
             report.Add($"boot.n{n}.dotnet-workers.vs-shell-loop", launched, "ms", "of shell loop", shell);
             report.Add($"boot.n{n}.dotnet-workers-bound", bound, "ms", "of unbound", launched);
+            report.Add($"boot.n{n}.dotnet-workers-bound-readytorun", Median(samples["dotnet-workers-bound-readytorun"]), "ms", "of unbound", launched);
             report.Add($"boot.n{n}.dotnet-workers-aot-bound", Median(samples["dotnet-workers-aot-bound"]), "ms", "of shell loop", shell);
         }
 
         report.Write(outDirectory);
+    }
+
+    /// <summary>A copy of the probe's folder with <paramref name="library"/> in place of its DotnetWorkers.dll; the copy's dll.</summary>
+    private static string WithLibrary(string probe, string library)
+    {
+        string from = Path.GetDirectoryName(probe)!;
+        string to = from + "-readytorun";
+        Directory.CreateDirectory(to);
+        foreach (string file in Directory.GetFiles(from))
+        {
+            File.Copy(file, Path.Combine(to, Path.GetFileName(file)), overwrite: true);
+        }
+
+        File.Copy(library, Path.Combine(to, "DotnetWorkers.dll"), overwrite: true);
+        return Path.Combine(to, Path.GetFileName(probe));
     }
 
     private static double Median(List<double> samples)

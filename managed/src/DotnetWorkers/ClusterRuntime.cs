@@ -18,6 +18,7 @@ internal sealed class ClusterRuntime : IDisposable
     private readonly nint _regionHandle;
     private string? _role;
     private readonly Supervision.HeapPublisher _heapPublisher;
+    private Documents.SharedDocuments? _documents;
     private volatile bool _disposed;
 
     internal const string RegionVariable = "DOTNET_WORKERS_REGION";
@@ -42,7 +43,6 @@ internal sealed class ClusterRuntime : IDisposable
         Store = new SharedStore(this);
         Buffers = new SharedBuffers(this);
         Locks = new SharedLocks(this);
-        Documents = new Documents.SharedDocuments(this);
         Supervisor = new Supervision.SupervisorRequests(this);
         _heapPublisher = new Supervision.HeapPublisher(region, workerId);
     }
@@ -72,7 +72,8 @@ internal sealed class ClusterRuntime : IDisposable
 
     internal SharedLocks Locks { get; }
 
-    internal Documents.SharedDocuments Documents { get; }
+    /// <summary>Made on first use: it brings System.Text.Json, which a process that never opens a document need not load at bind.</summary>
+    internal Documents.SharedDocuments Documents => LazyInitializer.EnsureInitialized(ref _documents, () => new Documents.SharedDocuments(this));
 
     /// <summary>Stopping and restarting workers through the launcher.</summary>
     internal Supervision.SupervisorRequests Supervisor { get; }

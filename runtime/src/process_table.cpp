@@ -36,7 +36,9 @@ void ProcessForked(L::ProcessEntry* entry, uint32_t pid) noexcept { entry->pid.s
 
 bool ProcessReady(L::ProcessEntry* entry, uint32_t pid) noexcept {
   const uint32_t state = entry->state.load(std::memory_order_acquire);
-  if (state != L::kProcessStarting && state != L::kProcessRunning) return false;
+  // A process the launcher asked to stop before it bound (a shutdown during boot) is still
+  // the one it started: it binds, and sees at once that it is stopping.
+  if (state != L::kProcessStarting && state != L::kProcessRunning && state != L::kProcessStopping) return false;
   entry->pid.store(pid, std::memory_order_relaxed);
   entry->ready_ns.store(MonotonicNs(), std::memory_order_relaxed);
   // Only a starting process becomes running: if the launcher already asked it to stop,

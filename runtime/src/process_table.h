@@ -22,7 +22,8 @@ void ProcessStarting(layout::ProcessEntry* entry, std::string_view role) noexcep
 void ProcessForked(layout::ProcessEntry* entry, uint32_t pid) noexcept;
 
 // The process itself, when the managed library has bound to the region. Returns false,
-// writing nothing, unless the entry is starting (or already running: binding twice).
+// writing nothing, unless the entry is starting, running (binding twice) or stopping (asked
+// to stop before it bound; it stays stopping).
 bool ProcessReady(layout::ProcessEntry* entry, uint32_t pid) noexcept;
 
 // Moves a starting or running entry to stopping and wakes whoever sleeps on its state:

@@ -56,8 +56,9 @@ TEST_F(ProcessTable, Ready_OfAnIdTheLauncherNeverStarted_WritesNothing) {
 TEST_F(ProcessTable, Ready_DoesNotUndoStopping) {
   ProcessStarting(Entry(2), "worker");
   ProcessStopping(Entry(2));
-  ProcessReady(Entry(2), 777);
+  EXPECT_TRUE(ProcessReady(Entry(2), 777)) << "asked to stop before it bound: it binds, and stops";
   EXPECT_EQ(Entry(2)->state.load(), L::kProcessStopping);
+  EXPECT_EQ(Entry(2)->pid.load(), 777u);
 }
 
 TEST_F(ProcessTable, Stopping_LeavesAnEndedProcessAlone) {

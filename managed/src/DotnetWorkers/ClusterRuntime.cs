@@ -16,8 +16,17 @@ namespace DotnetWorkers;
 internal sealed class ClusterRuntime : IDisposable
 {
     private readonly nint _regionHandle;
-    private string? _role;
     private readonly Supervision.HeapPublisher _heapPublisher;
+    private readonly Lock _gate = new();
+    private string? _role;
+    private Types.TypeNames? _typeNames;
+    private RegionWatches? _watches;
+    private ProcessMessaging? _messaging;
+    private DotnetWorkers.Queues.SharedQueues? _queues;
+    private SharedStore? _store;
+    private SharedBuffers? _buffers;
+    private SharedLocks? _locks;
+    private Supervision.SupervisorRequests? _supervisor;
     private Documents.SharedDocuments? _documents;
     private volatile bool _disposed;
 
@@ -27,6 +36,12 @@ internal sealed class ClusterRuntime : IDisposable
     /// <summary>The region a cluster of one reserves: address space only, paid on touch.</summary>
     internal const ulong StandaloneRegionSize = 1UL << 30;
 
+    /// <summary>
+    /// Every process of the cluster pays for its bind, most of them before they do anything
+    /// else, so a bind does only what cannot wait: it marks the process ready and starts the
+    /// lifetime thread. Every feature (store, messaging, queues...) is made on its first use;
+    /// the lifetime thread's passes publish the heap and, once messaging exists, pump it.
+    /// </summary>
     private ClusterRuntime(SharedRegion region, int workerId, bool standalone, bool keepAlive)
     {
         Region = region;
@@ -34,17 +49,8 @@ internal sealed class ClusterRuntime : IDisposable
         IsStandalone = standalone;
         WorkerCount = region.WorkerCount;
         _regionHandle = region.Handle.DangerousGetHandle();
-        TypeNames = new Types.TypeNames(this);
-        Watches = new RegionWatches(this);
-        Lifetime = new ClusterLifetime(region, workerId, keepAlive, standalone);
-        Messaging = new ProcessMessaging(this);
-        Lifetime.Pump = Messaging.Pump.Pump;
-        Queues = new DotnetWorkers.Queues.SharedQueues(this);
-        Store = new SharedStore(this);
-        Buffers = new SharedBuffers(this);
-        Locks = new SharedLocks(this);
-        Supervisor = new Supervision.SupervisorRequests(this);
         _heapPublisher = new Supervision.HeapPublisher(region, workerId);
+        Lifetime = new ClusterLifetime(region, workerId, keepAlive, standalone, OnLifetimePass);
     }
 
     internal SharedRegion Region { get; }
@@ -61,29 +67,60 @@ internal sealed class ClusterRuntime : IDisposable
     internal ClusterLifetime Lifetime { get; }
 
     /// <summary>This process's watches in the region (what rings its doorbell), counted.</summary>
-    internal RegionWatches Watches { get; }
+    internal RegionWatches Watches => Once(ref _watches, static runtime => new RegionWatches(runtime));
 
     /// <summary>The cluster's names of the value types that cross processes.</summary>
-    internal Types.TypeNames TypeNames { get; }
+    internal Types.TypeNames TypeNames => Once(ref _typeNames, static runtime => new Types.TypeNames(runtime));
 
-    internal SharedStore Store { get; }
+    internal SharedStore Store => Once(ref _store, static runtime => new SharedStore(runtime));
 
-    internal SharedBuffers Buffers { get; }
+    internal SharedBuffers Buffers => Once(ref _buffers, static runtime => new SharedBuffers(runtime));
 
-    internal SharedLocks Locks { get; }
+    internal SharedLocks Locks => Once(ref _locks, static runtime => new SharedLocks(runtime));
 
     /// <summary>Made on first use: it brings System.Text.Json, which a process that never opens a document need not load at bind.</summary>
-    internal Documents.SharedDocuments Documents => LazyInitializer.EnsureInitialized(ref _documents, () => new Documents.SharedDocuments(this));
+    internal Documents.SharedDocuments Documents => Once(ref _documents, static runtime => new Documents.SharedDocuments(runtime));
 
     /// <summary>Stopping and restarting workers through the launcher.</summary>
-    internal Supervision.SupervisorRequests Supervisor { get; }
+    internal Supervision.SupervisorRequests Supervisor => Once(ref _supervisor, static runtime => new Supervision.SupervisorRequests(runtime));
 
     internal bool IsDisposed => _disposed;
 
     /// <summary>Inboxes, their drain and scheduling, RPC and events, and the waiters.</summary>
-    internal ProcessMessaging Messaging { get; }
+    internal ProcessMessaging Messaging => Once(ref _messaging, static runtime => new ProcessMessaging(runtime));
 
-    internal DotnetWorkers.Queues.SharedQueues Queues { get; }
+    internal DotnetWorkers.Queues.SharedQueues Queues => Once(ref _queues, static runtime => new DotnetWorkers.Queues.SharedQueues(runtime));
+
+    /// <summary>
+    /// <paramref name="field"/>, made by <paramref name="make"/> the first time it is asked
+    /// for, once (messaging registers handlers, watches count: neither may exist twice).
+    /// </summary>
+    private T Once<T>(ref T? field, Func<ClusterRuntime, T> make)
+        where T : class
+    {
+        T? made = Volatile.Read(ref field);
+        if (made is not null)
+        {
+            return made;
+        }
+
+        lock (_gate)
+        {
+            made = field ?? make(this);
+            Volatile.Write(ref field, made);
+            return made;
+        }
+    }
+
+    /// <summary>
+    /// What the lifetime thread does on every pass (each ring of the doorbell, and at least
+    /// once a second): the heap's size when due, then messaging's work, once there is messaging.
+    /// </summary>
+    private bool OnLifetimePass()
+    {
+        _heapPublisher.PublishIfDue();
+        return Volatile.Read(ref _messaging)?.Pump.Pump() ?? false;
+    }
 
     /// <summary>
     /// True while process <paramref name="id"/> runs (or is stopping) and is still the
@@ -245,8 +282,7 @@ internal sealed class ClusterRuntime : IDisposable
         // The lifetime thread may still be inside a native wait: the region's SafeHandle
         // keeps the native attachment alive until that call returns. Messaging stops first:
         // the threads it waits for (pollers letting go) still use the region.
-        Messaging.Stop();
-        _heapPublisher.Dispose();
+        Volatile.Read(ref _messaging)?.Stop();
         _disposed = true;
         Lifetime.Dispose();
         Region.Dispose();

@@ -64,6 +64,22 @@ static partial class Program
             return 0;
         }
 
+        if (action == "bind-late")
+        {
+            // The primary binds and returns at once; each worker binds only once the cluster
+            // is shutting down. It is still the process the launcher started: it binds, and
+            // sees the shutdown at once.
+            if (Env("DOTNET_WORKERS_ID") != "0")
+            {
+                Thread.Sleep(1000);
+            }
+
+            int id = Cluster.WorkerId;
+            bool stopping = Cluster.IsPrimary || Cluster.ShutdownToken.WaitHandle.WaitOne(Bound);
+            Say($"late-bound id={id} stopping={stopping}");
+            return 0;
+        }
+
         Say($"identity id={Cluster.WorkerId} pid={Cluster.ProcessId} role={Cluster.Role} primary={Cluster.IsPrimary} " +
             $"count={Cluster.WorkerCount} standalone={Cluster.IsStandalone} memory={Cluster.MemoryReserved} " +
             $"env_id={Env("DOTNET_WORKERS_ID")} env_count={Env("DOTNET_WORKERS_COUNT")} env_role={Env("DOTNET_WORKERS_ROLE")} " +

@@ -20,9 +20,9 @@ public sealed class ReleaseCheckTests
         Assert.DoesNotThrow(() => ReleaseCheck.ThrowIfOther(launcher, "0.1.0"));
 
     [Test]
-    public void TheLibrarysVersion_IsTheVersionFilesWithoutTheCommit()
+    public void TheLibrarysVersion_IsTheVersionFiles()
     {
         string expected = File.ReadAllText(Path.Combine(TestContext.CurrentContext.TestDirectory, "..", "..", "..", "VERSION")).Trim();
-        Assert.That(ReleaseCheck.LibraryVersion, Is.EqualTo(expected));
+        Assert.That(expected, Is.EqualTo(ReleaseCheck.LibraryVersion), "the constant the project writes, from VERSION");
     }
 }

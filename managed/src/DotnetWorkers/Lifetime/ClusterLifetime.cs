@@ -10,16 +10,17 @@ namespace DotnetWorkers.Lifetime;
 /// cancels <see cref="ShutdownToken"/> when the process's entry leaves "running": the
 /// launcher marks every entry stopping when the cluster shuts down, and this process marks
 /// its own when it gets SIGINT/SIGTERM; both ring the doorbell after the change, so no
-/// wake-up is lost between the check and the sleep. The same thread pumps messaging: on
-/// every ring it runs <see cref="Pump"/>, until the process ends (messaging works through a
-/// graceful shutdown: that is when an app drains its work).
+/// wake-up is lost between the check and the sleep. The same thread does the process's
+/// periodic work: on every ring, and at least once a second, it makes a pass (the function
+/// given at construction: messaging's pump, the heap's size), until the process ends
+/// (messaging works through a graceful shutdown: that is when an app drains its work).
 /// </summary>
 /// <remarks>
-/// <para>On a worker the thread starts at bind and is a foreground thread, so the process
+/// <para>The thread starts at bind. On a worker it is a foreground thread, so the process
 /// outlives <c>Main</c> until its lifetime ends, as a Node worker outlives its script while
-/// its event loop has work. Everything else (the primary's thread, the signal handlers)
-/// starts on the first use of <see cref="ShutdownToken"/>: a process that never asks pays
-/// nothing for it, and keeps the runtime's default SIGINT/SIGTERM behaviour.</para>
+/// its event loop has work; on the primary, a background one. The signal handlers are
+/// registered on the first use of <see cref="ShutdownToken"/>: a process that never asks
+/// keeps the runtime's default SIGINT/SIGTERM behaviour.</para>
 /// <para>A worker's lifetime ends when it is stopped on its own, or, in a shutdown of the
 /// whole cluster, once the primary has exited too: the primary may still call its workers,
 /// read their queues and wait for their answers while it finishes up. The thread then
@@ -35,47 +36,39 @@ internal sealed class ClusterLifetime : IDisposable
     private readonly Lock _gate = new();
     private readonly ManualResetEventSlim _lifetimeEnded = new();
     private readonly ManualResetEventSlim _callbacksRan = new();
-    private Thread? _watcher;
-    private PosixSignalRegistration[] _signals = [];
+    private readonly Func<bool> _pass;
+    private readonly Thread _watcher;
+    private PosixSignalRegistration[]? _signals;  // null until observed: not even its type is loaded at bind
     private volatile bool _observed;
     private volatile bool _disposing;
     private int _signalsSeen;
     private int _tokenFired;
 
-    internal ClusterLifetime(SharedRegion region, int id, bool keepProcessAlive, bool standalone)
+    /// <param name="region">The region whose doorbell the thread sleeps on.</param>
+    /// <param name="id">This process's id.</param>
+    /// <param name="keepProcessAlive">True on a worker: the thread keeps the process alive past <c>Main</c>.</param>
+    /// <param name="standalone">A cluster of one: the second signal terminates.</param>
+    /// <param name="pass">
+    /// What the thread does on each ring and at least once a second (draining the inbox, waking
+    /// waiters, publishing statistics); true if it found work that makes more likely soon.
+    /// </param>
+    internal ClusterLifetime(SharedRegion region, int id, bool keepProcessAlive, bool standalone, Func<bool> pass)
     {
         _region = region;
         _id = (uint)id;
         _keepProcessAlive = keepProcessAlive;
         _standalone = standalone;
-        if (keepProcessAlive)
+        _pass = pass;
+        _watcher = new Thread(Watch)
         {
-            StartWatcher();
-        }
+            IsBackground = !keepProcessAlive,
+            Name = "DotnetWorkers lifetime",
+        };
+        _watcher.Start();
     }
 
     /// <summary>After a ring that brought work, the thread polls the doorbell this long before sleeping: a futex wake-up costs more than a quick answer.</summary>
     internal const long SpinMicroseconds = 50;
-
-    /// <summary>
-    /// Messaging's work on a ring (draining the inbox, waking waiters); true if it found work
-    /// that makes more likely soon. Set by whoever builds the messaging layer on top.
-    /// </summary>
-    internal Func<bool>? Pump { get; set; }
-
-    /// <summary>Starts the thread if nothing has yet (the primary's first message, queue or call).</summary>
-    internal void EnsurePumping()
-    {
-        if (Volatile.Read(ref _watcher) is not null)
-        {
-            return;
-        }
-
-        lock (_gate)
-        {
-            StartWatcher();
-        }
-    }
 
     internal CancellationToken ShutdownToken
     {
@@ -96,15 +89,11 @@ internal sealed class ClusterLifetime : IDisposable
     /// </summary>
     internal void StopLocally()
     {
-        NativeMethods.ProcessStop(_region.Handle, _id);
-        if (Volatile.Read(ref _watcher) is null)
-        {
-            CancelToken();
-        }
+        NativeMethods.ProcessStop(_region.Handle, _id);  // rings the doorbell: the thread sees it
     }
 
     /// <summary>True once this process's lifetime has ended (the thread no longer keeps it alive), within <paramref name="bound"/> (tests).</summary>
-    internal bool WaitForLifetimeEnd(TimeSpan bound) => _watcher is null || _lifetimeEnded.Wait(bound);
+    internal bool WaitForLifetimeEnd(TimeSpan bound) => _lifetimeEnded.Wait(bound);
 
     private void Observe()
     {
@@ -115,7 +104,6 @@ internal sealed class ClusterLifetime : IDisposable
                 return;
             }
 
-            StartWatcher();
             _signals =
             [
                 PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal),
@@ -123,22 +111,6 @@ internal sealed class ClusterLifetime : IDisposable
             ];
             _observed = true;
         }
-    }
-
-    private void StartWatcher()
-    {
-        if (_watcher is not null)
-        {
-            return;
-        }
-
-        var watcher = new Thread(Watch)
-        {
-            IsBackground = !_keepProcessAlive,
-            Name = "DotnetWorkers lifetime",
-        };
-        watcher.Start();
-        Volatile.Write(ref _watcher, watcher);
     }
 
     private void OnSignal(PosixSignalContext context)
@@ -289,7 +261,7 @@ internal sealed class ClusterLifetime : IDisposable
     {
         try
         {
-            return Pump?.Invoke() ?? false;
+            return _pass();
         }
         catch (ObjectDisposedException)
         {
@@ -297,7 +269,7 @@ internal sealed class ClusterLifetime : IDisposable
         }
         catch (Exception e)
         {
-            Console.Error.WriteLine($"dotnet-workers: the messaging pump of process {_id} failed a pass: {e}");
+            Console.Error.WriteLine($"dotnet-workers: the lifetime thread of process {_id} failed a pass: {e}");
             return false;
         }
     }
@@ -318,13 +290,13 @@ internal sealed class ClusterLifetime : IDisposable
     /// <summary>Stops the watcher (tests): bounded, never hangs.</summary>
     public void Dispose()
     {
-        foreach (PosixSignalRegistration registration in _signals)
+        foreach (PosixSignalRegistration registration in _signals ?? [])
         {
             registration.Dispose();
         }
 
         _disposing = true;
         StopLocally();
-        _watcher?.Join(TimeSpan.FromSeconds(5));
+        _watcher.Join(TimeSpan.FromSeconds(5));
     }
 }

@@ -31,8 +31,10 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Library, EntryPoint = "dw_region_create")]
     internal static partial DwStatus RegionCreate(ulong size, uint workerCount, uint flags, out nint region);
 
-    [LibraryImport(Library, EntryPoint = "dw_region_attach", StringMarshalling = StringMarshalling.Utf8)]
-    internal static partial DwStatus RegionAttach(string descriptor, out nint region);
+    /// <param name="descriptor">NUL-terminated ASCII (see <see cref="SharedRegion.AttachIfOwn"/>: the string marshaller would bring the UTF-8 encoder, ~1.5 ms at every bind).</param>
+    /// <param name="region">The attached region.</param>
+    [LibraryImport(Library, EntryPoint = "dw_region_attach")]
+    internal static partial DwStatus RegionAttach(byte* descriptor, out nint region);
 
     [LibraryImport(Library, EntryPoint = "dw_region_open_readonly", StringMarshalling = StringMarshalling.Utf8)]
     internal static partial DwStatus RegionOpenReadOnly(string path, out nint region);

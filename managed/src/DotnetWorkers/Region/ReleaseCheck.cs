@@ -1,18 +1,13 @@
-using System.Reflection;
-
 namespace DotnetWorkers.Region;
 
 /// <summary>
 /// The launcher and the library come from one release: the launcher names its version in
 /// every process's environment (DOTNET_WORKERS_VERSION), and a library of another version
-/// refuses to bind (it has written nothing yet), saying what to do about it.
+/// refuses to bind (it has written nothing yet), saying what to do about it. This library's
+/// version, <c>LibraryVersion</c>, is a constant the project writes from the VERSION file.
 /// </summary>
-internal static class ReleaseCheck
+internal static partial class ReleaseCheck
 {
-    /// <summary>This library's version (the package's, without the commit SourceLink appends).</summary>
-    internal static string LibraryVersion { get; } =
-        (typeof(ReleaseCheck).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown").Split('+')[0];
-
     /// <exception cref="RegionMismatchException"><paramref name="launcherVersion"/> is not <paramref name="libraryVersion"/>.</exception>
     internal static void ThrowIfOther(string? launcherVersion, string libraryVersion)
     {

@@ -58,7 +58,22 @@ internal sealed unsafe class SharedRegion : IDisposable
     /// </summary>
     internal static SharedRegion? AttachIfOwn(string descriptor)
     {
-        DwStatus status = NativeMethods.RegionAttach(descriptor, out nint handle);
+        // The launcher writes it in ASCII; anything else is passed on as '?', which the native
+        // parser refuses with the descriptor in its message.
+        Span<byte> ascii = descriptor.Length < 256 ? stackalloc byte[descriptor.Length + 1] : new byte[descriptor.Length + 1];
+        for (int i = 0; i < descriptor.Length; i++)
+        {
+            ascii[i] = descriptor[i] is > '\0' and < (char)0x80 ? (byte)descriptor[i] : (byte)'?';
+        }
+
+        ascii[^1] = 0;
+        DwStatus status;
+        nint handle;
+        fixed (byte* text = ascii)
+        {
+            status = NativeMethods.RegionAttach(text, out handle);
+        }
+
         if (status == DwStatus.NotThisProcess)
         {
             return null;

@@ -3,45 +3,25 @@ namespace DotnetWorkers.Supervision;
 /// <summary>
 /// Publishes this process's managed heap size into its doorbell about once a second, for
 /// <see cref="Cluster.Workers"/> and the CLI in other processes: the one statistic only the
-/// process itself can know. A timer on the thread pool; nothing on any hot path.
+/// process itself can know. Called on the lifetime thread's passes, which come at least once
+/// a second (no timer of its own: a timer's thread would cost every process at bind).
 /// </summary>
-internal sealed class HeapPublisher : IDisposable
+internal sealed class HeapPublisher(Region.SharedRegion region, int id)
 {
-    private static readonly TimeSpan Period = TimeSpan.FromSeconds(1);
+    private const long PeriodMilliseconds = 1000;
 
-    private readonly Region.SharedRegion _region;
-    private readonly int _id;
-    private readonly Timer _timer;
-    private readonly Lock _gate = new();
-    private bool _disposed;
+    private long _due;
 
-    internal HeapPublisher(Region.SharedRegion region, int id)
+    /// <summary>Publishes if a period has passed since the last time (the first call publishes). One thread calls it.</summary>
+    internal void PublishIfDue()
     {
-        _region = region;
-        _id = id;
-        Publish();
-        _timer = new Timer(static state => ((HeapPublisher)state!).Publish(), this, Period, Period);
-    }
-
-    /// <summary>Stops publishing; once it returns no write into the region is in progress (it may be released next).</summary>
-    public void Dispose()
-    {
-        lock (_gate)
+        long now = Environment.TickCount64;
+        if (now < _due)
         {
-            _disposed = true;
+            return;
         }
 
-        _timer.Dispose();
-    }
-
-    private void Publish()
-    {
-        lock (_gate)
-        {
-            if (!_disposed)
-            {
-                _region.PublishGcHeapBytes(_id, GC.GetTotalMemory(forceFullCollection: false));
-            }
-        }
+        _due = now + PeriodMilliseconds;
+        region.PublishGcHeapBytes(id, GC.GetTotalMemory(forceFullCollection: false));
     }
 }

@@ -88,7 +88,7 @@ internal sealed unsafe class InboxDrain
 
     /// <summary>
     /// Opens this process's inbox (dropping what a dead process with the same id left in it),
-    /// watches it, and starts the lifetime thread that drains it on every ring. Called by
+    /// and watches it: from then on the lifetime thread drains it on every ring. Called by
     /// every messaging feature before first use.
     /// </summary>
     internal void EnsureStarted()
@@ -113,8 +113,6 @@ internal sealed unsafe class InboxDrain
             NativeErrors.ThrowIfFailed(NativeMethods.QueueWatch(_runtime.RegionHandle, inbox, NativeMethods.QueueWatchMessages, 1), "Watching this process's inbox");
             _started = true;
         }
-
-        _runtime.Lifetime.EnsurePumping();
     }
 
     /// <summary>

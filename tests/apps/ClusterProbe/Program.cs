@@ -66,16 +66,18 @@ static partial class Program
 
         if (action == "bind-late")
         {
-            // The primary binds and returns at once; each worker binds only once the cluster
-            // is shutting down. It is still the process the launcher started: it binds, and
-            // sees the shutdown at once.
-            if (Env("DOTNET_WORKERS_ID") != "0")
+            // The primary binds and returns at once, which shuts the cluster down; each worker
+            // binds only after that. It is still the process the launcher started: it binds,
+            // and sees the shutdown at once.
+            if (Env("DOTNET_WORKERS_ID") == "0")
             {
-                Thread.Sleep(1000);
+                _ = Cluster.WorkerId;
+                return 0;
             }
 
+            Thread.Sleep(1000);
             int id = Cluster.WorkerId;
-            bool stopping = Cluster.IsPrimary || Cluster.ShutdownToken.WaitHandle.WaitOne(Bound);
+            bool stopping = Cluster.ShutdownToken.WaitHandle.WaitOne(Bound);
             Say($"late-bound id={id} stopping={stopping}");
             return 0;
         }

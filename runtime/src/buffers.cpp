@@ -17,7 +17,7 @@ namespace L = layout;
 namespace {
 
 L::BufferEntry* Table(const Region& r) { return r.At<L::BufferEntry>(r.header()->buffers_offset); }
-pthread_mutex_t* TableMutex(const Region& r) {
+L::MutexSlot* TableMutex(const Region& r) {
   return &r.At<L::ObjectsControl>(r.header()->objects_control_offset)->buffers_mutex;
 }
 

@@ -80,7 +80,7 @@ uint64_t dw_layout_value(int32_t which) {
     case DW_LAYOUT_OFF_ENTRY_COUNT: return offsetof(L::RegionHeader, entry_count);
     case DW_LAYOUT_MAX_KEY_LENGTH: return L::kMaxKeyLength;
     case DW_LAYOUT_MAX_NAME_LENGTH: return L::kMaxNameLength;
-    case DW_LAYOUT_MUTEX_SIZE: return sizeof(pthread_mutex_t);
+    case DW_LAYOUT_MUTEX_SIZE: return sizeof(L::MutexSlot);
     case DW_LAYOUT_STRIPE_COUNT: return L::kStripeCount;
     case DW_LAYOUT_MAX_CHAIN_LENGTH: return L::kMaxChainLength;
     case DW_LAYOUT_OFF_HASH_SEED: return offsetof(L::RegionHeader, hash_seed);

@@ -25,11 +25,11 @@ std::atomic<uint16_t>* Held(const Region& r, uint32_t index) {
                                      uint64_t{index} * L::kProcessCapacity * sizeof(uint16_t));
 }
 
-pthread_mutex_t* TableMutex(const Region& r) {
+L::MutexSlot* TableMutex(const Region& r) {
   return &r.At<L::ObjectsControl>(r.header()->objects_control_offset)->locks_mutex;
 }
 
-dw_status TakeRobust(Region& r, pthread_mutex_t* mutex, void (*repair)(Region&, uint32_t), uint32_t index) {
+dw_status TakeRobust(Region& r, L::MutexSlot* mutex, void (*repair)(Region&, uint32_t), uint32_t index) {
   return LockRepairing(r, mutex, "a lock's mutex is unrecoverable", [&] {
     if (repair != nullptr) repair(r, index);
   });

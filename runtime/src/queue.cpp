@@ -35,7 +35,7 @@ inline void CpuRelax() {
 
 L::QueueEntry* Table(const Region& r) { return r.At<L::QueueEntry>(r.header()->queues_offset); }
 
-pthread_mutex_t* TableMutex(const Region& r) {
+L::MutexSlot* TableMutex(const Region& r) {
   return &r.At<L::ObjectsControl>(r.header()->objects_control_offset)->queues_mutex;
 }
 

@@ -4,8 +4,6 @@
 // that never happened) marks the region corrupt.
 #pragma once
 
-#include <pthread.h>
-
 #include "dotnet_workers/dw_status.h"
 #include "region.h"
 #include "robust_mutex.h"
@@ -15,7 +13,7 @@ namespace dw {
 // Locks `mutex`; if its last holder died holding it, runs `repair()` (under the mutex) and
 // marks it consistent. `unrecoverable` is the corruption message for a lost mutex.
 template <typename Repair>
-dw_status LockRepairing(Region& r, pthread_mutex_t* mutex, const char* unrecoverable, Repair repair) noexcept {
+dw_status LockRepairing(Region& r, layout::MutexSlot* mutex, const char* unrecoverable, Repair repair) noexcept {
   switch (LockRobust(mutex)) {
     case LockResult::kAcquired: return DW_OK;
     case LockResult::kOwnerDied:
@@ -27,7 +25,7 @@ dw_status LockRepairing(Region& r, pthread_mutex_t* mutex, const char* unrecover
 }
 
 // For a mutex whose structure needs no repair (every change under it is one store).
-inline dw_status LockRepairing(Region& r, pthread_mutex_t* mutex, const char* unrecoverable) noexcept {
+inline dw_status LockRepairing(Region& r, layout::MutexSlot* mutex, const char* unrecoverable) noexcept {
   return LockRepairing(r, mutex, unrecoverable, [] {});
 }
 

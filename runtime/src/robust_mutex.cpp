@@ -6,12 +6,12 @@ namespace dw {
 
 CrashHook g_crash_hook = nullptr;
 
-bool InitRobustMutex(pthread_mutex_t* mutex) noexcept {
+bool InitRobustMutex(layout::MutexSlot* mutex) noexcept {
   pthread_mutexattr_t attributes;
   if (pthread_mutexattr_init(&attributes) != 0) return false;
   bool ok = pthread_mutexattr_setpshared(&attributes, PTHREAD_PROCESS_SHARED) == 0 &&
             pthread_mutexattr_setrobust(&attributes, PTHREAD_MUTEX_ROBUST) == 0 &&
-            pthread_mutex_init(mutex, &attributes) == 0;
+            pthread_mutex_init(&mutex->mutex, &attributes) == 0;
   pthread_mutexattr_destroy(&attributes);
   return ok;
 }
@@ -29,12 +29,12 @@ LockResult Classify(int rc) {
 
 }  // namespace
 
-LockResult LockRobust(pthread_mutex_t* mutex) noexcept { return Classify(pthread_mutex_lock(mutex)); }
+LockResult LockRobust(layout::MutexSlot* mutex) noexcept { return Classify(pthread_mutex_lock(&mutex->mutex)); }
 
-LockResult TryLockRobust(pthread_mutex_t* mutex) noexcept { return Classify(pthread_mutex_trylock(mutex)); }
+LockResult TryLockRobust(layout::MutexSlot* mutex) noexcept { return Classify(pthread_mutex_trylock(&mutex->mutex)); }
 
-void MarkConsistent(pthread_mutex_t* mutex) noexcept { pthread_mutex_consistent(mutex); }
+void MarkConsistent(layout::MutexSlot* mutex) noexcept { pthread_mutex_consistent(&mutex->mutex); }
 
-void UnlockRobust(pthread_mutex_t* mutex) noexcept { pthread_mutex_unlock(mutex); }
+void UnlockRobust(layout::MutexSlot* mutex) noexcept { pthread_mutex_unlock(&mutex->mutex); }
 
 }  // namespace dw

@@ -1,4 +1,4 @@
-// A process-shared robust pthread mutex living in the region.
+// A process-shared robust pthread mutex living in the region, in its slot (mutex_layout.h).
 //
 // When a holder dies (even by SIGKILL), the kernel walks the dead thread's robust list,
 // marks the mutex "owner died" and wakes a waiter. The next locker gets kOwnerDied: it
@@ -7,7 +7,7 @@
 // Lock and Unlock must run on the same thread: critical sections are short native code.
 #pragma once
 
-#include <pthread.h>
+#include "dotnet_workers/mutex_layout.h"
 
 namespace dw {
 
@@ -19,12 +19,12 @@ enum class LockResult {
 };
 
 // Initializes a mutex in shared memory (the region's creator, before any other process).
-bool InitRobustMutex(pthread_mutex_t* mutex) noexcept;
+bool InitRobustMutex(layout::MutexSlot* mutex) noexcept;
 
-LockResult LockRobust(pthread_mutex_t* mutex) noexcept;
-LockResult TryLockRobust(pthread_mutex_t* mutex) noexcept;
-void MarkConsistent(pthread_mutex_t* mutex) noexcept;
-void UnlockRobust(pthread_mutex_t* mutex) noexcept;
+LockResult LockRobust(layout::MutexSlot* mutex) noexcept;
+LockResult TryLockRobust(layout::MutexSlot* mutex) noexcept;
+void MarkConsistent(layout::MutexSlot* mutex) noexcept;
+void UnlockRobust(layout::MutexSlot* mutex) noexcept;
 
 // Test hook: when set, called at named points inside critical sections, so that crash
 // tests can SIGKILL a process exactly there. Null (one predictable branch) otherwise.

@@ -16,7 +16,7 @@ namespace {
 
 L::ServiceEntry* Table(const Region& r) { return r.At<L::ServiceEntry>(r.header()->services_offset); }
 
-pthread_mutex_t* TableMutex(const Region& r) {
+L::MutexSlot* TableMutex(const Region& r) {
   return &r.At<L::ObjectsControl>(r.header()->objects_control_offset)->services_mutex;
 }
 

@@ -108,6 +108,7 @@ TEST_F(Buffers, ADeadProcessesReferences_AreGivenBackByCleanup) {
 }
 
 TEST_F(Buffers, AProcessKilledWhileCreating_LeaksNothing) {
+  DW_REQUIRE_ROBUST_LISTS();
   ASSERT_TRUE(testing::RunAndKillAt(*region_, 1, "buffers.entry.live", [&] {
     BufferView v;
     Open("half", 4096, &v);
@@ -126,6 +127,7 @@ TEST_F(Buffers, AProcessKilledWhileCreating_LeaksNothing) {
 }
 
 TEST_F(Buffers, AProcessKilledWhileReleasing_NeverFreesBytesOthersHold) {
+  DW_REQUIRE_ROBUST_LISTS();
   BufferView mine;
   Open("b", 4096, &mine);
   ASSERT_TRUE(testing::RunAndKillAt(*region_, 1, "buffers.holding.removed", [&] {

@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "kernel_support.h"
 #include "region.h"
 #include "robust_mutex.h"
 

@@ -185,6 +185,7 @@ TEST_F(Heap, CreateAndReleaseInALoop_KeepsUsageFlat) {
 }
 
 TEST_F(Heap, FreeingALargeBlock_GivesItsPagesBackToTheKernel) {
+  DW_REQUIRE_PAGE_REMOVAL();
   struct stat st {};
   const uint64_t size = 16ull << 20;
   uint64_t off = Alloc(size);
@@ -197,6 +198,7 @@ TEST_F(Heap, FreeingALargeBlock_GivesItsPagesBackToTheKernel) {
 }
 
 TEST_F(Heap, AReusedBlockAskedZeroed_ReadsAsZero) {
+  DW_REQUIRE_PAGE_REMOVAL();
   uint64_t small = Alloc(500);
   std::memset(region_->At<char>(small), 0xAB, 500);
   Free(*region_, small);
@@ -276,6 +278,7 @@ TEST_F(Heap, ThreadsAllocatingAndFreeing_NeverShareABlock) {
 }
 
 TEST_F(Heap, AProcessKilledWhileTakingABlock_LeavesTheHeapUsable) {
+  DW_REQUIRE_ROBUST_LISTS();
   Free(*region_, Alloc(100));  // one block on the 128-byte list
   ASSERT_TRUE(testing::RunAndKillAt(*region_, 1, "heap.small.popped", [&] {
     uint64_t off = 0;
@@ -289,6 +292,7 @@ TEST_F(Heap, AProcessKilledWhileTakingABlock_LeavesTheHeapUsable) {
 }
 
 TEST_F(Heap, AProcessKilledWhileGivingABlockBack_LeavesTheHeapUsable) {
+  DW_REQUIRE_ROBUST_LISTS();
   uint64_t off = Alloc(5000);
   ASSERT_TRUE(testing::RunAndKillAt(*region_, 1, "heap.free.linked", [&] { Free(*region_, off); }));
   for (int i = 0; i < 100; ++i) {
@@ -430,6 +434,7 @@ TEST_F(Heap, AnAllocationBiggerThanTheHighestFreeBlock_GrowsItOverTheTop) {
 }
 
 TEST_F(Heap, AMergedBlockAskedZeroed_ReadsAsZero) {
+  DW_REQUIRE_PAGE_REMOVAL();
   uint64_t guard0 = Alloc(PagesOf(20));
   std::vector<uint64_t> parts;
   for (uint64_t pages : {17u, 23u, 19u}) {
@@ -448,6 +453,7 @@ TEST_F(Heap, AMergedBlockAskedZeroed_ReadsAsZero) {
 }
 
 TEST_F(Heap, FreeingNeighbours_GivesTheirPagesBackToTheKernel_MergedToo) {
+  DW_REQUIRE_PAGE_REMOVAL();
   struct stat st {};
   const uint64_t size = 4ull << 20;
   std::vector<uint64_t> blocks;
@@ -508,6 +514,11 @@ TEST_F(Heap, ThreadsAllocatingAndFreeingLargeBlocks_NeverShareOne_AndEndMerged) 
 // blocks end up one free block, which an allocation of their combined size gets whole.
 class HeapMergeCrash : public Heap {
  protected:
+  void SetUp() override {
+    DW_REQUIRE_ROBUST_LISTS();
+    Heap::SetUp();
+  }
+
   // [guard][a: 20 pages][b: 30 pages][c: 40 pages][guard]: `a` and `c` are freed first as
   // asked, then a child frees `b` and dies at `point`.
   // With `repair_point`, the next locker (a second child) dies too, there, while repairing.
@@ -597,6 +608,7 @@ TEST_F(HeapMergeCrash, KilledWhileRepairingAMerge_TheRepairIsDoneAgainByTheNextL
 
 // Killed while taking a block: what it was taking is lost, at most, and the list stays sound.
 TEST_F(Heap, AProcessKilledWhileSplittingOrGrowingALargeBlock_LosesAtMostThatBlock) {
+  DW_REQUIRE_ROBUST_LISTS();
   for (const char* point : {"heap.large.split", "heap.large.unlinked", "heap.large.extended"}) {
     SCOPED_TRACE(point);
     ASSERT_EQ(Region::Create(64ull << 20, 2, 0, &region_), DW_OK) << LastError();

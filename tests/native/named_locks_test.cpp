@@ -102,6 +102,7 @@ TEST_F(NamedLocks, ADeadHoldersPermits_ComeBackReported) {
 }
 
 TEST_F(NamedLocks, AHolderKilledMidOperation_IsRepairedByRecounting) {
+  DW_REQUIRE_ROBUST_LISTS();
   uint32_t s = Open("s", L::kLockSemaphore, 3);
   ASSERT_EQ(AcquireLock(*region_, s, 0), DW_OK);  // ours: 1
   ASSERT_TRUE(testing::RunAndKillAt(*region_, 1, "locks.semaphore.held", [&] { AcquireLock(*region_, s, 0); }));

@@ -152,6 +152,7 @@ TEST_F(Queues, ReadingMany_FromACompletedEmptyQueue_IsClosed) {
 }
 
 TEST_F(Queues, AReaderKilledMidBatch_LeavesTheRestForTheNextReader) {
+  DW_REQUIRE_ROBUST_LISTS();
   // Killed after taking the second message (its cell freed, the head not moved yet): the
   // two it took went with it; the next reader repairs the head and gets the others.
   uint32_t q = Open("batch", 8);
@@ -183,6 +184,7 @@ TEST_F(Queues, ReadingMany_NeedsRoomForALength_AndSaysWhyNot) {
 }
 
 TEST_F(Queues, ACompletedQueue_WhoseWriterDiedAfterCommitting_ReadsAsClosedOnceDrained) {
+  DW_REQUIRE_ROBUST_LISTS();
   // The dead writer's tail was never moved; a reader took its message; then the queue was
   // completed, so no writer takes the write lock to repair the tail. Readers must still
   // see the end (not spin on a tail that trails the head).
@@ -284,6 +286,7 @@ TEST_F(Queues, WriteMany_RefusesRecordsThatRunPastTheirBuffer) {
 }
 
 TEST_F(Queues, AWriterKilledInsideWriteMany_BetweenACommitAndItsTail_IsSteppedOver) {
+  DW_REQUIRE_ROBUST_LISTS();
   uint32_t q = Open("q", 8, 16);
   std::vector<uint8_t> records = Records({"one", "two", "three"});
   ASSERT_TRUE(testing::RunAndKillAt(
@@ -303,6 +306,7 @@ TEST_F(Queues, AWriterKilledInsideWriteMany_BetweenACommitAndItsTail_IsSteppedOv
 }
 
 TEST_F(Queues, AWriterKilledBetweenCommitAndTail_OnAFullQueue_StillReadsAsMayHaveRoom) {
+  DW_REQUIRE_ROBUST_LISTS();
   // A stale tail (a committed cell past it) must not read as full for ever: an async
   // writer would never try the write that repairs it.
   uint32_t q = Open("q", 2);
@@ -480,6 +484,7 @@ TEST_F(Queues, ManyWritersAndReaders_AcrossProcesses_LoseAndDuplicateNothing_And
 }
 
 TEST_F(Queues, AWriterKilledBeforeCommitting_LeavesNothing_AndTheNextWriterGoesOn) {
+  DW_REQUIRE_ROBUST_LISTS();
   uint32_t q = Open("q", 4);
   ASSERT_TRUE(testing::RunAndKillAt(*region_, 1, "queue.enqueue.written", [&] { Write(q, "lost"); }));
   EXPECT_EQ(Count(q), 0u);
@@ -490,6 +495,7 @@ TEST_F(Queues, AWriterKilledBeforeCommitting_LeavesNothing_AndTheNextWriterGoesO
 }
 
 TEST_F(Queues, AWriterKilledAfterCommitting_DeliversItsMessage) {
+  DW_REQUIRE_ROBUST_LISTS();
   uint32_t q = Open("q", 4);
   ASSERT_TRUE(testing::RunAndKillAt(*region_, 1, "queue.enqueue.committed", [&] { Write(q, "kept"); }));
   ASSERT_EQ(Write(q, "next", 1000), DW_OK);
@@ -501,6 +507,7 @@ TEST_F(Queues, AWriterKilledAfterCommitting_DeliversItsMessage) {
 }
 
 TEST_F(Queues, AReaderKilledMidRead_LeavesTheMessageForTheNextReader) {
+  DW_REQUIRE_ROBUST_LISTS();
   uint32_t q = Open("q", 4);
   ASSERT_EQ(Write(q, "again"), DW_OK);
   ASSERT_TRUE(testing::RunAndKillAt(*region_, 1, "queue.dequeue.copied", [&] {
@@ -514,6 +521,7 @@ TEST_F(Queues, AReaderKilledMidRead_LeavesTheMessageForTheNextReader) {
 }
 
 TEST_F(Queues, AReaderKilledAfterFreeingItsCell_DoesNotHideTheNextMessageFromTries) {
+  DW_REQUIRE_ROBUST_LISTS();
   // The dead reader freed its cell but did not move the head: the cell at the head is
   // neither empty for this lap nor a message. A try must take the lock (whose next owner
   // moves the head past it), not report the queue empty forever.
@@ -531,6 +539,7 @@ TEST_F(Queues, AReaderKilledAfterFreeingItsCell_DoesNotHideTheNextMessageFromTri
 }
 
 TEST_F(Queues, AReaderKilledAfterFreeingItsCell_IsRepaired_EvenAfterWritersFilledTheCellAgain) {
+  DW_REQUIRE_ROBUST_LISTS();
   uint32_t q = Open("q", 4);
   ASSERT_EQ(Write(q, "taken"), DW_OK);
   ASSERT_TRUE(testing::RunAndKillAt(*region_, 1, "queue.dequeue.freed", [&] {
@@ -545,6 +554,7 @@ TEST_F(Queues, AReaderKilledAfterFreeingItsCell_IsRepaired_EvenAfterWritersFille
 }
 
 TEST_F(Queues, AWriterKilledAfterCommitting_IsRepaired_EvenAfterReadersTookItsMessage) {
+  DW_REQUIRE_ROBUST_LISTS();
   uint32_t q = Open("q", 4);
   ASSERT_TRUE(testing::RunAndKillAt(*region_, 1, "queue.enqueue.committed", [&] { Write(q, "committed"); }));
   // Readers do not wait for the tail: they take the committed message and free its cell.

@@ -10,8 +10,9 @@ namespace dw {
 namespace {
 
 TEST(RobustMutex, AHolderKilledInside_LeavesItAcquirableAndSaysSo) {
-  auto* mutex = static_cast<pthread_mutex_t*>(
-      mmap(nullptr, sizeof(pthread_mutex_t), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0));
+  DW_REQUIRE_ROBUST_LISTS();
+  auto* mutex = static_cast<layout::MutexSlot*>(
+      mmap(nullptr, sizeof(layout::MutexSlot), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0));
   ASSERT_NE(mutex, MAP_FAILED);
   ASSERT_TRUE(InitRobustMutex(mutex));
 
@@ -31,7 +32,7 @@ TEST(RobustMutex, AHolderKilledInside_LeavesItAcquirableAndSaysSo) {
   EXPECT_EQ(LockRobust(mutex), LockResult::kAcquired);
   EXPECT_EQ(TryLockRobust(mutex), LockResult::kBusy) << "not recursive";
   UnlockRobust(mutex);
-  munmap(mutex, sizeof(pthread_mutex_t));
+  munmap(mutex, sizeof(layout::MutexSlot));
 }
 
 }  // namespace

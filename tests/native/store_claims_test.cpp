@@ -183,6 +183,7 @@ TEST_F(StoreClaims, GetOrSet_ASetWinsOverAComputation) {
 }
 
 TEST_F(StoreClaims, GetOrSet_AClaimKeepsItsRound_ThroughTheRepairOfItsStripe) {
+  DW_REQUIRE_ROBUST_LISTS();
   // The repair after a dead writer gives values new versions; a pending claim's version is
   // its round, which its living owner's resolve must still match.
   std::vector<std::string> same = KeysOfOneBucket(2);
@@ -203,6 +204,7 @@ TEST_F(StoreClaims, GetOrSet_AClaimKeepsItsRound_ThroughTheRepairOfItsStripe) {
 }
 
 TEST_F(StoreClaims, GetOrSet_AComputingProcessKilled_IsTakenOverByAWaiter) {
+  DW_REQUIRE_ROBUST_LISTS();
   const std::string name = "k";
   StoreKey key = K(name);
   ProcessStarting(region_->process(1), "worker");

@@ -86,6 +86,7 @@ TEST_F(StoreStripes, OptimisticUpdatesRacingEachOther_LoseNoUpdate) {
 }
 
 TEST_F(StoreStripes, AWriterKilledMidValue_LeavesTheOldValueWhole) {
+  DW_REQUIRE_ROBUST_LISTS();
   Set("k", "original");
   ASSERT_TRUE(testing::RunAndKillAt(*region_, 1, "store.value.written", [&] { Set("k", "replaced"); }));
   EXPECT_EQ(Get("k"), "original") << "the half-written slot was never made live";
@@ -95,6 +96,7 @@ TEST_F(StoreStripes, AWriterKilledMidValue_LeavesTheOldValueWhole) {
 }
 
 TEST_F(StoreStripes, AWriterKilledAfterSwappingEntries_LeavesTheNewValue) {
+  DW_REQUIRE_ROBUST_LISTS();
   Set("k", "small");
   ASSERT_TRUE(testing::RunAndKillAt(*region_, 1, "store.entry.replaced", [&] { Set("k", std::string(3000, 'L')); }));
   EXPECT_EQ(Get("k"), std::string(3000, 'L')) << "the swap is one store: committed";
@@ -103,6 +105,7 @@ TEST_F(StoreStripes, AWriterKilledAfterSwappingEntries_LeavesTheNewValue) {
 }
 
 TEST_F(StoreStripes, AWriterKilledAfterUnlinking_LeavesTheKeyRemoved) {
+  DW_REQUIRE_ROBUST_LISTS();
   Set("k", "v");
   Set("other", "w");
   ASSERT_TRUE(testing::RunAndKillAt(*region_, 1, "store.entry.unlinked", [&] {
@@ -119,6 +122,7 @@ TEST_F(StoreStripes, AWriterKilledAfterUnlinking_LeavesTheKeyRemoved) {
 // preemption) must not hold up readers: they get the last committed value, without waiting.
 
 TEST_F(StoreStripes, AWriterStoppedMidValue_DoesNotHoldUpReaders_WhoGetTheCommittedValue) {
+  DW_REQUIRE_ROBUST_LISTS();
   Set("k", "original");
   Set("other", "o");
   uint64_t committed = 0;
@@ -146,6 +150,7 @@ TEST_F(StoreStripes, AWriterStoppedMidValue_DoesNotHoldUpReaders_WhoGetTheCommit
 }
 
 TEST_F(StoreStripes, AWriterStoppedAfterSwappingEntries_DoesNotHoldUpReaders_WhoGetTheNewValueWhole) {
+  DW_REQUIRE_ROBUST_LISTS();
   Set("k", "small");
   Set("other", "o");
   const std::string large(3000, 'L');  // too big for the slots: a new entry replaces the old one
@@ -170,6 +175,7 @@ TEST_F(StoreStripes, AWriterStoppedAfterSwappingEntries_DoesNotHoldUpReaders_Who
 }
 
 TEST_F(StoreStripes, AWriterStoppedAfterUnlinking_DoesNotHoldUpReaders_WhoSeeTheKeyRemoved) {
+  DW_REQUIRE_ROBUST_LISTS();
   Set("k", "v");
   Set("other", "w");
   testing::ChildGuard writer(testing::RunAndStopAt(*region_, 1, "store.entry.unlinked", [&] {
@@ -197,6 +203,7 @@ TEST_F(StoreStripes, AWriterStoppedAfterUnlinking_DoesNotHoldUpReaders_WhoSeeThe
 }
 
 TEST_F(StoreStripes, AWriterKilledBetweenFlipAndVersion_FailsUpdatesBasedOnReadsFromBefore) {
+  DW_REQUIRE_ROBUST_LISTS();
   Set("k", "before");
   uint64_t before = 0;
   ASSERT_EQ(Get("k", &before), "before");  // an Update based on this read must not apply after the crash
@@ -236,9 +243,11 @@ TEST_F(StoreStripes, ExpiredEntriesBeyondTheDeferredList_AreLeftForLaterWriters_
   // More expired values in one chain than one critical section may unlink (it frees only
   // after it ends, and keeps a bounded list of what to free).
   std::vector<std::string> same = KeysOfOneBucket(12);
-  for (int i = 0; i < 10; ++i) ASSERT_EQ(Set(same[i], "brief", SetMode::kAlways, 1'000'000), DW_OK);  // 1 ms
+  // 100 ms: long enough that none expires while the others are set (a writer would collect
+  // it), even on a busy machine or under qemu-user.
+  for (int i = 0; i < 10; ++i) ASSERT_EQ(Set(same[i], "brief", SetMode::kAlways, 100'000'000), DW_OK);
   ASSERT_EQ(Set(same[10], "stays"), DW_OK);
-  usleep(5'000);
+  usleep(150'000);
   EXPECT_EQ(StoreCount(*region_), 11u);
   for (int i = 0; i < 10; ++i) EXPECT_EQ(Get(same[i]), "<absent>") << i;
 
@@ -264,10 +273,11 @@ TEST_F(StoreStripes, ExpiredEntriesBeyondTheDeferredList_AreLeftForLaterWriters_
 }
 
 TEST_F(StoreStripes, AWriterWalkingPastManyExpiredEntries_FreesNothingInsideItsSection) {
+  DW_REQUIRE_ROBUST_LISTS();
   std::vector<std::string> same = KeysOfOneBucket(11);
-  for (int i = 0; i < 10; ++i) ASSERT_EQ(Set(same[i], "brief", SetMode::kAlways, 1'000'000), DW_OK);
+  for (int i = 0; i < 10; ++i) ASSERT_EQ(Set(same[i], "brief", SetMode::kAlways, 100'000'000), DW_OK);
   ASSERT_EQ(Set(same[10], "stays"), DW_OK);
-  usleep(5'000);
+  usleep(150'000);
   const uint64_t frees = HeapFrees();
   // Stopped in its section after its walk: readers may be in anything it unlinked.
   testing::ChildGuard writer(

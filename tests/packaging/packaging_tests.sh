@@ -71,6 +71,9 @@ packaging_checks() { # work version
   check "the tool installs from the local feed" \
     dotnet tool install dotnet-workers --tool-path "$work/tools" --configfile "$work/nuget.config"
   check "the executables keep their execute bits, packed and installed" executables_are_executable "$version" "$installed"
+  check "each package carries the native files of its RIDs: linux-x64 and linux-arm64" natives_match_their_rids "$version"
+  out="$(arm64_launcher_version "$version" "$work/arm64" 2>&1)" || true
+  check "the linux-arm64 tool's launcher runs (under qemu-user) and carries the version" contains "$out" "dotnet-workers $version "
   out="$("$tool" --version 2>&1)" || true
   check "the tool, the launcher and the packages carry one version" contains "$out" "dotnet-workers $version "
   check "the templates install" \
@@ -95,11 +98,47 @@ packaging_checks() { # work version
 }
 
 executables_are_executable() { # version installed-dir
-  local entry
-  for entry in tools/any/linux-x64/dotnet-workers tools/any/linux-x64/launcher/dotnet-workers; do
-    zipinfo "$ARTIFACTS/packages/dotnet-workers.linux-x64.$1.nupkg" "$entry" | tee /dev/stderr | grep -q '^-rwxr-xr-x' || return 1
+  local rid entry
+  for rid in linux-x64 linux-arm64; do
+    for entry in "tools/any/$rid/dotnet-workers" "tools/any/$rid/launcher/dotnet-workers"; do
+      zipinfo "$ARTIFACTS/packages/dotnet-workers.$rid.$1.nupkg" "$entry" | tee /dev/stderr | grep -q '^-rwxr-xr-x' || return 1
+    done
   done
   test -x "$2/dotnet-workers" && test -x "$2/launcher/dotnet-workers"
+}
+
+# The ELF machine of every native file in the packages is its RID's (x86-64 62, aarch64 183).
+natives_match_their_rids() { # version
+  python3 - "$ARTIFACTS/packages" "$1" <<'PY2'
+import struct, sys, zipfile
+packages, version = sys.argv[1], sys.argv[2]
+machines = {"linux-x64": 62, "linux-arm64": 183}
+expected = {f"DotnetWorkers.{version}.nupkg": [f"runtimes/{rid}/native/libdotnetworkers.so" for rid in machines]}
+for rid in machines:
+    expected[f"dotnet-workers.{rid}.{version}.nupkg"] = [f"tools/any/{rid}/{name}" for name in (
+        "dotnet-workers", "launcher/dotnet-workers", "launcher/libdotnetworkers.so",
+        "launcher/cli/libdotnetworkers.so", "launcher/dashboard/libdotnetworkers.so")]
+ok = True
+for package, entries in expected.items():
+    with zipfile.ZipFile(f"{packages}/{package}") as z:
+        for entry in entries:
+            rid = next(r for r in machines if f"/{r}/" in entry)
+            data = z.read(entry)
+            machine = struct.unpack_from("<H", data, 18)[0] if data[:4] == b"\x7fELF" else None
+            print(package, entry, "machine", machine)
+            ok &= machine == machines[rid]
+        apphosts = [n for n in z.namelist() if n.endswith(("/cli/DotnetWorkers.Cli", "/dashboard/DotnetWorkers.Dashboard"))]
+        print(package, "apphosts of another architecture:", apphosts)
+        ok &= not apphosts
+sys.exit(0 if ok else 1)
+PY2
+}
+
+# qemu-user cannot follow the shim's exec (no binfmt here): the launcher runs directly.
+arm64_launcher_version() { # version folder
+  mkdir -p "$2" && unzip -q -o "$ARTIFACTS/packages/dotnet-workers.linux-arm64.$1.nupkg" -d "$2" &&
+    chmod +x "$2/tools/any/linux-arm64/launcher/dotnet-workers" &&
+    qemu-aarch64 -L /usr/aarch64-linux-gnu "$2/tools/any/linux-arm64/launcher/dotnet-workers" --version
 }
 
 new_and_build() { # template name hive

@@ -11,11 +11,11 @@
 #ifndef DOTNET_WORKERS_HEAP_LAYOUT_H
 #define DOTNET_WORKERS_HEAP_LAYOUT_H
 
-#include <pthread.h>
-
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+
+#include "mutex_layout.h"
 
 namespace dw::layout {
 
@@ -43,16 +43,18 @@ struct BlockHeader {
                                 // Large blocks: block_size is a multiple of
                                 // kLargeBlockGranule (the start need not be).
 
-// One free list. Padded to a cache line so the lists' locks do not share lines.
+// One free list. Padded to a 128-byte pair of cache lines, so the lists' locks share
+// neither a line nor a pair (x86's adjacent-line prefetcher fetches pairs).
 struct SizeClass {
-  pthread_mutex_t mutex;              //  0 robust, process-shared: guards the list
-  std::atomic<uint64_t> free_head;    // 40 atomic: offset of the first free block, 0 = none
+  MutexSlot mutex;                    //  0 robust, process-shared: guards the list
+  std::atomic<uint64_t> free_head;    // 48 atomic: offset of the first free block, 0 = none
                                       //    (the large list: the lowest; it is address-ordered)
-  std::atomic<uint64_t> free_blocks;  // 48 atomic: blocks on the list
-  std::atomic<uint64_t> pending;      // 56 atomic, large list only (zero on the small ones):
+  std::atomic<uint64_t> free_blocks;  // 56 atomic: blocks on the list
+  std::atomic<uint64_t> pending;      // 64 atomic, large list only (zero on the small ones):
                                       //    payload offset of the block the lock's holder is
                                       //    giving back, 0 = none. The next locker after an
                                       //    owner-died finishes that free.
+  uint8_t reserved[56];               // 72 zero
 };
 
 // `top` is written by every compare-and-swap that cuts a fresh block, the statistics
@@ -61,32 +63,31 @@ struct SizeClass {
 struct HeapControl {
   std::atomic<uint64_t> top;                //   0 atomic: first never-used byte (region offset)
   uint8_t reserved0[56];                    //   8 zero
-  SizeClass classes[kSmallClassCount + 1];  //  64: small classes, then the large list (768 .. 831)
-  uint8_t reserved1[64];                    // 832 zero: keeps the counters out of the large list's pair
-  std::atomic<uint64_t> used_bytes;         // 896 atomic: bytes of allocated blocks, headers included
-  std::atomic<uint64_t> free_bytes;         // 904 atomic: bytes of blocks on free lists
-  std::atomic<uint64_t> allocations;        // 912 atomic: blocks ever allocated
-  std::atomic<uint64_t> frees;              // 920 atomic: blocks ever freed
-  uint8_t reserved2[4096 - 928];            // 928 zero
+  SizeClass classes[kSmallClassCount + 1];  //   64: small classes, then the large list (1472 .. 1599)
+  uint8_t reserved1[64];                    // 1600 zero: keeps the counters out of the large list's pair
+  std::atomic<uint64_t> used_bytes;         // 1664 atomic: bytes of allocated blocks, headers included
+  std::atomic<uint64_t> free_bytes;         // 1672 atomic: bytes of blocks on free lists
+  std::atomic<uint64_t> allocations;        // 1680 atomic: blocks ever allocated
+  std::atomic<uint64_t> frees;              // 1688 atomic: blocks ever freed
+  uint8_t reserved2[4096 - 1696];           // 1696 zero
 };
 
 inline constexpr uint64_t kHeapCacheLine = 64;
 
-static_assert(sizeof(pthread_mutex_t) == 40, "the layout assumes glibc's x86-64 pthread_mutex_t");
 static_assert(sizeof(BlockHeader) == kBlockHeaderSize);
 static_assert(offsetof(BlockHeader, state) == 4);
 static_assert(offsetof(BlockHeader, block_size) == 8);
-static_assert(sizeof(SizeClass) == 64);
-static_assert(offsetof(SizeClass, free_head) == 40);
-static_assert(offsetof(SizeClass, free_blocks) == 48);
-static_assert(offsetof(SizeClass, pending) == 56);
+static_assert(sizeof(SizeClass) == 2 * kHeapCacheLine);
+static_assert(offsetof(SizeClass, free_head) == 48);
+static_assert(offsetof(SizeClass, free_blocks) == 56);
+static_assert(offsetof(SizeClass, pending) == 64);
 static_assert(sizeof(std::atomic<uint64_t>) == 8 && std::atomic<uint64_t>::is_always_lock_free);
 static_assert(offsetof(HeapControl, top) == 0);
 static_assert(offsetof(HeapControl, classes) == 64);
-static_assert(offsetof(HeapControl, used_bytes) == 896);
-static_assert(offsetof(HeapControl, free_bytes) == 904);
-static_assert(offsetof(HeapControl, allocations) == 912);
-static_assert(offsetof(HeapControl, frees) == 920);
+static_assert(offsetof(HeapControl, used_bytes) == 1664);
+static_assert(offsetof(HeapControl, free_bytes) == 1672);
+static_assert(offsetof(HeapControl, allocations) == 1680);
+static_assert(offsetof(HeapControl, frees) == 1688);
 static_assert(offsetof(HeapControl, used_bytes) % (2 * kHeapCacheLine) == 0 &&
                   offsetof(HeapControl, frees) + 8 <= offsetof(HeapControl, used_bytes) + kHeapCacheLine,
               "the counters share one cache line, and its 128-byte pair with nothing else");

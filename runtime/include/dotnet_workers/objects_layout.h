@@ -3,12 +3,11 @@
 #ifndef DOTNET_WORKERS_OBJECTS_LAYOUT_H
 #define DOTNET_WORKERS_OBJECTS_LAYOUT_H
 
-#include <pthread.h>
-
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
 
+#include "mutex_layout.h"
 #include "process_set_layout.h"
 
 namespace dw::layout {
@@ -40,14 +39,14 @@ inline constexpr uint32_t kHoldPending = 3;  // ref = offset of a pending StoreE
 // on its own cache line). Reads of a live buffer's bytes, lock acquisition and messages never
 // take them.
 struct ObjectsControl {
-  pthread_mutex_t buffers_mutex;   //   0 robust, process-shared
-  uint8_t reserved0[24];           //  40
-  pthread_mutex_t locks_mutex;     //  64 robust, process-shared
-  uint8_t reserved1[24];           // 104
-  pthread_mutex_t queues_mutex;    // 128 robust, process-shared
-  uint8_t reserved2[24];           // 168
-  pthread_mutex_t services_mutex;  // 192 robust, process-shared
-  uint8_t reserved3[24];           // 232
+  MutexSlot buffers_mutex;   //   0 robust, process-shared
+  uint8_t reserved0[16];     //  48
+  MutexSlot locks_mutex;     //  64 robust, process-shared
+  uint8_t reserved1[16];     // 112
+  MutexSlot queues_mutex;    // 128 robust, process-shared
+  uint8_t reserved2[16];     // 176
+  MutexSlot services_mutex;  // 192 robust, process-shared
+  uint8_t reserved3[16];     // 240
 };
 
 struct BufferEntry {
@@ -76,9 +75,9 @@ struct LockEntry {
   std::atomic<uint32_t> abandoned;  //  28 atomic: semaphore permits taken back from dead holders, not yet reported
   uint32_t name_length;             //  32
   uint32_t reserved0;               //  36
-  pthread_mutex_t mutex;            //  40 robust, process-shared: semaphores only
-  char name[kMaxNameLength];        //  80
-  uint8_t reserved1[256 - 80 - kMaxNameLength];
+  MutexSlot mutex;                  //  40 robust, process-shared: semaphores only
+  char name[kMaxNameLength];        //  88
+  uint8_t reserved1[256 - 88 - kMaxNameLength];
   ProcessSet watchers;  // 256 atomic: processes whose dispatcher waits (async) for a hold to come free
 };
 
@@ -102,7 +101,7 @@ static_assert(sizeof(LockEntry) == 384);
 static_assert(offsetof(LockEntry, watchers) == 256);
 static_assert(offsetof(LockEntry, word) == 16);
 static_assert(offsetof(LockEntry, mutex) == 40);
-static_assert(offsetof(LockEntry, name) == 80);
+static_assert(offsetof(LockEntry, name) == 88);
 static_assert(sizeof(Holding) == 16);
 
 }  // namespace dw::layout

@@ -10,8 +10,7 @@
 #ifndef DOTNET_WORKERS_QUEUE_LAYOUT_H
 #define DOTNET_WORKERS_QUEUE_LAYOUT_H
 
-#include <pthread.h>
-
+#include "mutex_layout.h"
 #include "process_set_layout.h"
 
 #include <atomic>
@@ -53,13 +52,13 @@ struct QueueEntry {
                                     //     was completed with (0: none); written before `completed`
   uint64_t reserved0b;              //  56
   // line 1: writers
-  pthread_mutex_t write_mutex;  //  64 robust, process-shared
-  std::atomic<uint64_t> tail;   // 104 atomic: the next position to write
-  uint64_t reserved1[2];        // 112
+  MutexSlot write_mutex;       //  64 robust, process-shared
+  std::atomic<uint64_t> tail;  // 112 atomic: the next position to write
+  uint64_t reserved1;          // 120
   // line 2: readers
-  pthread_mutex_t read_mutex;  // 128 robust, process-shared
-  std::atomic<uint64_t> head;  // 168 atomic: the next position to read
-  uint64_t reserved2[2];       // 176
+  MutexSlot read_mutex;        // 128 robust, process-shared
+  std::atomic<uint64_t> head;  // 176 atomic: the next position to read
+  uint64_t reserved2;          // 184
   // line 3: blocking waits
   std::atomic<uint32_t> not_empty;        // 192 atomic, futex: bumped when a message is committed and readers wait
   std::atomic<uint32_t> readers_waiting;  // 196 atomic
@@ -102,9 +101,9 @@ static_assert(offsetof(QueueEntry, completed) == 32);
 static_assert(offsetof(QueueEntry, type_tag) == 40);
 static_assert(offsetof(QueueEntry, error_offset) == 48);
 static_assert(offsetof(QueueEntry, write_mutex) == 64);
-static_assert(offsetof(QueueEntry, tail) == 104);
+static_assert(offsetof(QueueEntry, tail) == 112);
 static_assert(offsetof(QueueEntry, read_mutex) == 128);
-static_assert(offsetof(QueueEntry, head) == 168);
+static_assert(offsetof(QueueEntry, head) == 176);
 static_assert(offsetof(QueueEntry, not_empty) == 192);
 static_assert(offsetof(QueueEntry, message_watchers) == 256);
 static_assert(offsetof(QueueEntry, room_watchers) == 512);

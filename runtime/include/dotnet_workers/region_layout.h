@@ -26,7 +26,7 @@ namespace dw::layout {
 
 // "DWREGION" read as a little-endian 64-bit word.
 inline constexpr uint64_t kMagic = 0x4E4F494745525744ull;
-inline constexpr uint32_t kLayoutVersion = 7;
+inline constexpr uint32_t kLayoutVersion = 8;  // 8: mutexes in fixed 48-byte slots (mutex_layout.h)
 
 inline constexpr uint64_t kHeaderOffset = 0;
 inline constexpr uint64_t kHeaderSize = 4096;  // one page; the unused tail stays zero
@@ -258,7 +258,7 @@ constexpr uint32_t FormatWord() {
       kRoleCapacity,
       offsetof(RegionHeader, shutdown_state),
       offsetof(ProcessEntry, role),
-      sizeof(pthread_mutex_t),
+      sizeof(MutexSlot),
       sizeof(BlockHeader),
       sizeof(HeapControl),
       kSmallClassCount,

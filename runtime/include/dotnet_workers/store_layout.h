@@ -8,11 +8,11 @@
 #ifndef DOTNET_WORKERS_STORE_LAYOUT_H
 #define DOTNET_WORKERS_STORE_LAYOUT_H
 
-#include <pthread.h>
-
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+
+#include "mutex_layout.h"
 
 namespace dw::layout {
 
@@ -32,11 +32,10 @@ inline constexpr uint32_t kEntryAbandoned = 3;  // GetOrSet: the computing proce
 inline constexpr uint32_t kEntryFailed = 4;     // GetOrSet: the factory threw; the slot holds its message
 
 struct Stripe {
-  pthread_mutex_t mutex;           //  0 robust, process-shared: writers of this stripe's buckets
-  std::atomic<uint32_t> sequence;  // 40 atomic: odd while a writer changes something; only grows
-  uint32_t reserved0;              // 44 zero
-  std::atomic<uint64_t> versions;  // 48 atomic: the last version handed out in this stripe; only grows
-  uint64_t reserved1;              // 56 zero
+  MutexSlot mutex;                 //  0 robust, process-shared: writers of this stripe's buckets
+  std::atomic<uint32_t> sequence;  // 48 atomic: odd while a writer changes something; only grows
+  uint32_t reserved0;              // 52 zero
+  std::atomic<uint64_t> versions;  // 56 atomic: the last version handed out in this stripe; only grows
 };
 
 // The payload of a heap block. The key follows the 80-byte header, padded to 8 bytes, then
@@ -64,8 +63,8 @@ struct StoreEntry {
 };
 
 static_assert(sizeof(Stripe) == 64);
-static_assert(offsetof(Stripe, sequence) == 40);
-static_assert(offsetof(Stripe, versions) == 48);
+static_assert(offsetof(Stripe, sequence) == 48);
+static_assert(offsetof(Stripe, versions) == 56);
 static_assert(sizeof(StoreEntry) == 80);
 static_assert(offsetof(StoreEntry, version) == 16);
 static_assert(offsetof(StoreEntry, expires_ns) == 24);

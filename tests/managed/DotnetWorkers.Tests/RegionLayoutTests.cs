@@ -125,7 +125,7 @@ public class RegionLayoutTests
             RegionLayout.ServicesOffsetOffset,
             40, 144,                                  // the type identities of a queue entry, a service entry
             512, 256, 256,                            // room watchers of a queue, watchers of a lock, claim watchers of the header
-            896, 56,                                  // the heap's statistics counters, a size class's pending free
+            1664, 64,                                 // the heap's statistics counters, a size class's pending free
             256, RegionLayout.TypeNameCapacity, RegionLayout.TypeNamesOffsetOffset, // type name entry
             RegionLayout.ServiceGenerationOffset,
             RegionLayout.EntryRestartsOffset, RegionLayout.DoorbellCallsServedOffset, RegionLayout.DoorbellGcHeapOffset,

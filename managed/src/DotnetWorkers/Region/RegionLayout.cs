@@ -7,7 +7,7 @@ namespace DotnetWorkers.Region;
 /// </summary>
 internal static class RegionLayout
 {
-    internal const uint Version = 7;
+    internal const uint Version = 8;
     internal const ulong Magic = 0x4E4F494745525744; // "DWREGION"
 
     internal const int HeaderSize = 4096;
@@ -18,10 +18,10 @@ internal static class RegionLayout
     internal const ulong MinRegionSize = 16UL << 20;
     internal const int MaxKeyLength = 1024;
     internal const int MaxNameLength = 128;
-    internal const int MutexSize = 40;
+    internal const int MutexSize = 48;
     internal const int StripeCount = 16384;
     internal const int MaxChainLength = 4096;
-    internal const int StripeVersionsOffset = 48;
+    internal const int StripeVersionsOffset = 56;
     internal const int QueueCapacity = 256;
     internal const int MaxQueueCells = 1 << 20;
     internal const int MaxSlotSize = 64 * 1024;

@@ -9,7 +9,7 @@
 #                           managed, generator, launcher, sample smoke runs, and the packages
 #                           (packed, installed, used from a fresh folder).
 #                           The last line totals them all: "N passed, N failed".
-#   ./build.sh bench [name] build, then run the benchmarks (all, or one of: boot, store, ipc, supervise, web, document);
+#   ./build.sh bench [name] build, then run the benchmarks (all, or one of: boot, store, ipc, supervise, web, document, multihost);
 #                           figures print one per line and land in artifacts/bench/*.json
 #   ./build.sh pack         build (linux-x64, and linux-arm64 with Debian's cross toolchain), then
 #                           write every NuGet package (the library, Hosting, Serilog, the templates,

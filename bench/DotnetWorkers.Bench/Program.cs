@@ -4,16 +4,17 @@ using System.CommandLine;
 using DotnetWorkers.Bench.Boot;
 using DotnetWorkers.Bench.Document;
 using DotnetWorkers.Bench.Ipc;
+using DotnetWorkers.Bench.MultiHost;
 using DotnetWorkers.Bench.Store;
 using DotnetWorkers.Bench.Supervise;
 using DotnetWorkers.Bench.Web;
 
 var suite = new Argument<string>("suite")
 {
-    Description = "Which benchmarks to run: all, boot, store, ipc, supervise, web, document.",
+    Description = "Which benchmarks to run: all, boot, store, ipc, supervise, web, document, multihost.",
     DefaultValueFactory = _ => "all",
 };
-suite.AcceptOnlyFromAmong("all", "boot", "store", "ipc", "supervise", "web", "document");
+suite.AcceptOnlyFromAmong("all", "boot", "store", "ipc", "supervise", "web", "document", "multihost");
 
 var output = new Option<DirectoryInfo>("--out")
 {
@@ -74,6 +75,11 @@ root.SetAction(parse =>
     if (which is "all" or "document")
     {
         DocumentBenchmark.Run(directory, parse.GetValue(milliseconds));
+    }
+
+    if (which is "all" or "multihost")
+    {
+        MultiHostBenchmark.Run(directory, parse.GetValue(milliseconds));
     }
 
     return 0;

@@ -64,6 +64,11 @@ int main(int argc, char** argv) {
   // Held until the launcher exits: no other cluster appends to these documents meanwhile.
   const int data_directory_lock = options.data_dir.empty() ? -1 : OpenDataDirectory(&options.data_dir, &error);
   if (!options.data_dir.empty() && data_directory_lock < 0) return Error(kStartError, error);
+  if (options.join) {
+    // Only that something listens there: the processes speak Redis, and say what else is wrong.
+    if (!CheckJoinReachable(*options.join, 3000, &error)) return Error(kStartError, error);
+    options.join_host_id = MakeHostInstanceId();
+  }
   if (options.http) {
     options.dashboard_path = InstalledPath("dashboard/DotnetWorkers.Dashboard.dll");
     if (options.dashboard_path.empty() || access(options.dashboard_path.c_str(), R_OK) != 0) {

@@ -48,7 +48,8 @@ bool TakesValue(std::string_view name) {
          name == "--on-worker-exit" || name == "--max-restarts" || name == "--restart-window" || name == "--timeout" ||
          name == "--max-memory" || name == "--name" || name == "--output" || name == "--restart-delay" ||
          name == "--listen" || name == "--ready-timeout" || name == "--data-dir" || name == "--data-sync" ||
-         name == "--http" || name == "--http-token" || name == "--http-token-file";
+         name == "--http" || name == "--http-token" || name == "--http-token-file" || name == "--join" ||
+         name == "--join-password-file";
 }
 
 // 127.0.0.0/8, ::1 and localhost: an address only this machine reaches.
@@ -194,7 +195,8 @@ bool MayFollowTheApp(std::string_view arg) {
          name == "--on-worker-exit" || name == "--shutdown-timeout" || name == "--ready-timeout" ||
          name == "--max-memory" || name == "--max-restarts" || name == "--restart-delay" ||
          name == "--restart-window" || name == "--data-dir" || name == "--data-sync" || name == "--http" ||
-         name == "--http-token" || name == "--http-token-file" || name == "--http-write";
+         name == "--http-token" || name == "--http-token-file" || name == "--http-write" || name == "--join" ||
+         name == "--join-password-file";
 }
 
 // The arguments with the launcher's options that follow the app moved before it
@@ -362,6 +364,20 @@ ParseOutcome ParseOptions(const std::vector<std::string_view>& argv, uint32_t de
         return ParseOutcome::kError;
       }
       result.http_token = std::move(*token);
+    } else if (name == "--join") {
+      std::optional<JoinAddress> join = ParseJoinAddress(value, error);
+      if (!join) return ParseOutcome::kError;
+      result.join = std::move(*join);
+    } else if (name == "--join-password-file") {
+      // Checked now, read by every process at bind: the password never crosses a command line.
+      char* absolute = realpath(std::string(value).c_str(), nullptr);
+      if (absolute == nullptr || access(absolute, R_OK) != 0) {
+        std::free(absolute);
+        *error = "--join-password-file " + std::string(value) + ": cannot read it";
+        return ParseOutcome::kError;
+      }
+      result.join_password_file = absolute;
+      std::free(absolute);
     } else if (name == "--name") {
       if (!IsValidRoleName(value)) {
         *error = "invalid --name '" + std::string(value) + "': expected 1-31 letters, digits, '_', '-' or '.'";
@@ -502,6 +518,10 @@ ParseOutcome ParseOptions(const std::vector<std::string_view>& argv, uint32_t de
     *error = std::string(result.http_write ? "--http-write" : "--http-token") + " needs --http";
     return ParseOutcome::kError;
   }
+  if (!result.join_password_file.empty() && !result.join) {
+    *error = "--join-password-file needs --join";
+    return ParseOutcome::kError;
+  }
   if (result.WorkerCount() > kMaxProcesses - 1) {
     *error =
         "too many workers (" + std::to_string(result.WorkerCount()) + "): at most " + std::to_string(kMaxProcesses - 1);
@@ -585,6 +605,12 @@ Options:
                             required when HOST is not a loopback address. Also from
                             DOTNET_WORKERS_HTTP_TOKEN, or --http-token TOKEN (which `ps` shows).
   --http-write              Allow PATCH /api/documents/NAME (a MongoDB update; else 403).
+  --join <URL>              redis://HOST[:PORT]/NAME (rediss:// for TLS): one cluster with
+                            the launchers of other machines that join NAME on that Redis
+                            or Garnet server (Cluster.Hosts; the store is shared by all).
+                            The password from DOTNET_WORKERS_REDIS_PASSWORD or
+                            --join-password-file, never in the URL.
+  --join-password-file <PATH>  The server's password: the file's first line.
   --ready-timeout <DUR>     How long a reload waits for a new process to say it is ready
                             (READY=1 to NOTIFY_SOCKET: the Generic Host's AddSystemd() does,
                             or Cluster.SignalReady()) before it stops the old one anyway

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "join_address.h"
 #include "listeners.h"
 #include "restart_backoff.h"
 
@@ -41,6 +42,9 @@ struct LauncherOptions {
   std::string http_token;             // --http-token: required for a non-loopback --http
   bool http_write = false;            // --http-write: PATCH /api/documents/{name} allowed
   std::string dashboard_path;         // --http: the dashboard's dll, next to the launcher (set at start)
+  std::optional<JoinAddress> join;    // --join: one cluster with the other machines that join this NAME
+  std::string join_password_file;     // --join-password-file: absolute; read by each process, never on a command line
+  std::string join_host_id;           // with --join: this launcher's MakeHostInstanceId() (set at start)
   std::string name;                   // --name: what the CLI calls the cluster (default: the app's)
   std::string app_path;               // the first non-option argument
   std::vector<std::string> app_args;  // everything after it, untouched

@@ -78,6 +78,13 @@ bool Plan(const StartContext& context, const ProcessSpec& spec, ChildPlan* out, 
     ours.emplace_back("DOTNET_WORKERS_DATA_DIR", context.options->data_dir);
     ours.emplace_back("DOTNET_WORKERS_DATA_SYNC", context.options->data_sync_every_patch ? "patch" : "interval");
   }
+  if (context.options->join) {
+    ours.emplace_back("DOTNET_WORKERS_JOIN", context.options->join->Url());
+    ours.emplace_back("DOTNET_WORKERS_JOIN_HOST", context.options->join_host_id);
+    if (!context.options->join_password_file.empty()) {
+      ours.emplace_back("DOTNET_WORKERS_JOIN_PASSWORD_FILE", context.options->join_password_file);
+    }
+  }
   const bool dashboard = spec.role == kDashboardRole && !context.options->dashboard_path.empty();
   if (dashboard) {
     ours.emplace_back("DOTNET_WORKERS_HTTP_TOKEN", context.options->http_token);
@@ -101,9 +108,10 @@ bool Plan(const StartContext& context, const ProcessSpec& spec, ChildPlan* out, 
     for (const auto& [name, value] : ours) replaced |= named(name);
     for (const std::string& name : systemd_vars) replaced |= named(name);
     // Set above for the processes they are for, never inherited: the dashboard's token must not
-    // reach the app, nor a data directory the launcher was not given.
+    // reach the app, nor a data directory or a --join the launcher was not given.
     for (std::string_view name : {"DOTNET_WORKERS_HTTP_TOKEN", "DOTNET_WORKERS_HTTP_WRITE", "DOTNET_WORKERS_DATA_DIR",
-                                  "DOTNET_WORKERS_DATA_SYNC"}) {
+                                  "DOTNET_WORKERS_DATA_SYNC", "DOTNET_WORKERS_JOIN", "DOTNET_WORKERS_JOIN_HOST",
+                                  "DOTNET_WORKERS_JOIN_PASSWORD_FILE"}) {
       replaced |= named(name);
     }
     if (!replaced) plan.env_strings.emplace_back(entry);

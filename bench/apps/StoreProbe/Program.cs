@@ -1,7 +1,9 @@
 // The store benchmark's cross-process half, started by the launcher with --workers=1:
 //   StoreProbe <get|set|inc> <active processes: 1|2> <milliseconds>
 // The first <active> processes run the operation on their own 1000 keys for the given time,
-// starting together; each prints "ops id=N count=C ms=T". The others only wait.
+// starting together; each prints "ops id=N count=C ms=T". The others only wait. Joined
+// across machines (--join, bench multihost), each also runs the same work straight through
+// StackExchange.Redis, in turns with the store's, and prints "direct id=N count=C ms=T".
 //   StoreProbe handoff <rounds> <async|sync>
 // Lock hand-off: worker 1 holds a mutex, the primary waits for it (AcquireAsync or Acquire),
 // worker 1 notes the time and releases; the primary notes when it has the lock. It prints
@@ -20,7 +22,8 @@ if (args[0] == "handoff")
 string op = args[0];
 int active = int.Parse(args[1]);
 int milliseconds = int.Parse(args[2]);
-bool runs = Cluster.WorkerId < active;
+// Its id within its host: joined across machines (--join), Cluster.WorkerId counts from the host's first id.
+bool runs = int.Parse(Environment.GetEnvironmentVariable("DOTNET_WORKERS_ID") ?? "0") < active;
 string[] keys = [.. Enumerable.Range(0, 1000).Select(i => $"p{Cluster.WorkerId}:key:{i}")];
 foreach (string key in keys)
 {
@@ -33,7 +36,39 @@ while (Cluster.Store.Get<long>("ready") < Cluster.WorkerCount + 1)
     Thread.Sleep(1);
 }
 
-if (runs)
+string? join = Environment.GetEnvironmentVariable("DOTNET_WORKERS_JOIN");
+if (runs && join is not null)
+{
+    // Joined (bench multihost): the same work straight through StackExchange.Redis, in this
+    // process, in turns with the store's, so that both see the same machine at the same time.
+    Uri server = new(join);
+    using var direct = new DirectClient($"{server.Host}:{server.Port}", [.. keys.Select(k => "direct:" + k)]);
+    double ours = 0, theirs = 0, oursMs = 0, theirsMs = 0;
+    RunJoined(op, keys, 300);
+    direct.Run(op, 300);
+    for (int slice = 0; slice < 4; slice++)
+    {
+        // Who goes first alternates: neither gets the warmer moment every time.
+        for (int turn = 0; turn < 2; turn++)
+        {
+            var clock = Stopwatch.StartNew();
+            if ((slice + turn) % 2 == 0)
+            {
+                ours += RunJoined(op, keys, milliseconds / 4);
+                oursMs += clock.Elapsed.TotalMilliseconds;
+            }
+            else
+            {
+                theirs += direct.Run(op, milliseconds / 4);
+                theirsMs += clock.Elapsed.TotalMilliseconds;
+            }
+        }
+    }
+
+    Console.WriteLine($"ops id={Cluster.WorkerId} count={ours} ms={oursMs:F1}");
+    Console.WriteLine($"direct id={Cluster.WorkerId} count={theirs} ms={theirsMs:F1}");
+}
+else if (runs)
 {
     Run(op, keys, 300); // warm up: JIT to the last tier, caches
     Thread.Sleep(300);
@@ -46,7 +81,8 @@ if (runs)
 Cluster.Store.Increment("finished");
 while (Cluster.Store.Get<long>("finished") < Cluster.WorkerCount + 1)
 {
-    Thread.Sleep(1);
+    // A process that does not run looks seldom: its looks would take CPU (and, joined, the server) from the ones measured.
+    Thread.Sleep(runs ? 1 : 50);
 }
 
 static long Run(string op, string[] keys, int milliseconds)
@@ -57,19 +93,39 @@ static long Run(string op, string[] keys, int milliseconds)
     {
         for (int i = 0; i < 1000; i++)
         {
-            string key = keys[i];
-            switch (op)
-            {
-                case "get": Cluster.Store.TryGet(key, out string? _); break;
-                case "set": Cluster.Store.Set(key, "a small value!!!"); break;
-                default: Cluster.Store.Increment(key + ":n"); break;
-            }
+            Once(op, keys[i]);
         }
 
         count += 1000;
     }
 
     return count;
+}
+
+// Joined, 1000 operations take ~100 ms: the clock is read every 10.
+static long RunJoined(string op, string[] keys, int milliseconds)
+{
+    long count = 0;
+    long end = Environment.TickCount64 + milliseconds;
+    while (Environment.TickCount64 < end)
+    {
+        for (int i = 0; i < 10; i++)
+        {
+            Once(op, keys[(int)(count++ % 1000)]);
+        }
+    }
+
+    return count;
+}
+
+static void Once(string op, string key)
+{
+    switch (op)
+    {
+        case "get": Cluster.Store.TryGet(key, out string? _); break;
+        case "set": Cluster.Store.Set(key, "a small value!!!"); break;
+        default: Cluster.Store.Increment(key + ":n"); break;
+    }
 }
 
 // Async all the way for AcquireAsync, as an app would be: the continuation after the await
@@ -138,4 +194,51 @@ static void Until(Func<bool> condition)
 
         Thread.SpinWait(20);
     }
+}
+
+/// <summary>What a user would write instead of a joined cluster's store: StackExchange.Redis, one connection, MemoryPack values.</summary>
+sealed class DirectClient : IDisposable
+{
+    private readonly StackExchange.Redis.ConnectionMultiplexer _connection;
+    private readonly StackExchange.Redis.IDatabase _db;
+    private readonly string[] _keys;
+
+    internal DirectClient(string server, string[] keys)
+    {
+        _connection = StackExchange.Redis.ConnectionMultiplexer.Connect(server);
+        _db = _connection.GetDatabase();
+        _keys = keys;
+        foreach (string key in keys)
+        {
+            _db.StringSet(key, MemoryPack.MemoryPackSerializer.Serialize("a small value!!!"));
+        }
+    }
+
+    internal long Run(string op, int milliseconds)
+    {
+        long count = 0;
+        long end = Environment.TickCount64 + milliseconds;
+        while (Environment.TickCount64 < end)
+        {
+            for (int i = 0; i < 10; i++)
+            {
+                string key = _keys[(int)(count % 1000)];
+                switch (op)
+                {
+                    case "get":
+                        StackExchange.Redis.RedisValue stored = _db.StringGet(key);
+                        _ = stored.IsNull ? null : MemoryPack.MemoryPackSerializer.Deserialize<string>((byte[])stored!);
+                        break;
+                    case "set": _db.StringSet(key, MemoryPack.MemoryPackSerializer.Serialize("a small value!!!")); break;
+                    default: _db.StringIncrement(key + ":n"); break;
+                }
+
+                count++;
+            }
+        }
+
+        return count;
+    }
+
+    public void Dispose() => _connection.Dispose();
 }

@@ -24,11 +24,40 @@ public static class Cluster
 
     internal static ClusterRuntime Runtime => s_runtime.Value;
 
-    /// <summary>True in process 0, the primary: the one that receives stdin and whose exit code is the cluster's.</summary>
+    /// <summary>
+    /// True in process 0, the primary: the one that receives stdin and whose exit code is the
+    /// cluster's. Joined across machines (<c>--join</c>), each host has its primary.
+    /// </summary>
     public static bool IsPrimary => Runtime.WorkerId == 0;
 
-    /// <summary>This process's id in the cluster: 0 for the primary, 1..<see cref="WorkerCount"/> for workers.</summary>
-    public static int WorkerId => Runtime.WorkerId;
+    /// <summary>
+    /// This process's id in the cluster: 0 for the primary, 1..<see cref="WorkerCount"/> for
+    /// workers. Joined across machines (<c>--join</c>), ids are unique across hosts: the
+    /// host's index (<see cref="HostIndex"/>) times 1024, plus the id within the host; the
+    /// first host to join has index 0, so its ids are the ones it would have alone.
+    /// </summary>
+    /// <exception cref="DotnetWorkersException">Joined, and the server cannot be reached.</exception>
+    public static int WorkerId => Runtime.GlobalWorkerId;
+
+    /// <summary>This host's index in a cluster joined across machines (<c>--join</c>); 0 on one machine.</summary>
+    /// <exception cref="DotnetWorkersException">Joined, and the server cannot be reached.</exception>
+    public static int HostIndex => Runtime.FirstWorkerId / MultiHost.HostLink.IdsPerHost;
+
+    /// <summary>
+    /// The hosts of a cluster joined across machines (<c>dotnet-workers app.dll --join
+    /// redis://HOST:PORT/NAME</c> on each), by index, with their processes, as their last
+    /// heartbeat told (each is renewed every second and expires after 3: a host that died
+    /// is gone from the list within 3 seconds). On one machine, this host alone.
+    /// </summary>
+    /// <exception cref="DotnetWorkersException">Joined, and the server cannot be reached.</exception>
+    public static IReadOnlyList<HostInfo> Hosts => Runtime.Link?.ReadHosts() ?? [LocalHost()];
+
+    private static HostInfo LocalHost() => new(
+        0,
+        Environment.MachineName,
+        $"{Environment.MachineName}:{Runtime.Region.ProcessPid(0)}",
+        true,
+        [.. Runtime.ReadWorkers().Select(w => new HostProcessInfo(w.Id, w.ProcessId, w.Role, w.Status))]);
 
     /// <summary>How many workers the cluster started with (the primary not included); 0 in a cluster of one.</summary>
     public static int WorkerCount => Runtime.WorkerCount;
@@ -95,8 +124,15 @@ public static class Cluster
     /// <exception cref="ArgumentException"><paramref name="role"/> is not 1-31 of <c>[A-Za-z0-9_.-]</c>, or is "primary".</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is not 1..1023.</exception>
     /// <exception cref="InvalidOperationException">The table has fewer free ids than <paramref name="count"/> (nothing is started), or this is a cluster of one.</exception>
-    public static Task<IReadOnlyList<int>> StartWorkersAsync(string role, int count = 1, CancellationToken cancellationToken = default) =>
-        Runtime.Supervisor.StartWorkersAsync(role, count, cancellationToken);
+    public static Task<IReadOnlyList<int>> StartWorkersAsync(string role, int count = 1, CancellationToken cancellationToken = default)
+    {
+        Task<IReadOnlyList<int>> starting = Runtime.Supervisor.StartWorkersAsync(role, count, cancellationToken);
+        int first = Runtime.FirstWorkerId;
+        return first == 0 ? starting : WithGlobalIds(starting, first);
+    }
+
+    private static async Task<IReadOnlyList<int>> WithGlobalIds(Task<IReadOnlyList<int>> starting, int first) =>
+        [.. (await starting.ConfigureAwait(false)).Select(id => first + id)];
 
     /// <summary>
     /// Asks the launcher to stop worker <paramref name="id"/> gracefully, for good (its
@@ -107,7 +143,7 @@ public static class Cluster
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="id"/> is 0 (the primary) or outside 1..1023.</exception>
     /// <exception cref="InvalidOperationException">The worker is not running, or this is a cluster of one (no launcher).</exception>
     public static Task StopWorkerAsync(int id, CancellationToken cancellationToken = default) =>
-        Runtime.Supervisor.StopWorkerAsync(id, cancellationToken);
+        Runtime.Supervisor.StopWorkerAsync(Runtime.LocalIdOf(id, nameof(id)), cancellationToken);
 
     /// <summary>
     /// Asks the launcher to restart worker <paramref name="id"/>: stopped gracefully as by
@@ -117,8 +153,18 @@ public static class Cluster
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="id"/> is 0 (the primary) or outside 1..1023.</exception>
     /// <exception cref="InvalidOperationException">The worker is not running, or this is a cluster of one (no launcher).</exception>
-    public static Task<WorkerInfo> RestartWorkerAsync(int id, CancellationToken cancellationToken = default) =>
-        Runtime.Supervisor.RestartWorkerAsync(id, cancellationToken);
+    public static Task<WorkerInfo> RestartWorkerAsync(int id, CancellationToken cancellationToken = default)
+    {
+        Task<WorkerInfo> restarting = Runtime.Supervisor.RestartWorkerAsync(Runtime.LocalIdOf(id, nameof(id)), cancellationToken);
+        int first = Runtime.FirstWorkerId;
+        return first == 0 ? restarting : WithGlobalId(restarting, first);
+    }
+
+    private static async Task<WorkerInfo> WithGlobalId(Task<WorkerInfo> restarting, int first)
+    {
+        WorkerInfo restarted = await restarting.ConfigureAwait(false);
+        return restarted with { Id = first + restarted.Id };
+    }
 
     /// <summary>The keyed store every process shares: values, counters, <c>GetOrSetAsync</c> computed once.</summary>
     public static Store.SharedStore Store => Runtime.Store;

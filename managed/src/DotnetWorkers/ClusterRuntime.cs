@@ -28,6 +28,7 @@ internal sealed class ClusterRuntime : IDisposable
     private SharedLocks? _locks;
     private Supervision.SupervisorRequests? _supervisor;
     private Documents.SharedDocuments? _documents;
+    private MultiHost.HostLink? _link;
     private volatile bool _disposed;
 
     internal const string RegionVariable = "DOTNET_WORKERS_REGION";
@@ -42,8 +43,9 @@ internal sealed class ClusterRuntime : IDisposable
     /// lifetime thread. Every feature (store, messaging, queues...) is made on its first use;
     /// the lifetime thread's passes publish the heap and, once messaging exists, pump it.
     /// </summary>
-    private ClusterRuntime(SharedRegion region, int workerId, bool standalone, bool keepAlive)
+    private ClusterRuntime(SharedRegion region, int workerId, bool standalone, bool keepAlive, MultiHost.JoinSettings? join = null)
     {
+        Join = join;
         Region = region;
         WorkerId = workerId;
         IsStandalone = standalone;
@@ -51,6 +53,53 @@ internal sealed class ClusterRuntime : IDisposable
         _regionHandle = region.Handle.DangerousGetHandle();
         _heapPublisher = new Supervision.HeapPublisher(region, workerId);
         Lifetime = new ClusterLifetime(region, workerId, keepAlive, standalone, OnLifetimePass);
+        if (join is not null)
+        {
+            // Joined across machines: connect now, off the bind's path, so that this host's
+            // heartbeat starts with the process (a failure is thrown again at first use).
+            ThreadPool.UnsafeQueueUserWorkItem(static runtime => runtime.TryLink(), this, preferLocal: false);
+        }
+    }
+
+    /// <summary>What <c>--join</c> gave this process; null when the cluster is on one machine only.</summary>
+    internal MultiHost.JoinSettings? Join { get; }
+
+    /// <summary>The link to the server of a cluster joined across machines, connected on first use; null when not joined.</summary>
+    /// <exception cref="DotnetWorkersException">The server cannot be reached or refused the connection.</exception>
+    internal MultiHost.HostLink? Link => Join is null ? null : Once(ref _link, static runtime => MultiHost.HostLink.Connect(runtime, runtime.Join!));
+
+    /// <summary>This host's first id in the whole cluster (0 when not joined): ids in this host's table are added to it.</summary>
+    internal int FirstWorkerId => Link?.FirstWorkerId ?? 0;
+
+    /// <summary>This process's id in the whole cluster: <see cref="WorkerId"/> unless joined across machines.</summary>
+    internal int GlobalWorkerId => FirstWorkerId + WorkerId;
+
+    /// <summary>The id in this host's table of a process's cluster-wide id.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The id is another host's.</exception>
+    internal int LocalIdOf(int id, string parameterName)
+    {
+        int first = FirstWorkerId;
+        if (first != 0 && (id < first || id >= first + RegionLayout.ProcessCapacity))
+        {
+            throw new ArgumentOutOfRangeException(parameterName, id,
+                $"Process {id} is not on this host (host {first / RegionLayout.ProcessCapacity}, ids {first}..{first + RegionLayout.ProcessCapacity - 1}): ask on its own host.");
+        }
+
+        return id - first;
+    }
+
+    private void TryLink()
+    {
+        try
+        {
+            _ = Link;
+        }
+        catch (Exception)
+        {
+            // Whatever it was (the server, the password, a missing assembly), it is thrown
+            // again, with its message, at the first use that needs the server; here, on a
+            // thread-pool thread, it would only end the process.
+        }
     }
 
     internal SharedRegion Region { get; }
@@ -207,7 +256,7 @@ internal sealed class ClusterRuntime : IDisposable
                 throw new DotnetWorkersException($"{IdVariable}={id} is not a process the launcher started: {NativeMethods.LastErrorMessage()}");
             }
 
-            return new ClusterRuntime(region, id, standalone: false, keepAlive: keepWorkersAlive && id != 0);
+            return new ClusterRuntime(region, id, standalone: false, keepAlive: keepWorkersAlive && id != 0, MultiHost.JoinSettings.FromEnvironment(getVariable));
         }
         catch
         {
@@ -262,6 +311,7 @@ internal sealed class ClusterRuntime : IDisposable
     internal IReadOnlyList<WorkerInfo> ReadWorkers()
     {
         var workers = new List<WorkerInfo>();
+        int first = FirstWorkerId;
         for (int id = 0; id < RegionLayout.ProcessCapacity; id++)
         {
             if (Region.ReadProcess(id) is not { } info)
@@ -270,7 +320,8 @@ internal sealed class ClusterRuntime : IDisposable
             }
 
             info = Supervision.KernelStatistics.AddTo(info);
-            workers.Add(Supervision.KernelStatistics.IsLive(info) ? info with { InboxDepth = Messaging.Inboxes.Depth(id) } : info);
+            info = Supervision.KernelStatistics.IsLive(info) ? info with { InboxDepth = Messaging.Inboxes.Depth(id) } : info;
+            workers.Add(first == 0 ? info : info with { Id = first + id });
         }
 
         return workers;
@@ -283,6 +334,7 @@ internal sealed class ClusterRuntime : IDisposable
         // keeps the native attachment alive until that call returns. Messaging stops first:
         // the threads it waits for (pollers letting go) still use the region.
         Volatile.Read(ref _messaging)?.Stop();
+        Volatile.Read(ref _link)?.Dispose();
         _disposed = true;
         Lifetime.Dispose();
         Region.Dispose();

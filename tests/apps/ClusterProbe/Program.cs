@@ -125,6 +125,9 @@ static partial class Program
             case "document-serve":
                 return DocumentScenario.Serve();
 
+            case "multihost":
+                return MultiHostScenario.Run(args[1], int.Parse(args[2]), int.Parse(args[3]));
+
             case "report":
                 // Everyone has printed its identity (and so bound) before the primary reads the table.
                 Barrier("ready");

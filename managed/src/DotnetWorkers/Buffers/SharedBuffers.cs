@@ -14,7 +14,14 @@ public sealed unsafe class SharedBuffers : ISharedBuffers
 {
     private readonly ClusterRuntime _runtime;
 
-    internal SharedBuffers(ClusterRuntime runtime) => _runtime = runtime;
+    // Joined across machines (--join): a name belongs to the first host that uses it.
+    private readonly MultiHost.HostLocalNames? _owners;
+
+    internal SharedBuffers(ClusterRuntime runtime)
+    {
+        _runtime = runtime;
+        _owners = runtime.Link is { } link ? new MultiHost.HostLocalNames(link, "buf") : null;
+    }
 
     /// <summary>Buffers alive in the cluster.</summary>
     public int Count => (int)_runtime.ReadMemoryStatistics().Buffers;
@@ -23,7 +30,7 @@ public sealed unsafe class SharedBuffers : ISharedBuffers
     /// Opens the buffer <paramref name="name"/>, creating it with <paramref name="size"/> zeroed
     /// bytes if no process has. Each call is one reference: dispose what it returns.
     /// </summary>
-    /// <exception cref="InvalidOperationException">The buffer exists with another size.</exception>
+    /// <exception cref="InvalidOperationException">The buffer exists with another size; or, joined across machines, another host has a buffer of that name (buffers stay on one host).</exception>
     /// <exception cref="SharedMemoryExhaustedException">The region has no room for it.</exception>
     public SharedBuffer Open(string name, long size)
     {
@@ -43,6 +50,7 @@ public sealed unsafe class SharedBuffers : ISharedBuffers
     {
         Span<byte> nameBuffer = stackalloc byte[Utf8Name.MaxNameBytes];
         ReadOnlySpan<byte> n = Utf8Name.Encode(name, nameBuffer, "buffer name", nameof(name));
+        _owners?.Claim(name, "The buffer");
         NativeMethods.BufferInfo info;
         fixed (byte* np = n)
         {

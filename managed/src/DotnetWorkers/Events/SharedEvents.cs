@@ -28,6 +28,9 @@ public sealed class SharedEvents : ISharedEvents
     private readonly ConcurrentDictionary<uint, TopicSubscribers> _topics = new();
     private readonly Lock _gate = new();
 
+    // Joined across machines (--join): topics are also channels on the server.
+    private readonly MultiHost.RedisEvents? _remote;
+
     internal SharedEvents(ClusterRuntime runtime, Inboxes inboxes, Registry registry, InboxDrain drain)
     {
         _runtime = runtime;
@@ -35,22 +38,33 @@ public sealed class SharedEvents : ISharedEvents
         _registry = registry;
         _drain = drain;
         drain.Handle(MessageKind.Event, OnEvent);
+        _remote = runtime.Link is { } link ? new MultiHost.RedisEvents(link, Deliver) : null;
     }
 
     /// <summary>
     /// Sends <paramref name="value"/> to every process subscribed to <paramref name="topic"/>.
     /// Waits while a subscriber's inbox is full (backpressure).
     /// </summary>
-    /// <returns>How many processes it was sent to.</returns>
+    /// <returns>How many processes it was sent to (joined across machines, the other hosts' as the server counts them).</returns>
     /// <exception cref="ArgumentException">The topic is null, empty or longer than 250 bytes of UTF-8.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled while waiting for room.</exception>
     public ValueTask<int> PublishAsync<T>(string topic, T value, CancellationToken cancellationToken = default)
     {
         uint index = TopicIndex<T>(topic);
         _drain.EnsureStarted();
+        if (_remote is not null)
+        {
+            return PublishEverywhereAsync(topic, index, value, cancellationToken);
+        }
 
         // Nobody subscribed (the common case of a shared document nobody observes): no list, no frame, no state machine.
         return _registry.HasMembers(index) ? PublishToMembersAsync(index, value, cancellationToken) : new ValueTask<int>(0);
+    }
+
+    private async ValueTask<int> PublishEverywhereAsync<T>(string topic, uint index, T value, CancellationToken cancellationToken)
+    {
+        int local = _registry.HasMembers(index) ? await PublishToMembersAsync(index, value, cancellationToken).ConfigureAwait(false) : 0;
+        return local + await _remote!.PublishAsync(topic, MemoryPackSerializer.Serialize(value), local).ConfigureAwait(false);
     }
 
     private async ValueTask<int> PublishToMembersAsync<T>(uint index, T value, CancellationToken cancellationToken)
@@ -99,8 +113,8 @@ public sealed class SharedEvents : ISharedEvents
     public EventSubscription<T> Subscribe<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.All)] T>(string topic)
     {
         uint index = TopicIndex<T>(topic);
-        var subscription = new EventSubscription<T>(topic, s => Unsubscribe(index, s));
-        Add(index, subscription);
+        var subscription = new EventSubscription<T>(topic, s => Unsubscribe(topic, index, s));
+        Add(topic, index, subscription);
         return subscription;
     }
 
@@ -143,10 +157,15 @@ public sealed class SharedEvents : ISharedEvents
         });
     }
 
-    /// <summary>How many processes are subscribed to <paramref name="topic"/> now.</summary>
+    /// <summary>How many processes are subscribed to <paramref name="topic"/> now (of every host, joined across machines).</summary>
     public int SubscriberCount(string topic)
     {
         ArgumentException.ThrowIfNullOrEmpty(topic);
+        if (_remote is not null)
+        {
+            return _remote.Listeners(topic);
+        }
+
         return _registry.Find(RegistryPrefix + topic) is { } index ? _registry.MemberIds(index).Count : 0;
     }
 
@@ -160,7 +179,7 @@ public sealed class SharedEvents : ISharedEvents
         return _registry.IndexOf(RegistryPrefix + topic, _runtime.TypeNames.Record<T>(), typeof(T), $"The topic '{topic}'");
     }
 
-    private void Add(uint index, IEventSink sink)
+    private void Add(string topic, uint index, IEventSink sink)
     {
         _drain.EnsureStarted();
         lock (_gate)
@@ -170,11 +189,12 @@ public sealed class SharedEvents : ISharedEvents
             if (subscribers.Sinks.Length == 1)
             {
                 _registry.Join(index, true);
+                _remote?.Listen(topic, index);
             }
         }
     }
 
-    private void Unsubscribe(uint index, IEventSink sink)
+    private void Unsubscribe(string topic, uint index, IEventSink sink)
     {
         lock (_gate)
         {
@@ -187,6 +207,7 @@ public sealed class SharedEvents : ISharedEvents
             if (subscribers.Sinks.Length == 0)
             {
                 _registry.Join(index, false);
+                _remote?.StopListening(topic);
             }
         }
     }
@@ -197,15 +218,20 @@ public sealed class SharedEvents : ISharedEvents
     /// </summary>
     private InboxWork? OnEvent(in MessageHeader header, ReadOnlySpan<byte> payload)
     {
-        if (_topics.TryGetValue(header.Registry, out TopicSubscribers? subscribers))
+        Deliver(header.Registry, payload);
+        return null;
+    }
+
+    /// <summary>Hands one event to this process's subscriptions of registry entry <paramref name="index"/>: from an inbox, or from another host.</summary>
+    private void Deliver(uint index, ReadOnlySpan<byte> payload)
+    {
+        if (_topics.TryGetValue(index, out TopicSubscribers? subscribers))
         {
             foreach (IEventSink sink in subscribers.Sinks)
             {
                 sink.Deliver(payload);
             }
         }
-
-        return null;
     }
 
     private sealed class TopicSubscribers

@@ -17,7 +17,10 @@ public abstract class SharedLock : ISharedLock
 
     private readonly ClusterRuntime _runtime;
     private readonly uint _index;
-    private readonly LockAvailable _available;
+    private readonly LockAvailable? _available;
+
+    // Joined across machines (--join): the lock is on the server instead of in the region.
+    private readonly MultiHost.RedisLock? _remote;
 
     private protected SharedLock(ClusterRuntime runtime, string name, uint index)
     {
@@ -27,6 +30,13 @@ public abstract class SharedLock : ISharedLock
         _available = new LockAvailable(runtime, index);
     }
 
+    private protected SharedLock(ClusterRuntime runtime, string name, MultiHost.RedisLock remote)
+    {
+        _runtime = runtime;
+        Name = name;
+        _remote = remote;
+    }
+
     /// <summary>The lock's name.</summary>
     public string Name { get; }
 
@@ -34,6 +44,12 @@ public abstract class SharedLock : ISharedLock
     /// <exception cref="SharedLockAbandonedException">Acquired, from a holder that died: see its <c>Lease</c>.</exception>
     public bool TryAcquire([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out SharedLockLease? lease)
     {
+        if (_remote is not null)
+        {
+            lease = TryAcquireRemote(_remote);
+            return lease is not null;
+        }
+
         DwStatus status = NativeMethods.LockAcquire(_runtime.RegionHandle, _index, 0);
         lease = status is DwStatus.Ok or DwStatus.Abandoned ? new SharedLockLease(this) : null;
         ThrowIfAbandonedOrFailed(status, lease, allowTimeout: true);
@@ -46,7 +62,14 @@ public abstract class SharedLock : ISharedLock
     /// <exception cref="SharedLockAbandonedException">Acquired, from a holder that died: see its <c>Lease</c>.</exception>
     public SharedLockLease Acquire(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
+        if (_remote is not null)
+        {
+            // The server's lock has no kernel wait to block in: the waits are the async ones.
+            return AcquireAsync(timeout, cancellationToken).AsTask().GetAwaiter().GetResult();
+        }
+
         long deadline = Deadline(timeout);
+
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -95,7 +118,15 @@ public abstract class SharedLock : ISharedLock
             try
             {
                 // A release (or the holder's death) rings this process; then look again.
-                await _runtime.Messaging.WaitAsync(_available, bound?.Token ?? cancellationToken).ConfigureAwait(false);
+                if (_remote is not null)
+                {
+                    await _remote.WaitForReleaseAsync(MultiHost.RedisStore.WaitPoll, bound?.Token ?? cancellationToken).ConfigureAwait(false);
+                    (bound?.Token ?? cancellationToken).ThrowIfCancellationRequested();
+                }
+                else
+                {
+                    await _runtime.Messaging.WaitAsync(_available!, bound?.Token ?? cancellationToken).ConfigureAwait(false);
+                }
             }
             catch (OperationCanceledException) when (bound is not null && !cancellationToken.IsCancellationRequested)
             {
@@ -107,6 +138,25 @@ public abstract class SharedLock : ISharedLock
                 return lease;
             }
         }
+    }
+
+    /// <summary>A slot of the server's lock, as a lease (told if its last holder never let go).</summary>
+    private SharedLockLease? TryAcquireRemote(MultiHost.RedisLock remote)
+    {
+        if (remote.TryAcquire() is not { } holding)
+        {
+            return null;
+        }
+
+        var lease = SharedLockLease.OnServer(Name, holding);
+        if (holding.Abandoned)
+        {
+            throw new SharedLockAbandonedException(
+                $"The lock '{Name}' was acquired, but its previous holder never released it (it died, or lost the server past its {MultiHost.RedisLock.LeaseLifetime.TotalSeconds:0} s lease): what it protects may be inconsistent.",
+                lease);
+        }
+
+        return lease;
     }
 
     internal void Release()

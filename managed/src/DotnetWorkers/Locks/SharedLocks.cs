@@ -18,7 +18,8 @@ public sealed unsafe class SharedLocks : ISharedLocks
 
     /// <summary>The mutex <paramref name="name"/>: one holder at a time in the whole cluster.</summary>
     /// <exception cref="InvalidOperationException">The name is a semaphore.</exception>
-    public SharedMutex Mutex(string name) => new(_runtime, name, Open(name, NativeMethods.LockMutex, 1));
+    public SharedMutex Mutex(string name) =>
+        _runtime.Link is { } link ? new(_runtime, name, new MultiHost.RedisLock(link, Checked(name), 1)) : new(_runtime, name, Open(name, NativeMethods.LockMutex, 1));
 
     /// <summary>The semaphore <paramref name="name"/>: at most <paramref name="count"/> holders at a time.</summary>
     /// <exception cref="InvalidOperationException">The name is a mutex, or a semaphore with another count.</exception>
@@ -26,12 +27,22 @@ public sealed unsafe class SharedLocks : ISharedLocks
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(count, ushort.MaxValue);
-        return new SharedSemaphore(_runtime, name, count, Open(name, NativeMethods.LockSemaphore, (uint)count));
+        return _runtime.Link is { } link
+            ? new SharedSemaphore(_runtime, name, count, new MultiHost.RedisLock(link, Checked(name), count))
+            : new SharedSemaphore(_runtime, name, count, Open(name, NativeMethods.LockSemaphore, (uint)count));
     }
 
     ISharedLock ISharedLocks.Mutex(string name) => Mutex(name);
 
     ISharedLock ISharedLocks.Semaphore(string name, int count) => Semaphore(name, count);
+
+    /// <summary>The name, if it is one the region's locks would take too (an app moves between one machine and many unchanged).</summary>
+    private static string Checked(string name)
+    {
+        Span<byte> nameBuffer = stackalloc byte[Utf8Name.MaxNameBytes];
+        _ = Utf8Name.Encode(name, nameBuffer, "lock name", nameof(name));
+        return name;
+    }
 
     private uint Open(string name, uint kind, uint count)
     {

@@ -6,4 +6,8 @@ public sealed class SharedMutex : SharedLock
     internal SharedMutex(ClusterRuntime runtime, string name, uint index) : base(runtime, name, index)
     {
     }
+
+    internal SharedMutex(ClusterRuntime runtime, string name, MultiHost.RedisLock remote) : base(runtime, name, remote)
+    {
+    }
 }

@@ -9,6 +9,9 @@ public sealed class SharedSemaphore : SharedLock
     internal SharedSemaphore(ClusterRuntime runtime, string name, int maxCount, uint index) : base(runtime, name, index) =>
         MaxCount = maxCount;
 
+    internal SharedSemaphore(ClusterRuntime runtime, string name, int maxCount, MultiHost.RedisLock remote) : base(runtime, name, remote) =>
+        MaxCount = maxCount;
+
     /// <summary>How many holders it admits at once.</summary>
     public int MaxCount { get; }
 }

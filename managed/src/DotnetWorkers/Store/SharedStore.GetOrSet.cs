@@ -26,6 +26,11 @@ public sealed partial class SharedStore
         TimeSpan? expiry = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(factory);
+        if (_remote is not null)
+        {
+            return await _remote.GetOrSetAsync(key, factory, expiry, cancellationToken).ConfigureAwait(false);
+        }
+
         ulong waited = 0;
         while (true)
         {

@@ -24,12 +24,20 @@ public sealed partial class SharedStore : ISharedStore
 
     private readonly ClusterRuntime _runtime;
 
-    internal SharedStore(ClusterRuntime runtime) => _runtime = runtime;
+    // Joined across machines (--join): every operation goes to the server instead of the region.
+    private readonly MultiHost.RedisStore? _remote;
+
+    internal SharedStore(ClusterRuntime runtime)
+    {
+        _runtime = runtime;
+        _remote = runtime.Link is { } link ? new MultiHost.RedisStore(link) : null;
+    }
 
     private nint Region => _runtime.RegionHandle;
 
     /// <summary>Values in the store (including expired ones that no operation has removed yet).</summary>
-    public long Count => (long)_runtime.ReadMemoryStatistics().StoreValues;
+    /// <remarks>Joined across machines, this scans the cluster's keys on the server.</remarks>
+    public long Count => _remote?.Count ?? (long)_runtime.ReadMemoryStatistics().StoreValues;
 
     /// <summary>The value under <paramref name="key"/>.</summary>
     /// <exception cref="KeyNotFoundException">There is no value under the key (or it expired).</exception>
@@ -49,6 +57,11 @@ public sealed partial class SharedStore : ISharedStore
     /// <exception cref="SharedTypeMismatchException">The value was stored as another type than <typeparamref name="T"/>.</exception>
     public unsafe bool TryGet<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.All)] T>(string key, [MaybeNullWhen(false)] out T value)
     {
+        if (_remote is not null)
+        {
+            return _remote.TryGet(key, out value);
+        }
+
         Span<byte> keyBuffer = stackalloc byte[Utf8Name.MaxKeyBytes];
         ReadOnlySpan<byte> k = Utf8Name.Encode(key, keyBuffer, "key", nameof(key));
         byte* small = stackalloc byte[StackValueBytes];
@@ -109,6 +122,11 @@ public sealed partial class SharedStore : ISharedStore
     /// <summary>True if there is a value under <paramref name="key"/>.</summary>
     public unsafe bool ContainsKey(string key)
     {
+        if (_remote is not null)
+        {
+            return _remote.ContainsKey(key);
+        }
+
         Span<byte> keyBuffer = stackalloc byte[Utf8Name.MaxKeyBytes];
         ReadOnlySpan<byte> k = Utf8Name.Encode(key, keyBuffer, "key", nameof(key));
         uint length;
@@ -135,12 +153,20 @@ public sealed partial class SharedStore : ISharedStore
     /// <param name="value">Any MemoryPack-serializable value.</param>
     /// <param name="expiry">If given, the value disappears that long from now.</param>
     /// <exception cref="SharedMemoryExhaustedException">The region has no room for the value.</exception>
-    public void Set<T>(string key, T value, TimeSpan? expiry = null) =>
+    public void Set<T>(string key, T value, TimeSpan? expiry = null)
+    {
+        if (_remote is not null)
+        {
+            _remote.Set(key, value, expiry, StackExchange.Redis.When.Always);
+            return;
+        }
+
         Write(key, value, NativeMethods.SetAlways, expiry, 0, default, out _);
+    }
 
     /// <summary>Stores <paramref name="value"/> only if the key has no value; returns whether it did.</summary>
     public bool TryAdd<T>(string key, T value, TimeSpan? expiry = null) =>
-        Write(key, value, NativeMethods.SetIfAbsent, expiry, 0, default, out _);
+        _remote?.Set(key, value, expiry, StackExchange.Redis.When.NotExists) ?? Write(key, value, NativeMethods.SetIfAbsent, expiry, 0, default, out _);
 
     /// <summary>
     /// Replaces the value with <paramref name="replacement"/> only if it currently equals
@@ -148,6 +174,11 @@ public sealed partial class SharedStore : ISharedStore
     /// </summary>
     public bool CompareExchange<T>(string key, T expected, T replacement)
     {
+        if (_remote is not null)
+        {
+            return _remote.CompareExchange(key, expected, replacement);
+        }
+
         // The expected value is serialized first and copied aside: the per-thread buffer is
         // reused for the replacement.
         byte[] expectedBytes = ValueSerializer.Serialize(expected, nameof(expected)).ToArray();
@@ -157,6 +188,11 @@ public sealed partial class SharedStore : ISharedStore
     /// <summary>Removes the value under <paramref name="key"/>; returns whether there was one.</summary>
     public unsafe bool Remove(string key)
     {
+        if (_remote is not null)
+        {
+            return _remote.Remove(key);
+        }
+
         Span<byte> keyBuffer = stackalloc byte[Utf8Name.MaxKeyBytes];
         ReadOnlySpan<byte> k = Utf8Name.Encode(key, keyBuffer, "key", nameof(key));
         uint removed;
@@ -175,6 +211,11 @@ public sealed partial class SharedStore : ISharedStore
     /// <exception cref="SharedTypeMismatchException">The key holds a value of another type than <see cref="long"/>.</exception>
     public unsafe long Increment(string key, long delta = 1)
     {
+        if (_remote is not null)
+        {
+            return _remote.Increment(key, delta);
+        }
+
         Span<byte> keyBuffer = stackalloc byte[Utf8Name.MaxKeyBytes];
         ReadOnlySpan<byte> k = Utf8Name.Encode(key, keyBuffer, "key", nameof(key));
         long result;
@@ -209,6 +250,11 @@ public sealed partial class SharedStore : ISharedStore
     public T Update<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.All)] T>(string key, Func<T, T> update)
     {
         ArgumentNullException.ThrowIfNull(update);
+        if (_remote is not null)
+        {
+            return _remote.Update(key, update, default!, addIfMissing: false);
+        }
+
         while (true)
         {
             (T current, ulong version) = ReadWithVersion<T>(key) ?? throw NotFound(key);
@@ -228,6 +274,11 @@ public sealed partial class SharedStore : ISharedStore
     public T AddOrUpdate<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.All)] T>(string key, T addValue, Func<T, T> update)
     {
         ArgumentNullException.ThrowIfNull(update);
+        if (_remote is not null)
+        {
+            return _remote.Update(key, update, addValue, addIfMissing: true);
+        }
+
         while (true)
         {
             (T Value, ulong Version)? read = ReadWithVersion<T>(key);
@@ -258,6 +309,11 @@ public sealed partial class SharedStore : ISharedStore
     public IEnumerable<string> Keys(string prefix = "")
     {
         ArgumentNullException.ThrowIfNull(prefix);
+        if (_remote is not null)
+        {
+            return _remote.Keys(prefix);
+        }
+
         byte[] prefixBytes = System.Text.Encoding.UTF8.GetBytes(prefix);
         return Enumerate(prefixBytes);
     }

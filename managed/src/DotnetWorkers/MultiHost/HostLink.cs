@@ -1,0 +1,215 @@
+using System.Globalization;
+using System.Text;
+using DotnetWorkers.Region;
+using StackExchange.Redis;
+
+namespace DotnetWorkers.MultiHost;
+
+/// <summary>
+/// This process's link to the server of a cluster joined across machines: the connection,
+/// the index of this host, and the host's heartbeat.
+/// </summary>
+/// <remarks>
+/// <para>Every process of a launcher claims the host index under the launcher's instance id:
+/// the first to ask takes the next value of a counter, the others read it. A process's id in
+/// the whole cluster is the host index times <see cref="IdsPerHost"/> plus its id in the
+/// host, so ids never collide and the first host's are the ones it has alone.</para>
+/// <para>Each process renews the host's heartbeat key every <see cref="HeartbeatPeriod"/>
+/// with the host's process table (read from its region) and an expiry of
+/// <see cref="HeartbeatLifetime"/>: a host whose processes all died, or that lost the
+/// server, is gone from <see cref="Cluster.Hosts"/> within that bound.</para>
+/// </remarks>
+internal sealed class HostLink : IDisposable
+{
+    /// <summary>Ids a host spans: its process table's capacity.</summary>
+    internal const int IdsPerHost = RegionLayout.ProcessCapacity;
+
+    internal static readonly TimeSpan HeartbeatPeriod = TimeSpan.FromSeconds(1);
+    internal static readonly TimeSpan HeartbeatLifetime = TimeSpan.FromSeconds(3);
+
+    private readonly ClusterRuntime _runtime;
+    private readonly Timer _heartbeat;
+
+    private HostLink(ClusterRuntime runtime, JoinSettings settings, ConnectionMultiplexer connection, int hostIndex)
+    {
+        _runtime = runtime;
+        Settings = settings;
+        Connection = connection;
+        Database = connection.GetDatabase();
+        Keys = new RedisKeys(settings.Name);
+        HostIndex = hostIndex;
+        Beat();
+        _heartbeat = new Timer(static link => ((HostLink)link!).BeatQuietly(), this, HeartbeatPeriod, HeartbeatPeriod);
+    }
+
+    internal JoinSettings Settings { get; }
+
+    internal ConnectionMultiplexer Connection { get; }
+
+    internal IDatabase Database { get; }
+
+    internal RedisKeys Keys { get; }
+
+    internal int HostIndex { get; }
+
+    /// <summary>This host's first id in the whole cluster: its local ids are added to it.</summary>
+    internal int FirstWorkerId => HostIndex * IdsPerHost;
+
+    /// <summary>This process's id in the whole cluster.</summary>
+    internal int GlobalWorkerId => FirstWorkerId + _runtime.WorkerId;
+
+    /// <summary>Connects, claims this host's index and starts the heartbeat.</summary>
+    /// <exception cref="DotnetWorkersException">The server refused the connection (or the password), naming the URL.</exception>
+    internal static HostLink Connect(ClusterRuntime runtime, JoinSettings settings)
+    {
+        var options = new ConfigurationOptions
+        {
+            EndPoints = { { settings.Host, settings.Port } },
+            Password = settings.Password,
+            Ssl = settings.Tls,
+            SslHost = settings.Tls ? settings.Host : null,
+            ClientName = $"dotnet-workers-{settings.Name}-{runtime.WorkerId}",
+            // The first connection must work (the launcher saw the port open): a wrong password
+            // is one error at first use. Later, lost connections are re-made in the background.
+            AbortOnConnectFail = true,
+            ConnectTimeout = 5000,
+            ConnectRetry = 2,
+        };
+        ConnectionMultiplexer connection;
+        try
+        {
+            connection = ConnectionMultiplexer.Connect(options);
+        }
+        catch (RedisConnectionException e)
+        {
+            throw new DotnetWorkersException($"--join {settings.Url}: cannot connect: {e.Message}", e);
+        }
+
+        try
+        {
+            var keys = new RedisKeys(settings.Name);
+            return new HostLink(runtime, settings, connection, ClaimHostIndex(connection.GetDatabase(), keys, settings.HostInstanceId));
+        }
+        catch (Exception e) when (e is RedisException or RedisTimeoutException)
+        {
+            connection.Dispose();
+            throw new DotnetWorkersException($"--join {settings.Url}: the server refused the cluster's first command: {e.Message}", e);
+        }
+    }
+
+    /// <summary>
+    /// The launcher's host index: the one a process of it claimed already, or the next one.
+    /// Optimistic, without a script (Garnet runs Lua only when started with it): a
+    /// transaction that takes the counter's value only if neither the counter nor this
+    /// launcher's entry moved since they were read, so indexes are dense and each launcher
+    /// has one, however many of its processes claim at once.
+    /// </summary>
+    private static int ClaimHostIndex(IDatabase database, RedisKeys keys, string instance)
+    {
+        while (true)
+        {
+            RedisValue existing = database.HashGet(keys.Hosts, instance);
+            if (existing.HasValue)
+            {
+                return (int)existing;
+            }
+
+            RedisValue counter = database.StringGet(keys.HostsNext);
+            long next = counter.IsNull ? 0 : (long)counter;
+            if (next >= int.MaxValue / IdsPerHost)
+            {
+                throw new DotnetWorkersException($"{keys.HostsNext} has given out {next} host indexes: delete it once no host of the cluster runs.");
+            }
+
+            ITransaction claim = database.CreateTransaction();
+            claim.AddCondition(Condition.HashNotExists(keys.Hosts, instance));
+            claim.AddCondition(counter.IsNull ? Condition.KeyNotExists(keys.HostsNext) : Condition.StringEqual(keys.HostsNext, counter));
+            _ = claim.StringSetAsync(keys.HostsNext, next + 1);
+            _ = claim.HashSetAsync(keys.Hosts, instance, next);
+            if (claim.Execute())
+            {
+                return (int)next;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The timer's beat: sent without waiting for the reply. A timer thread that blocked on
+    /// the server would starve the thread pool the client reads its replies on (after a
+    /// pause, every timer fires at once).
+    /// </summary>
+    private void BeatQuietly()
+    {
+        try
+        {
+            Beat(CommandFlags.FireAndForget);
+        }
+        catch (Exception e) when (e is RedisException or RedisTimeoutException or ObjectDisposedException)
+        {
+            // The server is out of reach: the heartbeat expires, and the other hosts see this
+            // one gone, which it is to them. The multiplexer reconnects; the next beat says so.
+        }
+    }
+
+    /// <summary>Renews the heartbeat with the process table; the index entry too, in case a reader pruned it while the key had expired.</summary>
+    private void Beat(CommandFlags flags = CommandFlags.None)
+    {
+        var table = new StringBuilder();
+        table.Append(Environment.MachineName).Append('\n');
+        for (int id = 0; id < RegionLayout.ProcessCapacity; id++)
+        {
+            if (_runtime.Region.ReadProcess(id) is { } process)
+            {
+                table.Append(CultureInfo.InvariantCulture, $"{FirstWorkerId + id} {process.ProcessId} {(int)process.Status} {process.Role}\n");
+            }
+        }
+
+        Database.HashSet(Keys.Hosts, Settings.HostInstanceId, HostIndex, flags: CommandFlags.FireAndForget);
+        Database.StringSet(Keys.Host(HostIndex), table.ToString(), HeartbeatLifetime, When.Always, flags);
+    }
+
+    /// <summary>Every host whose heartbeat has not expired, by index.</summary>
+    internal IReadOnlyList<HostInfo> ReadHosts()
+    {
+        HashEntry[] entries = Database.HashGetAll(Keys.Hosts);
+        RedisValue[] tables = Database.StringGet([.. entries.Select(e => Keys.Host((int)e.Value))]);
+        var hosts = new List<HostInfo>();
+        for (int i = 0; i < entries.Length; i++)
+        {
+            if (tables[i].IsNull)
+            {
+                // Gone (its heartbeat expired): forgotten. A host only paused puts itself back on its next beat.
+                Database.HashDelete(Keys.Hosts, entries[i].Name, CommandFlags.FireAndForget);
+                continue;
+            }
+
+            hosts.Add(Parse((int)entries[i].Value, entries[i].Name!, tables[i]!));
+        }
+
+        hosts.Sort((a, b) => a.Index.CompareTo(b.Index));
+        return hosts;
+    }
+
+    private HostInfo Parse(int index, string instance, string table)
+    {
+        string[] lines = table.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var processes = new List<HostProcessInfo>();
+        foreach (string line in lines.Skip(1))
+        {
+            string[] fields = line.Split(' ', 4);
+            processes.Add(new HostProcessInfo(
+                int.Parse(fields[0], CultureInfo.InvariantCulture),
+                int.Parse(fields[1], CultureInfo.InvariantCulture),
+                fields[3],
+                (WorkerStatus)int.Parse(fields[2], CultureInfo.InvariantCulture)));
+        }
+
+        return new HostInfo(index, lines.Length > 0 ? lines[0] : "", instance, index == HostIndex, processes);
+    }
+
+    public void Dispose()
+    {
+        _heartbeat.Dispose();
+        Connection.Dispose();
+    }
+}

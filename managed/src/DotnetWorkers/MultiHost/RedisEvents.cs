@@ -1,0 +1,71 @@
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
+using StackExchange.Redis;
+
+namespace DotnetWorkers.MultiHost;
+
+/// <summary>
+/// Events across the hosts of a joined cluster: a topic is also a pub/sub channel on the
+/// server. A publisher still writes to the inboxes of its own host's subscribers, and sends
+/// one <c>PUBLISH</c> with its host index in front; every subscribed process of every host
+/// listens on the channel and delivers what comes from other hosts (its own host's came
+/// through the inboxes). Order per publisher holds on each path; delivery stays at most once.
+/// </summary>
+internal sealed class RedisEvents(HostLink link, Action<uint, ReadOnlySpan<byte>> deliver)
+{
+    private const int HeaderBytes = 4;  // the publishing host's index
+
+    private readonly ConcurrentDictionary<string, ChannelMessageQueue> _channels = new();
+
+    private RedisChannel Channel(string topic) => RedisChannel.Literal(link.Keys.Prefix + "e:" + topic);
+
+    /// <summary>Listens on the topic's channel (this process's first subscription to it), delivering to registry entry <paramref name="index"/>.</summary>
+    internal void Listen(string topic, uint index)
+    {
+        ChannelMessageQueue queue = link.Connection.GetSubscriber().Subscribe(Channel(topic));
+        queue.OnMessage(message =>
+        {
+            ReadOnlyMemory<byte> bytes = (ReadOnlyMemory<byte>)message.Message;
+            if (bytes.Length >= HeaderBytes && BinaryPrimitives.ReadInt32LittleEndian(bytes.Span) != link.HostIndex)
+            {
+                deliver(index, bytes.Span[HeaderBytes..]);
+            }
+        });
+        _channels[topic] = queue;
+    }
+
+    /// <summary>Stops listening (this process's last subscription to it ended).</summary>
+    internal void StopListening(string topic)
+    {
+        if (_channels.TryRemove(topic, out ChannelMessageQueue? queue))
+        {
+            queue.Unsubscribe();
+        }
+    }
+
+    /// <summary>Publishes to the other hosts; returns how many processes of theirs listen (the server's count less this host's <paramref name="localListeners"/>).</summary>
+    internal async ValueTask<int> PublishAsync(string topic, ReadOnlyMemory<byte> payload, int localListeners)
+    {
+        byte[] message = new byte[HeaderBytes + payload.Length];
+        BinaryPrimitives.WriteInt32LittleEndian(message, link.HostIndex);
+        payload.Span.CopyTo(message.AsSpan(HeaderBytes));
+        long listeners;
+        try
+        {
+            listeners = await link.Connection.GetSubscriber().PublishAsync(Channel(topic), message).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is RedisException or RedisTimeoutException)
+        {
+            throw new DotnetWorkersException($"Publishing to '{topic}' on {link.Settings.Url} failed: {e.Message}", e);
+        }
+
+        return (int)Math.Max(0, listeners - localListeners);
+    }
+
+    /// <summary>Processes of every host listening on the topic.</summary>
+    internal int Listeners(string topic)
+    {
+        IServer server = link.Connection.GetServers()[0];
+        return (int)server.SubscriptionSubscriberCount(Channel(topic));
+    }
+}

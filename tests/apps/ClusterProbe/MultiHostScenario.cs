@@ -1,0 +1,317 @@
+// Clusters joined across "machines" (--join): several launchers, each with its own region,
+// on one Redis or Garnet server. The test gives every launcher the same PROBE_SYNC_DIR, so
+// the marker files (named by cluster-wide ids, which never collide) synchronize them all.
+using DotnetWorkers;
+
+static class MultiHostScenario
+{
+    /// <param name="what">The scenario.</param>
+    /// <param name="hosts">How many launchers take part.</param>
+    /// <param name="total">How many processes all of them run together.</param>
+    internal static int Run(string what, int hosts, int total)
+    {
+        switch (what)
+        {
+            case "hosts":
+                Program.Say($"joined id={Cluster.WorkerId} host={Cluster.HostIndex} primary={Cluster.IsPrimary}");
+                using (Cluster.HostIndex == 0 && Cluster.IsPrimary ? Cluster.Buffers.Open("mh:buf", 64) : null)
+                {
+                    Program.Arrive("mh-bound");
+                    Program.AwaitAll("mh-bound", total);
+                    if (Cluster.WorkerId % 1024 == 1)
+                    {
+                        // Host 0's primary holds the buffer: its own host shares it, the other host is told it cannot.
+                        Program.Say($"buffer me={Cluster.HostIndex} {Catch(() => Cluster.Buffers.Open("mh:buf", 64).Dispose())}");
+                    }
+
+                    Program.Arrive("mh-buffer");
+                    Program.AwaitAll("mh-buffer", total);
+                }
+
+                if (Cluster.IsPrimary)
+                {
+                    IReadOnlyList<HostInfo> seen = WaitForHosts(h => h.Count == hosts && h.Sum(x => x.Processes.Count(p => p.Status == WorkerStatus.Running)) == total);
+                    Program.Say($"hosts me={Cluster.HostIndex} list={Describe(seen)} local={seen.Single(h => h.IsLocal).Index}");
+                    Program.Say($"workers me={Cluster.HostIndex} ids={string.Join(',', Cluster.Workers.Select(w => w.Id))}");
+                }
+                break;
+
+            case "store":
+                // Everyone counts; one value of another type; every reader on every host sees them.
+                for (int i = 0; i < 500; i++)
+                {
+                    Cluster.Store.Increment("mh:count");
+                }
+
+                if (Cluster.WorkerId == 0)
+                {
+                    Cluster.Store.Set("mh:text", "hello");
+                    Cluster.Store.Set("mh:point", 3.5);
+                    Program.Say($"added first={Cluster.Store.TryAdd("mh:once", 1L)} again={Cluster.Store.TryAdd("mh:once", 2L)}");
+                }
+
+                Program.Arrive("mh-stored");
+                Program.AwaitAll("mh-stored", total);
+                if (Cluster.IsPrimary)
+                {
+                    string mismatch = Catch(() => Cluster.Store.Get<long>("mh:text"));
+                    string notCounter = Catch(() => Cluster.Store.Increment("mh:text"));
+                    string missing = Catch(() => Cluster.Store.Get<string>("mh:none"));
+                    bool swapped = Cluster.Store.CompareExchange("mh:text", "hello", $"hello from {Cluster.HostIndex}");
+                    Program.Say($"store me={Cluster.HostIndex} count={Cluster.Store.Get<long>("mh:count")} point={Cluster.Store.Get<double>("mh:point")} " +
+                                $"once={Cluster.Store.Get<long>("mh:once")} keys={string.Join(',', Cluster.Store.Keys("mh:").Order())} swapped={swapped}");
+                    Program.Say($"mismatch me={Cluster.HostIndex} {mismatch}");
+                    Program.Say($"not-counter me={Cluster.HostIndex} {notCounter}");
+                    Program.Say($"missing me={Cluster.HostIndex} {missing}");
+                }
+                break;
+
+            case "getorset":
+                string value = Cluster.Store.GetOrSetAsync("mh:computed", async ct =>
+                {
+                    Program.Say($"computing id={Cluster.WorkerId}");
+                    await Task.Delay(500, ct);
+                    return $"by-{Cluster.WorkerId}";
+                }).AsTask().Wait(Program.Bound) ? Cluster.Store.Get<string>("mh:computed") : "timeout";
+                Program.Say($"got id={Cluster.WorkerId} value={value}");
+                break;
+
+            case "events":
+            {
+                // Every process of every host hears each host's one event once: its own
+                // host's through the inboxes, the others' through the server.
+                using var news = Cluster.Events.Subscribe<string>("mh:news");
+                Program.Arrive("mh-subscribed");
+                Program.AwaitAll("mh-subscribed", total);
+                if (Cluster.IsPrimary)
+                {
+                    int sent = Cluster.Events.PublishAsync("mh:news", $"from-{Cluster.HostIndex}").AsTask().Result;
+                    Program.Say($"published me={Cluster.HostIndex} sent={sent} subscribers={Cluster.Events.SubscriberCount("mh:news")}");
+                }
+
+                var heard = new List<string>();
+                using var bound = new CancellationTokenSource(Program.Bound);
+                var reading = Task.Run(async () =>
+                {
+                    while (heard.Count < hosts)
+                    {
+                        heard.Add(await news.Reader.ReadAsync(bound.Token));
+                    }
+                });
+                reading.Wait(Program.Bound);
+                Thread.Sleep(300);  // anything more (a duplicate) would come now
+                Program.Say($"heard id={Cluster.WorkerId} list={string.Join(',', heard.Order())} more={news.Reader.TryRead(out string? extra)}{extra}");
+            }
+            break;
+
+            case "lock":
+            {
+                // A read-modify-write of the store under the mutex, from every process of
+                // every host: no update is lost only if the holds exclude each other.
+                var mutex = Cluster.Locks.Mutex("mh:lock");
+                long lastFence = 0;
+                bool increasing = true;
+                for (int i = 0; i < 30; i++)
+                {
+                    using var lease = mutex.Acquire(Program.Bound);
+                    increasing &= lease.FencingToken > lastFence;
+                    lastFence = lease.FencingToken;
+                    long seen = Cluster.Store.TryGet("mh:guarded", out long v) ? v : 0;
+                    Cluster.Store.Set("mh:guarded", seen + 1);
+                }
+
+                Program.Say($"locked id={Cluster.WorkerId} fences-increasing={increasing}");
+                Program.Arrive("mh-locked");
+                Program.AwaitAll("mh-locked", total);
+                if (Cluster.IsPrimary)
+                {
+                    Program.Say($"guarded me={Cluster.HostIndex} total={Cluster.Store.Get<long>("mh:guarded")}");
+                }
+            }
+            break;
+
+            case "lock-abandon":
+                if (Cluster.HostIndex == 0)
+                {
+                    if (Cluster.WorkerId == 1)
+                    {
+                        _ = Cluster.Locks.Mutex("mh:held").Acquire(Program.Bound);
+                        Program.Arrive("mh-holding");
+                        Program.Say($"holding id={Cluster.WorkerId}");
+                    }
+
+                    Thread.Sleep(Program.Bound);  // until the test kills this host
+                    return 0;
+                }
+
+                Program.AwaitAll("mh-holding", 1);
+                {
+                    bool abandoned = false;
+                    try
+                    {
+                        using var lease = Cluster.Locks.Mutex("mh:held").Acquire(Program.Bound);
+                    }
+                    catch (DotnetWorkers.Locks.SharedLockAbandonedException e)
+                    {
+                        abandoned = true;
+                        e.Lease.Dispose();
+                    }
+
+                    Program.Say($"acquired id={Cluster.WorkerId} abandoned={abandoned}");
+                }
+
+                Program.Arrive("mh-acquired");
+                Program.AwaitAll("mh-acquired", total);
+                return 0;
+
+            case "fence":
+                if (Cluster.HostIndex == 0)
+                {
+                    if (Cluster.WorkerId == 1)
+                    {
+                        var lease = Cluster.Locks.Mutex("mh:fenced").Acquire(Program.Bound);
+                        bool first = FencedWrite(lease, "first");
+                        Program.Say($"holding id={Cluster.WorkerId} fence={lease.FencingToken} accepted={first}");
+                        Program.Arrive("mh-fenced-held");
+                        // The test stops this process past its lease here; the other host takes the lock.
+                        Program.AwaitAll("mh-fence-taken", 1);
+                        Thread.Sleep(TimeSpan.FromSeconds(2));  // a renewal runs, and finds the lease gone
+                        bool late = FencedWrite(lease, "late");
+                        Program.Say($"late-write accepted={late} lost={lease.IsLost} stored={Cluster.Store.Get<string>("mh:fenced-value")}");
+                        Program.Arrive("mh-late-done");
+                    }
+                    else
+                    {
+                        Program.AwaitAll("mh-late-done", 1);
+                    }
+
+                    Program.Arrive("mh-end");
+                    if (Cluster.IsPrimary)
+                    {
+                        Program.AwaitAll("mh-end", total);
+                    }
+
+                    return 0;
+                }
+
+                Program.AwaitAll("mh-fenced-held", 1);
+                if (Cluster.IsPrimary)
+                {
+                    DotnetWorkers.Locks.SharedLockLease taken;
+                    bool wasAbandoned = false;
+                    try
+                    {
+                        taken = Cluster.Locks.Mutex("mh:fenced").Acquire(Program.Bound);
+                    }
+                    catch (DotnetWorkers.Locks.SharedLockAbandonedException e)
+                    {
+                        taken = e.Lease;
+                        wasAbandoned = true;
+                    }
+
+                    bool second = FencedWrite(taken, "second");
+                    Program.Say($"taken fence={taken.FencingToken} abandoned={wasAbandoned} accepted={second}");
+                    Program.Arrive("mh-fence-taken");
+                    Program.AwaitAll("mh-late-done", 1);
+                    taken.Dispose();
+                }
+
+                break;
+
+            case "takeover":
+                // Host 0's worker 1 takes the computation and never finishes it: the test kills
+                // its whole launcher. Every process of the other host waits, then takes over.
+                if (Cluster.HostIndex == 0)
+                {
+                    if (Cluster.WorkerId == 1)
+                    {
+                        _ = Cluster.Store.GetOrSetAsync<string>("mh:taken", async ct =>
+                        {
+                            Program.Arrive("mh-computing");
+                            Program.Say($"computing id={Cluster.WorkerId}");
+                            await Task.Delay(Timeout.Infinite, ct);
+                            return "never";
+                        }).AsTask();
+                    }
+
+                    Thread.Sleep(Program.Bound);
+                    return 0;
+                }
+
+                Program.AwaitAll("mh-computing", 1);
+                Task<string> got = Cluster.Store.GetOrSetAsync("mh:taken", async ct =>
+                {
+                    Program.Say($"taking-over id={Cluster.WorkerId}");
+                    await Task.Delay(100, ct);
+                    return $"by-{Cluster.WorkerId}";
+                }).AsTask();
+                Program.Say($"got id={Cluster.WorkerId} value={(got.Wait(Program.Bound) ? got.Result : "timeout")}");
+                Program.Arrive("mh-got");
+                Program.AwaitAll("mh-got", total);
+                if (Cluster.IsPrimary)
+                {
+                    IReadOnlyList<HostInfo> left = WaitForHosts(h => h.Count == 1);
+                    Program.Say($"hosts-after list={Describe(left)}");
+                }
+                return 0;
+
+            default:
+                Program.Say($"unknown multihost scenario {what}");
+                return 2;
+        }
+
+        // A primary's exit ends its host (its heartbeat, and its workers, done or not): every
+        // host stays until every process of every host is done.
+        Program.Arrive("mh-end");
+        if (Cluster.IsPrimary)
+        {
+            Program.AwaitAll("mh-end", total);
+        }
+
+        return 0;
+    }
+
+    /// <summary>
+    /// A write to a resource that remembers the highest fencing token it was written with,
+    /// and refuses a lower one: what the lease's token is for. The resource is a store value
+    /// "TOKEN|TEXT", replaced atomically (AddOrUpdate) unless its token is higher.
+    /// </summary>
+    private static bool FencedWrite(DotnetWorkers.Locks.SharedLockLease lease, string text)
+    {
+        string mine = $"{lease.FencingToken}|{text}";
+        string stored = Cluster.Store.AddOrUpdate("mh:fenced-value", mine,
+            current => long.Parse(current.Split('|')[0]) > lease.FencingToken ? current : mine);
+        return stored == mine;
+    }
+
+    private static IReadOnlyList<HostInfo> WaitForHosts(Func<IReadOnlyList<HostInfo>, bool> done)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            IReadOnlyList<HostInfo> hosts = Cluster.Hosts;
+            if (done(hosts) || clock.Elapsed > Program.Bound)
+            {
+                return hosts;
+            }
+
+            Thread.Sleep(50);
+        }
+    }
+
+    private static string Describe(IReadOnlyList<HostInfo> hosts) =>
+        string.Join(';', hosts.Select(h => $"{h.Index}:{string.Join(',', h.Processes.Where(p => p.Status == WorkerStatus.Running).Select(p => p.WorkerId))}"));
+
+    private static string Catch(Action action)
+    {
+        try
+        {
+            action();
+            return "no-exception";
+        }
+        catch (Exception e)
+        {
+            return $"{e.GetType().Name}: {e.Message}";
+        }
+    }
+}

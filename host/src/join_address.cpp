@@ -1,8 +1,10 @@
 #include "join_address.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <ctime>
 
 #include <fcntl.h>
 #include <netdb.h>
@@ -19,9 +21,16 @@ namespace {
 constexpr std::string_view kPlain = "redis://";
 constexpr std::string_view kTls = "rediss://";
 
-// One attempt at one resolved address: a non-blocking connect bounded by `timeout_ms`.
-// 0 when it was accepted, else the errno that says why not (ETIMEDOUT for the bound).
-int TryConnect(const addrinfo& address, int timeout_ms) {
+// Milliseconds on the monotonic clock.
+int64_t NowMs() {
+  timespec now{};
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return static_cast<int64_t>(now.tv_sec) * 1000 + now.tv_nsec / 1000000;
+}
+
+// One attempt at one resolved address: a non-blocking connect bounded by `deadline_ms`
+// (NowMs()). 0 when it was accepted, else the errno that says why not (ETIMEDOUT for the bound).
+int TryConnect(const addrinfo& address, int64_t deadline_ms) {
   int fd = socket(address.ai_family, address.ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, address.ai_protocol);
   if (fd < 0) return errno;
   int result = 0;
@@ -29,7 +38,10 @@ int TryConnect(const addrinfo& address, int timeout_ms) {
     result = errno;
     if (result == EINPROGRESS) {
       pollfd waiting{fd, POLLOUT, 0};
-      int ready = poll(&waiting, 1, timeout_ms);
+      int ready;
+      do {  // a signal (the terminal's, a debugger's) is not the server's answer
+        ready = poll(&waiting, 1, static_cast<int>(std::max<int64_t>(0, deadline_ms - NowMs())));
+      } while (ready < 0 && errno == EINTR);
       socklen_t length = sizeof(result);
       if (ready == 0) {
         result = ETIMEDOUT;
@@ -132,11 +144,19 @@ bool CheckJoinReachable(const JoinAddress& address, int timeout_ms, std::string*
     *error = "--join " + address.Url() + ": cannot resolve '" + address.host + "': " + gai_strerror(status);
     return false;
   }
-  int reason = ECONNREFUSED;
+  // One bound for all the addresses a name resolves to; the first address's reason is the one told.
+  const int64_t deadline = NowMs() + timeout_ms;
+  int reason = 0;
   for (const addrinfo* a = found; a != nullptr; a = a->ai_next) {
-    reason = TryConnect(*a, timeout_ms);
-    if (reason == 0) break;
+    const int tried = TryConnect(*a, deadline);
+    if (tried == 0) {
+      reason = 0;
+      break;
+    }
+    if (reason == 0) reason = tried;
+    if (NowMs() >= deadline) break;
   }
+  if (found == nullptr) reason = ECONNREFUSED;
   freeaddrinfo(found);
   if (reason == 0) return true;
   *error = "--join " + address.Url() + ": cannot connect: " + std::strerror(reason) +

@@ -29,6 +29,7 @@ internal sealed class ClusterRuntime : IDisposable
     private Supervision.SupervisorRequests? _supervisor;
     private Documents.SharedDocuments? _documents;
     private MultiHost.HostLink? _link;
+    private readonly Lock _linkGate = new();
     private volatile bool _disposed;
 
     internal const string RegionVariable = "DOTNET_WORKERS_REGION";
@@ -66,7 +67,31 @@ internal sealed class ClusterRuntime : IDisposable
 
     /// <summary>The link to the server of a cluster joined across machines, connected on first use; null when not joined.</summary>
     /// <exception cref="DotnetWorkersException">The server cannot be reached or refused the connection.</exception>
-    internal MultiHost.HostLink? Link => Join is null ? null : Once(ref _link, static runtime => MultiHost.HostLink.Connect(runtime, runtime.Join!));
+    /// <remarks>Made under its own lock, not the features' one: a connection takes a round trip or a timeout, which the first use of another feature need not wait for.</remarks>
+    internal MultiHost.HostLink? Link
+    {
+        get
+        {
+            if (Join is null)
+            {
+                return null;
+            }
+
+            MultiHost.HostLink? link = Volatile.Read(ref _link);
+            if (link is not null)
+            {
+                return link;
+            }
+
+            lock (_linkGate)
+            {
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                link = _link ?? MultiHost.HostLink.Connect(this, Join);
+                Volatile.Write(ref _link, link);
+                return link;
+            }
+        }
+    }
 
     /// <summary>This host's first id in the whole cluster (0 when not joined): ids in this host's table are added to it.</summary>
     internal int FirstWorkerId => Link?.FirstWorkerId ?? 0;
@@ -334,8 +359,12 @@ internal sealed class ClusterRuntime : IDisposable
         // keeps the native attachment alive until that call returns. Messaging stops first:
         // the threads it waits for (pollers letting go) still use the region.
         Volatile.Read(ref _messaging)?.Stop();
-        Volatile.Read(ref _link)?.Dispose();
-        _disposed = true;
+        lock (_linkGate)
+        {
+            _disposed = true;  // before the link is let go: no new one is made after it
+            _link?.Dispose();
+        }
+
         Lifetime.Dispose();
         Region.Dispose();
     }

@@ -175,7 +175,12 @@ static class MultiHostScenario
                         Program.Arrive("mh-fenced-held");
                         // The test stops this process past its lease here; the other host takes the lock.
                         Program.AwaitAll("mh-fence-taken", 1);
-                        Thread.Sleep(TimeSpan.FromSeconds(2));  // a renewal runs, and finds the lease gone
+                        var clock = System.Diagnostics.Stopwatch.StartNew();
+                        while (!lease.IsLost && clock.Elapsed < Program.Bound)
+                        {
+                            Thread.Sleep(20);  // until a renewal runs, and finds the lease gone
+                        }
+
                         bool late = FencedWrite(lease, "late");
                         Program.Say($"late-write accepted={late} lost={lease.IsLost} stored={Cluster.Store.Get<string>("mh:fenced-value")}");
                         Program.Arrive("mh-late-done");
@@ -217,6 +222,67 @@ static class MultiHostScenario
                 }
 
                 break;
+
+            case "document":
+            {
+                // The shared document is made of the store, a lock and events, so joined it
+                // is one document across hosts: every process of both hosts patches it.
+                DotnetWorkers.Documents.SharedDocument document = Cluster.Documents.Open("mh-doc", """{"count": 0, "log": []}""");
+                Program.Arrive("mh-opened");
+                Program.AwaitAll("mh-opened", total);
+                for (int i = 0; i < 20; i++)
+                {
+                    document.Patch(DotnetWorkers.Documents.Update.Inc("count", 1).Push("log", $"{Cluster.WorkerId}:{i}"));
+                }
+
+                Program.Arrive("mh-patched");
+                Program.AwaitAll("mh-patched", total);
+                if (Cluster.IsPrimary)
+                {
+                    (System.Text.Json.Nodes.JsonObject final, long version) = document.Read();
+                    string[] log = [.. final["log"]!.AsArray().Select(n => n!.GetValue<string>())];
+                    bool inOrder = log.GroupBy(e => e[..e.IndexOf(':')])
+                        .All(g => g.Select(e => int.Parse(e[(e.IndexOf(':') + 1)..])).SequenceEqual(Enumerable.Range(0, 20)));
+                    Program.Say($"doc me={Cluster.HostIndex} count={final["count"]} version={version} log={log.Length} writers-in-order={inOrder}");
+                }
+            }
+
+            break;
+
+            case "restart":
+            {
+                // Increments while the test kills the server and starts it again: the ones
+                // that returned are counted as acknowledged, the ones that threw as unknown.
+                long acknowledged = 0, failed = 0, afterRestart = 0;
+                string sync = Environment.GetEnvironmentVariable("PROBE_SYNC_DIR")!;
+                string restarted = Path.Combine(sync, "mh-restarted"), stop = Path.Combine(sync, "mh-stop");
+                Program.Arrive("mh-loading");
+                while (!File.Exists(stop))
+                {
+                    bool after = File.Exists(restarted);  // looked at before the increment: it counts as after only if sent after
+                    try
+                    {
+                        Cluster.Store.Increment("mh:restart");
+                        acknowledged++;
+                        afterRestart += after ? 1 : 0;
+                    }
+                    catch (DotnetWorkersException)
+                    {
+                        failed++;
+                        Thread.Sleep(20);
+                    }
+                }
+
+                Program.Say($"restart id={Cluster.WorkerId} acknowledged={acknowledged} failed={failed} resumed={afterRestart}");
+                Program.Arrive("mh-counted");
+                Program.AwaitAll("mh-counted", total);
+                if (Cluster.IsPrimary)
+                {
+                    Program.Say($"restart-total value={Cluster.Store.Get<long>("mh:restart")}");
+                }
+            }
+
+            break;
 
             case "takeover":
                 // Host 0's worker 1 takes the computation and never finishes it: the test kills

@@ -12,15 +12,16 @@ namespace DotnetWorkers.LauncherTests;
 /// </summary>
 internal sealed class JoinServer : IDisposable
 {
-    private readonly Process _process;
     private readonly StringBuilder _output = new();
+    private readonly string? _dataDir;
+    private Process _process = null!;
 
-    private JoinServer(string kind, Process process, int port, string? password)
+    private JoinServer(string kind, int port, string? password, string? dataDir)
     {
         Kind = kind;
-        _process = process;
         Port = port;
         Password = password;
+        _dataDir = dataDir;
     }
 
     internal string Kind { get; }
@@ -33,33 +34,55 @@ internal sealed class JoinServer : IDisposable
     /// <summary>The --join URL of cluster <paramref name="name"/> on this server.</summary>
     internal string Url(string name) => $"redis://127.0.0.1:{Port}/{name}";
 
-    /// <summary>Starts "redis" (with a password: the tests give it the way users must) or "garnet".</summary>
-    internal static JoinServer Start(string kind)
+    /// <summary>
+    /// Starts "redis" (with a password: the tests give it the way users must) or "garnet".
+    /// <paramref name="durable"/> (redis): every write is in its append-only file before it is
+    /// acknowledged, so a server killed and started again has every acknowledged write.
+    /// </summary>
+    internal static JoinServer Start(string kind, bool durable = false)
     {
-        int port = WebRequests.FreePort();
-        string? password = kind == "redis" ? "join-test-password" : null;
-        var info = new ProcessStartInfo(Find(kind))
+        string? dataDir = durable ? Directory.CreateTempSubdirectory("dw-redis-").FullName : null;
+        var server = new JoinServer(kind, WebRequests.FreePort(), kind == "redis" ? "join-test-password" : null, dataDir);
+        server.Launch();
+        return server;
+    }
+
+    /// <summary>SIGKILLs the server (no shutdown of its own), then starts it again on the same port and data.</summary>
+    internal void KillAndRestart(TimeSpan down)
+    {
+        _process.Kill();
+        _process.WaitForExit(5000);
+        _process.Dispose();
+        Thread.Sleep(down);
+        Launch();
+    }
+
+    private void Launch()
+    {
+        var info = new ProcessStartInfo(Find(Kind))
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        string[] arguments = kind == "redis"
-            ? ["--port", $"{port}", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--requirepass", password!]
-            : ["--port", $"{port}", "--bind", "127.0.0.1"];
+        string[] persistence = _dataDir is null
+            ? ["--save", "", "--appendonly", "no"]
+            : ["--save", "", "--appendonly", "yes", "--appendfsync", "always", "--dir", _dataDir];
+        string[] arguments = Kind == "redis"
+            ? ["--port", $"{Port}", "--bind", "127.0.0.1", .. persistence, "--requirepass", Password!]
+            : ["--port", $"{Port}", "--bind", "127.0.0.1"];
         foreach (string a in arguments)
         {
             info.ArgumentList.Add(a);
         }
 
-        var server = new JoinServer(kind, new Process { StartInfo = info }, port, password);
-        server._process.OutputDataReceived += (_, e) => server.Collect(e.Data);
-        server._process.ErrorDataReceived += (_, e) => server.Collect(e.Data);
-        server._process.Start();
-        server._process.BeginOutputReadLine();
-        server._process.BeginErrorReadLine();
-        server.WaitUntilServing();
-        return server;
+        _process = new Process { StartInfo = info };
+        _process.OutputDataReceived += (_, e) => Collect(e.Data);
+        _process.ErrorDataReceived += (_, e) => Collect(e.Data);
+        _process.Start();
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        WaitUntilServing();
     }
 
     private static string Find(string kind)
@@ -158,5 +181,9 @@ internal sealed class JoinServer : IDisposable
         }
 
         _process.Dispose();
+        if (_dataDir is not null)
+        {
+            Directory.Delete(_dataDir, recursive: true);
+        }
     }
 }

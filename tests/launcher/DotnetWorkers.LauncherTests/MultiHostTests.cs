@@ -209,6 +209,19 @@ public class MultiHostTests(string kind, string runtime)
     }
 
     [Test]
+    public void Document_IsOneDocumentAcrossHosts()
+    {
+        using LauncherRun first = StartHost(0, 1, "multihost", "document", "2", "4");
+        using LauncherRun second = StartHost(1, 1, "multihost", "document", "2", "4");
+
+        Assert.That(first.WaitForExit(TimeSpan.FromSeconds(60)), Is.Zero, first.Transcript());
+        Assert.That(second.WaitForExit(TimeSpan.FromSeconds(60)), Is.Zero, second.Transcript());
+        string[] docs = [.. first.ProbeLines.Concat(second.ProbeLines).Where(l => l.StartsWith("doc ", StringComparison.Ordinal))];
+        Assert.That(docs, Has.Length.EqualTo(2));
+        Assert.That(docs, Has.All.EndsWith(" count=80 version=80 log=80 writers-in-order=True"), "created once, no patch lost, each writer's order kept");
+    }
+
+    [Test]
     public void GetOrSet_ComputesOnceAcrossHosts()
     {
         using LauncherRun first = StartHost(0, 2, "multihost", "getorset", "2", "6");
@@ -247,6 +260,52 @@ public class MultiHostTests(string kind, string runtime)
             Assert.That(got.Select(f => f["value"]).Distinct().Single(), Is.AnyOf("by-1024", "by-1025"), "one survivor took over; both got its value");
             Assert.That(survivor.ProbeLines, Does.Contain("hosts-after list=1:1024,1025"), "the dead host left Cluster.Hosts");
         });
+    }
+}
+
+/// <summary>A joined cluster's server killed and started again under load (Redis with every write fsynced before its reply).</summary>
+[NonParallelizable]
+public class JoinServerRestartTests
+{
+    [Test]
+    public void TheServerKilledAndRestarted_UnderLoad_LosesNoAcknowledgedWrite_AndTheClusterCarriesOn()
+    {
+        using JoinServer server = JoinServer.Start("redis", durable: true);
+        string syncDir = Directory.CreateTempSubdirectory("dw-multihost-").FullName;
+        try
+        {
+            using var run = LauncherRun.StartWithEnvironment(
+                new Dictionary<string, string> { ["PROBE_SYNC_DIR"] = syncDir, ["DOTNET_WORKERS_REDIS_PASSWORD"] = server.Password! },
+                "--workers=1", "--join", server.Url("restart"), Paths.Probe, "multihost", "restart", "1", "2");
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (Directory.GetFiles(syncDir, "mh-loading-*").Length < 2 && clock.Elapsed < LauncherRun.DefaultBound)
+            {
+                Thread.Sleep(20);
+            }
+
+            Thread.Sleep(500);  // under load
+            server.KillAndRestart(TimeSpan.FromSeconds(1));
+            File.Create(Path.Combine(syncDir, "mh-restarted")).Dispose();
+            Thread.Sleep(3000);  // reconnected, under load again
+            File.Create(Path.Combine(syncDir, "mh-stop")).Dispose();
+
+            Assert.That(run.WaitForExit(), Is.Zero, run.Transcript() + server.Output);
+            var counts = run.ProbeLines.Where(l => l.StartsWith("restart ", StringComparison.Ordinal)).Select(LauncherRun.Fields).ToList();
+            long acknowledged = counts.Sum(f => long.Parse(f["acknowledged"]));
+            long failed = counts.Sum(f => long.Parse(f["failed"]));
+            long total = long.Parse(LauncherRun.Fields(run.ProbeLines.Single(l => l.StartsWith("restart-total ", StringComparison.Ordinal)))["value"]);
+            Assert.Multiple(() =>
+            {
+                Assert.That(counts, Has.Count.EqualTo(2));
+                Assert.That(total, Is.GreaterThanOrEqualTo(acknowledged), "no acknowledged increment lost");
+                Assert.That(total, Is.LessThanOrEqualTo(acknowledged + failed), "nothing counted that was not sent");
+                Assert.That(counts.Select(f => long.Parse(f["resumed"])), Has.All.Positive, "every process carried on once the server was back");
+            });
+        }
+        finally
+        {
+            Directory.Delete(syncDir, recursive: true);
+        }
     }
 }
 

@@ -189,7 +189,17 @@ public sealed class SharedEvents : ISharedEvents
             if (subscribers.Sinks.Length == 1)
             {
                 _registry.Join(index, true);
-                _remote?.Listen(topic, index);
+                try
+                {
+                    _remote?.Listen(topic, index);
+                }
+                catch
+                {
+                    // No subscription to give back to the caller: undo the half that was made.
+                    subscribers.Sinks = [];
+                    _registry.Join(index, false);
+                    throw;
+                }
             }
         }
     }

@@ -64,8 +64,7 @@ public abstract class SharedLock : ISharedLock
     {
         if (_remote is not null)
         {
-            // The server's lock has no kernel wait to block in: the waits are the async ones.
-            return AcquireAsync(timeout, cancellationToken).AsTask().GetAwaiter().GetResult();
+            return AcquireRemote(_remote, timeout, cancellationToken);
         }
 
         long deadline = Deadline(timeout);
@@ -100,6 +99,11 @@ public abstract class SharedLock : ISharedLock
     public ValueTask<SharedLockLease> AcquireAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        if (_remote is not null)
+        {
+            return AcquireRemoteAsync(_remote, timeout, cancellationToken);
+        }
+
         long deadline = Deadline(timeout);
         if (TryAcquire(out SharedLockLease? lease))
         {
@@ -118,15 +122,7 @@ public abstract class SharedLock : ISharedLock
             try
             {
                 // A release (or the holder's death) rings this process; then look again.
-                if (_remote is not null)
-                {
-                    await _remote.WaitForReleaseAsync(MultiHost.RedisStore.WaitPoll, bound?.Token ?? cancellationToken).ConfigureAwait(false);
-                    (bound?.Token ?? cancellationToken).ThrowIfCancellationRequested();
-                }
-                else
-                {
-                    await _runtime.Messaging.WaitAsync(_available!, bound?.Token ?? cancellationToken).ConfigureAwait(false);
-                }
+                await _runtime.Messaging.WaitAsync(_available!, bound?.Token ?? cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (bound is not null && !cancellationToken.IsCancellationRequested)
             {
@@ -138,6 +134,56 @@ public abstract class SharedLock : ISharedLock
                 return lease;
             }
         }
+    }
+
+    /// <summary>
+    /// The server's lock, blocking this thread: a look, then a wait for the next release (taken
+    /// before the look, so that one in between is not missed) or the poll (an expiry sends
+    /// no notice), until the deadline.
+    /// </summary>
+    private SharedLockLease AcquireRemote(MultiHost.RedisLock remote, TimeSpan? timeout, CancellationToken cancellationToken)
+    {
+        long deadline = Deadline(timeout);
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            Task released = remote.NextRelease();
+            if (TryAcquireRemote(remote) is { } lease)
+            {
+                return lease;
+            }
+
+            _ = released.Wait(RemoteWait(deadline, timeout), cancellationToken);
+        }
+    }
+
+    /// <summary>As <see cref="AcquireRemote"/>, without blocking a thread while it waits.</summary>
+    private async ValueTask<SharedLockLease> AcquireRemoteAsync(MultiHost.RedisLock remote, TimeSpan? timeout, CancellationToken cancellationToken)
+    {
+        long deadline = Deadline(timeout);
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            Task released = remote.NextRelease();
+            if (TryAcquireRemote(remote) is { } lease)
+            {
+                return lease;
+            }
+
+            await Task.WhenAny(released, Task.Delay(RemoteWait(deadline, timeout), cancellationToken)).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>How long the next wait for the server's lock may last: the poll, or what is left of the timeout (which ran out: <see cref="TimeoutException"/>).</summary>
+    private int RemoteWait(long deadline, TimeSpan? timeout)
+    {
+        long left = deadline == long.MaxValue ? long.MaxValue : deadline - Environment.TickCount64;
+        if (left <= 0)
+        {
+            throw new TimeoutException($"The lock '{Name}' was not acquired within {timeout}.");
+        }
+
+        return (int)Math.Min(left, (long)MultiHost.RedisStore.WaitPoll.TotalMilliseconds);
     }
 
     /// <summary>A slot of the server's lock, as a lease (told if its last holder never let go).</summary>

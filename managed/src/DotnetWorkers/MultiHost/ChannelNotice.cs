@@ -12,24 +12,42 @@ internal sealed class ChannelNotice(HostLink link, RedisChannel channel)
     private TaskCompletionSource _next = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private bool _subscribed;
 
-    /// <summary>Completes at the next message on the channel after this call (get it before looking at what the message announces).</summary>
+    /// <summary>
+    /// Completes at the next message on the channel after this call (get it before looking at
+    /// what the message announces). Subscribes on the first call; if the server cannot be
+    /// reached then, the task still completes at the next message of a later subscription,
+    /// and the waiters' poll covers the gap.
+    /// </summary>
     internal Task Next()
     {
+        Task next;
         lock (_gate)
         {
-            if (!_subscribed)
+            next = _next.Task;
+            if (_subscribed)
             {
-                _subscribed = true;
-                link.Connection.GetSubscriber().Subscribe(channel, (_, _) => Fire());
+                return next;
             }
 
-            return _next.Task;
+            _subscribed = true;
         }
-    }
 
-    /// <summary>The next message, or <paramref name="poll"/>, whichever is first (a notice can be lost; an expiry sends none).</summary>
-    internal Task NextOrPoll(TimeSpan poll, CancellationToken cancellationToken) =>
-        Task.WhenAny(Next(), Task.Delay(poll, cancellationToken));
+        // Outside the lock: the round trip of the subscription holds no other caller up.
+        _ = link.Connection.GetSubscriber().SubscribeAsync(channel, (_, _) => Fire()).ContinueWith(
+            static (done, notice) =>
+            {
+                if (!done.IsCompletedSuccessfully)
+                {
+                    var self = (ChannelNotice)notice!;
+                    lock (self._gate)
+                    {
+                        self._subscribed = false;  // the next wait tries again
+                    }
+                }
+            },
+            this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return next;
+    }
 
     private void Fire()
     {

@@ -58,6 +58,12 @@ internal sealed class HostLink : IDisposable
     /// <summary>This process's id in the whole cluster.</summary>
     internal int GlobalWorkerId => FirstWorkerId + _runtime.WorkerId;
 
+    /// <summary>The server, for the commands that go to one (SCAN, PUBSUB NUMSUB).</summary>
+    internal IServer Server => Connection.GetServers()[0];
+
+    /// <summary>A token no other holder of a lease or lock has had: this process's id and a random part.</summary>
+    internal string NewToken() => $"{GlobalWorkerId}:{Guid.NewGuid():N}";
+
     /// <summary>Connects, claims this host's index and starts the heartbeat.</summary>
     /// <exception cref="DotnetWorkersException">The server refused the connection (or the password), naming the URL.</exception>
     internal static HostLink Connect(ClusterRuntime runtime, JoinSettings settings)
@@ -95,6 +101,11 @@ internal sealed class HostLink : IDisposable
             connection.Dispose();
             throw new DotnetWorkersException($"--join {settings.Url}: the server refused the cluster's first command: {e.Message}", e);
         }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
     }
 
     /// <summary>
@@ -121,10 +132,18 @@ internal sealed class HostLink : IDisposable
                 throw new DotnetWorkersException($"{keys.HostsNext} has given out {next} host indexes: delete it once no host of the cluster runs.");
             }
 
+            // Nor an index a live host has: the counter can be behind one (the server lost its data and came back empty).
             ITransaction claim = database.CreateTransaction();
             claim.AddCondition(Condition.HashNotExists(keys.Hosts, instance));
             claim.AddCondition(counter.IsNull ? Condition.KeyNotExists(keys.HostsNext) : Condition.StringEqual(keys.HostsNext, counter));
             _ = claim.StringSetAsync(keys.HostsNext, next + 1);
+            if (database.KeyExists(keys.Host((int)next)))
+            {
+                claim.Execute();  // past the live host's index: the next try takes the one after it
+                continue;
+            }
+
+            claim.AddCondition(Condition.KeyNotExists(keys.Host((int)next)));
             _ = claim.HashSetAsync(keys.Hosts, instance, next);
             if (claim.Execute())
             {
@@ -169,7 +188,20 @@ internal sealed class HostLink : IDisposable
     }
 
     /// <summary>Every host whose heartbeat has not expired, by index.</summary>
+    /// <exception cref="DotnetWorkersException">The server could not be reached.</exception>
     internal IReadOnlyList<HostInfo> ReadHosts()
+    {
+        try
+        {
+            return ReadLiveHosts();
+        }
+        catch (Exception e) when (e is RedisException or RedisTimeoutException)
+        {
+            throw new DotnetWorkersException($"Reading the hosts on {Settings.Url} failed: {e.Message}", e);
+        }
+    }
+
+    private List<HostInfo> ReadLiveHosts()
     {
         HashEntry[] entries = Database.HashGetAll(Keys.Hosts);
         RedisValue[] tables = Database.StringGet([.. entries.Select(e => Keys.Host((int)e.Value))]);
@@ -178,8 +210,13 @@ internal sealed class HostLink : IDisposable
         {
             if (tables[i].IsNull)
             {
-                // Gone (its heartbeat expired): forgotten. A host only paused puts itself back on its next beat.
-                Database.HashDelete(Keys.Hosts, entries[i].Name, CommandFlags.FireAndForget);
+                // Gone (its heartbeat expired): forgotten, unless it beat meanwhile. A host only
+                // paused puts itself back on its next beat.
+                ITransaction forget = Database.CreateTransaction();
+                forget.AddCondition(Condition.KeyNotExists(Keys.Host((int)entries[i].Value)));
+                forget.AddCondition(Condition.HashEqual(Keys.Hosts, entries[i].Name, entries[i].Value));
+                _ = forget.HashDeleteAsync(Keys.Hosts, entries[i].Name);
+                _ = forget.ExecuteAsync(CommandFlags.FireAndForget);
                 continue;
             }
 
@@ -209,7 +246,15 @@ internal sealed class HostLink : IDisposable
 
     public void Dispose()
     {
-        _heartbeat.Dispose();
+        // A beat reads the region: it must be over before the region goes (tests release it).
+        using (var beatsOver = new ManualResetEvent(false))
+        {
+            if (_heartbeat.Dispose(beatsOver))
+            {
+                beatsOver.WaitOne(TimeSpan.FromSeconds(5));
+            }
+        }
+
         Connection.Dispose();
     }
 }

@@ -24,20 +24,30 @@ internal sealed class HostLocalNames(HostLink link, string kind)
                 return;
             }
 
-            int owner = (int)database.StringGet(key);
-            if (owner == link.HostIndex)
+            while (true)
             {
-                return;
-            }
+                RedisValue owner = database.StringGet(key);
+                if ((int)owner == link.HostIndex)
+                {
+                    return;
+                }
 
-            if (database.KeyExists(link.Keys.Host(owner)))
-            {
-                throw new InvalidOperationException(
-                    $"{what} '{name}' is host {owner}'s: its bytes are in that machine's memory and cannot be shared with host {link.HostIndex} " +
-                    "(joined across machines, shared buffers stay on one host). Pass the data through the store, a queue or an event instead.");
-            }
+                if (database.KeyExists(link.Keys.Host((int)owner)))
+                {
+                    throw new InvalidOperationException(
+                        $"{what} '{name}' is host {(int)owner}'s: its bytes are in that machine's memory and cannot be shared with host {link.HostIndex} " +
+                        "(joined across machines, shared buffers stay on one host). Pass the data through the store, a queue or an event instead.");
+                }
 
-            database.StringSet(key, link.HostIndex);  // its host is gone: the name is free
+                // Its host is gone: the name is free, to one host (two that find it so at once race for it).
+                ITransaction take = database.CreateTransaction();
+                take.AddCondition(Condition.StringEqual(key, owner));
+                _ = take.StringSetAsync(key, link.HostIndex);
+                if (take.Execute())
+                {
+                    return;
+                }
+            }
         }
         catch (Exception e) when (e is RedisException or RedisTimeoutException)
         {

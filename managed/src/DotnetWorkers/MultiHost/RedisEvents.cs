@@ -20,9 +20,19 @@ internal sealed class RedisEvents(HostLink link, Action<uint, ReadOnlySpan<byte>
     private RedisChannel Channel(string topic) => RedisChannel.Literal(link.Keys.Prefix + "e:" + topic);
 
     /// <summary>Listens on the topic's channel (this process's first subscription to it), delivering to registry entry <paramref name="index"/>.</summary>
+    /// <exception cref="DotnetWorkersException">The server could not be reached.</exception>
     internal void Listen(string topic, uint index)
     {
-        ChannelMessageQueue queue = link.Connection.GetSubscriber().Subscribe(Channel(topic));
+        ChannelMessageQueue queue;
+        try
+        {
+            queue = link.Connection.GetSubscriber().Subscribe(Channel(topic));
+        }
+        catch (Exception e) when (e is RedisException or RedisTimeoutException)
+        {
+            throw new DotnetWorkersException($"Subscribing to '{topic}' on {link.Settings.Url} failed: {e.Message}", e);
+        }
+
         queue.OnMessage(message =>
         {
             ReadOnlyMemory<byte> bytes = (ReadOnlyMemory<byte>)message.Message;
@@ -65,7 +75,13 @@ internal sealed class RedisEvents(HostLink link, Action<uint, ReadOnlySpan<byte>
     /// <summary>Processes of every host listening on the topic.</summary>
     internal int Listeners(string topic)
     {
-        IServer server = link.Connection.GetServers()[0];
-        return (int)server.SubscriptionSubscriberCount(Channel(topic));
+        try
+        {
+            return (int)link.Server.SubscriptionSubscriberCount(Channel(topic));
+        }
+        catch (Exception e) when (e is RedisException or RedisTimeoutException)
+        {
+            throw new DotnetWorkersException($"Counting the subscribers of '{topic}' on {link.Settings.Url} failed: {e.Message}", e);
+        }
     }
 }

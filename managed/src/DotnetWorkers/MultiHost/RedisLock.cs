@@ -24,7 +24,7 @@ internal sealed class RedisLock(HostLink link, string name, int slots)
 
     private readonly IDatabase _database = link.Database;
     private readonly string _keyPrefix = link.Keys.Prefix + "lk:" + name;
-    private readonly ChannelNotice _released = new(link, RedisChannel.Literal(link.Keys.Prefix + "lk:" + name));
+    private readonly ChannelNotice _released = new(link, ReleasedChannel(link, name));
 
     private RedisKey Slot(int slot) => $"{_keyPrefix}:{slot}";
 
@@ -32,7 +32,10 @@ internal sealed class RedisLock(HostLink link, string name, int slots)
 
     private RedisKey Fence => _keyPrefix + ":fence";
 
-    private RedisChannel Released => RedisChannel.Literal(_keyPrefix);  // what _released listens on
+    private RedisChannel Released => ReleasedChannel(link, name);
+
+    /// <summary>Where a release of any slot of the lock is told: its key prefix, as a channel.</summary>
+    private static RedisChannel ReleasedChannel(HostLink link, string name) => RedisChannel.Literal(link.Keys.Prefix + "lk:" + name);
 
     /// <summary>One slot held: release it once.</summary>
     internal sealed class Holding : IDisposable
@@ -40,8 +43,7 @@ internal sealed class RedisLock(HostLink link, string name, int slots)
         private readonly RedisLock _lock;
         private readonly int _slot;
         private readonly string _token;
-        private readonly Timer _renewal;
-        private volatile bool _lost;
+        private readonly LeaseRenewal _renewal;
         private int _released;
 
         internal Holding(RedisLock owner, int slot, string token, long fencingToken, bool abandoned)
@@ -51,7 +53,7 @@ internal sealed class RedisLock(HostLink link, string name, int slots)
             _token = token;
             FencingToken = fencingToken;
             Abandoned = abandoned;
-            _renewal = new Timer(static h => ((Holding)h!).Renew(), this, LeaseLifetime / 3, LeaseLifetime / 3);
+            _renewal = new LeaseRenewal(owner._database, owner.Slot(slot), token, LeaseLifetime);
         }
 
         internal long FencingToken { get; }
@@ -59,33 +61,7 @@ internal sealed class RedisLock(HostLink link, string name, int slots)
         internal bool Abandoned { get; }
 
         /// <summary>True once a renewal found the slot no longer this holder's (it was paused, or cut off, past its lease).</summary>
-        internal bool IsLost => _lost;
-
-        /// <summary>The timer's renewal: asynchronous, so that no timer thread blocks on the server (see <see cref="HostLink"/>'s beat).</summary>
-        private void Renew()
-        {
-            try
-            {
-                ITransaction renewal = _lock._database.CreateTransaction();
-                renewal.AddCondition(Condition.StringEqual(_lock.Slot(_slot), _token));
-                _ = renewal.KeyExpireAsync(_lock.Slot(_slot), LeaseLifetime);
-                _ = renewal.ExecuteAsync().ContinueWith(
-                    static (done, state) =>
-                    {
-                        if (done.IsCompletedSuccessfully && !done.Result)
-                        {
-                            var holding = (Holding)state!;
-                            holding._lost = true;
-                            holding._renewal.Dispose();
-                        }
-                    },
-                    this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-            }
-            catch (Exception e) when (e is RedisException or RedisTimeoutException or ObjectDisposedException)
-            {
-                // Unreachable now: the next renewal tries again; past the lease, the slot is gone.
-            }
-        }
+        internal bool IsLost => _renewal.IsLost;
 
         public void Dispose()
         {
@@ -100,36 +76,37 @@ internal sealed class RedisLock(HostLink link, string name, int slots)
             _ = release.KeyDeleteAsync(_lock.Slot(_slot));
             _ = release.KeyDeleteAsync(_lock.Held(_slot));
             _ = release.PublishAsync(_lock.Released, _slot);
-            try
-            {
-                release.Execute();  // false when the lease was lost: the slot is someone else's now
-            }
-            catch (Exception e) when (e is RedisException or RedisTimeoutException)
-            {
-                // The slot expires by itself within the lease.
-            }
+            // Not waited for: the slot is free as soon as the server runs it (and expires by
+            // itself if it never does); false when the lease was lost and the slot is another's.
+            _ = release.ExecuteAsync().ContinueWith(static t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted);
         }
     }
 
     /// <summary>A free slot, taken now, or null.</summary>
+    /// <remarks>
+    /// One transaction takes the slot, the lock's next fencing token and the slot's "held"
+    /// key together, conditioned on the slot being free: a holder cannot take its token after
+    /// a later holder took a higher one, and no crash leaves the three apart.
+    /// </remarks>
     internal Holding? TryAcquire()
     {
-        string token = $"{link.GlobalWorkerId}:{Guid.NewGuid():N}";
+        string token = link.NewToken();
         int start = slots == 1 ? 0 : Random.Shared.Next(slots);
         for (int i = 0; i < slots; i++)
         {
             int slot = (start + i) % slots;
             try
             {
-                if (!_database.StringSet(Slot(slot), token, LeaseLifetime, When.NotExists))
+                ITransaction take = _database.CreateTransaction();
+                take.AddCondition(Condition.KeyNotExists(Slot(slot)));
+                _ = take.StringSetAsync(Slot(slot), token, LeaseLifetime, When.Always);
+                Task<long> fence = take.StringIncrementAsync(Fence);
+                Task<RedisValue> previous = take.StringGetSetAsync(Held(slot), token);
+                if (!take.Execute())
                 {
                     continue;
                 }
 
-                IBatch batch = _database.CreateBatch();
-                Task<long> fence = batch.StringIncrementAsync(Fence);
-                Task<RedisValue> previous = batch.StringGetSetAsync(Held(slot), token);
-                batch.Execute();
                 return new Holding(this, slot, token, fence.GetAwaiter().GetResult(), !previous.GetAwaiter().GetResult().IsNull);
             }
             catch (Exception e) when (e is RedisException or RedisTimeoutException)
@@ -141,6 +118,6 @@ internal sealed class RedisLock(HostLink link, string name, int slots)
         return null;
     }
 
-    /// <summary>Completes at the next release of any slot, or after <paramref name="poll"/> (an expiry publishes nothing).</summary>
-    internal Task WaitForReleaseAsync(TimeSpan poll, CancellationToken cancellationToken) => _released.NextOrPoll(poll, cancellationToken);
+    /// <summary>Completes at the next release of any slot after this call: take it before <see cref="TryAcquire"/>, so that a release in between is not missed.</summary>
+    internal Task NextRelease() => _released.Next();
 }

@@ -32,19 +32,7 @@ internal sealed class RedisStore(HostLink link)
     private readonly RedisKeys _keys = link.Keys;
     private readonly ChannelNotice _computed = new(link, link.Keys.Computed);
 
-    internal long Count
-    {
-        get
-        {
-            long count = 0;
-            foreach (RedisKey _ in ScanKeys(""))
-            {
-                count++;
-            }
-
-            return count;
-        }
-    }
+    internal long Count => Keys("").LongCount();
 
     internal bool TryGet<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.All)] T>(string key, [MaybeNullWhen(false)] out T value)
     {
@@ -121,19 +109,44 @@ internal sealed class RedisStore(HostLink link)
         }
     }
 
+    /// <summary>The keys, each once (a SCAN may return a key twice while the server rehashes).</summary>
     internal IEnumerable<string> Keys(string prefix)
     {
-        foreach (RedisKey key in ScanKeys(prefix))
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        IEnumerator<RedisKey> scan;
+        try
         {
-            byte[] bytes = key!;
-            yield return Encoding.UTF8.GetString(bytes, _keys.StorePrefixLength, bytes.Length - _keys.StorePrefixLength);
+            scan = link.Server.Keys(_database.Database, _keys.StorePattern(prefix), pageSize: 1000).GetEnumerator();
         }
-    }
+        catch (Exception e) when (e is RedisException or RedisTimeoutException)
+        {
+            throw Failed(prefix + "*", "Listing", e);
+        }
 
-    private IEnumerable<RedisKey> ScanKeys(string prefix)
-    {
-        IServer server = link.Connection.GetServers()[0];
-        return server.Keys(_database.Database, _keys.StorePattern(prefix), pageSize: 1000);
+        using (scan)
+        {
+            while (true)
+            {
+                try
+                {
+                    if (!scan.MoveNext())
+                    {
+                        yield break;
+                    }
+                }
+                catch (Exception e) when (e is RedisException or RedisTimeoutException)
+                {
+                    throw Failed(prefix + "*", "Listing", e);
+                }
+
+                byte[] bytes = scan.Current!;
+                string key = Encoding.UTF8.GetString(bytes, _keys.StorePrefixLength, bytes.Length - _keys.StorePrefixLength);
+                if (seen.Add(key))
+                {
+                    yield return key;
+                }
+            }
+        }
     }
 
     private bool ReplaceIfEqual(RedisKey key, RedisValue expected, RedisValue replacement)
@@ -156,7 +169,7 @@ internal sealed class RedisStore(HostLink link)
         CheckExpiry(expiry);
         RedisKey valueKey = StoreKey(key);
         RedisKey leaseKey = LeaseKey(key);
-        string token = $"{link.GlobalWorkerId}:{Guid.NewGuid():N}";
+        string token = link.NewToken();
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -197,17 +210,7 @@ internal sealed class RedisStore(HostLink link)
             return StoredValueFormat.Decode<T>(stored, key);
         }
 
-        // Asynchronous renewals: a timer thread must not block on the server (see HostLink's beat).
-        using var renewal = new Timer(
-            static state =>
-            {
-                var (database, lease, owner) = ((IDatabase, RedisKey, string))state!;
-                ITransaction transaction = database.CreateTransaction();
-                transaction.AddCondition(Condition.StringEqual(lease, owner));
-                _ = transaction.KeyExpireAsync(lease, LeaseLifetime);
-                _ = transaction.ExecuteAsync().ContinueWith(static t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted);
-            },
-            (_database, leaseKey, token), LeaseLifetime / 3, LeaseLifetime / 3);
+        using var renewal = new LeaseRenewal(_database, leaseKey, token, LeaseLifetime);
         T value;
         try
         {

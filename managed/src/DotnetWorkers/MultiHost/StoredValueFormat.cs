@@ -26,36 +26,43 @@ internal static class StoredValueFormat
             return Unsafe.As<T, long>(ref Unsafe.AsRef(in value));
         }
 
-        string name = TypeIdentity<T>.Name;
+        byte[] name = NameOf<T>.Utf8;
         ReadOnlySpan<byte> payload = ValueSerializer.Serialize(value, parameterName);
-        int nameLength = Encoding.UTF8.GetByteCount(name);
-        byte[] bytes = new byte[3 + nameLength + payload.Length];
+        byte[] bytes = new byte[3 + name.Length + payload.Length];
         bytes[0] = Tagged;
-        BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(1), (ushort)nameLength);
-        Encoding.UTF8.GetBytes(name, bytes.AsSpan(3));
-        payload.CopyTo(bytes.AsSpan(3 + nameLength));
+        BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(1), (ushort)name.Length);
+        name.CopyTo(bytes.AsSpan(3));
+        payload.CopyTo(bytes.AsSpan(3 + name.Length));
         return bytes;
     }
 
     /// <exception cref="SharedTypeMismatchException">The value was stored as another type than <typeparamref name="T"/>.</exception>
-    internal static T Decode<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.All)] T>(RedisValue stored, string key)
-    {
-        ReadOnlyMemory<byte> memory = stored;
-        ReadOnlySpan<byte> bytes = memory.Span;
-        string storedName = TypeNameOf(bytes);
-        if (storedName != TypeIdentity<T>.Name)
-        {
-            throw Mismatch<T>(key, storedName);
-        }
+    internal static T Decode<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.All)] T>(RedisValue stored, string key) =>
+        Decode<T>(((ReadOnlyMemory<byte>)stored).Span, key);
 
-        if (typeof(T) == typeof(long))
+    /// <inheritdoc cref="Decode{T}(RedisValue, string)"/>
+    internal static T Decode<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.All)] T>(ReadOnlySpan<byte> bytes, string key)
+    {
+        bool tagged = bytes.Length >= 3 && bytes[0] == Tagged;
+        if (typeof(T) == typeof(long) && !tagged)
         {
             long counter = long.Parse(Encoding.ASCII.GetString(bytes), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
             return Unsafe.As<long, T>(ref counter);
         }
 
-        int nameLength = BinaryPrimitives.ReadUInt16LittleEndian(bytes[1..]);
+        // The type's name compared as bytes: a read allocates no string for it.
+        int nameLength = tagged ? BinaryPrimitives.ReadUInt16LittleEndian(bytes[1..]) : 0;
+        if (!tagged || bytes.Length < 3 + nameLength || !bytes.Slice(3, nameLength).SequenceEqual(NameOf<T>.Utf8))
+        {
+            throw Mismatch<T>(key, TypeNameOf(bytes));
+        }
+
         return ValueSerializer.Deserialize<T>(bytes[(3 + nameLength)..], key);
+    }
+
+    private static class NameOf<T>
+    {
+        internal static readonly byte[] Utf8 = Encoding.UTF8.GetBytes(TypeIdentity<T>.Name);
     }
 
     /// <summary>The name of the type a stored value was written as.</summary>
@@ -64,7 +71,7 @@ internal static class StoredValueFormat
         if (bytes.Length >= 3 && bytes[0] == Tagged)
         {
             int nameLength = BinaryPrimitives.ReadUInt16LittleEndian(bytes[1..]);
-            return Encoding.UTF8.GetString(bytes.Slice(3, nameLength));
+            return bytes.Length >= 3 + nameLength ? Encoding.UTF8.GetString(bytes.Slice(3, nameLength)) : "(a value no dotnet-workers store wrote)";
         }
 
         // Decimal text: a counter (Increment) or a long (Set), which are one type.

@@ -113,7 +113,8 @@ static class MultiHostScenario
                 bool increasing = true;
                 for (int i = 0; i < 30; i++)
                 {
-                    using var lease = mutex.Acquire(Program.Bound);
+                    // Both ways of waiting, in turns: the blocking one and the asynchronous one.
+                    using var lease = i % 2 == 0 ? mutex.Acquire(Program.Bound) : mutex.AcquireAsync(Program.Bound).AsTask().Result;
                     increasing &= lease.FencingToken > lastFence;
                     lastFence = lease.FencingToken;
                     long seen = Cluster.Store.TryGet("mh:guarded", out long v) ? v : 0;

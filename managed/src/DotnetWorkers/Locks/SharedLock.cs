@@ -165,7 +165,7 @@ public abstract class SharedLock : ISharedLock
         {
             cancellationToken.ThrowIfCancellationRequested();
             Task released = remote.NextRelease();
-            if (TryAcquireRemote(remote) is { } lease)
+            if (ToLease(await remote.TryAcquireAsync().ConfigureAwait(false)) is { } lease)
             {
                 return lease;
             }
@@ -187,9 +187,12 @@ public abstract class SharedLock : ISharedLock
     }
 
     /// <summary>A slot of the server's lock, as a lease (told if its last holder never let go).</summary>
-    private SharedLockLease? TryAcquireRemote(MultiHost.RedisLock remote)
+    private SharedLockLease? TryAcquireRemote(MultiHost.RedisLock remote) => ToLease(remote.TryAcquire());
+
+    /// <inheritdoc cref="TryAcquireRemote"/>
+    private SharedLockLease? ToLease(MultiHost.RedisLock.Holding? holding)
     {
-        if (remote.TryAcquire() is not { } holding)
+        if (holding is null)
         {
             return null;
         }

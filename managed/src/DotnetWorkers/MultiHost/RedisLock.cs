@@ -90,6 +90,20 @@ internal sealed class RedisLock(HostLink link, string name, int slots)
     /// </remarks>
     internal Holding? TryAcquire()
     {
+        // Nothing in it waits asynchronously without `wait`: it has completed when it returns.
+        ValueTask<Holding?> attempt = TryAcquireAsync(wait: false);
+        return attempt.IsCompleted ? attempt.Result : attempt.AsTask().GetAwaiter().GetResult();
+    }
+
+    /// <inheritdoc cref="TryAcquire"/>
+    internal ValueTask<Holding?> TryAcquireAsync() => TryAcquireAsync(wait: true);
+
+    /// <summary>
+    /// The slots tried one by one from a random one; <paramref name="wait"/>: the transactions
+    /// awaited (no thread held), else run synchronously (the caller blocks anyway).
+    /// </summary>
+    private async ValueTask<Holding?> TryAcquireAsync(bool wait)
+    {
         string token = link.NewToken();
         int start = slots == 1 ? 0 : Random.Shared.Next(slots);
         for (int i = 0; i < slots; i++)
@@ -102,12 +116,15 @@ internal sealed class RedisLock(HostLink link, string name, int slots)
                 _ = take.StringSetAsync(Slot(slot), token, LeaseLifetime, When.Always);
                 Task<long> fence = take.StringIncrementAsync(Fence);
                 Task<RedisValue> previous = take.StringGetSetAsync(Held(slot), token);
-                if (!take.Execute())
+                bool taken = wait ? await take.ExecuteAsync().ConfigureAwait(false) : take.Execute();
+                if (!taken)
                 {
                     continue;
                 }
 
-                return new Holding(this, slot, token, fence.GetAwaiter().GetResult(), !previous.GetAwaiter().GetResult().IsNull);
+                long fenceValue = wait ? await fence.ConfigureAwait(false) : fence.GetAwaiter().GetResult();
+                RedisValue previousHolder = wait ? await previous.ConfigureAwait(false) : previous.GetAwaiter().GetResult();
+                return new Holding(this, slot, token, fenceValue, !previousHolder.IsNull);
             }
             catch (Exception e) when (e is RedisException or RedisTimeoutException)
             {

@@ -26,7 +26,7 @@ internal static class MultiHostBenchmark
         }
 
         int run = 0;
-        foreach (string op in new[] { "get", "set", "inc" })
+        foreach (string op in new[] { "get", "set", "inc", "queue", "queue-batch" })
         {
             var one = new List<(double Ours, double Direct)>();
             var two = new List<(double Ours, double Direct)>();

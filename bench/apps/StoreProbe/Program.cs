@@ -93,10 +93,8 @@ static long Run(string op, string[] keys, int milliseconds)
     {
         for (int i = 0; i < 1000; i++)
         {
-            Once(op, keys[i]);
+            count += Once(op, keys[i]);
         }
-
-        count += 1000;
     }
 
     return count;
@@ -111,20 +109,28 @@ static long RunJoined(string op, string[] keys, int milliseconds)
     {
         for (int i = 0; i < 10; i++)
         {
-            Once(op, keys[(int)(count++ % 1000)]);
+            count += Once(op, keys[(int)(count % 1000)]);
         }
     }
 
     return count;
 }
 
-static void Once(string op, string key)
+// The operations it counts: a queue's are a write and a read of one message (or of a batch of them).
+static int Once(string op, string key)
 {
     switch (op)
     {
-        case "get": Cluster.Store.TryGet(key, out string? _); break;
-        case "set": Cluster.Store.Set(key, "a small value!!!"); break;
-        default: Cluster.Store.Increment(key + ":n"); break;
+        case "get": Cluster.Store.TryGet(key, out string? _); return 1;
+        case "set": Cluster.Store.Set(key, "a small value!!!"); return 1;
+        case "queue":
+            BenchQueue.Mine.TryWrite(1);
+            BenchQueue.Mine.TryRead(out _);
+            return 1;
+        case "queue-batch":
+            BenchQueue.Mine.TryWriteMany(BenchQueue.Batch);
+            return BenchQueue.Mine.TryReadMany(BenchQueue.Read);
+        default: Cluster.Store.Increment(key + ":n"); return 1;
     }
 }
 
@@ -202,12 +208,14 @@ sealed class DirectClient : IDisposable
     private readonly StackExchange.Redis.ConnectionMultiplexer _connection;
     private readonly StackExchange.Redis.IDatabase _db;
     private readonly string[] _keys;
+    private readonly string _queue;
 
     internal DirectClient(string server, string[] keys)
     {
         _connection = StackExchange.Redis.ConnectionMultiplexer.Connect(server);
         _db = _connection.GetDatabase();
         _keys = keys;
+        _queue = keys[0] + ":queue";
         foreach (string key in keys)
         {
             _db.StringSet(key, MemoryPack.MemoryPackSerializer.Serialize("a small value!!!"));
@@ -230,6 +238,21 @@ sealed class DirectClient : IDisposable
                         _ = stored.IsNull ? null : MemoryPack.MemoryPackSerializer.Deserialize<string>((byte[])stored!);
                         break;
                     case "set": _db.StringSet(key, MemoryPack.MemoryPackSerializer.Serialize("a small value!!!")); break;
+                    case "queue":
+                        // A list as a queue, as a user would: RPUSH and LPOP, no acknowledgment, no bound.
+                        _db.ListRightPush(_queue, MemoryPack.MemoryPackSerializer.Serialize(1));
+                        StackExchange.Redis.RedisValue popped = _db.ListLeftPop(_queue);
+                        _ = popped.IsNull ? 0 : MemoryPack.MemoryPackSerializer.Deserialize<int>((byte[])popped!);
+                        break;
+                    case "queue-batch":
+                        _db.ListRightPush(_queue, [.. BenchQueue.Batch.Select(v => (StackExchange.Redis.RedisValue)MemoryPack.MemoryPackSerializer.Serialize(v))]);
+                        foreach (StackExchange.Redis.RedisValue value in _db.ListLeftPop(_queue, BenchQueue.Batch.Length))
+                        {
+                            _ = MemoryPack.MemoryPackSerializer.Deserialize<int>((byte[])value!);
+                        }
+
+                        count += BenchQueue.Batch.Length - 1;
+                        break;
                     default: _db.StringIncrement(key + ":n"); break;
                 }
 
@@ -241,4 +264,12 @@ sealed class DirectClient : IDisposable
     }
 
     public void Dispose() => _connection.Dispose();
+}
+
+/// <summary>This process's queue for the queue operations, and the batch they move.</summary>
+static class BenchQueue
+{
+    internal static readonly int[] Batch = [.. Enumerable.Range(0, 64)];
+    internal static readonly int[] Read = new int[64];
+    internal static readonly DotnetWorkers.Queues.SharedQueue<int> Mine = Cluster.Queues.Open<int>($"bench-queue:{Cluster.WorkerId}", capacity: 1024);
 }

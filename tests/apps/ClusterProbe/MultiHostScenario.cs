@@ -2,6 +2,7 @@
 // on one Redis or Garnet server. The test gives every launcher the same PROBE_SYNC_DIR, so
 // the marker files (named by cluster-wide ids, which never collide) synchronize them all.
 using DotnetWorkers;
+using DotnetWorkers.Queues;
 
 static class MultiHostScenario
 {
@@ -322,6 +323,18 @@ static class MultiHostScenario
                 }
                 return 0;
 
+            case "queue":
+                Queue(hosts, total);
+                break;
+
+            case "queue-redeliver":
+                if (!QueueRedeliver(total))
+                {
+                    return 0;  // the doomed host: the test killed it
+                }
+
+                break;
+
             default:
                 Program.Say($"unknown multihost scenario {what}");
                 return 2;
@@ -336,6 +349,155 @@ static class MultiHostScenario
         }
 
         return 0;
+    }
+
+    /// <summary>
+    /// One queue across hosts: host 0's primary writes 400 numbers into a queue of 16 (so it
+    /// waits for room), half one by one, half in batches, then completes it; every other
+    /// process of every host reads, half one by one, half in batches. A second queue is
+    /// completed with an error every reader on every host is told.
+    /// </summary>
+    private static void Queue(int hosts, int total)
+    {
+        var jobs = Cluster.Queues.Open<int>("mh:jobs", capacity: 16);
+        var failed = Cluster.Queues.Open<string>("mh:failed", capacity: 4);
+        if (Cluster.HostIndex == 1 && Cluster.IsPrimary)
+        {
+            Program.Say($"queue-type {Catch(() => Cluster.Queues.Open<string>("mh:jobs", capacity: 16))}");
+            Program.Say($"queue-capacity {Catch(() => Cluster.Queues.Open<int>("mh:jobs", capacity: 64))}");
+        }
+
+        Program.Arrive("mh-queue-open");
+        Program.AwaitAll("mh-queue-open", total);
+        using var bound = new CancellationTokenSource(Program.Bound);
+        if (Cluster.HostIndex == 0 && Cluster.IsPrimary)
+        {
+            for (int i = 0; i < 200; i++)
+            {
+                jobs.WriteAsync(i, bound.Token).AsTask().Wait(bound.Token);
+            }
+
+            int[] rest = [.. Enumerable.Range(200, 200)];
+            for (int written = 0; written < rest.Length;)
+            {
+                int now = jobs.TryWriteMany(rest.AsSpan(written));
+                written += now;
+                if (now == 0)
+                {
+                    jobs.WaitToWriteAsync(bound.Token).AsTask().Wait(bound.Token);
+                }
+            }
+
+            jobs.Complete();
+            Program.Say($"queue-written count=400 after-complete={Catch(() => jobs.TryWrite(400))}");
+            failed.Writer.TryComplete(new InvalidOperationException("no more work"));
+            return;
+        }
+
+        var read = new List<int>();
+        Task reading = Task.Run(async () =>
+        {
+            if (Cluster.WorkerId % 2 == 0)
+            {
+                await foreach (int value in jobs.ReadAllAsync(bound.Token))
+                {
+                    read.Add(value);
+                }
+            }
+            else
+            {
+                int[] batch = new int[10];
+                while (await jobs.WaitToReadAsync(bound.Token))
+                {
+                    int n = jobs.TryReadMany(batch);
+                    read.AddRange(batch.AsSpan(0, n));
+                }
+            }
+        });
+        bool drained = reading.Wait(Program.Bound) && jobs.Reader.Completion.Wait(Program.Bound);
+        bool ordered = read.Zip(read.Skip(1)).All(p => p.First < p.Second);
+        // The values in a file of their own: a line this long could interleave with another process's.
+        File.WriteAllText(Path.Combine(Environment.GetEnvironmentVariable("PROBE_SYNC_DIR")!, $"queue-values-{Cluster.WorkerId}"), string.Join(',', read));
+        Program.Say($"queue-read id={Cluster.WorkerId} drained={drained} ordered={ordered} count={read.Count}");
+        string closed;
+        try
+        {
+            closed = $"read {failed.ReadAsync(bound.Token).AsTask().GetAwaiter().GetResult()}";
+        }
+        catch (System.Threading.Channels.ChannelClosedException e)
+        {
+            closed = $"closed inner={e.InnerException?.GetType().Name}: {e.InnerException?.Message}";
+        }
+
+        Program.Say($"queue-failed id={Cluster.WorkerId} {closed} completion={Catch(() => failed.Reader.Completion.GetAwaiter().GetResult())}");
+    }
+
+    /// <summary>
+    /// Host 0's worker 1 writes ten numbers, takes three and never acknowledges them: the
+    /// test kills its launcher. The other host's processes take and acknowledge until all ten
+    /// are acknowledged (the first message they take is released, by disposing of it):
+    /// the three come again.
+    /// </summary>
+    /// <returns>False on the doomed host.</returns>
+    private static bool QueueRedeliver(int total)
+    {
+        var jobs = Cluster.Queues.Open<int>("mh:redeliver", capacity: 64);
+        if (Cluster.HostIndex == 0)
+        {
+            if (Cluster.WorkerId == 1)
+            {
+                for (int i = 0; i < 10; i++)
+                {
+                    jobs.TryWrite(i);
+                }
+
+                var held = new List<int>();
+                for (int i = 0; i < 3; i++)
+                {
+                    held.Add(jobs.TakeAsync().AsTask().Result.Value);  // never acknowledged
+                }
+
+                Program.Say($"holding id={Cluster.WorkerId} values={string.Join(',', held)}");
+                Program.Arrive("mh-holding");
+            }
+
+            Thread.Sleep(Program.Bound);  // until the test kills this host
+            return false;
+        }
+
+        Program.AwaitAll("mh-holding", 1);
+        var acknowledged = new List<int>();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        bool released = false;
+        while (Cluster.Store.TryGet("mh:acked", out long count) is var found && (!found || count < 10) && clock.Elapsed < Program.Bound)
+        {
+            using var pause = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+            TakenMessage<int> message;
+            try
+            {
+                message = jobs.TakeAsync(pause.Token).AsTask().Result;
+            }
+            catch (AggregateException e) when (e.InnerException is OperationCanceledException)
+            {
+                continue;
+            }
+
+            if (!released && Cluster.Store.TryAdd("mh:released", Cluster.WorkerId))
+            {
+                released = true;  // the first message either survivor takes
+                message.DisposeAsync().AsTask().Wait(Program.Bound);  // given back, unacknowledged: someone takes it again
+                continue;
+            }
+
+            message.AcknowledgeAsync().AsTask().Wait(Program.Bound);
+            acknowledged.Add(message.Value);
+            Cluster.Store.Increment("mh:acked");
+        }
+
+        Program.Say($"acknowledged id={Cluster.WorkerId} released={released} values={string.Join(',', acknowledged)} left={jobs.Count}");
+        Program.Arrive("mh-acknowledged");
+        Program.AwaitAll("mh-acknowledged", total);
+        return true;
     }
 
     /// <summary>

@@ -222,6 +222,67 @@ public class MultiHostTests(string kind, string runtime)
     }
 
     [Test]
+    public void Queue_IsOneQueueAcrossThreeHosts_EachMessageReadOnce_InOrder()
+    {
+        using LauncherRun first = StartHost(0, 1, "multihost", "queue", "3", "6");
+        first.WaitForLines(l => l.StartsWith("probe identity ", StringComparison.Ordinal), 2);  // host 0: its primary writes
+        using LauncherRun second = StartHost(1, 1, "multihost", "queue", "3", "6");
+        using LauncherRun third = StartHost(2, 1, "multihost", "queue", "3", "6");
+
+        foreach (LauncherRun run in new[] { first, second, third })
+        {
+            Assert.That(run.WaitForExit(TimeSpan.FromSeconds(60)), Is.Zero, run.Transcript());
+        }
+
+        string[] lines = [.. new[] { first, second, third }.SelectMany(r => r.ProbeLines)];
+        var reads = lines.Where(l => l.StartsWith("queue-read ", StringComparison.Ordinal)).Select(LauncherRun.Fields).ToList();
+        int[] values = [.. Directory.GetFiles(_syncDir, "queue-values-*")
+            .SelectMany(f => File.ReadAllText(f).Split(',', StringSplitOptions.RemoveEmptyEntries)).Select(int.Parse)];
+        Assert.Multiple(() =>
+        {
+            Assert.That(reads, Has.Count.EqualTo(5), string.Join('\n', lines));
+            Assert.That(reads.Sum(f => int.Parse(f["count"])), Is.EqualTo(400));
+            Assert.That(reads.Select(f => f["drained"]), Has.All.EqualTo("True"), "ReadAllAsync ended and Completion completed on every host");
+            Assert.That(reads.Select(f => f["ordered"]), Has.All.EqualTo("True"), "one writer's messages are read in its order");
+            Assert.That(values.Order(), Is.EqualTo(Enumerable.Range(0, 400)), "every message read, none twice");
+            Assert.That(reads.Count(f => f["count"] != "0"), Is.GreaterThan(1), "more than one reader shared the work");
+            Assert.That(first.ProbeLines, Does.Contain("queue-written count=400 after-complete=ChannelClosedException: The queue 'mh:jobs' was completed."));
+            Assert.That(lines, Does.Contain("queue-type SharedTypeMismatchException: The queue 'mh:jobs' carries System.Int32, not System.String: open it with the type it was created with."));
+            Assert.That(lines, Does.Contain("queue-capacity InvalidOperationException: Opening the queue 'mh:jobs': it exists with a capacity of 16 messages, not 64."));
+            string[] failed = [.. lines.Where(l => l.StartsWith("queue-failed ", StringComparison.Ordinal))];
+            Assert.That(failed, Has.Length.EqualTo(5));
+            Assert.That(failed, Has.All.Contains(" closed inner=RemoteException: ").And.All.Contains("no more work"), "the completion's error reached every host");
+            Assert.That(failed, Has.All.Contains(" completion=RemoteException: "));
+        });
+    }
+
+    [Test]
+    public void QueueMessages_TakenByAKilledHost_AndNotAcknowledged_AreDeliveredAgain()
+    {
+        using LauncherRun doomed = StartHost(0, 1, "multihost", "queue-redeliver", "2", "2");
+        doomed.WaitForLines(l => l.StartsWith("probe holding id=1 ", StringComparison.Ordinal), 1);
+        using LauncherRun survivor = StartHost(1, 1, "multihost", "queue-redeliver", "2", "2");
+        survivor.WaitForLines(l => l.StartsWith("probe identity ", StringComparison.Ordinal), 2);
+        int[] doomedPids = [.. doomed.ReportedPids];
+
+        Posix.Kill(doomed.Pid, Posix.SIGKILL);
+
+        LauncherRun.AssertAllDead(doomedPids);
+        Assert.That(survivor.WaitForExit(TimeSpan.FromSeconds(60)), Is.Zero, survivor.Transcript());
+        var held = LauncherRun.Fields(doomed.ProbeLines.Single(l => l.StartsWith("holding ", StringComparison.Ordinal)));
+        var acknowledged = survivor.ProbeLines.Where(l => l.StartsWith("acknowledged ", StringComparison.Ordinal)).Select(LauncherRun.Fields).ToList();
+        int[] values = [.. acknowledged.SelectMany(f => f["values"].Split(',', StringSplitOptions.RemoveEmptyEntries)).Select(int.Parse)];
+        Assert.Multiple(() =>
+        {
+            Assert.That(held["values"], Is.EqualTo("0,1,2"));
+            Assert.That(acknowledged, Has.Count.EqualTo(2), survivor.Transcript());
+            Assert.That(values.Order(), Is.EqualTo(Enumerable.Range(0, 10)), "the three the dead host took came again; none twice (the released one included)");
+            Assert.That(acknowledged.Count(f => f["released"] == "True"), Is.EqualTo(1));
+            Assert.That(acknowledged.Select(f => f["left"]), Has.All.EqualTo("0"));
+        });
+    }
+
+    [Test]
     public void GetOrSet_ComputesOnceAcrossHosts()
     {
         using LauncherRun first = StartHost(0, 2, "multihost", "getorset", "2", "6");

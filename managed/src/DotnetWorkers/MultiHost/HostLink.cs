@@ -64,6 +64,28 @@ internal sealed class HostLink : IDisposable
     /// <summary>A token no other holder of a lease or lock has had: this process's id and a random part.</summary>
     internal string NewToken() => $"{GlobalWorkerId}:{Guid.NewGuid():N}";
 
+    /// <summary>What the client throws when the server could not answer: the failures every caller turns into <see cref="Failed"/>.</summary>
+    internal static bool IsServerFailure(Exception e) => e is RedisException or RedisTimeoutException;
+
+    /// <summary>The one exception the cluster's API throws for a server that could not answer: what was being done, where, and why.</summary>
+    internal DotnetWorkersException Failed(string doing, Exception e) => new($"{doing} on {Settings.Url} failed: {e.Message}", e);
+
+    /// <summary>
+    /// True while process <paramref name="workerId"/> (a cluster-wide id) runs as OS process
+    /// <paramref name="pid"/>: this host's from its region, another's from its heartbeat in
+    /// <paramref name="hosts"/> (so a process of a host that is gone is not alive).
+    /// </summary>
+    internal bool IsAlive(int workerId, int pid, IReadOnlyList<HostInfo> hosts)
+    {
+        if (workerId / IdsPerHost == HostIndex)
+        {
+            return _runtime.IsAlive(workerId - FirstWorkerId, (uint)pid);
+        }
+
+        return hosts.Any(h => h.Index == workerId / IdsPerHost && h.Processes.Any(p =>
+            p.WorkerId == workerId && p.ProcessId == pid && p.Status is WorkerStatus.Starting or WorkerStatus.Running or WorkerStatus.Stopping));
+    }
+
     /// <summary>Connects, claims this host's index and starts the heartbeat.</summary>
     /// <exception cref="DotnetWorkersException">The server refused the connection (or the password), naming the URL.</exception>
     internal static HostLink Connect(ClusterRuntime runtime, JoinSettings settings)
@@ -96,7 +118,7 @@ internal sealed class HostLink : IDisposable
             var keys = new RedisKeys(settings.Name);
             return new HostLink(runtime, settings, connection, ClaimHostIndex(connection.GetDatabase(), keys, settings.HostInstanceId));
         }
-        catch (Exception e) when (e is RedisException or RedisTimeoutException)
+        catch (Exception e) when (HostLink.IsServerFailure(e))
         {
             connection.Dispose();
             throw new DotnetWorkersException($"--join {settings.Url}: the server refused the cluster's first command: {e.Message}", e);
@@ -163,7 +185,7 @@ internal sealed class HostLink : IDisposable
         {
             Beat(CommandFlags.FireAndForget);
         }
-        catch (Exception e) when (e is RedisException or RedisTimeoutException or ObjectDisposedException)
+        catch (Exception e) when (HostLink.IsServerFailure(e) || e is ObjectDisposedException)
         {
             // The server is out of reach: the heartbeat expires, and the other hosts see this
             // one gone, which it is to them. The multiplexer reconnects; the next beat says so.
@@ -195,9 +217,9 @@ internal sealed class HostLink : IDisposable
         {
             return ReadLiveHosts();
         }
-        catch (Exception e) when (e is RedisException or RedisTimeoutException)
+        catch (Exception e) when (HostLink.IsServerFailure(e))
         {
-            throw new DotnetWorkersException($"Reading the hosts on {Settings.Url} failed: {e.Message}", e);
+            throw Failed("Reading the hosts", e);
         }
     }
 

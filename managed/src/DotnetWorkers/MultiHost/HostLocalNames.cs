@@ -49,9 +49,9 @@ internal sealed class HostLocalNames(HostLink link, string kind)
                 }
             }
         }
-        catch (Exception e) when (e is RedisException or RedisTimeoutException)
+        catch (Exception e) when (HostLink.IsServerFailure(e))
         {
-            throw new DotnetWorkersException($"Checking which host owns {what.ToLowerInvariant()} '{name}' on {link.Settings.Url} failed: {e.Message}", e);
+            throw link.Failed($"Checking which host owns {what.ToLowerInvariant()} '{name}'", e);
         }
     }
 }

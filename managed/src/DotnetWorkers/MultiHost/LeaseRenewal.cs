@@ -54,7 +54,7 @@ internal sealed class LeaseRenewal : IDisposable
                 },
                 this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
-        catch (Exception e) when (e is RedisException or RedisTimeoutException or ObjectDisposedException)
+        catch (Exception e) when (HostLink.IsServerFailure(e) || e is ObjectDisposedException)
         {
             // As above: the next renewal tries again.
         }

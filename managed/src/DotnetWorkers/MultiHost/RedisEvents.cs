@@ -28,9 +28,9 @@ internal sealed class RedisEvents(HostLink link, Action<uint, ReadOnlySpan<byte>
         {
             queue = link.Connection.GetSubscriber().Subscribe(Channel(topic));
         }
-        catch (Exception e) when (e is RedisException or RedisTimeoutException)
+        catch (Exception e) when (HostLink.IsServerFailure(e))
         {
-            throw new DotnetWorkersException($"Subscribing to '{topic}' on {link.Settings.Url} failed: {e.Message}", e);
+            throw link.Failed($"Subscribing to '{topic}'", e);
         }
 
         queue.OnMessage(message =>
@@ -64,9 +64,9 @@ internal sealed class RedisEvents(HostLink link, Action<uint, ReadOnlySpan<byte>
         {
             listeners = await link.Connection.GetSubscriber().PublishAsync(Channel(topic), message).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is RedisException or RedisTimeoutException)
+        catch (Exception e) when (HostLink.IsServerFailure(e))
         {
-            throw new DotnetWorkersException($"Publishing to '{topic}' on {link.Settings.Url} failed: {e.Message}", e);
+            throw link.Failed($"Publishing to '{topic}'", e);
         }
 
         return (int)Math.Max(0, listeners - localListeners);
@@ -79,9 +79,9 @@ internal sealed class RedisEvents(HostLink link, Action<uint, ReadOnlySpan<byte>
         {
             return (int)link.Server.SubscriptionSubscriberCount(Channel(topic));
         }
-        catch (Exception e) when (e is RedisException or RedisTimeoutException)
+        catch (Exception e) when (HostLink.IsServerFailure(e))
         {
-            throw new DotnetWorkersException($"Counting the subscribers of '{topic}' on {link.Settings.Url} failed: {e.Message}", e);
+            throw link.Failed($"Counting the subscribers of '{topic}'", e);
         }
     }
 }

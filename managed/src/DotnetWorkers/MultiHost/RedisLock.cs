@@ -126,9 +126,9 @@ internal sealed class RedisLock(HostLink link, string name, int slots)
                 RedisValue previousHolder = wait ? await previous.ConfigureAwait(false) : previous.GetAwaiter().GetResult();
                 return new Holding(this, slot, token, fenceValue, !previousHolder.IsNull);
             }
-            catch (Exception e) when (e is RedisException or RedisTimeoutException)
+            catch (Exception e) when (HostLink.IsServerFailure(e))
             {
-                throw new DotnetWorkersException($"Acquiring the lock '{name}' on {link.Settings.Url} failed: {e.Message}", e);
+                throw link.Failed($"Acquiring the lock '{name}'", e);
             }
         }
 

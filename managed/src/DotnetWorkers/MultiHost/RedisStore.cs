@@ -118,7 +118,7 @@ internal sealed class RedisStore(HostLink link)
         {
             scan = link.Server.Keys(_database.Database, _keys.StorePattern(prefix), pageSize: 1000).GetEnumerator();
         }
-        catch (Exception e) when (e is RedisException or RedisTimeoutException)
+        catch (Exception e) when (HostLink.IsServerFailure(e))
         {
             throw Failed(prefix + "*", "Listing", e);
         }
@@ -134,7 +134,7 @@ internal sealed class RedisStore(HostLink link)
                         yield break;
                     }
                 }
-                catch (Exception e) when (e is RedisException or RedisTimeoutException)
+                catch (Exception e) when (HostLink.IsServerFailure(e))
                 {
                     throw Failed(prefix + "*", "Listing", e);
                 }
@@ -246,7 +246,7 @@ internal sealed class RedisStore(HostLink link)
         {
             await transaction.ExecuteAsync().ConfigureAwait(false);
         }
-        catch (Exception e) when (e is RedisException or RedisTimeoutException)
+        catch (Exception e) when (HostLink.IsServerFailure(e))
         {
             // The lease expires by itself; the waiters' poll finds it gone.
         }
@@ -280,7 +280,7 @@ internal sealed class RedisStore(HostLink link)
         {
             return command(k);
         }
-        catch (Exception e) when (e is RedisException or RedisTimeoutException)
+        catch (Exception e) when (HostLink.IsServerFailure(e))
         {
             throw Failed(key, doing, e);
         }
@@ -292,12 +292,11 @@ internal sealed class RedisStore(HostLink link)
         {
             return await command.ConfigureAwait(false);
         }
-        catch (Exception e) when (e is RedisException or RedisTimeoutException)
+        catch (Exception e) when (HostLink.IsServerFailure(e))
         {
             throw Failed(key, doing, e);
         }
     }
 
-    private DotnetWorkersException Failed(string key, string doing, Exception e) =>
-        new($"{doing} '{key}' on {link.Settings.Url} failed: {e.Message}", e);
+    private DotnetWorkersException Failed(string key, string doing, Exception e) => link.Failed($"{doing} '{key}'", e);
 }

@@ -60,9 +60,15 @@ internal sealed unsafe class CompletionErrors(ClusterRuntime runtime)
             }
 
             NativeErrors.ThrowIfFailed(status, "Reading a queue's completion error");
-            int workerId = BitConverter.ToInt32(buffer, 0);
-            RemoteError remote = MemoryPackSerializer.Deserialize<RemoteError>(buffer.AsSpan(sizeof(int), (int)length - sizeof(int)))!;
-            return _known.GetOrAdd(index, new RemoteException(remote.TypeName, remote.Message, remote.StackTrace, workerId));
+            return _known.GetOrAdd(index, Decode(buffer.AsSpan(0, (int)length)));
         }
+    }
+
+    /// <summary>An error as <see cref="Encode"/> wrote it, as the exception other processes get.</summary>
+    internal static RemoteException Decode(ReadOnlySpan<byte> bytes)
+    {
+        int workerId = BitConverter.ToInt32(bytes);
+        RemoteError remote = MemoryPackSerializer.Deserialize<RemoteError>(bytes[sizeof(int)..])!;
+        return new RemoteException(remote.TypeName, remote.Message, remote.StackTrace, workerId);
     }
 }

@@ -24,6 +24,11 @@ public sealed partial class SharedQueue<T>
     /// <exception cref="ChannelClosedException">The queue was completed before any was written.</exception>
     public unsafe int TryWriteMany(ReadOnlySpan<T> items)
     {
+        if (_remote is not null)
+        {
+            return RemoteTryWriteMany(items);
+        }
+
         int written = 0;
         using MessageBuffer buffer = MessageBuffer.Rent();
         while (written < items.Length)
@@ -105,6 +110,11 @@ public sealed partial class SharedQueue<T>
     /// <returns>How many were taken into the start of <paramref name="destination"/> (0 if the queue is empty).</returns>
     public unsafe int TryReadMany(Span<T> destination)
     {
+        if (_remote is not null)
+        {
+            return RemoteTryReadMany(destination);
+        }
+
         int taken = 0;
         byte[]? buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
         try

@@ -43,11 +43,14 @@ public sealed partial class SharedQueue<[DynamicallyAccessedMembers(DynamicallyA
     private readonly uint _slotSize;
     private readonly QueueReadable _readable;
     private readonly QueueWritable _writable;
+    private readonly MultiHost.RedisQueue? _remote;
     private Task? _completion;
 
-    internal SharedQueue(ClusterRuntime runtime, SharedQueues queues, string name, uint index, uint slotSize)
+    // remote: the queue on the server, when the cluster is joined across machines (then index and slotSize mean nothing).
+    internal SharedQueue(ClusterRuntime runtime, SharedQueues queues, string name, uint index, uint slotSize, MultiHost.RedisQueue? remote)
     {
         _runtime = runtime;
+        _remote = remote;
         _queues = queues;
         Name = name;
         _index = index;
@@ -69,6 +72,11 @@ public sealed partial class SharedQueue<[DynamicallyAccessedMembers(DynamicallyA
     {
         get
         {
+            if (_remote is not null)
+            {
+                return (int)_remote.State().Count;
+            }
+
             NativeErrors.ThrowIfFailed(NativeMethods.QueueState(_runtime.RegionHandle, _index, out ulong count, out _), "Reading a queue");
             return (int)count;
         }
@@ -79,6 +87,11 @@ public sealed partial class SharedQueue<[DynamicallyAccessedMembers(DynamicallyA
     {
         get
         {
+            if (_remote is not null)
+            {
+                return _remote.State().Completed;
+            }
+
             NativeErrors.ThrowIfFailed(NativeMethods.QueueState(_runtime.RegionHandle, _index, out _, out uint completed), "Reading a queue");
             return completed != 0;
         }
@@ -100,6 +113,11 @@ public sealed partial class SharedQueue<[DynamicallyAccessedMembers(DynamicallyA
     /// <summary>True if written, false if full, null if completed.</summary>
     private unsafe bool? TryWriteBytes(ReadOnlySpan<byte> bytes)
     {
+        if (_remote is not null)
+        {
+            return RemoteTryWrite(bytes);
+        }
+
         DwStatus status;
         fixed (byte* p = bytes)
         {
@@ -150,6 +168,12 @@ public sealed partial class SharedQueue<[DynamicallyAccessedMembers(DynamicallyA
 
     private async ValueTask WaitAndWriteAsync(MessageBuffer buffer, CancellationToken cancellationToken)
     {
+        if (_remote is not null)
+        {
+            await RemoteWaitAndWriteAsync(buffer, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         try
         {
             // A reader usually makes room within microseconds: look again in a short spin
@@ -189,6 +213,11 @@ public sealed partial class SharedQueue<[DynamicallyAccessedMembers(DynamicallyA
     /// <exception cref="Exception">The error the queue was completed with, if any.</exception>
     public async ValueTask<bool> WaitToWriteAsync(CancellationToken cancellationToken = default)
     {
+        if (_remote is not null)
+        {
+            return await RemoteWaitToWriteAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -231,6 +260,11 @@ public sealed partial class SharedQueue<[DynamicallyAccessedMembers(DynamicallyA
     private unsafe DwStatus TryReadCore(out T? item)
     {
         item = default;
+        if (_remote is not null)
+        {
+            return RemoteTryRead(out item);
+        }
+
         if (!NativeMethods.QueueMayHaveMessage(_runtime.RegionHandle, _index))
         {
             return DwStatus.Timeout;  // empty: no lock, no GC transition
@@ -305,6 +339,11 @@ public sealed partial class SharedQueue<[DynamicallyAccessedMembers(DynamicallyA
     /// <exception cref="Exception">The error the queue was completed with, once it is empty.</exception>
     public async ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken = default)
     {
+        if (_remote is not null)
+        {
+            return await RemoteWaitToReadAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -379,7 +418,11 @@ public sealed partial class SharedQueue<[DynamicallyAccessedMembers(DynamicallyA
     /// <returns>False if the queue was completed already (its first completion stays).</returns>
     private unsafe bool TryComplete(Exception? error)
     {
-        byte[] bytes = error is null ? [] : CompletionErrors.Encode(error, _runtime.WorkerId);
+        byte[] bytes = error is null ? [] : CompletionErrors.Encode(error, _runtime.GlobalWorkerId);
+        if (_remote is not null)
+        {
+            return RemoteComplete(error, bytes);
+        }
 
         // Known here before the queue reads as completed: a reader of this process must get
         // this exception object, not one decoded from the region meanwhile.
@@ -401,7 +444,7 @@ public sealed partial class SharedQueue<[DynamicallyAccessedMembers(DynamicallyA
     }
 
     /// <summary>The error the queue was completed with, or null.</summary>
-    private Exception? CompletionError() => _queues.Errors.Find(_index);
+    private Exception? CompletionError() => _remote is not null ? RemoteCompletionError() : _queues.Errors.Find(_index);
 
     private ChannelClosedException Closed() =>
         CompletionError() is { } error ? new ChannelClosedException(error) : new ChannelClosedException($"The queue '{Name}' was completed.");
@@ -418,7 +461,7 @@ public sealed partial class SharedQueue<[DynamicallyAccessedMembers(DynamicallyA
 
             lock (_readable)
             {
-                return _completion ??= WaitUntilDrainedAsync();
+                return _completion ??= _remote is not null ? RemoteWaitUntilDrainedAsync() : WaitUntilDrainedAsync();
             }
         }
     }

@@ -27,13 +27,17 @@ public sealed unsafe class SharedQueues : ISharedQueues
     /// ones are spilled to a block of shared memory (slower, but any size works).
     /// </summary>
     /// <remarks>
-    /// Every process that opens the same name gets the same queue, and must pass the same
-    /// capacity, inline size and element type. Queues live as long as the cluster.
+    /// <para>Every process that opens the same name gets the same queue, and must pass the same
+    /// capacity, inline size and element type. Queues live as long as the cluster.</para>
+    /// <para>Joined across machines (<c>--join</c>), the queue is on the server, shared by
+    /// every host (the inline size means nothing there), and a message taken with
+    /// <see cref="SharedQueue{T}.TakeAsync"/> is delivered again if its reader dies before it
+    /// acknowledges it: see docs/multihost.md.</para>
     /// </remarks>
     /// <exception cref="ArgumentException">The name is null, empty or longer than 128 bytes of UTF-8, or a size is out of range.</exception>
     /// <exception cref="InvalidOperationException">The queue exists with another capacity or inline size.</exception>
     /// <exception cref="SharedTypeMismatchException">The queue was created for another type of message.</exception>
-    /// <exception cref="DotnetWorkersException">The cluster already has 256 queues.</exception>
+    /// <exception cref="DotnetWorkersException">The cluster already has 256 queues (or, joined, the server could not be reached).</exception>
     public SharedQueue<T> Open<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.All)] T>(string name, int capacity = 1024, int inlineBytes = 112)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
@@ -43,6 +47,12 @@ public sealed unsafe class SharedQueues : ISharedQueues
         ArgumentOutOfRangeException.ThrowIfGreaterThan(inlineBytes, RegionLayout.MaxSlotSize);
         Span<byte> utf8 = stackalloc byte[RegionLayout.MaxNameLength];
         ReadOnlySpan<byte> bytes = Store.Utf8Name.Encode(name, utf8, "queue name", nameof(name));
+        if (_runtime.Link is { } link)
+        {
+            var remote = MultiHost.RedisQueue.Open(link, name, Types.TypeIdentity<T>.Name, typeof(T), capacity);
+            return new SharedQueue<T>(_runtime, this, name, uint.MaxValue, 0, remote);
+        }
+
         ulong type = _runtime.TypeNames.Record<T>();
         uint index;
         ulong existing;
@@ -61,7 +71,7 @@ public sealed unsafe class SharedQueues : ISharedQueues
         }
 
         NativeErrors.ThrowIfFailed(status, $"Opening the queue '{name}'");
-        return new SharedQueue<T>(_runtime, this, name, index, (uint)((inlineBytes + 15) & ~15));  // the slot, as the native side rounds it
+        return new SharedQueue<T>(_runtime, this, name, index, (uint)((inlineBytes + 15) & ~15), null);  // the slot, as the native side rounds it
     }
 
     Channel<T> ISharedQueues.Open<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.All)] T>(string name, int capacity, int inlineBytes) => Open<T>(name, capacity, inlineBytes);

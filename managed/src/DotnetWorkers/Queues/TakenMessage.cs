@@ -1,0 +1,60 @@
+using StackExchange.Redis;
+
+namespace DotnetWorkers.Queues;
+
+/// <summary>
+/// A message <see cref="SharedQueue{T}.TakeAsync"/> took: this process's until it is
+/// acknowledged (done with: never delivered again) or released (handed to the next
+/// reader). Disposing of it without either releases it, so a consumer that throws gives
+/// its message back.
+/// </summary>
+/// <typeparam name="T">The queue's message type.</typeparam>
+public sealed class TakenMessage<T> : IAsyncDisposable
+{
+    private readonly SharedQueue<T> _queue;
+    private readonly RedisValue _taken;
+    private int _settled;
+
+    internal TakenMessage(SharedQueue<T> queue, T value, RedisValue taken)
+    {
+        _queue = queue;
+        Value = value;
+        _taken = taken;
+    }
+
+    /// <summary>The message.</summary>
+    public T Value { get; }
+
+    /// <summary>True once the message was acknowledged or released.</summary>
+    public bool IsSettled => Volatile.Read(ref _settled) != 0;
+
+    /// <summary>Done with the message: it will not be delivered again.</summary>
+    /// <exception cref="InvalidOperationException">It was acknowledged or released already.</exception>
+    /// <exception cref="DotnetWorkersException">The server could not be reached (joined across machines): the message may come again.</exception>
+    public ValueTask AcknowledgeAsync()
+    {
+        Settle();
+        return _queue.AcknowledgeAsync(_taken);
+    }
+
+    /// <summary>Gives the message back for the next reader (see <see cref="SharedQueue{T}.TakeAsync"/> for where it goes).</summary>
+    /// <exception cref="InvalidOperationException">It was acknowledged or released already.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled while a full queue had no room (one machine).</exception>
+    public ValueTask ReleaseAsync(CancellationToken cancellationToken = default)
+    {
+        Settle();
+        return _queue.ReleaseAsync(Value, _taken, cancellationToken);
+    }
+
+    /// <summary>Releases the message unless it was acknowledged or released.</summary>
+    public ValueTask DisposeAsync() =>
+        Interlocked.Exchange(ref _settled, 1) == 0 ? _queue.ReleaseAsync(Value, _taken, CancellationToken.None) : ValueTask.CompletedTask;
+
+    private void Settle()
+    {
+        if (Interlocked.Exchange(ref _settled, 1) != 0)
+        {
+            throw new InvalidOperationException("The message was acknowledged or released already.");
+        }
+    }
+}

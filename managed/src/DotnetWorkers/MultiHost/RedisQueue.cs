@@ -60,7 +60,6 @@ internal sealed class RedisQueue
     private readonly ChannelNotice _writtenNotice;
     private long _nextReclaim;
     private bool _completedSeen;
-    private bool _registered;
     private int _reclaiming;
 
     private RedisQueue(HostLink link, string name, int capacity)
@@ -102,7 +101,7 @@ internal sealed class RedisQueue
             _ = open.HashSetAsync(queue._meta, CapacityField, queue.Capacity, When.NotExists);
             Task<RedisValue[]> read = open.HashGetAsync(queue._meta, [TypeField, CapacityField]);
             open.Execute();
-            return read.Result;
+            return read.GetAwaiter().GetResult();
         });
 
         if (shape[0] != typeName)
@@ -119,16 +118,49 @@ internal sealed class RedisQueue
         return queue;
     }
 
-    /// <summary>Messages waiting now, and whether the queue was completed: one round trip.</summary>
-    internal (long Count, bool Completed) State() => Run("Reading", () =>
+    /// <summary>Messages waiting now, and whether the queue was completed: one transaction (a completion cannot fall between the looks).</summary>
+    internal (long Count, bool Completed) State()
     {
-        IBatch batch = _database.CreateBatch();
-        Task<long> open = batch.ListLengthAsync(_messages);
-        Task<long> closed = batch.ListLengthAsync(_closed);
-        Task<bool> completed = batch.HashExistsAsync(_meta, CompletedField);
-        batch.Execute();
+        (ITransaction look, Task<long> open, Task<long> closed, Task<bool> completed) = LookAtState();
+        Run("Reading", () => look.Execute());
         return completed.GetAwaiter().GetResult() ? (closed.GetAwaiter().GetResult(), true) : (open.GetAwaiter().GetResult(), false);
-    });
+    }
+
+    /// <inheritdoc cref="State"/>
+    internal async Task<(long Count, bool Completed)> StateAsync()
+    {
+        (ITransaction look, Task<long> open, Task<long> closed, Task<bool> completed) = LookAtState();
+        await RunAsync("Reading", look.ExecuteAsync()).ConfigureAwait(false);
+        return await completed.ConfigureAwait(false) ? (await closed.ConfigureAwait(false), true) : (await open.ConfigureAwait(false), false);
+    }
+
+    private (ITransaction, Task<long>, Task<long>, Task<bool>) LookAtState()
+    {
+        ITransaction look = _database.CreateTransaction();
+        return (look, look.ListLengthAsync(_messages), look.ListLengthAsync(_closed), look.HashExistsAsync(_meta, CompletedField));
+    }
+
+    /// <summary>
+    /// True while another process still holds messages it took and has not acknowledged: a
+    /// completed queue is not drained until they are acknowledged (or come back, released or
+    /// reclaimed). This process's own are not counted: a consumer that takes again before it
+    /// acknowledges must not wait for itself.
+    /// </summary>
+    internal async Task<bool> OthersHoldTakenAsync()
+    {
+        RedisValue[] takers = await RunAsync("Reading", _database.SetMembersAsync(_readers)).ConfigureAwait(false);
+        Task<long>[] lengths = [.. takers.Where(t => t != _reader).Select(t => _database.ListLengthAsync(_takenPrefix + t.ToString()))];
+        foreach (Task<long> length in lengths)
+        {
+            if (await RunAsync("Reading", length).ConfigureAwait(false) > 0)
+            {
+                ReclaimIfDue();  // a dead taker's come back soon
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>
     /// Writes <paramref name="messages"/> in order, if the queue has room for them and is not completed.
@@ -176,7 +208,7 @@ internal sealed class RedisQueue
     /// Reads up to <paramref name="count"/> messages, acknowledged as they are read: one
     /// transaction of an <c>LPOP</c> and a look at the completion mark (as a user's own
     /// <c>LPOP</c>, a process killed between the server's answer and its app seeing the
-    /// messages loses them; <see cref="TryTake"/> is for consumers that acknowledge).
+    /// messages loses them; <see cref="TryTakeAsync"/> is for consumers that acknowledge).
     /// </summary>
     internal RedisValue[] TryRead(int count)
     {
@@ -204,78 +236,73 @@ internal sealed class RedisQueue
     }
 
     /// <summary>
-    /// Takes the first message into this process's taken list (one transaction of an
-    /// <c>LMOVE</c> and a look at the completion mark), where it stays until
-    /// <see cref="AcknowledgeAsync"/> or <see cref="ReleaseAsync"/>, or until a reader of
-    /// any host finds this process dead and puts it back.
+    /// Takes the first message into this process's taken list, where it stays until
+    /// <see cref="AcknowledgeAsync"/> or <see cref="ReleaseAsync"/>, or until a reader of any
+    /// host finds this process dead and puts it back. One transaction, conditioned on the
+    /// queue not being completed (so a refused write's message is never moved), that also
+    /// names this taker in the takers' set (so a reclaimer always finds it); on a completed
+    /// queue, a move from the closed list.
     /// </summary>
     /// <returns>The message, or null if there is none now.</returns>
-    internal RedisValue TryTake()
+    internal async Task<RedisValue> TryTakeAsync()
     {
         ReclaimIfDue();
-        return Run("Reading", () =>
+        if (!Volatile.Read(ref _completedSeen))
         {
-            if (!Volatile.Read(ref _registered))
-            {
-                _database.SetAdd(_readers, _reader);  // named before it holds anything: a reclaimer must find it
-                Volatile.Write(ref _registered, true);
-            }
-
-            if (Volatile.Read(ref _completedSeen))
-            {
-                return _database.ListMove(_closed, _taken, ListSide.Left, ListSide.Right);
-            }
-
             ITransaction take = _database.CreateTransaction();
+            take.AddCondition(Condition.HashNotExists(_meta, CompletedField));
+            _ = take.SetAddAsync(_readers, _reader);
             Task<RedisValue> moved = take.ListMoveAsync(_messages, _taken, ListSide.Left, ListSide.Right);
-            Task<bool> completed = take.HashExistsAsync(_meta, CompletedField);
-            take.Execute();
-            RedisValue message = moved.GetAwaiter().GetResult();
-            if (!completed.GetAwaiter().GetResult())
+            if (await RunAsync("Reading", take.ExecuteAsync()).ConfigureAwait(false))
             {
-                return message;
-            }
-
-            if (!message.IsNull)
-            {
-                _database.ListRemove(_taken, message, -1, CommandFlags.FireAndForget);  // a refused write's
+                return await moved.ConfigureAwait(false);
             }
 
             Volatile.Write(ref _completedSeen, true);
-            return _database.ListMove(_closed, _taken, ListSide.Left, ListSide.Right);
-        });
+        }
+
+        ITransaction drain = _database.CreateTransaction();
+        _ = drain.SetAddAsync(_readers, _reader);
+        Task<RedisValue> drained = drain.ListMoveAsync(_closed, _taken, ListSide.Left, ListSide.Right);
+        await RunAsync("Reading", drain.ExecuteAsync()).ConfigureAwait(false);
+        return await drained.ConfigureAwait(false);
     }
 
     /// <summary>Forgets a taken message once the server says so.</summary>
     internal async ValueTask AcknowledgeAsync(RedisValue message) =>
         await RunAsync("Acknowledging a message of", _database.ListRemoveAsync(_taken, message, -1)).ConfigureAwait(false);
 
-    /// <summary>Puts a taken message back at the front of the queue for the next reader.</summary>
+    /// <summary>
+    /// Puts a taken message back at the front of the queue for the next reader, and out of
+    /// this taker's list, in one transaction: never lost in between (if a reclaimer moved it
+    /// back already, thinking this process dead, it comes twice: at least once).
+    /// </summary>
     internal async ValueTask ReleaseAsync(RedisValue message)
     {
-        // Only if it is still this reader's: a reader thought dead may have had it moved back already.
-        if (await RunAsync("Releasing a message of", _database.ListRemoveAsync(_taken, message, -1)).ConfigureAwait(false) > 0)
-        {
-            await RunAsync("Releasing a message of", PutBackAsync(message)).ConfigureAwait(false);
-        }
+        await RunAsync("Releasing a message of", PutBackAsync(_taken, message)).ConfigureAwait(false);
+        _database.Publish(_written, RedisValue.EmptyString, CommandFlags.FireAndForget);
     }
 
     /// <summary>
-    /// A message taken and not acknowledged, at the front of the list readers read: the open
-    /// one while the queue is not completed (a transaction's condition), else the closed one
+    /// Moves a message of a taken list to the front of the list readers read: the open one
+    /// while the queue is not completed (a transaction's condition), else the closed one
     /// (completion is for good, so that choice cannot go stale).
     /// </summary>
-    private async Task<bool> PutBackAsync(RedisValue message)
+    private async Task<bool> PutBackAsync(RedisKey taken, RedisValue message)
     {
         ITransaction put = _database.CreateTransaction();
         put.AddCondition(Condition.HashNotExists(_meta, CompletedField));
+        _ = put.ListRemoveAsync(taken, message, -1);
         _ = put.ListLeftPushAsync(_messages, message);
-        if (!await put.ExecuteAsync().ConfigureAwait(false))
+        if (await put.ExecuteAsync().ConfigureAwait(false))
         {
-            await _database.ListLeftPushAsync(_closed, message).ConfigureAwait(false);
+            return true;
         }
 
-        _database.Publish(_written, RedisValue.EmptyString, CommandFlags.FireAndForget);
+        ITransaction drain = _database.CreateTransaction();
+        _ = drain.ListRemoveAsync(taken, message, -1);
+        _ = drain.ListLeftPushAsync(_closed, message);
+        await drain.ExecuteAsync().ConfigureAwait(false);
         return true;
     }
 
@@ -358,9 +385,10 @@ internal sealed class RedisQueue
             {
                 await ReclaimAsync().ConfigureAwait(false);
             }
-            catch (Exception e) when (HostLink.IsServerFailure(e) || e is DotnetWorkersException)
+            catch (Exception)
             {
-                // The next period tries again.
+                // Whatever it was (the server out of reach, the connection disposed at exit, a
+                // set member not written by this code): the next period tries again.
             }
             finally
             {
@@ -371,23 +399,20 @@ internal sealed class RedisQueue
 
     private async Task ReclaimAsync()
     {
-        if (Volatile.Read(ref _registered))
-        {
-            await _database.SetAddAsync(_readers, _reader).ConfigureAwait(false);  // again: a server that lost its data lost the entry
-        }
-
         RedisValue[] readers = await _database.SetMembersAsync(_readers).ConfigureAwait(false);
-        if (readers.Length <= 1)
+        if (readers.All(r => r == _reader))
         {
-            return;
+            return;  // no taker but (perhaps) this one
         }
 
-        IReadOnlyList<HostInfo> hosts = _link.ReadHosts();
+        IReadOnlyList<HostInfo> hosts = _link.ReadHosts();  // blocking: this runs on a pool thread of its own, once a second
         foreach (RedisValue reader in readers)
         {
             string[] parts = reader.ToString().Split(':');
             if (reader == _reader || parts.Length != 2 ||
-                _link.IsAlive(int.Parse(parts[0], CultureInfo.InvariantCulture), int.Parse(parts[1], CultureInfo.InvariantCulture), hosts))
+                !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int workerId) ||
+                !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int pid) ||
+                _link.IsAlive(workerId, pid, hosts))
             {
                 continue;
             }
@@ -401,7 +426,12 @@ internal sealed class RedisQueue
                 moved++;
             }
 
-            await _database.SetRemoveAsync(_readers, reader).ConfigureAwait(false);
+            // Forgotten only while its list is empty: a taker wrongly thought dead that took
+            // again meanwhile stays named (its take named it again, in the same transaction).
+            ITransaction forget = _database.CreateTransaction();
+            forget.AddCondition(Condition.ListLengthEqual(taken, 0));
+            _ = forget.SetRemoveAsync(_readers, reader);
+            await forget.ExecuteAsync().ConfigureAwait(false);
             if (moved > 0)
             {
                 await _database.PublishAsync(_written, RedisValue.EmptyString).ConfigureAwait(false);

@@ -47,7 +47,7 @@ public sealed partial class SharedQueue<T>
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            (long count, bool completed) = _remote!.State();
+            (long count, bool completed) = await _remote!.StateAsync().ConfigureAwait(false);
             if (completed)
             {
                 return CompletionError() is { } error ? throw error : false;
@@ -123,13 +123,13 @@ public sealed partial class SharedQueue<T>
         {
             cancellationToken.ThrowIfCancellationRequested();
             Task written = _remote!.NextWrite();
-            (long count, bool completed) = _remote.State();
+            (long count, bool completed) = await _remote.StateAsync().ConfigureAwait(false);
             if (count > 0)
             {
                 return true;
             }
 
-            if (completed)
+            if (completed && !await _remote.OthersHoldTakenAsync().ConfigureAwait(false))
             {
                 return CompletionError() is { } error ? throw error : false;
             }
@@ -187,8 +187,8 @@ public sealed partial class SharedQueue<T>
         while (true)
         {
             Task written = _remote!.NextWrite();
-            (long count, bool completed) = _remote.State();
-            if (completed && count == 0)
+            (long count, bool completed) = await _remote.StateAsync().ConfigureAwait(false);
+            if (completed && count == 0 && !await _remote.OthersHoldTakenAsync().ConfigureAwait(false))
             {
                 break;
             }

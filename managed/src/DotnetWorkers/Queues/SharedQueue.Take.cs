@@ -21,7 +21,7 @@ public sealed partial class SharedQueue<T>
     /// <para>On one machine the region's queue frees a message when it is taken, so
     /// <see cref="TakenMessage{T}.AcknowledgeAsync"/> does nothing, a process killed
     /// before it acknowledges loses the message, and a released message is written again at
-    /// the back.</para>
+    /// the back (by <see cref="TakenMessage{T}.DisposeAsync"/> only if there is room).</para>
     /// </remarks>
     /// <exception cref="ChannelClosedException">The queue was completed and is empty (with the completion's error as its inner exception).</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled first.</exception>
@@ -34,7 +34,7 @@ public sealed partial class SharedQueue<T>
 
         while (true)
         {
-            RedisValue taken = _remote.TryTake();
+            RedisValue taken = await _remote.TryTakeAsync().ConfigureAwait(false);
             if (!taken.IsNull)
             {
                 T value;
@@ -44,7 +44,16 @@ public sealed partial class SharedQueue<T>
                 }
                 catch
                 {
-                    _ = _remote.AcknowledgeAsync(taken).AsTask();  // it could never be read: dropped, not delivered again and again
+                    // It could never be read: dropped, not delivered again and again (and if
+                    // the drop fails, the deserialization's exception is the one to see).
+                    try
+                    {
+                        await _remote.AcknowledgeAsync(taken).ConfigureAwait(false);
+                    }
+                    catch (DotnetWorkersException)
+                    {
+                    }
+
                     throw;
                 }
 
@@ -74,4 +83,20 @@ public sealed partial class SharedQueue<T>
     /// <summary>Hands a taken message to the next reader.</summary>
     internal ValueTask ReleaseAsync(T value, RedisValue taken, CancellationToken cancellationToken) =>
         _remote is null ? WriteAsync(value, cancellationToken) : _remote.ReleaseAsync(taken);
+
+    /// <summary>
+    /// A taken message disposed of unsettled: released, without waiting for room on one
+    /// machine (a dispose must not hang, nor hide the consumer's exception: on a full or
+    /// completed queue there, the message is dropped).
+    /// </summary>
+    internal ValueTask ReleaseOnDisposeAsync(T value, RedisValue taken)
+    {
+        if (_remote is not null)
+        {
+            return _remote.ReleaseAsync(taken);
+        }
+
+        _ = TryWriteItem(value);
+        return ValueTask.CompletedTask;
+    }
 }

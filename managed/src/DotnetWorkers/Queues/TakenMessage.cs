@@ -30,25 +30,44 @@ public sealed class TakenMessage<T> : IAsyncDisposable
 
     /// <summary>Done with the message: it will not be delivered again.</summary>
     /// <exception cref="InvalidOperationException">It was acknowledged or released already.</exception>
-    /// <exception cref="DotnetWorkersException">The server could not be reached (joined across machines): the message may come again.</exception>
-    public ValueTask AcknowledgeAsync()
+    /// <exception cref="DotnetWorkersException">The server could not be reached (joined across machines): the message is still this process's; acknowledge again, or dispose of it to release it.</exception>
+    public async ValueTask AcknowledgeAsync()
     {
         Settle();
-        return _queue.AcknowledgeAsync(_taken);
+        try
+        {
+            await _queue.AcknowledgeAsync(_taken).ConfigureAwait(false);
+        }
+        catch
+        {
+            Volatile.Write(ref _settled, 0);  // not settled: try again, or dispose to release it
+            throw;
+        }
     }
 
     /// <summary>Gives the message back for the next reader (see <see cref="SharedQueue{T}.TakeAsync"/> for where it goes).</summary>
     /// <exception cref="InvalidOperationException">It was acknowledged or released already.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled while a full queue had no room (one machine).</exception>
-    public ValueTask ReleaseAsync(CancellationToken cancellationToken = default)
+    public async ValueTask ReleaseAsync(CancellationToken cancellationToken = default)
     {
         Settle();
-        return _queue.ReleaseAsync(Value, _taken, cancellationToken);
+        try
+        {
+            await _queue.ReleaseAsync(Value, _taken, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            Volatile.Write(ref _settled, 0);
+            throw;
+        }
     }
 
-    /// <summary>Releases the message unless it was acknowledged or released.</summary>
+    /// <summary>
+    /// Releases the message unless it was acknowledged or released. On one machine, only if
+    /// the queue has room and is not completed (else it is dropped: a dispose does not wait).
+    /// </summary>
     public ValueTask DisposeAsync() =>
-        Interlocked.Exchange(ref _settled, 1) == 0 ? _queue.ReleaseAsync(Value, _taken, CancellationToken.None) : ValueTask.CompletedTask;
+        Interlocked.Exchange(ref _settled, 1) == 0 ? _queue.ReleaseOnDisposeAsync(Value, _taken) : ValueTask.CompletedTask;
 
     private void Settle()
     {

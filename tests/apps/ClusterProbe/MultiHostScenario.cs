@@ -437,15 +437,21 @@ static class MultiHostScenario
     /// it) and never acknowledges the other three: the test kills its launcher. The other
     /// host's processes only read (no take of their own names them takers): they read until
     /// all ten are counted, the three coming again once a reader finds their taker dead.
+    /// A second queue is completed with one message in it, which the doomed worker took:
+    /// its readers on the other host wait for it, not ending at the completion.
     /// </summary>
     /// <returns>False on the doomed host.</returns>
     private static bool QueueRedeliver(int total)
     {
         var jobs = Cluster.Queues.Open<int>("mh:redeliver", capacity: 64);
+        var last = Cluster.Queues.Open<int>("mh:last", capacity: 4);
         if (Cluster.HostIndex == 0)
         {
             if (Cluster.WorkerId == 1)
             {
+                last.TryWrite(42);
+                last.Complete();
+                _ = last.TakeAsync().AsTask().Result;  // never acknowledged: the completed queue is not drained while it is held
                 for (int i = 0; i < 10; i++)
                 {
                     jobs.TryWrite(i);
@@ -484,6 +490,19 @@ static class MultiHostScenario
         }
 
         Program.Say($"read id={Cluster.WorkerId} values={string.Join(',', read)} left={jobs.Count}");
+        var lastRead = new List<int>();
+        using (var bound = new CancellationTokenSource(Program.Bound))
+        {
+            Task.Run(async () =>
+            {
+                await foreach (int value in last.ReadAllAsync(bound.Token))
+                {
+                    lastRead.Add(value);
+                }
+            }).Wait(Program.Bound);
+        }
+
+        Program.Say($"last id={Cluster.WorkerId} values={string.Join(',', lastRead)} drained={last.Reader.Completion.Wait(Program.Bound)}");
         Program.Arrive("mh-read");
         Program.AwaitAll("mh-read", total);
         return true;

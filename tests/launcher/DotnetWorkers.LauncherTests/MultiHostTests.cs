@@ -279,6 +279,10 @@ public class MultiHostTests(string kind, string runtime)
             Assert.That(reads, Has.Count.EqualTo(2), survivor.Transcript());
             Assert.That(values.Order(), Is.EqualTo(Enumerable.Range(0, 10)), "the three the dead host took came again, to processes that only read; none twice");
             Assert.That(reads.Select(f => f["left"]), Has.All.EqualTo("0"));
+            var last = survivor.ProbeLines.Where(l => l.StartsWith("last ", StringComparison.Ordinal)).Select(LauncherRun.Fields).ToList();
+            Assert.That(last.Select(f => f["values"]).Where(v => v.Length > 0), Is.EqualTo(new[] { "42" }),
+                "a completed queue whose last message another process took is not drained until it comes back; then it is read once");
+            Assert.That(last.Select(f => f["drained"]), Has.All.EqualTo("True"));
         });
     }
 

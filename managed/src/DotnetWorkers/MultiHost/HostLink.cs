@@ -70,6 +70,32 @@ internal sealed class HostLink : IDisposable
     /// <summary>The one exception the cluster's API throws for a server that could not answer: what was being done, where, and why.</summary>
     internal DotnetWorkersException Failed(string doing, Exception e) => new($"{doing} on {Settings.Url} failed: {e.Message}", e);
 
+    /// <summary>Runs a synchronous command; the server's failures become <see cref="Failed"/> with <paramref name="doing"/>.</summary>
+    internal TResult Run<TResult>(string doing, Func<TResult> command)
+    {
+        try
+        {
+            return command();
+        }
+        catch (Exception e) when (IsServerFailure(e))
+        {
+            throw Failed(doing, e);
+        }
+    }
+
+    /// <summary>Awaits a command; the server's failures become <see cref="Failed"/> with <paramref name="doing"/>.</summary>
+    internal async Task<TResult> RunAsync<TResult>(string doing, Task<TResult> command)
+    {
+        try
+        {
+            return await command.ConfigureAwait(false);
+        }
+        catch (Exception e) when (IsServerFailure(e))
+        {
+            throw Failed(doing, e);
+        }
+    }
+
     /// <summary>
     /// True while process <paramref name="workerId"/> (a cluster-wide id) runs as OS process
     /// <paramref name="pid"/>: this host's from its region, another's from its heartbeat in

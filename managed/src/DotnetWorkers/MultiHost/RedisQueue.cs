@@ -456,27 +456,7 @@ internal sealed class RedisQueue
         return !(await _database.ListMoveAsync(taken, _closed, ListSide.Right, ListSide.Left).ConfigureAwait(false)).IsNull;
     }
 
-    private TResult Run<TResult>(string doing, Func<TResult> command)
-    {
-        try
-        {
-            return command();
-        }
-        catch (Exception e) when (HostLink.IsServerFailure(e))
-        {
-            throw _link.Failed($"{doing} the queue '{Name}'", e);
-        }
-    }
+    private TResult Run<TResult>(string doing, Func<TResult> command) => _link.Run($"{doing} the queue '{Name}'", command);
 
-    private async Task<TResult> RunAsync<TResult>(string doing, Task<TResult> command)
-    {
-        try
-        {
-            return await command.ConfigureAwait(false);
-        }
-        catch (Exception e) when (HostLink.IsServerFailure(e))
-        {
-            throw _link.Failed($"{doing} the queue '{Name}'", e);
-        }
-    }
+    private Task<TResult> RunAsync<TResult>(string doing, Task<TResult> command) => _link.RunAsync($"{doing} the queue '{Name}'", command);
 }

@@ -276,27 +276,10 @@ internal sealed class RedisStore(HostLink link)
     private TResult Call<TResult>(string key, string doing, Func<RedisKey, TResult> command)
     {
         RedisKey k = StoreKey(key);
-        try
-        {
-            return command(k);
-        }
-        catch (Exception e) when (HostLink.IsServerFailure(e))
-        {
-            throw Failed(key, doing, e);
-        }
+        return link.Run($"{doing} '{key}'", () => command(k));
     }
 
-    private async Task<TResult> Command<TResult>(string key, string doing, Task<TResult> command)
-    {
-        try
-        {
-            return await command.ConfigureAwait(false);
-        }
-        catch (Exception e) when (HostLink.IsServerFailure(e))
-        {
-            throw Failed(key, doing, e);
-        }
-    }
+    private Task<TResult> Command<TResult>(string key, string doing, Task<TResult> command) => link.RunAsync($"{doing} '{key}'", command);
 
     private DotnetWorkersException Failed(string key, string doing, Exception e) => link.Failed($"{doing} '{key}'", e);
 }

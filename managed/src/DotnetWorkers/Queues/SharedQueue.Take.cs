@@ -60,20 +60,7 @@ public sealed partial class SharedQueue<T>
                 return new TakenMessage<T>(this, value, taken);
             }
 
-            bool more;
-            try
-            {
-                more = await RemoteWaitToReadAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is not OperationCanceledException && e == CompletionError())
-            {
-                throw Closed();
-            }
-
-            if (!more)
-            {
-                throw Closed();
-            }
+            await WaitToReadOrThrowClosedAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -314,20 +314,30 @@ public sealed partial class SharedQueue<[DynamicallyAccessedMembers(DynamicallyA
                 return item;
             }
 
-            bool more;
-            try
-            {
-                more = await WaitToReadAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is not OperationCanceledException && e == CompletionError())
-            {
-                throw Closed();
-            }
+            await WaitToReadOrThrowClosedAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
 
-            if (!more)
-            {
-                throw Closed();
-            }
+    /// <summary>
+    /// Waits until a message may be available; once the queue is completed and empty, throws
+    /// <see cref="ChannelClosedException"/> (with the completion's error inside): the wait of
+    /// <see cref="ReadAsync"/> and <see cref="TakeAsync"/>.
+    /// </summary>
+    private async ValueTask WaitToReadOrThrowClosedAsync(CancellationToken cancellationToken)
+    {
+        bool more;
+        try
+        {
+            more = await WaitToReadAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException && e == CompletionError())
+        {
+            throw Closed();
+        }
+
+        if (!more)
+        {
+            throw Closed();
         }
     }
 
